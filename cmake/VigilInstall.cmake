@@ -1,0 +1,22 @@
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY include/vigil DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS vigil_crypto EXPORT vigilTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(TARGET vigil)
+  install(TARGETS vigil RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(EXPORT vigilTargets NAMESPACE vigil:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vigil)
+
+configure_package_config_file(cmake/vigilConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/vigilConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vigil)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/vigilConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/vigilConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/vigilConfigVersion.cmake
+              cmake/VigilDependencies.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vigil)

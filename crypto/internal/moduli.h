@@ -1,0 +1,36 @@
+// The four primes vigil computes modulo, with their Montgomery constants
+// evaluated at compile time.
+#pragma once
+
+#include "field.h"
+#include "montgomery.h"
+#include "vigil/group.h"
+
+namespace vigil::internal {
+
+// ristretto255 group order l = 2^252 + 27742317777372353535851937790883648493.
+inline constexpr Modulus kRistrettoOrder =
+    make_modulus(limbs_from_hex("1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed"));
+// secp256k1 group order n.
+inline constexpr Modulus kSecp256k1Order =
+    make_modulus(limbs_from_hex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"));
+// 2^255 - 19, the field of edwards25519 under ristretto255.
+inline constexpr Modulus kP25519 =
+    make_modulus(limbs_from_hex("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed"));
+// secp256k1's field prime p = 2^256 - 2^32 - 977.
+inline constexpr Modulus kSecp256k1Prime =
+    make_modulus(limbs_from_hex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f"));
+
+template <Curve C>
+constexpr const Modulus& group_order() {
+  if constexpr (std::is_same_v<C, Ristretto255>) {
+    return kRistrettoOrder;
+  } else {
+    return kSecp256k1Order;
+  }
+}
+
+using Fe25519 = Fp<kP25519>;
+using FeSecp = Fp<kSecp256k1Prime>;
+
+}  // namespace vigil::internal

@@ -1,0 +1,169 @@
+// secp256k1 elements on libsecp256k1 (constant-time scalar multiplication,
+// chosen over OpenSSL by measurement: see BM_BackendCompare in bench/), with
+// the variable-time Jacobian arithmetic of secp256k1_point.h for public data.
+#include <secp256k1.h>
+#include <sodium.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "internal/point_ops.h"
+#include "internal/secp256k1_context.h"
+#include "vigil/group.h"
+
+namespace vigil {
+
+using K = Secp256k1;
+
+namespace internal {
+
+const secp256k1_context* secp256k1_ctx() {
+  static secp256k1_context* ctx = [] {
+    secp256k1_context* c = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    // Blinding for the constant-time multiplications against side channels.
+    std::array<unsigned char, 32> seed{};
+    randombytes_buf(seed.data(), seed.size());
+    if (secp256k1_context_randomize(c, seed.data()) != 1) std::abort();
+    sodium_memzero(seed.data(), seed.size());
+    return c;
+  }();
+  return ctx;
+}
+
+}  // namespace internal
+
+namespace {
+
+secp256k1_pubkey load(const K::ElementRepr& r) {
+  secp256k1_pubkey pk;
+  static_assert(sizeof(pk.data) == sizeof(r.parsed));
+  std::memcpy(pk.data, r.parsed.data(), sizeof(pk.data));
+  return pk;
+}
+
+Element<K> from_pubkey(const secp256k1_pubkey& pk) {
+  K::ElementRepr r;
+  std::memcpy(r.parsed.data(), pk.data, sizeof(pk.data));
+  std::size_t len = r.encoding.size();
+  (void)secp256k1_ec_pubkey_serialize(internal::secp256k1_ctx(), r.encoding.data(), &len, &pk,
+                                      SECP256K1_EC_COMPRESSED);
+  r.identity = false;
+  return Element<K>::from_repr(r);
+}
+
+}  // namespace
+
+template <>
+Result<Element<K>> Element<K>::decode(ByteSpan bytes) {
+  if (bytes.size() != K::kElementBytes) {
+    return make_error(ErrorCode::kBadEncoding,
+                      "secp256k1 element must be 33 bytes (compressed SEC1), got " + std::to_string(bytes.size()));
+  }
+  if (bytes[0] != 0x02 && bytes[0] != 0x03) {
+    return make_error(ErrorCode::kBadEncoding, "secp256k1 element must start with 0x02 or 0x03");
+  }
+  secp256k1_pubkey pk;
+  // Rejects x >= p and x with no point on the curve.
+  if (secp256k1_ec_pubkey_parse(internal::secp256k1_ctx(), &pk, bytes.data(), bytes.size()) != 1) {
+    return make_error(ErrorCode::kBadEncoding, "not a point on secp256k1");
+  }
+  return from_pubkey(pk);
+}
+
+template <>
+Element<K> Element<K>::base_mult(const Scalar<K>& k) {
+  if (k.is_zero()) return identity();
+  auto n = k.encode();
+  secp256k1_pubkey pk;
+  int ok = secp256k1_ec_pubkey_create(internal::secp256k1_ctx(), &pk, n.data());
+  sodium_memzero(n.data(), n.size());
+  return ok == 1 ? from_pubkey(pk) : identity();
+}
+
+template <>
+Element<K> Element<K>::mult(const Scalar<K>& k) const {
+  if (repr_.identity || k.is_zero()) return identity();
+  auto n = k.encode();
+  secp256k1_pubkey pk = load(repr_);
+  int ok = secp256k1_ec_pubkey_tweak_mul(internal::secp256k1_ctx(), &pk, n.data());
+  sodium_memzero(n.data(), n.size());
+  return ok == 1 ? from_pubkey(pk) : identity();
+}
+
+template <>
+Element<K> Element<K>::generator() {
+  static const Element<K> g = [] {
+    Scalar<K> one = Scalar<K>::one();
+    return base_mult(one);
+  }();
+  return g;
+}
+
+template <>
+bool Element<K>::is_identity() const {
+  return repr_.identity;
+}
+
+template <>
+Element<K>::Encoding Element<K>::encode_impl() const {
+  return repr_.encoding;  // all zero for the identity, which has no 33-byte encoding
+}
+
+template <>
+Element<K> Element<K>::operator+(const Element& b) const {
+  if (repr_.identity) return b;
+  if (b.repr_.identity) return *this;
+  secp256k1_pubkey in[2] = {load(repr_), load(b.repr_)};
+  const secp256k1_pubkey* ins[2] = {&in[0], &in[1]};
+  secp256k1_pubkey out;
+  // Fails only when the sum is the point at infinity.
+  if (secp256k1_ec_pubkey_combine(internal::secp256k1_ctx(), &out, ins, 2) != 1) return identity();
+  return from_pubkey(out);
+}
+
+template <>
+Element<K> Element<K>::operator-() const {
+  if (repr_.identity) return *this;
+  secp256k1_pubkey pk = load(repr_);
+  // Cannot fail on a valid public key.
+  if (secp256k1_ec_pubkey_negate(internal::secp256k1_ctx(), &pk) != 1) return identity();
+  return from_pubkey(pk);
+}
+
+template <>
+Element<K> Element<K>::operator-(const Element& b) const {
+  return *this + (-b);
+}
+
+template <>
+bool Element<K>::operator==(const Element& b) const {
+  return repr_.identity == b.repr_.identity && repr_.encoding == b.repr_.encoding;
+}
+
+namespace internal {
+
+PointOps<K>::Point PointOps<K>::from_element(const Element<K>& e) {
+  if (e.is_identity()) return identity();
+  secp256k1_pubkey pk = load(e.repr());
+  std::array<unsigned char, 65> xy{};
+  std::size_t len = xy.size();
+  (void)secp256k1_ec_pubkey_serialize(secp256k1_ctx(), xy.data(), &len, &pk, SECP256K1_EC_UNCOMPRESSED);
+  return from_affine(FeSecp::from_canonical(limbs_from_be(std::span<const std::uint8_t, 32>(xy.data() + 1, 32))),
+                     FeSecp::from_canonical(limbs_from_be(std::span<const std::uint8_t, 32>(xy.data() + 33, 32))));
+}
+
+Element<K> PointOps<K>::to_element(const Point& p) {
+  FeSecp x, y;
+  if (!to_affine(p, x, y)) return Element<K>::identity();
+  std::array<unsigned char, 65> xy{};
+  xy[0] = 0x04;
+  limbs_to_be(std::span<std::uint8_t, 32>(xy.data() + 1, 32), x.canonical());
+  limbs_to_be(std::span<std::uint8_t, 32>(xy.data() + 33, 32), y.canonical());
+  secp256k1_pubkey pk;
+  // The point came from valid points by the group law, so it is on the curve.
+  if (secp256k1_ec_pubkey_parse(secp256k1_ctx(), &pk, xy.data(), xy.size()) != 1) return Element<K>::identity();
+  return from_pubkey(pk);
+}
+
+}  // namespace internal
+}  // namespace vigil

@@ -1,0 +1,33 @@
+// Shared test helpers: external vector files and replayable random seeds.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "vigil/bytes.h"
+
+namespace vigil::test {
+
+// Loads ../shared/vectors/<relative>; nullopt (and the test should
+// GTEST_SKIP with the path) when the shared folder is missing.
+std::optional<nlohmann::json> load_shared_vectors(const std::string& relative);
+std::filesystem::path shared_vectors_path(const std::string& relative);
+
+// The seed for randomised tests: VIGIL_SEED from the environment when set,
+// otherwise fresh. Printed on first use so that a failure can be replayed
+// with VIGIL_SEED=<seed>.
+std::uint64_t test_seed();
+
+Bytes hex(const std::string& s);  // aborts the test binary on bad hex
+
+}  // namespace vigil::test
+
+#define VIGIL_LOAD_SHARED_OR_SKIP(var, relative)                                      \
+  auto var##_opt = ::vigil::test::load_shared_vectors(relative);                     \
+  if (!var##_opt) GTEST_SKIP() << "shared vectors missing: "                          \
+                               << ::vigil::test::shared_vectors_path(relative);      \
+  const nlohmann::json& var = *var##_opt
