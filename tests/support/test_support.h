@@ -31,3 +31,15 @@ Bytes hex(const std::string& s);  // aborts the test binary on bad hex
   if (!var##_opt) GTEST_SKIP() << "shared vectors missing: "                          \
                                << ::vigil::test::shared_vectors_path(relative);      \
   const nlohmann::json& var = *var##_opt
+
+namespace vigil::test {
+
+// Calls fn(group, test) for every test case of a Wycheproof file.
+template <class Fn>
+void for_each_wycheproof(const nlohmann::json& file, Fn&& fn) {
+  for (const auto& group : file.at("testGroups")) {
+    for (const auto& t : group.at("tests")) fn(group, t);
+  }
+}
+
+}  // namespace vigil::test
