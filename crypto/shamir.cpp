@@ -1,5 +1,6 @@
 #include "vigil/shamir.h"
 
+#include <mutex>
 #include <unordered_set>
 
 #include "internal/msm.h"
@@ -86,22 +87,25 @@ Scalar<C> Polynomial<C>::evaluate(ParticipantIndex x) const {
 // ---------------------------------------------------------------------------
 // Feldman commitments
 
+// The commitments in internal point form, built on first verification: a
+// dealer that only publishes them never pays for the conversion.
 template <Curve C>
 struct FeldmanCommitment<C>::Precomputed {
+  std::once_flag once;
   std::vector<typename internal::PointOps<C>::Point> points;
 
-  typename internal::PointOps<C>::Point evaluate(ParticipantIndex index) const {
+  typename internal::PointOps<C>::Point evaluate(std::span<const Element<C>> elements, ParticipantIndex index) {
+    std::call_once(once, [&] {
+      points.reserve(elements.size());
+      for (const auto& e : elements) points.push_back(internal::PointOps<C>::from_element(e));
+    });
     return internal::evaluate_in_exponent_vartime<C>(points, index);
   }
 };
 
 template <Curve C>
-FeldmanCommitment<C>::FeldmanCommitment(std::vector<Element<C>> elements) : elements_(std::move(elements)) {
-  auto pre = std::make_shared<Precomputed>();
-  pre->points.reserve(elements_.size());
-  for (const auto& e : elements_) pre->points.push_back(internal::PointOps<C>::from_element(e));
-  precomputed_ = std::move(pre);
-}
+FeldmanCommitment<C>::FeldmanCommitment(std::vector<Element<C>> elements)
+    : elements_(std::move(elements)), precomputed_(std::make_shared<Precomputed>()) {}
 
 template <Curve C>
 FeldmanCommitment<C> FeldmanCommitment<C>::commit(const Polynomial<C>& polynomial) {
@@ -132,14 +136,14 @@ Result<FeldmanCommitment<C>> FeldmanCommitment<C>::create(std::vector<Element<C>
 template <Curve C>
 Result<Element<C>> FeldmanCommitment<C>::public_share(ParticipantIndex index) const {
   VIGIL_RETURN_IF_ERROR(check_index(index));
-  return internal::PointOps<C>::to_element(precomputed_->evaluate(index));
+  return internal::PointOps<C>::to_element(precomputed_->evaluate(elements_, index));
 }
 
 template <Curve C>
 Status FeldmanCommitment<C>::verify_public_share(ParticipantIndex index, const Element<C>& public_share) const {
   using Ops = internal::PointOps<C>;
   VIGIL_RETURN_IF_ERROR(check_index(index));
-  if (!Ops::equal(Ops::from_element(public_share), precomputed_->evaluate(index))) {
+  if (!Ops::equal(Ops::from_element(public_share), precomputed_->evaluate(elements_, index))) {
     return make_error(ErrorCode::kVerificationFailed,
                       "public share of participant " + std::to_string(index) + " does not match the commitments",
                       index);

@@ -98,9 +98,9 @@ class FeldmanCommitment {
   struct Precomputed;  // the elements in vigil's internal point form
 
  private:
-  FeldmanCommitment(std::vector<Element<C>> elements);
+  explicit FeldmanCommitment(std::vector<Element<C>> elements);
   std::vector<Element<C>> elements_;
-  std::shared_ptr<const Precomputed> precomputed_;
+  std::shared_ptr<Precomputed> precomputed_;  // shared by copies; built once, thread-safe
 };
 
 // The Lagrange coefficients of `indices` for evaluation at `at` (0 for the

@@ -1,0 +1,44 @@
+// Shared pieces of the vigil command line: exit codes, error printing,
+// key files, and dispatch from a runtime curve name to the generic code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "vigil/group.h"
+#include "vigil/x25519.h"
+
+namespace vigil::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,  // the command ran and something did not verify or failed
+  kExitUsage = 2,    // bad arguments
+};
+
+// Prints "vigil <command>: error: <message>" to stderr and returns `code`.
+int fail(const std::string& command, const std::string& message, int code = kExitFailure);
+inline int fail(const std::string& command, const Error& error, int code = kExitFailure) {
+  return fail(command, error.message, code);
+}
+
+// Calls f(C{}) with the curve type named by `id`.
+template <class F>
+decltype(auto) with_curve(CurveId id, F&& f) {
+  if (id == CurveId::kSecp256k1) return f(Secp256k1{});
+  return f(Ristretto255{});
+}
+
+// A key file written by `vigil keygen`: one line of hex. The secret key
+// file must not be readable by group or others.
+Result<SecretBytes> read_secret_key_file(const std::filesystem::path& path);
+Result<X25519PublicKey> parse_public_key_hex(const std::string& text, const std::string& where);
+
+// Registers the subcommands; each sets `exit_code` when it runs.
+void register_deal(CLI::App& app, int& exit_code);
+void register_keygen(CLI::App& app, int& exit_code);
+
+}  // namespace vigil::cli

@@ -1,0 +1,62 @@
+#include "files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace vigil::cli {
+
+Result<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) return make_error(ErrorCode::kInvalidInput, "cannot read " + path.string() + ": " + ec.message());
+  if (size > max_bytes) {
+    return make_error(ErrorCode::kInvalidInput, path.string() + " is larger than " + std::to_string(max_bytes) + " bytes");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorCode::kInvalidInput, "cannot open " + path.string());
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+Status write_file(const std::filesystem::path& path, const std::string& contents, FileMode mode, bool overwrite) {
+  if (!overwrite && std::filesystem::exists(path)) {
+    return make_error(ErrorCode::kInvalidInput, path.string() + " already exists (use --force to replace it)");
+  }
+  const mode_t perms = mode == FileMode::kSecret ? 0600 : 0644;
+  std::string tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, perms);
+  if (fd < 0) return make_error(ErrorCode::kInvalidInput, "cannot create " + tmp + ": " + std::strerror(errno));
+  const char* p = contents.data();
+  std::size_t left = contents.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return make_error(ErrorCode::kInvalidInput, "cannot write " + tmp + ": " + std::strerror(err));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd, perms) != 0 || ::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return make_error(ErrorCode::kInvalidInput, "cannot finish writing " + tmp + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return make_error(ErrorCode::kInvalidInput, "cannot rename " + tmp + " to " + path.string() + ": " + std::strerror(err));
+  }
+  return {};
+}
+
+}  // namespace vigil::cli
