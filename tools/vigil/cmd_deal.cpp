@@ -1,14 +1,23 @@
 // vigil deal: trusted-dealer share generation, and `vigil deal verify`.
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include "cli.h"
-#include "deal_file.h"
-#include "files.h"
+#include "vigil/cli.h"
+#include "vigil/deal_file.h"
+#include "vigil/files.h"
 
 namespace vigil::cli {
 namespace {
+
+const CLI::Validator kWholeNumber(
+    [](std::string& value) -> std::string {
+      bool digits = !value.empty() && value.size() <= 9 &&
+                    std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      return digits ? std::string() : "'" + value + "' is not a whole number";
+    },
+    "");
 
 struct DealOptions {
   std::string curve = "ristretto255";
@@ -159,9 +168,9 @@ void register_deal(CLI::App& app, int& exit_code) {
   cmd->add_option("--curve", opt->curve, "ristretto255 (default) or secp256k1")
       ->check(CLI::IsMember({"ristretto255", "secp256k1"}));
   auto* n_opt = cmd->add_option("--n", opt->parties, "Number of participants (1.." + std::to_string(kMaxParticipants) + ")")
-                    ->check(CLI::NonNegativeNumber);
+                    ->check(kWholeNumber);
   auto* t_opt = cmd->add_option("--t", opt->threshold, "Threshold: shares needed to recover the key (1..n)")
-                    ->check(CLI::NonNegativeNumber);
+                    ->check(kWholeNumber);
   cmd->add_option("--recipients", opt->recipients_path,
                   "File with one X25519 public key (hex) per line, in participant order;\n"
                   "each share is sealed to its participant's key (see `vigil keygen`)")

@@ -1,6 +1,6 @@
 // vigil keygen: an X25519 key pair for receiving sealed shares.
-#include "cli.h"
-#include "files.h"
+#include "vigil/cli.h"
+#include "vigil/files.h"
 
 namespace vigil::cli {
 

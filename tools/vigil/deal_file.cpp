@@ -1,4 +1,4 @@
-#include "deal_file.h"
+#include "vigil/deal_file.h"
 
 namespace vigil::cli {
 namespace {

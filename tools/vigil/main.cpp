@@ -1,7 +1,7 @@
 // vigil: the command line tool for vigil's threshold cryptography.
-#include "cli.h"
+#include "vigil/cli.h"
 
-#include "files.h"
+#include "vigil/files.h"
 #include "vigil/shamir.h"
 
 namespace vigil::cli {

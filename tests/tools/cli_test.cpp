@@ -1,0 +1,178 @@
+// The vigil binary end to end: outputs users rely on, and clear failures
+// with exit code 2 for bad arguments and 1 for failed verification.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "support/test_support.h"
+#include "vigil/shamir.h"
+
+namespace vigil {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+RunResult run(const std::string& args) {
+  std::string cmd = std::string(VIGIL_CLI_PATH) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("vigil-cli-test-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+template <Curve C>
+void check_deal_json(const nlohmann::json& d, std::size_t n, std::size_t t) {
+  EXPECT_EQ(d["curve"], std::string(C::kName));
+  EXPECT_EQ(d["threshold"], t);
+  EXPECT_EQ(d["parties"], n);
+  ASSERT_EQ(d["commitments"].size(), t);
+  EXPECT_EQ(d["commitments"][0], d["group_public_key"]);
+  std::vector<Element<C>> commitments;
+  for (const auto& c : d["commitments"]) commitments.push_back(*Element<C>::decode(test::hex(c)));
+  auto fc = FeldmanCommitment<C>::create(commitments, t);
+  ASSERT_TRUE(fc.ok());
+  ASSERT_EQ(d["shares"].size(), n);
+  std::vector<SecretShare<C>> shares;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& s = d["shares"][i];
+    EXPECT_EQ(s["index"], i + 1);
+    auto value = Scalar<C>::decode(test::hex(s["secret_share"]));
+    ASSERT_TRUE(value.ok());
+    auto pub = Element<C>::decode(test::hex(s["public_share"]));
+    ASSERT_TRUE(pub.ok());
+    EXPECT_TRUE(fc->verify_share(static_cast<ParticipantIndex>(i + 1), *value).ok());
+    EXPECT_TRUE(*pub == Element<C>::base_mult(*value));
+    shares.push_back({static_cast<ParticipantIndex>(i + 1), std::move(value).value()});
+  }
+  shares.resize(t);
+  auto secret = interpolate<C>(shares);
+  ASSERT_TRUE(secret.ok());
+  EXPECT_TRUE(Element<C>::base_mult(*secret) == fc->group_public_key());
+}
+
+TEST_F(CliTest, DealJsonOnBothCurves) {
+  auto r = run("deal --curve ristretto255 --n 5 --t 3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  check_deal_json<Ristretto255>(nlohmann::json::parse(r.output), 5, 3);
+  r = run("deal --curve secp256k1 --n 7 --t 4 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  check_deal_json<Secp256k1>(nlohmann::json::parse(r.output), 7, 4);
+  r = run("deal --n 1 --t 1 --json");  // ristretto255 by default
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  check_deal_json<Ristretto255>(nlohmann::json::parse(r.output), 1, 1);
+}
+
+TEST_F(CliTest, BadArgumentsFailClearly) {
+  struct Case {
+    std::string args, message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"deal --n 3 --t 4", "exceeds the number of participants"},
+           {"deal --n 3 --t 0", "at least 1"},
+           {"deal --n 10001 --t 2", "maximum of 10000"},
+           {"deal --curve p256 --n 3 --t 2", "not in {ristretto255,secp256k1}"},
+           {"deal --n 3", "--n and --t are required"},
+           {"deal --n -3 --t 2", "not a whole number"},
+           {"deal --n 3 --t 2 --recipients /nonexistent", "/nonexistent"},
+           {"", "subcommand is required"},
+           {"keygen", "--out is required"},
+           {"deal verify", "--deal is required"},
+       }) {
+    auto r = run(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << c.args << "\n" << r.output;
+  }
+}
+
+TEST_F(CliTest, EveryCommandHasHelp) {
+  for (const std::string cmd : {"--help", "deal --help", "deal verify --help", "keygen --help"}) {
+    auto r = run(cmd);
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.output.find("Usage:"), std::string::npos) << cmd;
+  }
+}
+
+TEST_F(CliTest, SealedDealVerifiesAndOpensPerParticipant) {
+  std::string recipients;
+  for (int i = 1; i <= 3; ++i) {
+    auto r = run("keygen --out " + path("p" + std::to_string(i) + ".key"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(fs::status(path("p" + std::to_string(i) + ".key")).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+    std::ifstream pub(path("p" + std::to_string(i) + ".key.pub"));
+    std::string line;
+    std::getline(pub, line);
+    recipients += line + "\n";
+  }
+  EXPECT_EQ(run("keygen --out " + path("p1.key")).exit_code, 1) << "keygen must not overwrite a key";
+  std::ofstream(path("recipients.txt")) << "# participants 1..3\n" << recipients;
+
+  auto r = run("deal --curve secp256k1 --n 3 --t 2 --recipients " + path("recipients.txt") + " --out " + path("deal.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto d = nlohmann::json::parse(std::ifstream(path("deal.json")));
+  for (const auto& s : d["shares"]) {
+    EXPECT_FALSE(s.contains("secret_share"));
+    EXPECT_TRUE(s.contains("sealed_share"));
+  }
+  r = run("deal verify --deal " + path("deal.json") + " --key " + path("p2.key"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("share 2: opened"), std::string::npos) << r.output;
+  // The wrong key for an index fails and names it.
+  r = run("deal verify --deal " + path("deal.json") + " --key " + path("p1.key") + " --index 3");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("share(s) 3"), std::string::npos) << r.output;
+  // The recipient count must match --n.
+  r = run("deal --n 4 --t 2 --recipients " + path("recipients.txt"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST_F(CliTest, VerifyNamesCorruptedShares) {
+  auto r = run("deal --n 4 --t 3 --out " + path("deal.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(run("deal verify --deal " + path("deal.json")).exit_code, 0);
+
+  auto d = nlohmann::json::parse(std::ifstream(path("deal.json")));
+  // Swap the secret shares of participants 2 and 4: both become wrong.
+  std::swap(d["shares"][1]["secret_share"], d["shares"][3]["secret_share"]);
+  std::ofstream(path("bad.json")) << d.dump();
+  r = run("deal verify --deal " + path("bad.json"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("share(s) 2, 4"), std::string::npos) << r.output;
+
+  // A commitment vector one entry short of the threshold.
+  d = nlohmann::json::parse(std::ifstream(path("deal.json")));
+  d["commitments"].erase(d["commitments"].size() - 1);
+  std::ofstream(path("short.json")) << d.dump();
+  r = run("deal verify --deal " + path("short.json"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("requires exactly 3"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace vigil
