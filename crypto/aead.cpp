@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <array>
+
 #include "internal/sodium_init.h"
 
 namespace vigil {
@@ -30,6 +33,79 @@ Result<SecretBytes> aead_decrypt(ByteSpan key, ByteSpan nonce, ByteSpan cipherte
                                                  associated_data.data(), associated_data.size(), nonce.data(),
                                                  key.data()) != 0) {
     return make_error(ErrorCode::kVerificationFailed, "AEAD authentication failed");
+  }
+  return out;
+}
+
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+constexpr std::size_t kSealedChunkBytes = kStreamChunkBytes + kAeadTagBytes;
+
+std::array<std::uint8_t, kAeadNonceBytes> chunk_nonce(std::uint64_t counter, bool last) {
+  std::array<std::uint8_t, kAeadNonceBytes> nonce{};
+  for (std::size_t i = 0; i < 8; ++i) nonce[15 + i] = static_cast<std::uint8_t>(counter >> (56 - 8 * i));
+  nonce[23] = last ? 1 : 0;
+  return nonce;
+}
+
+}  // namespace
+
+std::size_t stream_ciphertext_size(std::size_t plaintext_size) {
+  std::size_t chunks = plaintext_size == 0 ? 1 : (plaintext_size + kStreamChunkBytes - 1) / kStreamChunkBytes;
+  return plaintext_size + chunks * kAeadTagBytes;
+}
+
+Result<Bytes> stream_encrypt(ByteSpan key, ByteSpan associated_data, ByteSpan plaintext) {
+  if (key.size() != kAeadKeyBytes) return make_error(ErrorCode::kInvalidInput, "stream key must be 32 bytes");
+  internal::ensure_sodium_initialized();
+  Bytes out(stream_ciphertext_size(plaintext.size()));
+  std::size_t in_off = 0, out_off = 0;
+  for (std::uint64_t counter = 0;; ++counter) {
+    const std::size_t len = std::min(kStreamChunkBytes, plaintext.size() - in_off);
+    const bool last = in_off + len == plaintext.size();
+    auto nonce = chunk_nonce(counter, last);
+    unsigned long long written = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + out_off, &written, plaintext.data() + in_off, len,
+                                               associated_data.data(), associated_data.size(), nullptr, nonce.data(),
+                                               key.data());
+    in_off += len;
+    out_off += static_cast<std::size_t>(written);
+    if (last) break;
+  }
+  return out;
+}
+
+Result<SecretBytes> stream_decrypt(ByteSpan key, ByteSpan associated_data, ByteSpan ciphertext) {
+  if (key.size() != kAeadKeyBytes) return make_error(ErrorCode::kInvalidInput, "stream key must be 32 bytes");
+  if (ciphertext.size() < kAeadTagBytes) {
+    return make_error(ErrorCode::kVerificationFailed, "payload is shorter than one authentication tag");
+  }
+  internal::ensure_sodium_initialized();
+  const std::size_t chunks = (ciphertext.size() + kSealedChunkBytes - 1) / kSealedChunkBytes;
+  SecretBytes out(ciphertext.size() - chunks * kAeadTagBytes);
+  std::size_t in_off = 0, out_off = 0;
+  for (std::uint64_t counter = 0; counter < chunks; ++counter) {
+    const bool last = counter + 1 == chunks;
+    const std::size_t len = last ? ciphertext.size() - in_off : kSealedChunkBytes;
+    // Only an empty payload has an empty final chunk: anything else is a
+    // stream cut after a full chunk and re-terminated.
+    if (last && len == kAeadTagBytes && counter > 0) {
+      return make_error(ErrorCode::kVerificationFailed, "payload ends in an empty chunk");
+    }
+    auto nonce = chunk_nonce(counter, last);
+    unsigned long long written = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data() + out_off, &written, nullptr, ciphertext.data() + in_off,
+                                                   len, associated_data.data(), associated_data.size(), nonce.data(),
+                                                   key.data()) != 0) {
+      return make_error(ErrorCode::kVerificationFailed,
+                        "payload chunk " + std::to_string(counter) +
+                            " does not authenticate (altered, reordered or truncated payload)");
+    }
+    in_off += len;
+    out_off += static_cast<std::size_t>(written);
   }
   return out;
 }

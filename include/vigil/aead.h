@@ -22,3 +22,24 @@ Result<Bytes> aead_encrypt(ByteSpan key, ByteSpan nonce, ByteSpan plaintext, Byt
 Result<SecretBytes> aead_decrypt(ByteSpan key, ByteSpan nonce, ByteSpan ciphertext, ByteSpan associated_data);
 
 }  // namespace vigil
+
+namespace vigil {
+
+// Chunked authenticated encryption for payloads of any size (the STREAM
+// construction of Hoang, Reyhanitabar, Rogaway and Vizar, as age uses it):
+// the payload is cut into kStreamChunkBytes chunks, each sealed with
+// XChaCha20-Poly1305 under a nonce holding the chunk counter and a final-chunk
+// flag, so reordered, dropped, duplicated or truncated chunks fail to open.
+// The key must be fresh for every payload (vigil derives it from a KEM).
+inline constexpr std::size_t kStreamChunkBytes = 64 * 1024;
+
+// Size of the sealed form of `plaintext_size` bytes.
+std::size_t stream_ciphertext_size(std::size_t plaintext_size);
+
+Result<Bytes> stream_encrypt(ByteSpan key, ByteSpan associated_data, ByteSpan plaintext);
+
+// kVerificationFailed naming the first chunk that does not open;
+// kInvalidInput on a wrong key size.
+Result<SecretBytes> stream_decrypt(ByteSpan key, ByteSpan associated_data, ByteSpan ciphertext);
+
+}  // namespace vigil
