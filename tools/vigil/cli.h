@@ -9,7 +9,7 @@
 #include <string>
 
 #include "vigil/group.h"
-#include "vigil/x25519.h"
+#include "vigil/keys.h"
 
 namespace vigil::cli {
 
@@ -32,13 +32,9 @@ decltype(auto) with_curve(CurveId id, F&& f) {
   return f(Ristretto255{});
 }
 
-// A key file written by `vigil keygen`: one line of hex. The secret key
-// file must not be readable by group or others.
-Result<SecretBytes> read_secret_key_file(const std::filesystem::path& path);
-Result<X25519PublicKey> parse_public_key_hex(const std::string& text, const std::string& where);
-
 // Registers the subcommands; each sets `exit_code` when it runs.
 void register_deal(CLI::App& app, int& exit_code);
 void register_keygen(CLI::App& app, int& exit_code);
+void register_tdh2(CLI::App& app, int& exit_code);
 
 }  // namespace vigil::cli

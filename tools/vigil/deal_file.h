@@ -34,6 +34,7 @@ struct DealFileShare {
 
 template <Curve C>
 struct DealFile {
+  using CurveType = C;
   FeldmanCommitment<C> commitment;
   std::vector<DealFileShare<C>> shares;
 

@@ -1,7 +1,6 @@
 // vigil: the command line tool for vigil's threshold cryptography.
 #include "vigil/cli.h"
 
-#include "vigil/files.h"
 #include "vigil/shamir.h"
 
 namespace vigil::cli {
@@ -11,47 +10,13 @@ int fail(const std::string& command, const std::string& message, int code) {
   return code;
 }
 
-namespace {
-
-std::string trim(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-}  // namespace
-
-Result<X25519PublicKey> parse_public_key_hex(const std::string& text, const std::string& where) {
-  auto bytes = from_hex_exact(trim(text), kX25519Bytes);
-  if (!bytes) return make_error(ErrorCode::kBadEncoding, where + ": not an X25519 public key (" + bytes.error().message + ")");
-  X25519PublicKey pk{};
-  std::copy(bytes->begin(), bytes->end(), pk.begin());
-  return pk;
-}
-
-Result<SecretBytes> read_secret_key_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  auto perms = std::filesystem::status(path, ec).permissions();
-  if (ec) return make_error(ErrorCode::kInvalidInput, "cannot read " + path.string() + ": " + ec.message());
-  using std::filesystem::perms;
-  if ((perms & (perms::group_all | perms::others_all)) != perms::none) {
-    return make_error(ErrorCode::kInvalidInput, path.string() + " is readable by others; run chmod 600 on it");
-  }
-  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1024));
-  auto bytes = from_hex_exact(trim(text), kX25519Bytes);
-  secure_wipe(text.data(), text.size());
-  if (!bytes) return make_error(ErrorCode::kBadEncoding, path.string() + ": not a vigil secret key file");
-  SecretBytes key(*bytes);
-  secure_wipe(bytes->data(), bytes->size());
-  return key;
-}
-
 }  // namespace vigil::cli
 
 int main(int argc, char** argv) {
   CLI::App app{
       "vigil: threshold cryptography for keys that must outlive their enclave.\n"
-      "Split keys t-of-n with verifiable shares on ristretto255 or secp256k1.\n"
+      "Split keys t-of-n with verifiable shares on ristretto255 or secp256k1,\n"
+      "and encrypt to them with TDH2 threshold decryption.\n"
       "Participants: at most " + std::to_string(vigil::kMaxParticipants) + "."};
   app.name("vigil");
   app.require_subcommand(1);
@@ -59,6 +24,7 @@ int main(int argc, char** argv) {
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::register_deal(app, exit_code);
   vigil::cli::register_keygen(app, exit_code);
+  vigil::cli::register_tdh2(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,94 @@
+// TDH2: encryption, ciphertext check, partial decryption, share check, combine.
+#include <numeric>
+#include <vector>
+
+#include "bench_support.h"
+#include "vigil/dealer.h"
+#include "vigil/tdh2.h"
+
+namespace vigil::bench {
+namespace {
+
+template <Curve C>
+struct Setup {
+  Deal<C> deal;
+  Tdh2PublicKey<C> key;
+  std::vector<Element<C>> public_shares;
+  Tdh2Ciphertext<C> ciphertext;
+
+  static Setup make(std::size_t n, std::size_t t, std::size_t payload_bytes) {
+    SeededRng rng(11);
+    auto d = vigil::deal<C>(rng, n, t).value();
+    auto key = Tdh2PublicKey<C>::create(d.group_public_key()).value();
+    std::vector<Element<C>> pubs;
+    for (const auto& s : d.shares) pubs.push_back(s.public_share);
+    Bytes payload(payload_bytes, 0x42);
+    auto ct = tdh2_encrypt<C>(rng, key, as_bytes("policy"), payload);
+    return {std::move(d), key, std::move(pubs), std::move(ct)};
+  }
+  SecretShare<C> share(ParticipantIndex i) const { return {i, deal.shares[i - 1].secret_share.clone()}; }
+};
+
+// Targets from the TDH2 issue (ristretto255 on this 2-core machine).
+template <Curve C>
+std::string target(const char* ristretto_target) {
+  return std::is_same_v<C, Ristretto255> && ristretto_target != nullptr ? std::string("<= ") + ristretto_target : "";
+}
+
+template <Curve C>
+void register_curve() {
+  for (std::size_t bytes : {32, 65536}) {
+    add(name<C>("BM_Tdh2Encrypt") + "/" + std::to_string(bytes), target<C>(bytes == 32 ? "0.15 ms" : nullptr),
+        [bytes](benchmark::State& state) {
+          auto setup = Setup<C>::make(3, 2, 0);
+          SeededRng rng(12);
+          Bytes payload(bytes, 0x42);
+          for (auto _ : state) benchmark::DoNotOptimize(tdh2_encrypt<C>(rng, setup.key, as_bytes("policy"), payload));
+        })
+        ->Unit(benchmark::kMicrosecond);
+  }
+  add(name<C>("BM_Tdh2VerifyCiphertext"), "", [](benchmark::State& state) {
+    auto setup = Setup<C>::make(3, 2, 32);
+    for (auto _ : state) benchmark::DoNotOptimize(tdh2_verify_ciphertext<C>(setup.key, setup.ciphertext));
+  })->Unit(benchmark::kMicrosecond);
+
+  add(name<C>("BM_Tdh2PartialDecrypt"), target<C>("0.25 ms"), [](benchmark::State& state) {
+    auto setup = Setup<C>::make(3, 2, 32);
+    SeededRng rng(13);
+    auto share = setup.share(2);
+    for (auto _ : state) {
+      benchmark::DoNotOptimize(tdh2_decryption_share<C>(rng, setup.key, setup.ciphertext, share));
+    }
+  })->Unit(benchmark::kMicrosecond);
+
+  add(name<C>("BM_Tdh2VerifyShare"), "", [](benchmark::State& state) {
+    auto setup = Setup<C>::make(3, 2, 32);
+    SeededRng rng(14);
+    auto ds = tdh2_decryption_share<C>(rng, setup.key, setup.ciphertext, setup.share(2)).value();
+    for (auto _ : state) benchmark::DoNotOptimize(tdh2_verify_share<C>(setup.ciphertext, setup.public_shares[1], ds));
+  })->Unit(benchmark::kMicrosecond);
+
+  for (std::size_t t : {4, 30, 128}) {
+    const char* goal = t == 4 ? "0.6 ms" : t == 30 ? "3 ms" : "15 ms";
+    add(name<C>("BM_Tdh2Combine") + "/" + std::to_string(t), target<C>(goal), [t](benchmark::State& state) {
+      auto setup = Setup<C>::make(t, t, 32);
+      SeededRng rng(15);
+      std::vector<DecryptionShare<C>> shares;
+      for (ParticipantIndex i = 1; i <= t; ++i) {
+        shares.push_back(tdh2_decryption_share<C>(rng, setup.key, setup.ciphertext, setup.share(i)).value());
+      }
+      for (auto _ : state) {
+        benchmark::DoNotOptimize(tdh2_combine<C>(rng, setup.key, setup.public_shares, t, setup.ciphertext, shares));
+      }
+    })->Unit(benchmark::kMillisecond);
+  }
+}
+
+}  // namespace
+
+void register_tdh2_benchmarks() {
+  register_curve<Ristretto255>();
+  register_curve<Secp256k1>();
+}
+
+}  // namespace vigil::bench
