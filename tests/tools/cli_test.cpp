@@ -111,7 +111,8 @@ TEST_F(CliTest, BadArgumentsFailClearly) {
 }
 
 TEST_F(CliTest, EveryCommandHasHelp) {
-  for (const std::string cmd : {"--help", "deal --help", "deal verify --help", "keygen --help"}) {
+  for (const std::string cmd : {"--help", "deal --help", "deal verify --help", "keygen --help", "encrypt --help",
+                                "partial-decrypt --help", "combine --help"}) {
     auto r = run(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.output.find("Usage:"), std::string::npos) << cmd;
@@ -172,6 +173,96 @@ TEST_F(CliTest, VerifyNamesCorruptedShares) {
   r = run("deal verify --deal " + path("short.json"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("requires exactly 3"), std::string::npos) << r.output;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(CliTest, EncryptPartialDecryptCombineOnBothCurves) {
+  for (std::string curve : {"ristretto255", "secp256k1"}) {
+    SCOPED_TRACE(curve);
+    ASSERT_EQ(run("deal --curve " + curve + " --n 5 --t 3 --force --out " + path("deal.json")).exit_code, 0);
+    std::string secret(200000, 'x');
+    for (std::size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<char>(i * 7919 % 251);
+    std::ofstream(path("secret.bin"), std::ios::binary) << secret;
+
+    auto r = run("encrypt --deal " + path("deal.json") + " --label policy:42 --in " + path("secret.bin") +
+                 " --force --out " + path("ct.bin"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    r = run("encrypt --deal " + path("deal.json") + " --label policy:42 --in " + path("secret.bin") + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto j = nlohmann::json::parse(r.output);
+    EXPECT_EQ(j["curve"], curve);
+    EXPECT_EQ(j["label"], "policy:42");
+    EXPECT_TRUE(j.contains("u") && j.contains("u_bar") && j.contains("e") && j.contains("f") && j.contains("payload"));
+    std::ofstream(path("ct.json")) << r.output;
+
+    // Shares from the binary ciphertext; the JSON one decrypts too.
+    for (int i : {1, 2, 4, 5}) {
+      r = run("partial-decrypt --deal " + path("deal.json") + " --index " + std::to_string(i) + " --ciphertext " +
+              path("ct.bin") + " --json --force --out " + path("s" + std::to_string(i) + ".json"));
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      auto share = nlohmann::json::parse(r.output);
+      EXPECT_EQ(share["index"], i);
+      EXPECT_TRUE(share.contains("value") && share.contains("proof"));
+    }
+    r = run("combine --deal " + path("deal.json") + " --ciphertext " + path("ct.bin") + " --shares " + path("s1.json") +
+            " " + path("s2.json") + " " + path("s5.json") + " --force --out " + path("out.bin"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(slurp(path("out.bin")), secret);
+
+    // Share 2 relabelled as 3 fails its proof; 1, 4, 5 still decrypt and 3 is named.
+    auto forged = nlohmann::json::parse(slurp(path("s2.json")));
+    forged["index"] = 3;
+    std::ofstream(path("s3.json")) << forged.dump();
+    r = run("combine --deal " + path("deal.json") + " --ciphertext " + path("ct.bin") + " --shares " + path("s1.json") +
+            " " + path("s3.json") + " " + path("s4.json") + " " + path("s5.json") + " --force --out " + path("out2.bin"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("share 3: INVALID"), std::string::npos) << r.output;
+    EXPECT_EQ(slurp(path("out2.bin")), secret);
+    r = run("combine --deal " + path("deal.json") + " --ciphertext " + path("ct.bin") + " --shares " + path("s1.json") +
+            " " + path("s3.json") + " " + path("s4.json") + " --force --out " + path("out3.bin"));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("invalid: 3"), std::string::npos) << r.output;
+
+    // A share made for another ciphertext is refused by file check.
+    r = run("partial-decrypt --deal " + path("deal.json") + " --index 3 --ciphertext " + path("ct.json") +
+            " --force --out " + path("other.json"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    r = run("combine --deal " + path("deal.json") + " --ciphertext " + path("ct.bin") + " --shares " + path("s1.json") +
+            " " + path("other.json") + " " + path("s4.json") + " --force --out " + path("out4.bin"));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("another ciphertext"), std::string::npos) << r.output;
+  }
+}
+
+TEST_F(CliTest, Tdh2CommandsRefuseBadInput) {
+  ASSERT_EQ(run("deal --n 3 --t 2 --out " + path("deal.json")).exit_code, 0);
+  ASSERT_EQ(run("deal --curve secp256k1 --n 3 --t 2 --out " + path("k1.json")).exit_code, 0);
+  std::ofstream(path("msg")) << "hello";
+  auto r = run("encrypt --deal " + path("deal.json") + " --label x --in " + path("msg"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("nothing to write"), std::string::npos);
+  ASSERT_EQ(run("encrypt --deal " + path("deal.json") + " --label x --in " + path("msg") + " --out " + path("ct")).exit_code, 0);
+  r = run("partial-decrypt --deal " + path("deal.json") + " --index 4 --ciphertext " + path("ct") + " --json");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--index must be between 1 and 3"), std::string::npos) << r.output;
+  r = run("partial-decrypt --deal " + path("k1.json") + " --index 1 --ciphertext " + path("ct") + " --json");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("different curves"), std::string::npos) << r.output;
+  std::ofstream(path("garbage")) << std::string("\x08\x01\x12\x03", 4) + "abc not a ciphertext";
+  r = run("partial-decrypt --deal " + path("deal.json") + " --index 1 --ciphertext " + path("garbage") + " --json");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  // A ciphertext whose label was changed is refused before any share is computed.
+  auto ct = run("encrypt --deal " + path("deal.json") + " --label x --in " + path("msg") + " --json");
+  auto j = nlohmann::json::parse(ct.output);
+  j["label"] = "y";
+  std::ofstream(path("relabelled.json")) << j.dump();
+  r = run("partial-decrypt --deal " + path("deal.json") + " --index 1 --ciphertext " + path("relabelled.json") + " --json");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("ciphertext is invalid"), std::string::npos) << r.output;
 }
 
 }  // namespace
