@@ -11,7 +11,6 @@ Edwards25519Constants compute_constants() {
   c.d2 = c.d + c.d;
   // 2^((p-1)/4) is a square root of -1 since 2 is not a square mod p.
   c.sqrt_m1 = Fe25519::from_u64(2).pow(limbs_from_hex("1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffb"));
-  c.p_minus_5_over_8 = limbs_from_hex("0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffd");
   return c;
 }
 
@@ -33,7 +32,7 @@ bool sqrt_ratio_m1(Fe25519& r, const Fe25519& u, const Fe25519& v) {
   static const Edwards25519Constants base = compute_constants();
   Fe25519 v3 = v.sq() * v;
   Fe25519 v7 = v3.sq() * v;
-  Fe25519 root = (u * v3) * (u * v7).pow(base.p_minus_5_over_8);
+  Fe25519 root = (u * v3) * (u * v7).pow_p58();
   Fe25519 check = v * root.sq();
   bool correct_sign = check == u;
   bool flipped_sign = check == -u;

@@ -25,7 +25,6 @@ struct Edwards25519Constants {
   Fe25519 d2;                    // 2d
   Fe25519 sqrt_m1;               // sqrt(-1)
   Fe25519 invsqrt_a_minus_d;     // 1/sqrt(-1-d)
-  Limbs p_minus_5_over_8;        // exponent for SQRT_RATIO_M1
 };
 
 const Edwards25519Constants& edwards25519_constants();

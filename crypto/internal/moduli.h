@@ -2,6 +2,7 @@
 // evaluated at compile time.
 #pragma once
 
+#include "fe25519.h"
 #include "field.h"
 #include "montgomery.h"
 #include "vigil/group.h"
@@ -30,7 +31,9 @@ constexpr const Modulus& group_order() {
   }
 }
 
-using Fe25519 = Fp<kP25519>;
+// 2^255 - 19 has its own radix-2^51 arithmetic (fe25519.h); the Montgomery
+// form of it serves as the reference in tests.
+using Fe25519Montgomery = Fp<kP25519>;
 using FeSecp = Fp<kSecp256k1Prime>;
 
 }  // namespace vigil::internal

@@ -238,3 +238,50 @@ TYPED_TEST(GroupTest, DecodeRandomBytesNeverCrashes) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// The radix-2^51 field against the generic Montgomery code for the same prime.
+TEST(Fe25519, MatchesMontgomeryReference) {
+  using internal::Fe25519;
+  using internal::Fe25519Montgomery;
+  SeededRng rng(test::test_seed() + 16);
+  auto random_canonical = [&] {
+    std::array<std::uint8_t, 32> b{};
+    rng.fill(b);
+    b[31] &= 0x7f;
+    auto limbs = internal::limbs_from_le(b);
+    if (!internal::limbs_less_than(limbs, internal::kP25519.m)) limbs[0] = 7;  // keep it below p
+    return limbs;
+  };
+  const internal::Limbs edge[] = {
+      {0, 0, 0, 0}, {1, 0, 0, 0}, {0xffffffffffffffec, 0xffffffffffffffff, 0xffffffffffffffff, 0x7fffffffffffffff},
+      {0xffffffffffffffeb, 0xffffffffffffffff, 0xffffffffffffffff, 0x7fffffffffffffff}, {19, 0, 0, 0}};
+  for (int i = 0; i < 2000; ++i) {
+    internal::Limbs x = i < 5 ? edge[i] : random_canonical();
+    internal::Limbs y = i < 5 ? edge[4 - i] : random_canonical();
+    Fe25519 a = Fe25519::from_canonical(x), b = Fe25519::from_canonical(y);
+    Fe25519Montgomery ma = Fe25519Montgomery::from_canonical(x), mb = Fe25519Montgomery::from_canonical(y);
+    ASSERT_EQ(a.canonical(), x);
+    ASSERT_EQ((a * b).canonical(), (ma * mb).canonical());
+    ASSERT_EQ((a + b).canonical(), (ma + mb).canonical());
+    ASSERT_EQ((a - b).canonical(), (ma - mb).canonical());
+    ASSERT_EQ((-a).canonical(), (-ma).canonical());
+    ASSERT_EQ(a.sq().canonical(), (ma * ma).canonical());
+    ASSERT_EQ(a.invert().canonical(), ma.invert().canonical());
+    ASSERT_EQ(a.pow_p58().canonical(),
+              ma.pow(internal::limbs_from_hex("0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffd")).canonical());
+    // Long chains stay within the limb bounds.
+    Fe25519 c = a;
+    Fe25519Montgomery mc = ma;
+    for (int k = 0; k < 20; ++k) {
+      c = (c - b) * (c + b) - a;
+      mc = (mc - mb) * (mc + mb) - ma;
+    }
+    ASSERT_EQ(c.canonical(), mc.canonical());
+  }
+}
+
+}  // namespace
+}  // namespace vigil
