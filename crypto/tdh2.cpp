@@ -70,7 +70,7 @@ template <Curve C>
 CiphertextDigest tdh2_ciphertext_digest(const Tdh2Ciphertext<C>& ct) {
   ByteWriter w;
   w.field("vigil/v1/tdh2/ciphertext").field(C::kName).field(ct.label).field(ct.u.encode()).field(ct.u_bar.encode());
-  w.field(ct.e.encode()).field(ct.f.encode()).field(ct.payload);
+  w.field(ct.w.encode()).field(ct.w_bar.encode()).field(ct.f.encode()).field(ct.payload);
   return sha256(w.bytes());
 }
 
@@ -78,29 +78,35 @@ template <Curve C>
 Tdh2Ciphertext<C> tdh2_encrypt(Rng& rng, const Tdh2PublicKey<C>& key, ByteSpan label, ByteSpan plaintext) {
   const Scalar<C> r = Scalar<C>::random(rng);
   const Scalar<C> s = Scalar<C>::random(rng);
+  // r and s are secret: every multiplication here is constant time.
   Element<C> u = Element<C>::base_mult(r);
-  Element<C> u_bar = key.second_generator().mult(r);
+  Element<C> u_bar = key.precomputed_second_generator().mult(r);
   const Element<C> w = Element<C>::base_mult(s);
-  const Element<C> w_bar = key.second_generator().mult(s);
-  const SecretBytes k = payload_key(key, key.group_key().mult(r), u, u_bar);
+  const Element<C> w_bar = key.precomputed_second_generator().mult(s);
+  const SecretBytes k = payload_key(key, key.precomputed_group_key().mult(r), u, u_bar);
   Bytes payload = stream_encrypt(k.span(), payload_associated_data(label, u, u_bar), plaintext).value();
-  Scalar<C> e = validity_challenge(key, label, payload, u, w, u_bar, w_bar);
+  const Scalar<C> e = validity_challenge(key, label, payload, u, w, u_bar, w_bar);
   Scalar<C> f = s + r * e;
-  return {Bytes(label.begin(), label.end()), u, u_bar, std::move(e), std::move(f), std::move(payload)};
+  return {Bytes(label.begin(), label.end()), u, u_bar, w, w_bar, std::move(f), std::move(payload)};
 }
 
 template <Curve C>
 Status tdh2_verify_ciphertext(const Tdh2PublicKey<C>& key, const Tdh2Ciphertext<C>& ct) {
-  if (ct.u.is_identity() || ct.u_bar.is_identity()) {
-    return make_error(ErrorCode::kVerificationFailed, "ciphertext has an identity element");
+  for (const Element<C>* e : {&ct.u, &ct.u_bar, &ct.w, &ct.w_bar}) {
+    if (e->is_identity()) return make_error(ErrorCode::kVerificationFailed, "ciphertext has an identity element");
   }
-  // w = f G - e u and w_bar = f G_bar - e u_bar, then recompute e.
-  const Scalar<C> coefficients[2] = {ct.f.clone(), -ct.e};
-  const Element<C> first[2] = {Element<C>::generator(), ct.u};
-  const Element<C> second[2] = {key.second_generator(), ct.u_bar};
-  VIGIL_ASSIGN_OR_RETURN(Element<C> w, multi_scalar_mult_vartime<C>(coefficients, first));
-  VIGIL_ASSIGN_OR_RETURN(Element<C> w_bar, multi_scalar_mult_vartime<C>(coefficients, second));
-  if (!(validity_challenge(key, ct.label, ct.payload, ct.u, w, ct.u_bar, w_bar) == ct.e)) {
+  // f G == w + e u and f G_bar == w_bar + e u_bar, combined with a 128-bit
+  // rho derived from the whole proof (so it cannot be chosen around):
+  //   f G + rho f G_bar - e u - rho e u_bar - w - rho w_bar == 0.
+  const Scalar<C> e = validity_challenge(key, ct.label, ct.payload, ct.u, ct.w, ct.u_bar, ct.w_bar);
+  ByteWriter t;
+  t.field("vigil/v1/tdh2/validity-batch").field(e.encode()).field(ct.f.encode());
+  const auto digest = sha256(t.bytes());
+  const Scalar<C> rho = Scalar<C>::reduce_wide(ByteSpan(digest).first(16));
+  const Scalar<C> scalars[6] = {ct.f.clone(), rho * ct.f, -e, -(rho * e), -Scalar<C>::one(), -rho};
+  const Element<C> points[6] = {Element<C>::generator(), key.second_generator(), ct.u, ct.u_bar, ct.w, ct.w_bar};
+  VIGIL_ASSIGN_OR_RETURN(Element<C> sum, multi_scalar_mult_vartime<C>(scalars, points));
+  if (!sum.is_identity()) {
     return make_error(ErrorCode::kVerificationFailed,
                       "ciphertext is invalid: its proof does not match its label, payload and elements");
   }
@@ -109,10 +115,9 @@ Status tdh2_verify_ciphertext(const Tdh2PublicKey<C>& key, const Tdh2Ciphertext<
 
 template <Curve C>
 Result<DecryptionShare<C>> tdh2_decryption_share(Rng& rng, const Tdh2PublicKey<C>& key, const Tdh2Ciphertext<C>& ct,
-                                                 const SecretShare<C>& share) {
+                                                 const SecretShare<C>& share, const Element<C>& public_share) {
   VIGIL_RETURN_IF_ERROR(tdh2_verify_ciphertext(key, ct));
   DecryptionShare<C> out{share.index, ct.u.mult(share.value), {}};
-  const Element<C> public_share = Element<C>::base_mult(share.value);
   out.proof = dleq_prove<C>(rng, share_context<C>(tdh2_ciphertext_digest(ct), ct.label, share.index),
                             share_statement(ct, public_share, out), share.value);
   return out;
@@ -271,7 +276,7 @@ Result<DecryptionShare<C>> open_decryption_share(ByteSpan requester_secret_key, 
   template Tdh2Ciphertext<C> tdh2_encrypt<C>(Rng&, const Tdh2PublicKey<C>&, ByteSpan, ByteSpan);                       \
   template Status tdh2_verify_ciphertext<C>(const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&);                        \
   template Result<DecryptionShare<C>> tdh2_decryption_share<C>(Rng&, const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&, \
-                                                               const SecretShare<C>&);                                 \
+                                                               const SecretShare<C>&, const Element<C>&);              \
   template Status tdh2_verify_share<C>(const Tdh2Ciphertext<C>&, const Element<C>&, const DecryptionShare<C>&);        \
   template Result<Tdh2Decryption<C>> tdh2_combine<C>(Rng&, const Tdh2PublicKey<C>&, std::span<const Element<C>>,       \
                                                      std::size_t, const Tdh2Ciphertext<C>&,                            \

@@ -73,7 +73,8 @@ v1::Tdh2Ciphertext to_proto(const Tdh2Ciphertext<C>& ct) {
   m.set_label(bytes_of(ct.label));
   m.set_u(bytes_of(ct.u.encode()));
   m.set_u_bar(bytes_of(ct.u_bar.encode()));
-  m.set_e(bytes_of(ct.e.encode()));
+  m.set_w(bytes_of(ct.w.encode()));
+  m.set_w_bar(bytes_of(ct.w_bar.encode()));
   m.set_f(bytes_of(ct.f.encode()));
   m.set_payload(bytes_of(ct.payload));
   return m;
@@ -86,7 +87,8 @@ Result<Tdh2Ciphertext<C>> from_proto(const v1::Tdh2Ciphertext& m) {
   ct.label.assign(m.label().begin(), m.label().end());
   VIGIL_ASSIGN_OR_RETURN(ct.u, element_field<C>("ciphertext.u", m.u()));
   VIGIL_ASSIGN_OR_RETURN(ct.u_bar, element_field<C>("ciphertext.u_bar", m.u_bar()));
-  VIGIL_ASSIGN_OR_RETURN(ct.e, scalar_field<C>("ciphertext.e", m.e()));
+  VIGIL_ASSIGN_OR_RETURN(ct.w, element_field<C>("ciphertext.w", m.w()));
+  VIGIL_ASSIGN_OR_RETURN(ct.w_bar, element_field<C>("ciphertext.w_bar", m.w_bar()));
   VIGIL_ASSIGN_OR_RETURN(ct.f, scalar_field<C>("ciphertext.f", m.f()));
   ct.payload.assign(m.payload().begin(), m.payload().end());
   return ct;

@@ -31,6 +31,27 @@ void register_curve() {
     for (auto _ : state) benchmark::DoNotOptimize(p.mult(k));
   })->Unit(benchmark::kMicrosecond);
 
+  add(name<C>("BM_PrecomputedMult"), "", [](benchmark::State& state) {
+    SeededRng rng(4);
+    PrecomputedElement<C> base(Element<C>::base_mult(Scalar<C>::random(rng)));
+    auto k = Scalar<C>::random(rng);
+    for (auto _ : state) benchmark::DoNotOptimize(base.mult(k));
+  })->Unit(benchmark::kMicrosecond);
+
+  add(name<C>("BM_PrecomputedMultAddVartime"), "", [](benchmark::State& state) {
+    SeededRng rng(5);
+    PrecomputedElement<C> base(Element<C>::base_mult(Scalar<C>::random(rng)));
+    auto q = Element<C>::base_mult(Scalar<C>::random(rng));
+    auto a = Scalar<C>::random(rng), b = Scalar<C>::random(rng);
+    for (auto _ : state) benchmark::DoNotOptimize(base.mult_add_vartime(a, b, q));
+  })->Unit(benchmark::kMicrosecond);
+
+  add(name<C>("BM_DecodeElement"), "", [](benchmark::State& state) {
+    SeededRng rng(6);
+    auto enc = Element<C>::base_mult(Scalar<C>::random(rng)).encode();
+    for (auto _ : state) benchmark::DoNotOptimize(Element<C>::decode(enc));
+  })->Unit(benchmark::kMicrosecond);
+
   add(name<C>("BM_ScalarMul"), "", [](benchmark::State& state) {
     SeededRng rng(3);
     auto a = Scalar<C>::random(rng);

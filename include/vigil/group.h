@@ -16,6 +16,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -157,6 +158,29 @@ template <Curve C>
 Element<C> operator*(const Scalar<C>& k, const Element<C>& p) {
   return p.mult(k);
 }
+
+// An element with precomputed multiples, for when the same base is
+// multiplied by many secret scalars (a group key, a second generator). On
+// ristretto255 this is a constant-time table method about five times faster
+// than a variable-base multiplication (the table takes ~30 KiB and ~0.1 ms to
+// build); on secp256k1 it defers to libsecp256k1. Copies share the table.
+template <Curve C>
+class PrecomputedElement {
+ public:
+  explicit PrecomputedElement(const Element<C>& base);
+
+  const Element<C>& element() const { return base_; }
+
+  // k * base in constant time.
+  Element<C> mult(const Scalar<C>& k) const;
+
+  // a * base + b * q, in variable time: for public scalars only.
+  Element<C> mult_add_vartime(const Scalar<C>& a, const Scalar<C>& b, const Element<C>& q) const;
+
+ private:
+  Element<C> base_;
+  std::shared_ptr<const void> table_;
+};
 
 // sum(scalars[i] * elements[i]) in variable time: for public scalars only
 // (Lagrange coefficients, challenges, verifier randomness). Fails with

@@ -15,8 +15,7 @@ using internal::PointOps;
 
 template <Curve C>
 class GroupTest : public ::testing::Test {};
-using Curves = ::testing::Types<Ristretto255, Secp256k1>;
-TYPED_TEST_SUITE(GroupTest, Curves);
+TYPED_TEST_SUITE(GroupTest, test::AllCurves);
 
 TEST(Ristretto255Vectors, GeneratorMultiples) {
   VIGIL_LOAD_SHARED_OR_SKIP(v, "ristretto255.json");
@@ -280,6 +279,38 @@ TEST(Fe25519, MatchesMontgomeryReference) {
       mc = (mc - mb) * (mc + mb) - ma;
     }
     ASSERT_EQ(c.canonical(), mc.canonical());
+  }
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+template <Curve C>
+class PrecomputedTest : public ::testing::Test {};
+TYPED_TEST_SUITE(PrecomputedTest, test::AllCurves);
+
+// The table method agrees with libsodium / libsecp256k1 on random bases and
+// scalars, and on the edge scalars 0, 1, 2, 8, 16, q - 1.
+TYPED_TEST(PrecomputedTest, MatchesPlainMultiplication) {
+  using C = TypeParam;
+  using E = Element<C>;
+  SeededRng rng(test::test_seed() + 17);
+  for (int b = 0; b < 8; ++b) {
+    const E base = b == 0 ? E::generator() : E::base_mult(Scalar<C>::random(rng));
+    const PrecomputedElement<C> pre(base);
+    std::vector<Scalar<C>> scalars;
+    for (std::uint64_t k : {0, 1, 2, 8, 16, 255, 256}) scalars.push_back(Scalar<C>::from_u64(k));
+    scalars.push_back(-Scalar<C>::one());
+    for (int i = 0; i < 25; ++i) scalars.push_back(Scalar<C>::random(rng));
+    for (const auto& k : scalars) {
+      ASSERT_TRUE(pre.mult(k) == base.mult(k)) << to_hex(k.encode());
+      const auto other = E::base_mult(Scalar<C>::random(rng));
+      const auto j = Scalar<C>::random(rng);
+      ASSERT_TRUE(pre.mult_add_vartime(k, j, other) == base.mult(k) + other.mult(j));
+    }
   }
 }
 

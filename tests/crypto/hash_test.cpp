@@ -75,8 +75,7 @@ TEST(HashToCurve, Ristretto255OneWayMapVectors) {
 
 template <Curve C>
 class HashToGroupTest : public ::testing::Test {};
-using Curves = ::testing::Types<Ristretto255, Secp256k1>;
-TYPED_TEST_SUITE(HashToGroupTest, Curves);
+TYPED_TEST_SUITE(HashToGroupTest, test::AllCurves);
 
 TYPED_TEST(HashToGroupTest, DomainSeparatedAndDeterministic) {
   using C = TypeParam;

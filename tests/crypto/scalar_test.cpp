@@ -15,8 +15,7 @@ namespace {
 
 template <Curve C>
 class ScalarTest : public ::testing::Test {};
-using Curves = ::testing::Types<Ristretto255, Secp256k1>;
-TYPED_TEST_SUITE(ScalarTest, Curves);
+TYPED_TEST_SUITE(ScalarTest, test::AllCurves);
 
 // The group order as bytes in the curve's scalar encoding.
 template <Curve C>

@@ -67,8 +67,7 @@ TEST(FrostVectors, Secp256k1TrustedDealer) {
 
 template <Curve C>
 class ShamirTest : public ::testing::Test {};
-using Curves = ::testing::Types<Ristretto255, Secp256k1>;
-TYPED_TEST_SUITE(ShamirTest, Curves);
+TYPED_TEST_SUITE(ShamirTest, test::AllCurves);
 
 TYPED_TEST(ShamirTest, RandomDealsReconstructWithAnyTSharesAndNotWithFewer) {
   using C = TypeParam;

@@ -28,6 +28,10 @@ struct Cluster {
     return {std::move(d), key, std::move(pubs)};
   }
   SecretShare<C> share(ParticipantIndex i) const { return {i, deal.shares[i - 1].secret_share.clone()}; }
+
+  Result<DecryptionShare<C>> decryption_share(Rng& rng, const Tdh2Ciphertext<C>& ct, ParticipantIndex i) const {
+    return tdh2_decryption_share<C>(rng, key, ct, share(i), public_shares[i - 1]);
+  }
 };
 
 // Builds a vector of move-only values (an initializer list would copy).
@@ -41,14 +45,13 @@ std::vector<T> moved(T first, Rest... rest) {
 
 template <Curve C>
 class Tdh2Test : public ::testing::Test {};
-using Curves = ::testing::Types<Ristretto255, Secp256k1>;
-TYPED_TEST_SUITE(Tdh2Test, Curves);
+TYPED_TEST_SUITE(Tdh2Test, test::AllCurves);
 
 template <Curve C>
 std::vector<DecryptionShare<C>> shares_for(Rng& rng, const Cluster<C>& cluster, const Tdh2Ciphertext<C>& ct,
                                            const std::vector<ParticipantIndex>& indices) {
   std::vector<DecryptionShare<C>> out;
-  for (auto i : indices) out.push_back(tdh2_decryption_share<C>(rng, cluster.key, ct, cluster.share(i)).value());
+  for (auto i : indices) out.push_back(cluster.decryption_share(rng, ct, i).value());
   return out;
 }
 
@@ -110,7 +113,11 @@ TYPED_TEST(Tdh2Test, EveryAlteredCiphertextFieldIsRefused) {
       {"u_bar", [&](auto& c) { c.u_bar = other.u_bar; }},
       {"u identity", [](auto& c) { c.u = Element<C>::identity(); }},
       {"u_bar identity", [](auto& c) { c.u_bar = Element<C>::identity(); }},
-      {"e", [](auto& c) { c.e = c.e + Scalar<C>::one(); }},
+      {"w", [&](auto& c) { c.w = other.w; }},
+      {"w_bar", [&](auto& c) { c.w_bar = other.w_bar; }},
+      {"w identity", [](auto& c) { c.w = Element<C>::identity(); }},
+      {"w_bar identity", [](auto& c) { c.w_bar = Element<C>::identity(); }},
+      {"u and u_bar swapped", [](auto& c) { std::swap(c.u, c.u_bar); }},
       {"f", [](auto& c) { c.f = c.f + Scalar<C>::one(); }},
       {"payload bit", [](auto& c) { c.payload[c.payload.size() / 2] ^= 1; }},
       {"payload truncated", [](auto& c) { c.payload.resize(kStreamChunkBytes + kAeadTagBytes); }},
@@ -123,7 +130,7 @@ TYPED_TEST(Tdh2Test, EveryAlteredCiphertextFieldIsRefused) {
     ASSERT_FALSE(status.ok()) << what;
     EXPECT_EQ(status.error().code, ErrorCode::kVerificationFailed) << what;
     // Holders of shares refuse to decrypt it.
-    auto share = tdh2_decryption_share<C>(rng, cluster.key, bad, cluster.share(1));
+    auto share = cluster.decryption_share(rng, bad, 1);
     ASSERT_FALSE(share.ok()) << what;
     EXPECT_EQ(share.error().code, ErrorCode::kVerificationFailed) << what;
   }
@@ -144,10 +151,10 @@ TYPED_TEST(Tdh2Test, BadSharesAreNamedAndValidOnesStillDecrypt) {
   // 6: a share for another ciphertext.
   shares[1].proof.z = shares[1].proof.z + Scalar<C>::one();
   auto foreign = Cluster<C>::make(rng, 7, 2);
-  shares[3] = tdh2_decryption_share<C>(rng, cluster.key, ct, foreign.share(4)).value();
+  shares[3] = tdh2_decryption_share<C>(rng, cluster.key, ct, foreign.share(4), foreign.public_shares[3]).value();
   shares[4].value = shares[4].value + Element<C>::generator();
   auto ct2 = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), message);
-  shares[5] = tdh2_decryption_share<C>(rng, cluster.key, ct2, cluster.share(6)).value();
+  shares[5] = cluster.decryption_share(rng, ct2, 6).value();
   for (auto i : {1, 3, 4, 5}) EXPECT_FALSE(tdh2_verify_share<C>(ct, cluster.public_shares[i], shares[i]).ok());
   EXPECT_TRUE(tdh2_verify_share<C>(ct, cluster.public_shares[0], shares[0]).ok());
 
@@ -206,7 +213,7 @@ TYPED_TEST(Tdh2Test, PrivateDeliveryBindsRequestDigestAndIndex) {
   const Bytes request_id = {'r', '1'};
   std::vector<DecryptionShare<C>> opened;
   for (ParticipantIndex i : {1u, 3u}) {
-    auto share = tdh2_decryption_share<C>(rng, cluster.key, ct, cluster.share(i)).value();
+    auto share = cluster.decryption_share(rng, ct, i).value();
     auto sealed = seal_decryption_share<C>(rng, requester.public_key, request_id, digest, share).value();
     EXPECT_EQ(open_decryption_share<C>(requester.secret_key.span(), sealed, as_bytes("r2"), digest, i).error().code,
               ErrorCode::kVerificationFailed);
@@ -228,7 +235,7 @@ TYPED_TEST(Tdh2Test, ShareDecoderRefusesGarbage) {
   SeededRng rng(test::test_seed() + 57);
   auto cluster = Cluster<C>::make(rng, 3, 2);
   auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), as_bytes("m"));
-  auto share = tdh2_decryption_share<C>(rng, cluster.key, ct, cluster.share(1)).value();
+  auto share = cluster.decryption_share(rng, ct, 1).value();
   Bytes good = encode_decryption_share(share);
   auto back = decode_decryption_share<C>(good);
   ASSERT_TRUE(back.ok());

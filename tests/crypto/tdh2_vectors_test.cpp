@@ -21,8 +21,7 @@ nlohmann::json load(const std::string& name) {
 
 template <Curve C>
 class Tdh2VectorsTest : public ::testing::Test {};
-using Curves = ::testing::Types<Ristretto255, Secp256k1>;
-TYPED_TEST_SUITE(Tdh2VectorsTest, Curves);
+TYPED_TEST_SUITE(Tdh2VectorsTest, test::AllCurves);
 
 TYPED_TEST(Tdh2VectorsTest, RegeneratesByteForByte) {
   using C = TypeParam;

@@ -11,8 +11,7 @@ namespace {
 
 template <Curve C>
 class CodecTest : public ::testing::Test {};
-using Curves = ::testing::Types<Ristretto255, Secp256k1>;
-TYPED_TEST_SUITE(CodecTest, Curves);
+TYPED_TEST_SUITE(CodecTest, test::AllCurves);
 
 template <Curve C>
 struct Fixture {
@@ -25,7 +24,8 @@ Fixture<C> make_fixture(Rng& rng) {
   auto d = deal<C>(rng, 3, 2).value();
   auto key = Tdh2PublicKey<C>::create(d.group_public_key()).value();
   auto ct = tdh2_encrypt<C>(rng, key, as_bytes("label"), as_bytes("payload"));
-  auto share = tdh2_decryption_share<C>(rng, key, ct, {1, d.shares[0].secret_share.clone()}).value();
+  auto share =
+      tdh2_decryption_share<C>(rng, key, ct, {1, d.shares[0].secret_share.clone()}, d.shares[0].public_share).value();
   return {std::move(ct), std::move(share)};
 }
 
@@ -53,7 +53,9 @@ TYPED_TEST(CodecTest, EachBadFieldIsNamed) {
       {"u length", [](auto& m) { m.set_u(m.u().substr(1)); }, "ciphertext.u"},
       {"u identity", [](auto& m) { m.set_u(std::string(C::kElementBytes, '\0')); }, "ciphertext.u"},
       {"u_bar garbage", [](auto& m) { m.set_u_bar(std::string(C::kElementBytes, '\xff')); }, "ciphertext.u_bar"},
-      {"e unreduced", [](auto& m) { m.set_e(std::string(32, '\xff')); }, "ciphertext.e"},
+      {"w missing", [](auto& m) { m.clear_w(); }, "ciphertext.w"},
+      {"w_bar identity", [](auto& m) { m.set_w_bar(std::string(C::kElementBytes, '\0')); }, "ciphertext.w_bar"},
+      {"f unreduced", [](auto& m) { m.set_f(std::string(32, '\xff')); }, "ciphertext.f"},
       {"f missing", [](auto& m) { m.clear_f(); }, "ciphertext.f"},
   };
   for (auto& [what, damage, message] : cases) {

@@ -34,7 +34,7 @@ nlohmann::json make_tdh2_vectors(std::uint64_t seed) {
     auto ct = tdh2_encrypt<C>(rng, key, as_bytes(c.label), c.plaintext);
     json dshares = json::array();
     for (const auto& s : d.shares) {
-      auto ds = tdh2_decryption_share<C>(rng, key, ct, {s.index, s.secret_share.clone()}).value();
+      auto ds = tdh2_decryption_share<C>(rng, key, ct, {s.index, s.secret_share.clone()}, s.public_share).value();
       dshares.push_back({{"index", ds.index},
                          {"value", to_hex(ds.value.encode())},
                          {"proof", {{"a1", to_hex(ds.proof.a1.encode())},
@@ -45,15 +45,17 @@ nlohmann::json make_tdh2_vectors(std::uint64_t seed) {
                          {"plaintext", to_hex(c.plaintext)},
                          {"ciphertext", {{"u", to_hex(ct.u.encode())},
                                          {"u_bar", to_hex(ct.u_bar.encode())},
-                                         {"e", to_hex(ct.e.encode())},
+                                         {"w", to_hex(ct.w.encode())},
+                                         {"w_bar", to_hex(ct.w_bar.encode())},
                                          {"f", to_hex(ct.f.encode())},
                                          {"payload", to_hex(ct.payload)}}},
                          {"ciphertext_protobuf", to_hex(proto::serialize(proto::to_proto(ct)))},
                          {"ciphertext_digest", to_hex(tdh2_ciphertext_digest(ct))},
                          {"decryption_shares", std::move(dshares)}});
   }
-  return json{{"description", "vigil TDH2 vectors: TDH2 KEM (Shoup-Gennaro) + STREAM XChaCha20-Poly1305, "
-                              "DLEQ decryption-share proofs; any 3 of the 5 shares decrypt each case"},
+  return json{{"description", "vigil TDH2 vectors: TDH2 KEM (Shoup-Gennaro, proof in commitment form w, w_bar, f) + "
+                              "STREAM XChaCha20-Poly1305, DLEQ decryption-share proofs; any 3 of the 5 shares "
+                              "decrypt each case"},
               {"curve", std::string(C::kName)},
               {"seed", seed},
               {"parties", kParties},

@@ -6,11 +6,17 @@
 #include <optional>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "vigil/bytes.h"
+#include "vigil/group.h"
 
 namespace vigil::test {
+
+// Typed test suites run over every supported curve.
+using AllCurves = ::testing::Types<Ristretto255, Secp256k1>;
 
 // Loads ../shared/vectors/<relative>; nullopt (and the test should
 // GTEST_SKIP with the path) when the shared folder is missing.

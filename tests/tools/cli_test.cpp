@@ -196,7 +196,7 @@ TEST_F(CliTest, EncryptPartialDecryptCombineOnBothCurves) {
     auto j = nlohmann::json::parse(r.output);
     EXPECT_EQ(j["curve"], curve);
     EXPECT_EQ(j["label"], "policy:42");
-    EXPECT_TRUE(j.contains("u") && j.contains("u_bar") && j.contains("e") && j.contains("f") && j.contains("payload"));
+    EXPECT_TRUE(j.contains("u") && j.contains("u_bar") && j.contains("w") && j.contains("w_bar") && j.contains("f") && j.contains("payload"));
     std::ofstream(path("ct.json")) << r.output;
 
     // Shares from the binary ciphertext; the JSON one decrypts too.

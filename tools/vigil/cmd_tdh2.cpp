@@ -126,7 +126,7 @@ void register_partial_decrypt(CLI::App& app, int& exit_code) {
       auto secret = secret_share_from_deal<C>(d, o->index, o->key);
       if (!secret) return fail("partial-decrypt", secret.error(), kExitUsage);
       auto key = Tdh2PublicKey<C>::create(d.group_public_key()).value();
-      auto share = tdh2_decryption_share<C>(system_rng(), key, c, *secret);
+      auto share = tdh2_decryption_share<C>(system_rng(), key, c, *secret, d.shares[o->index - 1].public_share);
       if (!share) return fail("partial-decrypt", share.error());
       const std::string json = share_to_json<C>(*share, tdh2_ciphertext_digest(c)).dump(2) + "\n";
       if (!o->output.out_path.empty()) {

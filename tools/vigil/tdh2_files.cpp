@@ -35,12 +35,14 @@ Result<proto::AnyCiphertext> ciphertext_from_json(const json& j) {
   m.set_label(j["label"].get<std::string>());
   VIGIL_ASSIGN_OR_RETURN(Bytes u, hex_field(j, "u", "ciphertext"));
   VIGIL_ASSIGN_OR_RETURN(Bytes u_bar, hex_field(j, "u_bar", "ciphertext"));
-  VIGIL_ASSIGN_OR_RETURN(Bytes e, hex_field(j, "e", "ciphertext"));
+  VIGIL_ASSIGN_OR_RETURN(Bytes w, hex_field(j, "w", "ciphertext"));
+  VIGIL_ASSIGN_OR_RETURN(Bytes w_bar, hex_field(j, "w_bar", "ciphertext"));
   VIGIL_ASSIGN_OR_RETURN(Bytes f, hex_field(j, "f", "ciphertext"));
   VIGIL_ASSIGN_OR_RETURN(Bytes payload, hex_field(j, "payload", "ciphertext"));
   m.set_u(as_string(u));
   m.set_u_bar(as_string(u_bar));
-  m.set_e(as_string(e));
+  m.set_w(as_string(w));
+  m.set_w_bar(as_string(w_bar));
   m.set_f(as_string(f));
   m.set_payload(as_string(payload));
   return proto::parse_ciphertext(proto::serialize(m));
@@ -55,7 +57,8 @@ json ciphertext_to_json(const Tdh2Ciphertext<C>& ct) {
               {"label", std::string(ct.label.begin(), ct.label.end())},
               {"u", to_hex(ct.u.encode())},
               {"u_bar", to_hex(ct.u_bar.encode())},
-              {"e", to_hex(ct.e.encode())},
+              {"w", to_hex(ct.w.encode())},
+              {"w_bar", to_hex(ct.w_bar.encode())},
               {"f", to_hex(ct.f.encode())},
               {"payload", to_hex(ct.payload)},
               {"digest", to_hex(tdh2_ciphertext_digest(ct))}};

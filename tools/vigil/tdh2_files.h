@@ -2,7 +2,7 @@
 // JSON that --json prints) and decryption shares (JSON from partial-decrypt).
 //
 // Ciphertext JSON: { "version": 1, "curve": ..., "label": "<text>",
-//   "u": hex, "u_bar": hex, "e": hex, "f": hex, "payload": hex, "digest": hex }
+//   "u": hex, "u_bar": hex, "w": hex, "w_bar": hex, "f": hex, "payload": hex, "digest": hex }
 // Share JSON: { "version": 1, "curve": ..., "index": I, "value": hex,
 //   "proof": hex (a1 || a2 || z), "ciphertext_digest": hex }
 #pragma once
