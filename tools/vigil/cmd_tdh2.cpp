@@ -183,8 +183,9 @@ void register_combine(CLI::App& app, int& exit_code) {
       const std::string plaintext(result->plaintext.span().begin(), result->plaintext.span().end());
       auto s = write_file(o->out, plaintext, FileMode::kSecret, o->force);
       if (!s) return fail("combine", s.error());
-      std::cout << "decrypted " << plaintext.size() << " bytes with " << d.threshold() << " of "
-                << shares.size() - result->invalid_shares.size() << " valid shares; written to " << o->out << "\n";
+      std::cout << "decrypted " << plaintext.size() << " bytes: " << shares.size() - result->invalid_shares.size()
+                << " of " << o->shares.size() << " shares valid, " << d.threshold() << " used; written to " << o->out
+                << "\n";
       return kExitOk;
     });
   });
