@@ -3,7 +3,7 @@
 # a consumer of find_package(vigil) resolves the same imported targets.
 include(CMakeFindDependencyMacro)
 find_package(PkgConfig REQUIRED)
-find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
+find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto SSL)
 if(NOT TARGET PkgConfig::sodium)
   pkg_check_modules(sodium REQUIRED IMPORTED_TARGET GLOBAL libsodium>=1.0.18)
 endif()

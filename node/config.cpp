@@ -1,0 +1,177 @@
+#include "config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#define TOML_EXCEPTIONS 1
+#include <toml++/toml.h>
+
+namespace vigil::node {
+namespace {
+
+Error config_error(const std::string& key, const std::string& problem) {
+  return make_error(ErrorCode::kInvalidInput, key + ": " + problem);
+}
+
+Result<Ed25519PublicKey> parse_key(const toml::node_view<const toml::node>& v, const std::string& key) {
+  auto text = v.value<std::string>();
+  if (!text) return config_error(key, "missing (64 hex digits)");
+  auto bytes = from_hex_exact(*text, 32);
+  if (!bytes) return config_error(key, "expected 64 hex digits");
+  Ed25519PublicKey out{};
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return out;
+}
+
+template <class T>
+Result<T> required(const toml::node_view<const toml::node>& v, const std::string& key, const char* what) {
+  if (!v) return config_error(key, std::string("missing (") + what + ")");
+  auto value = v.value<T>();
+  if (!value) return config_error(key, std::string("must be ") + what);
+  return *value;
+}
+
+Result<std::uint64_t> positive(const toml::node_view<const toml::node>& v, const std::string& key, std::uint64_t fallback) {
+  if (!v) return fallback;
+  auto value = v.value<std::int64_t>();
+  if (!value || *value <= 0) return config_error(key, "must be a positive integer");
+  return static_cast<std::uint64_t>(*value);
+}
+
+}  // namespace
+
+Result<Endpoint> parse_endpoint(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return make_error(ErrorCode::kInvalidInput, "expected host:port, got '" + text + "'");
+  Endpoint e;
+  e.host = text.substr(0, colon);
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535) {
+    return make_error(ErrorCode::kInvalidInput, "port in '" + text + "' must be a number from 0 to 65535");
+  }
+  e.port = static_cast<std::uint16_t>(std::stoul(port));
+  return e;
+}
+
+const PeerConfig* NodeConfig::peer(ParticipantIndex i) const {
+  for (const auto& p : peers) {
+    if (p.index == i) return &p;
+  }
+  return nullptr;
+}
+
+Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::filesystem::path& base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << "line " << e.source().begin.line << ", column " << e.source().begin.column;
+    return make_error(ErrorCode::kInvalidInput, "config is not valid TOML (" + where.str() + "): " +
+                                                    std::string(e.description()));
+  }
+  const toml::table& r = root;
+  NodeConfig c;
+  VIGIL_ASSIGN_OR_RETURN(std::int64_t index, required<std::int64_t>(r["node"]["index"], "node.index", "an integer"));
+  if (index < 1 || index > static_cast<std::int64_t>(kMaxParticipants)) {
+    return config_error("node.index", "must be between 1 and " + std::to_string(kMaxParticipants));
+  }
+  c.index = static_cast<ParticipantIndex>(index);
+  VIGIL_ASSIGN_OR_RETURN(std::string data_dir, required<std::string>(r["node"]["data_dir"], "node.data_dir", "a path"));
+  c.data_dir = std::filesystem::path(data_dir).is_absolute() ? std::filesystem::path(data_dir) : base_dir / data_dir;
+  c.log_format = r["node"]["log_format"].value_or(std::string("text"));
+  if (c.log_format != "text" && c.log_format != "json") return config_error("node.log_format", "must be \"text\" or \"json\"");
+  c.log_level = r["node"]["log_level"].value_or(std::string("info"));
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (!kLevels.count(c.log_level)) return config_error("node.log_level", "must be one of trace, debug, info, warn, error");
+
+  for (auto [key, target] : {std::pair{"peer", &c.peer_listen}, std::pair{"api", &c.api_listen}}) {
+    const std::string name = std::string("listen.") + key;
+    VIGIL_ASSIGN_OR_RETURN(std::string text, required<std::string>(r["listen"][key], name, "\"host:port\""));
+    auto e = parse_endpoint(text);
+    if (!e) return config_error(name, e.error().message);
+    *target = *e;
+  }
+
+  if (const auto* peers = r["peers"].as_array()) {
+    std::set<ParticipantIndex> seen = {c.index};
+    for (std::size_t i = 0; i < peers->size(); ++i) {
+      const std::string key = "peers[" + std::to_string(i) + "]";
+      const toml::node_view<const toml::node> p{&static_cast<const toml::node&>((*peers)[i])};
+      PeerConfig peer;
+      VIGIL_ASSIGN_OR_RETURN(std::int64_t pi, required<std::int64_t>(p["index"], key + ".index", "an integer"));
+      if (pi < 1 || pi > static_cast<std::int64_t>(kMaxParticipants)) {
+        return config_error(key + ".index", "must be between 1 and " + std::to_string(kMaxParticipants));
+      }
+      peer.index = static_cast<ParticipantIndex>(pi);
+      if (!seen.insert(peer.index).second) {
+        return config_error(key + ".index", "index " + std::to_string(pi) + " appears twice (or is this node's own)");
+      }
+      VIGIL_ASSIGN_OR_RETURN(std::string address, required<std::string>(p["address"], key + ".address", "\"host:port\""));
+      auto e = parse_endpoint(address);
+      if (!e) return config_error(key + ".address", e.error().message);
+      peer.address = *e;
+      VIGIL_ASSIGN_OR_RETURN(peer.identity, parse_key(p["identity"], key + ".identity"));
+      c.peers.push_back(peer);
+    }
+  } else if (root.contains("peers")) {
+    return config_error("peers", "must be an array of tables ([[peers]])");
+  }
+
+  if (const auto* requesters = r["requesters"].as_array()) {
+    for (std::size_t i = 0; i < requesters->size(); ++i) {
+      const std::string key = "requesters[" + std::to_string(i) + "]";
+      const toml::node_view<const toml::node> q{&static_cast<const toml::node&>((*requesters)[i])};
+      RequesterConfig rq;
+      VIGIL_ASSIGN_OR_RETURN(rq.name, required<std::string>(q["name"], key + ".name", "a string"));
+      VIGIL_ASSIGN_OR_RETURN(rq.key, parse_key(q["key"], key + ".key"));
+      c.requesters.push_back(rq);
+    }
+  } else if (root.contains("requesters")) {
+    return config_error("requesters", "must be an array of tables ([[requesters]])");
+  }
+
+  const auto l = r["limits"];
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_frame_bytes, positive(l["max_frame_bytes"], "limits.max_frame_bytes", c.limits.max_frame_bytes));
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_request_bytes,
+                         positive(l["max_request_bytes"], "limits.max_request_bytes", c.limits.max_request_bytes));
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_connections, positive(l["max_connections"], "limits.max_connections", c.limits.max_connections));
+  VIGIL_ASSIGN_OR_RETURN(c.limits.peer_queue_depth, positive(l["peer_queue_depth"], "limits.peer_queue_depth", c.limits.peer_queue_depth));
+  VIGIL_ASSIGN_OR_RETURN(std::uint64_t timeout_ms, positive(l["read_timeout_ms"], "limits.read_timeout_ms", 10000));
+  c.limits.read_timeout = std::chrono::milliseconds(timeout_ms);
+  VIGIL_ASSIGN_OR_RETURN(std::uint64_t max_age, positive(l["request_max_age_s"], "limits.request_max_age_s", 300));
+  c.limits.request_max_age = std::chrono::seconds(max_age);
+  return c;
+}
+
+Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return make_error(ErrorCode::kInvalidInput, "cannot read config " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto config = parse_node_config(text.str(), path.parent_path().empty() ? "." : path.parent_path());
+  if (!config) return make_error(config.error().code, path.string() + ": " + config.error().message);
+  return config;
+}
+
+std::string render_node_config(const NodeConfig& c) {
+  std::ostringstream out;
+  out << "# vigild configuration (see node/config.h for every key)\n\n"
+      << "[node]\nindex = " << c.index << "\ndata_dir = \"" << c.data_dir.string() << "\"\n"
+      << "log_format = \"" << c.log_format << "\"\nlog_level = \"" << c.log_level << "\"\n\n"
+      << "[listen]\npeer = \"" << c.peer_listen.to_string() << "\"\napi = \"" << c.api_listen.to_string() << "\"\n";
+  for (const auto& p : c.peers) {
+    out << "\n[[peers]]\nindex = " << p.index << "\naddress = \"" << p.address.to_string() << "\"\nidentity = \""
+        << to_hex(p.identity) << "\"\n";
+  }
+  for (const auto& q : c.requesters) out << "\n[[requesters]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
+  out << "\n[limits]\nmax_frame_bytes = " << c.limits.max_frame_bytes << "\nmax_request_bytes = " << c.limits.max_request_bytes
+      << "\nmax_connections = " << c.limits.max_connections << "\npeer_queue_depth = " << c.limits.peer_queue_depth
+      << "\nread_timeout_ms = " << c.limits.read_timeout.count()
+      << "\nrequest_max_age_s = " << c.limits.request_max_age.count() << "\n";
+  return out.str();
+}
+
+}  // namespace vigil::node

@@ -1,0 +1,98 @@
+// vigild's configuration: one TOML file per node.
+//
+//   [node]
+//   index = 1                         # this node's participant index
+//   data_dir = "node1"                # relative to the config file's folder
+//   log_format = "text"               # or "json"
+//   log_level = "info"
+//
+//   [listen]
+//   peer = "127.0.0.1:7101"           # TLS 1.3, mutually authenticated
+//   api = "127.0.0.1:8101"            # HTTP/JSON client API, /metrics, /healthz
+//
+//   [[peers]]                         # every other node
+//   index = 2
+//   address = "127.0.0.1:7102"
+//   identity = "<64 hex: the peer's Ed25519 identity public key>"
+//
+//   [[requesters]]                    # who may ask for decryption shares
+//   name = "admin"
+//   key = "<64 hex: Ed25519 public key>"
+//
+//   [limits]                          # all optional
+//   max_frame_bytes = 1048576
+//   max_request_bytes = 8388608
+//   max_connections = 256
+//   peer_queue_depth = 64
+//   read_timeout_ms = 10000
+//   request_max_age_s = 300
+//
+// Errors name the key and the problem: "peers[1].identity: expected 64 hex digits".
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/result.h"
+#include "vigil/shamir.h"
+
+namespace vigil::node {
+
+using Ed25519PublicKey = std::array<std::uint8_t, 32>;
+
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+};
+
+// "host:port" with a numeric port; port 0 asks the system for a free one.
+Result<Endpoint> parse_endpoint(const std::string& text);
+
+struct PeerConfig {
+  ParticipantIndex index = 0;
+  Endpoint address;
+  Ed25519PublicKey identity{};
+};
+
+struct RequesterConfig {
+  std::string name;
+  Ed25519PublicKey key{};
+};
+
+struct Limits {
+  std::size_t max_frame_bytes = 1u << 20;
+  std::size_t max_request_bytes = 8u << 20;
+  std::size_t max_connections = 256;
+  std::size_t peer_queue_depth = 64;
+  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::seconds request_max_age{300};
+};
+
+struct NodeConfig {
+  ParticipantIndex index = 0;
+  std::filesystem::path data_dir;
+  std::string log_format = "text";
+  std::string log_level = "info";
+  Endpoint peer_listen;
+  Endpoint api_listen;
+  std::vector<PeerConfig> peers;
+  std::vector<RequesterConfig> requesters;
+  Limits limits;
+
+  const PeerConfig* peer(ParticipantIndex i) const;
+};
+
+// Parses and validates; relative paths resolve against `base_dir`.
+Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::filesystem::path& base_dir);
+Result<NodeConfig> load_node_config(const std::filesystem::path& path);
+
+// The TOML text of a configuration (what `vigil init` and `vigil cluster up` write).
+std::string render_node_config(const NodeConfig& config);
+
+}  // namespace vigil::node

@@ -1,0 +1,93 @@
+// vigild's TOML configuration: a full config parses and round-trips through
+// render_node_config; every mistake names its key.
+#include <gtest/gtest.h>
+
+#include "node/config.h"
+
+namespace vigil::node {
+namespace {
+
+const std::string kKey(64, 'a');
+
+std::string good_config() {
+  return R"([node]
+index = 2
+data_dir = "node2"
+
+[listen]
+peer = "127.0.0.1:7102"
+api = "127.0.0.1:0"
+
+[[peers]]
+index = 1
+address = "127.0.0.1:7101"
+identity = ")" + kKey + R"("
+
+[[peers]]
+index = 3
+address = "localhost:7103"
+identity = ")" + kKey + R"("
+
+[[requesters]]
+name = "admin"
+key = ")" + kKey + R"("
+
+[limits]
+max_frame_bytes = 4096
+read_timeout_ms = 500
+)";
+}
+
+TEST(NodeConfig, ParsesAndRoundTrips) {
+  auto c = parse_node_config(good_config(), "/etc/vigil");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->index, 2u);
+  EXPECT_EQ(c->data_dir, std::filesystem::path("/etc/vigil/node2"));
+  EXPECT_EQ(c->api_listen.port, 0);
+  ASSERT_EQ(c->peers.size(), 2u);
+  EXPECT_EQ(c->peers[1].address.host, "localhost");
+  EXPECT_EQ(c->limits.max_frame_bytes, 4096u);
+  EXPECT_EQ(c->limits.read_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(c->limits.max_connections, 256u);  // default
+  ASSERT_NE(c->peer(3), nullptr);
+  EXPECT_EQ(c->peer(4), nullptr);
+
+  auto again = parse_node_config(render_node_config(*c), "/elsewhere");
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(render_node_config(*again), render_node_config(*c));
+}
+
+TEST(NodeConfig, ErrorsNameTheKey) {
+  auto with = [](const std::string& from, const std::string& to) {
+    std::string text = good_config();
+    auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  };
+  struct Case {
+    std::string text, message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {with("index = 2", "index = 0"), "node.index: must be between 1"},
+           {with("index = 2", "index = \"two\""), "node.index: must be an integer"},
+           {with("index = 2\n", ""), "node.index: missing"},
+           {with("data_dir = \"node2\"", ""), "node.data_dir: missing"},
+           {with("127.0.0.1:7102", "127.0.0.1"), "listen.peer: expected host:port"},
+           {with("127.0.0.1:0", "127.0.0.1:99999"), "listen.api: port"},
+           {with("index = 1\n", "index = 3\n"), "peers[1].index: index 3 appears twice"},
+           {with("index = 1\n", "index = 2\n"), "peers[0].index: index 2 appears twice"},
+           {with("identity = \"" + kKey, "identity = \"zz" + kKey.substr(2)), "peers[0].identity: expected 64 hex"},
+           {with("key = \"" + kKey, "key = \"" + kKey.substr(1)), "requesters[0].key: expected 64 hex"},
+           {with("max_frame_bytes = 4096", "max_frame_bytes = -1"), "limits.max_frame_bytes: must be a positive"},
+           {with("[node]", "[node"), "not valid TOML (line 1"},
+       }) {
+    auto r = parse_node_config(c.text, ".");
+    ASSERT_FALSE(r.ok()) << c.message;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidInput);
+    EXPECT_NE(r.error().message.find(c.message), std::string::npos) << r.error().message;
+  }
+  EXPECT_FALSE(load_node_config("/nonexistent/node.toml").ok());
+}
+
+}  // namespace
+}  // namespace vigil::node
