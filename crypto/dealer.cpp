@@ -1,6 +1,6 @@
 #include "vigil/dealer.h"
 
-#include "internal/byte_writer.h"
+#include "vigil/byte_writer.h"
 
 namespace vigil {
 
@@ -44,7 +44,7 @@ namespace {
 
 template <Curve C>
 Bytes share_context(const Element<C>& group_public_key, ParticipantIndex index) {
-  internal::ByteWriter w;
+  ByteWriter w;
   w.field("vigil/v1/dealt-share");
   w.field(C::kName);
   w.u32(index);

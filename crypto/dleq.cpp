@@ -1,6 +1,6 @@
 #include "vigil/dleq.h"
 
-#include "internal/byte_writer.h"
+#include "vigil/byte_writer.h"
 #include "vigil/hash_to_curve.h"
 
 namespace vigil {
@@ -8,7 +8,7 @@ namespace {
 
 template <Curve C>
 Scalar<C> challenge(ByteSpan context, const DleqStatement<C>& s, const Element<C>& a1, const Element<C>& a2) {
-  internal::ByteWriter w;
+  ByteWriter w;
   w.field(C::kName).field(context);
   for (const Element<C>* e : {&s.g1, &s.h1, &s.g2, &s.h2, &a1, &a2}) w.field(e->encode());
   return hash_to_scalar<C>(w.bytes(), "vigil/v1/dleq/challenge");

@@ -7,6 +7,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kInvalidInput: return "invalid_input";
     case ErrorCode::kBadEncoding: return "bad_encoding";
     case ErrorCode::kVerificationFailed: return "verification_failed";
+    case ErrorCode::kNotFound: return "not_found";
     case ErrorCode::kProtocolAbort: return "protocol_abort";
     case ErrorCode::kTransport: return "transport";
     case ErrorCode::kTimeout: return "timeout";

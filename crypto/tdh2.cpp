@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "internal/byte_writer.h"
+#include "vigil/byte_writer.h"
 #include "vigil/aead.h"
 #include "vigil/hash.h"
 #include "vigil/hash_to_curve.h"
@@ -11,7 +11,7 @@
 namespace vigil {
 namespace {
 
-using internal::ByteWriter;
+
 
 // Shoup-Gennaro's H: the challenge of the ciphertext's validity proof.
 template <Curve C>

@@ -118,6 +118,7 @@ class Scalar {
 template <Curve C>
 class Element {
  public:
+  using CurveType = C;
   static constexpr std::size_t kBytes = C::kElementBytes;
   using Encoding = std::array<std::uint8_t, kBytes>;
 

@@ -19,6 +19,7 @@ enum class ErrorCode : std::uint8_t {
   kInvalidInput,        // a parameter is out of range or inconsistent
   kBadEncoding,         // bytes do not decode to a valid value
   kVerificationFailed,  // a proof, share or tag does not verify
+  kNotFound,            // the named object does not exist
   kProtocolAbort,       // a party misbehaved; Error::party names it
   kTransport,           // the network failed
   kTimeout,             // a deadline passed

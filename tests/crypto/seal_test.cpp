@@ -100,3 +100,40 @@ TEST(Seal, EmptyPlaintext) {
 
 }  // namespace
 }  // namespace vigil
+
+#include "vigil/ed25519.h"
+
+namespace vigil {
+namespace {
+
+TEST(Ed25519, Wycheproof) {
+  VIGIL_LOAD_SHARED_OR_SKIP(v, "wycheproof/ed25519_test.json");
+  int checked = 0;
+  test::for_each_wycheproof(v, [&](const nlohmann::json& group, const nlohmann::json& t) {
+    Bytes pk = test::hex(group["publicKey"]["pk"]);
+    auto r = ed25519_verify(pk, test::hex(t["msg"]), test::hex(t["sig"]));
+    EXPECT_EQ(r.ok(), t["result"] == "valid") << "tcId " << t["tcId"] << " " << t["comment"];
+    ++checked;
+  });
+  EXPECT_GT(checked, 100);
+}
+
+TEST(Ed25519, SignVerifyAndX25519Conversion) {
+  SeededRng rng(test::test_seed() + 22);
+  auto kp = ed25519_generate(rng);
+  auto sig = ed25519_sign(kp, as_bytes("hello"));
+  EXPECT_TRUE(ed25519_verify(kp.public_key, as_bytes("hello"), sig).ok());
+  EXPECT_EQ(ed25519_verify(kp.public_key, as_bytes("hellp"), sig).error().code, ErrorCode::kVerificationFailed);
+  EXPECT_EQ(ed25519_verify(Bytes(31), as_bytes("hello"), sig).error().code, ErrorCode::kBadEncoding);
+  auto again = ed25519_from_seed(kp.seed.span());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->public_key, kp.public_key);
+  // A box sealed to the converted public key opens with the converted secret.
+  auto x = ed25519_to_x25519(kp);
+  EXPECT_EQ(*ed25519_public_to_x25519(kp.public_key), x.public_key);
+  auto box = seal(rng, x.public_key, as_bytes("share"), {});
+  EXPECT_TRUE(open_sealed(x.secret_key.span(), *box, {}).ok());
+}
+
+}  // namespace
+}  // namespace vigil

@@ -8,7 +8,7 @@
 
 #include "vigil/bytes.h"
 
-namespace vigil::internal {
+namespace vigil {
 
 class ByteWriter {
  public:
@@ -38,4 +38,4 @@ class ByteWriter {
   Bytes out_;
 };
 
-}  // namespace vigil::internal
+}  // namespace vigil

@@ -1,0 +1,148 @@
+#include "decryption_service.h"
+
+#include "codec.h"
+#include "requests.h"
+
+namespace vigil::node {
+namespace {
+
+std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
+
+Error unavailable() { return make_error(ErrorCode::kInvalidInput, "this node holds no key yet"); }
+
+}  // namespace
+
+DecryptionService::DecryptionService(const NodeConfig& config, Store& store, const Clock& clock, Rng& rng,
+                                     std::unique_ptr<ReleasePolicy> policy)
+    : config_(config), store_(store), clock_(clock), rng_(rng), policy_(std::move(policy)) {}
+
+Status DecryptionService::load_key() {
+  VIGIL_ASSIGN_OR_RETURN(auto record, store_.latest_key());
+  if (!record) return {};
+  if (record->index() != config_.index) {
+    return make_error(ErrorCode::kInvalidInput, "stored key belongs to participant " + std::to_string(record->index()) +
+                                                    ", this node is " + std::to_string(config_.index));
+  }
+  VIGIL_ASSIGN_OR_RETURN(AnyNodeKey key, node_key_from_record(*record));
+  std::lock_guard lock(key_mutex_);
+  key_ = std::make_shared<const AnyNodeKey>(std::move(key));
+  return {};
+}
+
+Status DecryptionService::import_key(const v1::StoredKey& record) {
+  if (record.index() != config_.index) {
+    return make_error(ErrorCode::kInvalidInput, "key share is for participant " + std::to_string(record.index()) +
+                                                    ", this node is " + std::to_string(config_.index));
+  }
+  VIGIL_RETURN_IF_ERROR(node_key_from_record(record));
+  VIGIL_RETURN_IF_ERROR(store_.put_key(record, clock_.now_unix_ms()));
+  return load_key();
+}
+
+bool DecryptionService::has_key() const {
+  std::lock_guard lock(key_mutex_);
+  return key_ != nullptr;
+}
+
+v1::StatusResponse DecryptionService::status() const {
+  v1::StatusResponse s;
+  s.set_node_index(config_.index);
+  std::shared_ptr<const AnyNodeKey> key;
+  {
+    std::lock_guard lock(key_mutex_);
+    key = key_;
+  }
+  if (key) {
+    std::visit(
+        [&](const auto& k) {
+          using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
+          s.set_curve(std::string(C::kName));
+          s.set_threshold(static_cast<std::uint32_t>(k.threshold));
+          s.set_parties(static_cast<std::uint32_t>(k.public_shares.size()));
+          s.set_group_public_key(str(k.commitment.group_public_key().encode()));
+          s.set_key_epoch(k.epoch);
+          for (const auto& p : k.public_shares) s.add_public_shares(str(p.encode()));
+        },
+        *key);
+  }
+  for (const auto& p : config_.peers) {
+    auto* ps = s.add_peers();
+    ps->set_index(p.index);
+    ps->set_address(p.address.to_string());
+  }
+  return s;
+}
+
+Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
+    const v1::RegisterCiphertextRequest& request) {
+  std::shared_ptr<const AnyNodeKey> key;
+  {
+    std::lock_guard lock(key_mutex_);
+    key = key_;
+  }
+  if (!key) return unavailable();
+  return std::visit(
+      [&](const auto& k) -> Result<v1::RegisterCiphertextResponse> {
+        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
+        VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(request.ciphertext()));
+        VIGIL_RETURN_IF_ERROR(tdh2_verify_ciphertext<C>(k.tdh2, ct));
+        const CiphertextDigest digest = tdh2_ciphertext_digest(ct);
+        VIGIL_RETURN_IF_ERROR(store_.put_ciphertext(digest, as_bytes(request.ciphertext().SerializeAsString()),
+                                                    clock_.now_unix_ms()));
+        v1::RegisterCiphertextResponse response;
+        response.set_ciphertext_digest(str(digest));
+        return response;
+      },
+      *key);
+}
+
+Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::DecryptionRequest& request) {
+  std::shared_ptr<const AnyNodeKey> key;
+  {
+    std::lock_guard lock(key_mutex_);
+    key = key_;
+  }
+  if (!key) return unavailable();
+  VIGIL_RETURN_IF_ERROR(check_decryption_request(request));
+  const std::int64_t now = clock_.now_unix_ms();
+  if (request.expires_at_unix_ms() < now) return make_error(ErrorCode::kVerificationFailed, "request has expired");
+  const auto max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.limits.request_max_age).count();
+  if (request.expires_at_unix_ms() > now + max_age_ms) {
+    return make_error(ErrorCode::kVerificationFailed,
+                      "request expiry is more than " + std::to_string(max_age_ms / 1000) + " s in the future");
+  }
+  VIGIL_ASSIGN_OR_RETURN(auto body, store_.ciphertext(as_bytes(request.ciphertext_digest())));
+  if (!body) return make_error(ErrorCode::kNotFound, "no ciphertext with this digest is registered on this node");
+  v1::Tdh2Ciphertext message;
+  if (!message.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
+    return make_error(ErrorCode::kInternal, "stored ciphertext does not parse");
+  }
+  VIGIL_RETURN_IF_ERROR(policy_->authorize({request, as_bytes(message.label()), now}));
+  VIGIL_ASSIGN_OR_RETURN(bool fresh, store_.record_nonce(as_bytes(request.requester_key()), as_bytes(request.nonce()),
+                                                         request.expires_at_unix_ms()));
+  if (!fresh) return make_error(ErrorCode::kVerificationFailed, "replayed request: this nonce was already used");
+
+  return std::visit(
+      [&](const auto& k) -> Result<v1::DecryptionResponse> {
+        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
+        VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(message));
+        VIGIL_ASSIGN_OR_RETURN(DecryptionShare<C> share, tdh2_decryption_share<C>(rng_, k.tdh2, ct, k.share, k.public_share()));
+        const CiphertextDigest digest = tdh2_ciphertext_digest(ct);
+        X25519PublicKey response_key{};
+        std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
+        VIGIL_ASSIGN_OR_RETURN(Bytes sealed, seal_decryption_share<C>(rng_, response_key, as_bytes(request.request_id()),
+                                                                      digest, share));
+        v1::DecryptionResponse response;
+        auto* s = response.mutable_share();
+        s->set_version(proto::kWireVersion);
+        s->set_curve(proto::to_proto_curve(C::kId));
+        s->set_index(share.index);
+        s->set_request_id(request.request_id());
+        s->set_ciphertext_digest(str(digest));
+        s->set_sealed(str(sealed));
+        return response;
+      },
+      *key);
+}
+
+}  // namespace vigil::node

@@ -1,0 +1,47 @@
+// What a node does for clients, independent of HTTP: report its status,
+// register ciphertexts, and answer decryption requests. A request is
+// checked in this order: field sizes and signature, expiry, release policy,
+// replay (the nonce is recorded durably before any share is computed),
+// ciphertext validity; then the share is computed with its proof and sealed
+// to the requester's key.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "clock.h"
+#include "config.h"
+#include "metrics.h"
+#include "node_key.h"
+#include "policy.h"
+#include "store.h"
+
+namespace vigil::node {
+
+class DecryptionService {
+ public:
+  DecryptionService(const NodeConfig& config, Store& store, const Clock& clock, Rng& rng,
+                    std::unique_ptr<ReleasePolicy> policy);
+
+  // Loads the newest stored key; a node without one serves only status.
+  Status load_key();
+  // Checks and stores a key record for this node (its index must match).
+  Status import_key(const v1::StoredKey& record);
+  bool has_key() const;
+
+  v1::StatusResponse status() const;
+  Result<v1::RegisterCiphertextResponse> register_ciphertext(const v1::RegisterCiphertextRequest& request);
+  Result<v1::DecryptionResponse> decryption_share(const v1::DecryptionRequest& request);
+
+ private:
+  const NodeConfig& config_;
+  Store& store_;
+  const Clock& clock_;
+  Rng& rng_;
+  std::unique_ptr<ReleasePolicy> policy_;
+  mutable std::mutex key_mutex_;
+  std::shared_ptr<const AnyNodeKey> key_;
+};
+
+}  // namespace vigil::node
