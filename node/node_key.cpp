@@ -31,6 +31,29 @@ Result<AnyNodeKey> decode(const v1::StoredKey& r) {
 
 }  // namespace
 
+template <Curve C>
+v1::StoredKey make_key_record(std::uint32_t epoch, const FeldmanCommitment<C>& commitment,
+                              std::span<const Element<C>> public_shares, const SecretShare<C>& share) {
+  auto str = [](const auto& bytes) { return std::string(bytes.begin(), bytes.end()); };
+  v1::StoredKey r;
+  r.set_version(1);
+  r.set_curve(proto::to_proto_curve(C::kId));
+  r.set_epoch(epoch);
+  r.set_threshold(static_cast<std::uint32_t>(commitment.threshold()));
+  r.set_index(share.index);
+  auto secret = share.value.encode();
+  r.set_secret_share(str(secret));
+  secure_wipe(secret.data(), secret.size());
+  for (const auto& c : commitment.elements()) r.add_commitments(str(c.encode()));
+  for (const auto& p : public_shares) r.add_public_shares(str(p.encode()));
+  return r;
+}
+
+template v1::StoredKey make_key_record<Ristretto255>(std::uint32_t, const FeldmanCommitment<Ristretto255>&,
+                                                     std::span<const Element<Ristretto255>>, const SecretShare<Ristretto255>&);
+template v1::StoredKey make_key_record<Secp256k1>(std::uint32_t, const FeldmanCommitment<Secp256k1>&,
+                                                  std::span<const Element<Secp256k1>>, const SecretShare<Secp256k1>&);
+
 Result<AnyNodeKey> node_key_from_record(const v1::StoredKey& record) {
   VIGIL_ASSIGN_OR_RETURN(CurveId curve, proto::from_proto_curve(record.curve()));
   auto key = curve == CurveId::kSecp256k1 ? decode<Secp256k1>(record) : decode<Ristretto255>(record);

@@ -24,6 +24,11 @@ struct NodeKey {
 
 using AnyNodeKey = std::variant<NodeKey<Ristretto255>, NodeKey<Secp256k1>>;
 
+// The record of a node's key share (its secret share is sealed by the Store).
+template <Curve C>
+v1::StoredKey make_key_record(std::uint32_t epoch, const FeldmanCommitment<C>& commitment,
+                              std::span<const Element<C>> public_shares, const SecretShare<C>& share);
+
 // Decodes a stored record and checks it: the share and every public share
 // against the commitments. Fails naming what is wrong.
 Result<AnyNodeKey> node_key_from_record(const v1::StoredKey& record);

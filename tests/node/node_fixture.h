@@ -1,0 +1,109 @@
+// An in-process cluster for node tests: a dealt key, and per node a config,
+// a real SQLite store in a temporary folder, a DecryptionService and an
+// ApiRouter; plus a requester that signs decryption requests.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "codec.h"
+#include "node/decryption_service.h"
+#include "node/http_api.h"
+#include "node/requests.h"
+#include "support/test_support.h"
+#include "vigil/dealer.h"
+
+namespace vigil::node::test {
+
+class ManualClock final : public Clock {
+ public:
+  std::int64_t now_unix_ms() const override { return now; }
+  std::int64_t now = 1'700'000'000'000;
+};
+
+struct TestNode {
+  NodeConfig config;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<DecryptionService> service;
+  std::unique_ptr<ApiRouter> router;
+};
+
+class NodeCluster {
+ public:
+  NodeCluster(std::size_t n, std::size_t t, const std::filesystem::path& dir)
+      : rng_(vigil::test::test_seed() + 100),
+        requester_(ed25519_generate(rng_)),
+        dir_(dir),
+        deal_(deal<Ristretto255>(rng_, n, t).value()),
+        key_(Tdh2PublicKey<Ristretto255>::create(deal_.group_public_key()).value()) {
+    std::filesystem::remove_all(dir_);
+    std::vector<Element<Ristretto255>> pubs;
+    for (const auto& s : deal_.shares) pubs.push_back(s.public_share);
+    for (std::size_t i = 1; i <= n; ++i) {
+      auto node = std::make_unique<TestNode>();
+      node->config.index = static_cast<ParticipantIndex>(i);
+      node->config.data_dir = dir_ / ("node" + std::to_string(i));
+      node->config.requesters.push_back({"tester", requester_.public_key});
+      std::filesystem::create_directories(node->config.data_dir);
+      SecretBytes master(32);
+      rng_.fill(master.mutable_span());
+      node->store = Store::open(node->config.data_dir / "node.db", std::move(master)).value();
+      node->metrics = std::make_unique<Metrics>();
+      node->service = std::make_unique<DecryptionService>(node->config, *node->store, clock, rng_,
+                                                          std::make_unique<RequesterAllowlist>(node->config.requesters));
+      const auto& share = deal_.shares[i - 1];
+      EXPECT_TRUE(node->service
+                      ->import_key(make_key_record<Ristretto255>(1, deal_.commitment, pubs,
+                                                                 {share.index, share.secret_share.clone()}))
+                      .ok());
+      node->router = std::make_unique<ApiRouter>(*node->service, *node->metrics);
+      nodes.push_back(std::move(node));
+    }
+  }
+  ~NodeCluster() { std::filesystem::remove_all(dir_); }
+
+  Tdh2Ciphertext<Ristretto255> encrypt(const std::string& label, const std::string& message) {
+    return tdh2_encrypt<Ristretto255>(rng_, key_, as_bytes(label), as_bytes(message));
+  }
+
+  v1::DecryptionRequest request(const CiphertextDigest& digest, const X25519PublicKey& response_key) {
+    v1::DecryptionRequest r;
+    r.set_ciphertext_digest(std::string(digest.begin(), digest.end()));
+    r.set_response_key(std::string(response_key.begin(), response_key.end()));
+    Bytes id(16), nonce(16);
+    rng_.fill(id);
+    rng_.fill(nonce);
+    r.set_request_id(std::string(id.begin(), id.end()));
+    r.set_nonce(std::string(nonce.begin(), nonce.end()));
+    r.set_expires_at_unix_ms(clock.now + 60'000);
+    sign_decryption_request(r, requester_);
+    return r;
+  }
+
+  Rng& rng() { return rng_; }
+  const Deal<Ristretto255>& dealt() const { return deal_; }
+  const Tdh2PublicKey<Ristretto255>& key() const { return key_; }
+
+  ManualClock clock;
+  std::vector<std::unique_ptr<TestNode>> nodes;
+
+ private:
+  SeededRng rng_;
+  Ed25519KeyPair requester_;
+  std::filesystem::path dir_;
+  Deal<Ristretto255> deal_;
+  Tdh2PublicKey<Ristretto255> key_;
+};
+
+inline std::filesystem::path temp_dir(const std::string& what) {
+  return std::filesystem::temp_directory_path() /
+         ("vigil-" + what + "-" + std::to_string(::getpid()) + "-" +
+          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+}
+
+}  // namespace vigil::node::test
