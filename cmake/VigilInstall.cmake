@@ -6,9 +6,11 @@ install(TARGETS vigil_crypto EXPORT vigilTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-if(TARGET vigil)
-  install(TARGETS vigil RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-endif()
+foreach(program vigil vigild)
+  if(TARGET ${program})
+    install(TARGETS ${program} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
+endforeach()
 install(EXPORT vigilTargets NAMESPACE vigil:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vigil)
 
 configure_package_config_file(cmake/vigilConfig.cmake.in

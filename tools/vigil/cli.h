@@ -36,5 +36,6 @@ decltype(auto) with_curve(CurveId id, F&& f) {
 void register_deal(CLI::App& app, int& exit_code);
 void register_keygen(CLI::App& app, int& exit_code);
 void register_tdh2(CLI::App& app, int& exit_code);
+void register_cluster(CLI::App& app, int& exit_code);
 
 }  // namespace vigil::cli

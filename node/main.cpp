@@ -1,0 +1,88 @@
+// vigild: one node of a vigil cluster.
+//
+//   vigild --config node.toml
+//
+// Serves the client API (HTTP/JSON) and, once it holds a key share, answers
+// authorised decryption requests with sealed, verifiable shares. Stops
+// cleanly on SIGINT or SIGTERM; everything it acknowledged is on disk.
+#include <utility>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "node/config.h"
+#include "node/decryption_service.h"
+#include "node/http_server.h"
+#include "node/identity.h"
+#include "node/logging.h"
+
+namespace vigil::node {
+namespace {
+
+int run(const std::string& config_path) {
+  auto config = load_node_config(config_path);
+  if (!config) {
+    std::fprintf(stderr, "vigild: %s\n", config.error().message.c_str());
+    return 2;
+  }
+  init_logging(config->log_format, config->log_level, config->index);
+  auto fail = [](const std::string& what, const Error& e) {
+    spdlog::critical("{}: {}", what, e.message);
+    return 1;
+  };
+  std::error_code ec;
+  std::filesystem::create_directories(config->data_dir, ec);
+  auto identity = load_identity(config->data_dir);
+  if (!identity) return fail("identity", identity.error());
+  auto master = load_master_key(config->data_dir);
+  if (!master) return fail("master key", master.error());
+  auto store = Store::open(config->data_dir / "vigil.db", std::move(master).value());
+  if (!store) return fail("storage", store.error());
+
+  SystemClock clock;
+  DecryptionService service(*config, **store, clock, system_rng(),
+                            std::make_unique<RequesterAllowlist>(config->requesters));
+  if (auto s = service.load_key(); !s) return fail("key", s.error());
+  if (!service.has_key()) spdlog::warn("no key share imported yet: serving status only");
+  Metrics metrics;
+  ApiRouter router(service, metrics);
+
+  boost::asio::io_context io;
+  HttpServer api(io, router, config->limits);
+  auto port = api.start(config->api_listen);
+  if (!port) return fail("api", port.error());
+  spdlog::info("client API on {}:{}; identity {}", config->api_listen.host, *port, to_hex(identity->public_key));
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    spdlog::info("signal {}: shutting down", signal);
+    api.stop();
+    io.stop();
+  });
+  std::thread second([&io] { io.run(); });
+  io.run();
+  second.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace vigil::node
+
+int main(int argc, char** argv) {
+  CLI::App app{"vigild: a node of a vigil threshold-decryption cluster.\n"
+               "Holds one share of the cluster's key and answers authorised decryption\n"
+               "requests with verifiable shares sealed to the requester."};
+  app.name("vigild");
+  std::string config;
+  app.add_option("--config", config, "Node configuration (TOML; see node/config.h)")->required()->check(CLI::ExistingFile);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return vigil::node::run(config);
+}

@@ -1,0 +1,105 @@
+#include "vigil/local_cluster.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <utility>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cerrno>
+#include <cstring>
+#include <cstdlib>
+#include <thread>
+
+#include "vigil/http_client.h"
+
+namespace vigil::cli {
+
+namespace fs = std::filesystem;
+
+Result<fs::path> find_vigild() {
+  if (const char* env = std::getenv("VIGILD"); env && *env) return fs::path(env);
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const fs::path& candidate : {self.parent_path() / "vigild", self.parent_path() / ".." / "node" / "vigild",
+                                      self.parent_path() / ".." / ".." / "node" / "vigild"}) {
+      if (fs::exists(candidate)) return fs::canonical(candidate);
+    }
+  }
+  if (const char* path = std::getenv("PATH")) {
+    std::string p = path;
+    for (std::size_t start = 0; start <= p.size();) {
+      auto end = p.find(':', start);
+      fs::path candidate = fs::path(p.substr(start, end - start)) / "vigild";
+      if (fs::exists(candidate)) return candidate;
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+  return make_error(ErrorCode::kInvalidInput, "cannot find vigild (set VIGILD to its path)");
+}
+
+Result<unsigned> free_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io);
+  boost::system::error_code ec;
+  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), 0);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (ec) return make_error(ErrorCode::kTransport, "no free port: " + ec.message());
+  return acceptor.local_endpoint().port();
+}
+
+Result<int> start_node(const fs::path& vigild, const fs::path& config, const fs::path& log) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return make_error(ErrorCode::kInternal, std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::setsid();
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int null = ::open("/dev/null", O_RDONLY);
+    if (fd >= 0) {
+      ::dup2(fd, STDOUT_FILENO);
+      ::dup2(fd, STDERR_FILENO);
+    }
+    if (null >= 0) ::dup2(null, STDIN_FILENO);
+    ::execl(vigild.c_str(), "vigild", "--config", config.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return static_cast<int>(pid);
+}
+
+bool process_alive(int pid) {
+  if (pid <= 0) return false;
+  // Reap it if it is our own exited child, so that it does not linger as a zombie.
+  int status = 0;
+  if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+  return ::kill(pid, 0) == 0;
+}
+
+Status wait_healthy(const std::string& api, int pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!process_alive(pid)) return make_error(ErrorCode::kTransport, "vigild exited (see its log)");
+    auto r = http_request("GET", api + "/healthz", "", std::chrono::milliseconds(500));
+    if (r && r->status == 200) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return make_error(ErrorCode::kTimeout, "not healthy after " + std::to_string(timeout.count()) + " ms");
+}
+
+void stop_node(int pid, std::chrono::milliseconds grace) {
+  if (!process_alive(pid)) return;
+  ::kill(pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!process_alive(pid)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  for (int i = 0; i < 100 && process_alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+}  // namespace vigil::cli
