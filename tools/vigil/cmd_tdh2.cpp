@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "vigil/cli.h"
+#include "vigil/cluster_client.h"
 #include "vigil/files.h"
 #include "vigil/tdh2_files.h"
 
@@ -14,6 +15,31 @@ Result<AnyDealFile> load_deal(const std::string& path) {
   auto deal = parse_deal_file(text);
   if (!deal) return make_error(deal.error().code, path + ": " + deal.error().message);
   return deal;
+}
+
+// Whom `encrypt` encrypts to: a group key, from a deal file or a cluster.
+struct EncryptionTarget {
+  CurveId curve;
+  Bytes group_key;  // encoded
+  std::size_t threshold, parties;
+};
+
+Result<EncryptionTarget> target_from_deal(const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(AnyDealFile deal, load_deal(path));
+  return std::visit(
+      [](const auto& d) {
+        using C = typename std::decay_t<decltype(d)>::CurveType;
+        auto enc = d.group_public_key().encode();
+        return EncryptionTarget{C::kId, Bytes(enc.begin(), enc.end()), d.threshold(), d.parties()};
+      },
+      deal);
+}
+
+Result<EncryptionTarget> target_from_cluster(const std::string& dir) {
+  VIGIL_ASSIGN_OR_RETURN(ClusterFile cluster, load_cluster(dir));
+  VIGIL_ASSIGN_OR_RETURN(CurveId id, parse_curve_name(cluster.curve));
+  VIGIL_ASSIGN_OR_RETURN(Bytes key, from_hex(cluster.group_public_key));
+  return EncryptionTarget{id, std::move(key), cluster.threshold, cluster.nodes.size()};
 }
 
 template <Curve C>
@@ -53,14 +79,18 @@ void add_output_options(CLI::App* cmd, Output& o, const std::string& what) {
 
 void register_encrypt(CLI::App& app, int& exit_code) {
   struct Options {
-    std::string deal, label, in;
+    std::string deal, cluster, label, in;
     Output output;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("encrypt",
-                                 "Encrypt a file to a deal's group key under a label (TDH2 + XChaCha20-Poly1305).\n"
+                                 "Encrypt a file to a group key under a label (TDH2 + XChaCha20-Poly1305).\n"
                                  "Any t share holders can decrypt it together; the label cannot be changed.");
-  cmd->add_option("--deal", o->deal, "Deal file whose group key to encrypt to")->required()->check(CLI::ExistingFile);
+  auto* deal_opt = cmd->add_option("--deal", o->deal, "Deal file whose group key to encrypt to")->check(CLI::ExistingFile);
+  auto* cluster_opt =
+      cmd->add_option("--cluster", o->cluster, "Local cluster folder (cluster.json) whose key to encrypt to")
+          ->check(CLI::ExistingDirectory);
+  deal_opt->excludes(cluster_opt);
   cmd->add_option("--label", o->label, "Label bound into the ciphertext (vigil uses the policy hash)")->required();
   cmd->add_option("--in", o->in, "File to encrypt")->required()->check(CLI::ExistingFile);
   add_output_options(cmd, o->output, "ciphertext (binary protobuf with --out, JSON with --json)");
@@ -69,31 +99,35 @@ void register_encrypt(CLI::App& app, int& exit_code) {
       exit_code = fail("encrypt", "nothing to write: pass --out FILE and/or --json", kExitUsage);
       return;
     }
-    auto deal = load_deal(o->deal);
-    if (!deal) return void(exit_code = fail("encrypt", deal.error(), kExitUsage));
+    if (o->deal.empty() == o->cluster.empty()) {
+      exit_code = fail("encrypt", "pass exactly one of --deal and --cluster", kExitUsage);
+      return;
+    }
+    auto target = o->deal.empty() ? target_from_cluster(o->cluster) : target_from_deal(o->deal);
+    if (!target) return void(exit_code = fail("encrypt", target.error(), kExitUsage));
     auto plaintext = read_file(o->in, proto::kMaxMessageBytes / 2);
     if (!plaintext) return void(exit_code = fail("encrypt", plaintext.error(), kExitUsage));
-    exit_code = std::visit(
-        [&](auto& d) -> int {
-          using Curve = typename std::decay_t<decltype(d)>::CurveType;
-          auto key = Tdh2PublicKey<Curve>::create(d.group_public_key()).value();
-          auto ct = tdh2_encrypt<Curve>(system_rng(), key, as_bytes(o->label), as_bytes(*plaintext));
-          if (!o->output.out_path.empty()) {
-            auto bytes = proto::serialize(proto::to_proto(ct));
-            auto s = write_file(o->output.out_path, std::string(bytes.begin(), bytes.end()), FileMode::kPublic, o->output.force);
-            if (!s) return fail("encrypt", s.error());
-          }
-          if (o->output.json) {
-            std::cout << ciphertext_to_json(ct).dump(2) << "\n";
-          } else {
-            std::cout << "encrypted " << plaintext->size() << " bytes to the " << d.threshold() << "-of-" << d.parties()
-                      << " " << Curve::kName << " key " << to_hex(d.group_public_key().encode()) << "\n"
-                      << "  label   " << o->label << "\n  digest  " << to_hex(tdh2_ciphertext_digest(ct)) << "\n"
-                      << "written to " << o->output.out_path << "\n";
-          }
-          return kExitOk;
-        },
-        *deal);
+    exit_code = with_curve(target->curve, [&](auto curve) -> int {
+      using C = decltype(curve);
+      auto group_key = Element<C>::decode(target->group_key);
+      if (!group_key) return fail("encrypt", group_key.error());
+      auto key = Tdh2PublicKey<C>::create(*group_key).value();
+      auto ct = tdh2_encrypt<C>(system_rng(), key, as_bytes(o->label), as_bytes(*plaintext));
+      if (!o->output.out_path.empty()) {
+        auto bytes = proto::serialize(proto::to_proto(ct));
+        auto s = write_file(o->output.out_path, std::string(bytes.begin(), bytes.end()), FileMode::kPublic, o->output.force);
+        if (!s) return fail("encrypt", s.error());
+      }
+      if (o->output.json) {
+        std::cout << ciphertext_to_json(ct).dump(2) << "\n";
+      } else {
+        std::cout << "encrypted " << plaintext->size() << " bytes to the " << target->threshold << "-of-"
+                  << target->parties << " " << C::kName << " key " << to_hex(target->group_key) << "\n"
+                  << "  label   " << o->label << "\n  digest  " << to_hex(tdh2_ciphertext_digest(ct)) << "\n"
+                  << "written to " << o->output.out_path << "\n";
+      }
+      return kExitOk;
+    });
   });
 }
 

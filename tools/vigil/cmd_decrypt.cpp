@@ -1,0 +1,166 @@
+// vigil decrypt --cluster: threshold decryption through a running cluster,
+// and vigil bench cluster: the same under load, with latency percentiles.
+#include <algorithm>
+#include <atomic>
+#include <iomanip>
+#include <thread>
+
+#include "node/identity.h"
+#include "vigil/cli.h"
+#include "vigil/cluster_client.h"
+#include "vigil/files.h"
+#include "vigil/tdh2_files.h"
+
+namespace vigil::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+Result<Ed25519KeyPair> load_requester(const fs::path& dir, const ClusterFile& cluster) {
+  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(dir / cluster.requester_key, 1024));
+  auto seed = from_hex_exact(text.substr(0, text.find_first_of(" \r\n")), 32);
+  secure_wipe(text.data(), text.size());
+  if (!seed) return make_error(ErrorCode::kBadEncoding, (dir / cluster.requester_key).string() + ": not a key file");
+  return ed25519_from_seed(*seed);
+}
+
+int run_decrypt(const std::string& dir, const std::string& ciphertext_path, const std::string& out, bool force,
+                std::chrono::milliseconds timeout) {
+  auto cluster = load_cluster(dir);
+  if (!cluster) return fail("decrypt", cluster.error(), kExitUsage);
+  auto requester = load_requester(dir, *cluster);
+  if (!requester) return fail("decrypt", requester.error(), kExitUsage);
+  auto ct = read_ciphertext(ciphertext_path);
+  if (!ct) return fail("decrypt", ct.error());
+  return std::visit(
+      [&](auto& c) -> int {
+        using C = typename std::decay_t<decltype(c.u)>::CurveType;
+        auto key = cluster_key<C>(*cluster);
+        if (!key) return fail("decrypt", "the ciphertext is not for this cluster's curve (" + key.error().message + ")");
+        auto result = decrypt_with_cluster<C>(*cluster, *key, *requester, c, timeout, 0);
+        if (!result) return fail("decrypt", result.error());
+        for (const auto& p : result->problems) std::cout << "  node " << p.index << ": " << p.problem << "\n";
+        const std::string plaintext(result->plaintext.span().begin(), result->plaintext.span().end());
+        if (auto s = write_file(out, plaintext, FileMode::kSecret, force); !s) return fail("decrypt", s.error());
+        std::string used;
+        for (auto i : result->used) used += (used.empty() ? "" : ", ") + std::to_string(i);
+        std::cout << "decrypted " << plaintext.size() << " bytes with verified shares from nodes " << used
+                  << "; written to " << out << "\n";
+        return kExitOk;
+      },
+      *ct);
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+template <Curve C>
+int run_bench(const fs::path& dir, const ClusterFile& cluster, const Ed25519KeyPair& requester, std::size_t requests,
+              std::size_t concurrency, std::size_t payload_bytes) {
+  auto key = cluster_key<C>(cluster);
+  if (!key) return fail("bench cluster", key.error());
+  Bytes payload(payload_bytes, 0x5a);
+  const auto ct = tdh2_encrypt<C>(system_rng(), key->key, as_bytes("bench"), payload);
+  const auto timeout = std::chrono::milliseconds(5000);
+  // Registers the ciphertext everywhere (the first request per node does).
+  for (std::size_t i = 0; i < cluster.nodes.size(); ++i) {
+    auto warm = decrypt_with_cluster<C>(cluster, *key, requester, ct, timeout, i);
+    if (!warm) return fail("bench cluster", warm.error());
+  }
+  auto phase = [&](std::size_t n, std::size_t workers, std::vector<double>& latencies_ms) -> std::pair<double, std::size_t> {
+    std::atomic<std::size_t> next{0}, failures{0};
+    std::vector<std::vector<double>> per_worker(workers);
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < workers; ++w) {
+      threads.emplace_back([&, w] {
+        for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+          const auto t0 = Clock::now();
+          auto r = decrypt_with_cluster<C>(cluster, *key, requester, ct, timeout, i);
+          const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+          if (r && r->plaintext.size() == payload.size()) {
+            per_worker[w].push_back(ms);
+          } else {
+            failures.fetch_add(1);
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    for (auto& v : per_worker) latencies_ms.insert(latencies_ms.end(), v.begin(), v.end());
+    return {static_cast<double>(latencies_ms.size()) / seconds, failures.load()};
+  };
+
+  std::cout << "vigil bench cluster: " << cluster.threshold << "-of-" << cluster.nodes.size() << " " << C::kName
+            << " cluster, " << payload_bytes << "-byte payload; each decryption = signed requests to t nodes,\n"
+            << "sealed shares, proof verification, combination, payload decryption\n";
+  std::vector<double> low;
+  auto [low_rate, low_fail] = phase(std::max<std::size_t>(50, requests / 10), 1, low);
+  std::vector<double> sat;
+  auto [sat_rate, sat_fail] = phase(requests, concurrency, sat);
+  std::cout << std::fixed << std::setprecision(2)
+            << "  low load (1 client):       p50 " << percentile(low, 0.5) << " ms   p99 " << percentile(low, 0.99)
+            << " ms   " << low_rate << "/s   (target p50 <= 5 ms)\n"
+            << "  saturation (" << concurrency << " clients):   p50 " << percentile(sat, 0.5) << " ms   p99 "
+            << percentile(sat, 0.99) << " ms   " << sat_rate << " decryptions/s   (target >= 500/s)\n"
+            << "  failures: " << low_fail + sat_fail << "\n";
+  (void)dir;
+  return low_fail + sat_fail == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+void register_decrypt(CLI::App& app, int& exit_code) {
+  struct Options {
+    std::string cluster, ciphertext, out;
+    bool force = false;
+    unsigned timeout_ms = 5000;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("decrypt",
+                                 "Decrypt a ciphertext with a running cluster: ask t nodes (others if some fail)\n"
+                                 "for decryption shares sealed to a fresh key, verify each, combine, and name\n"
+                                 "every node that failed or answered wrongly.");
+  cmd->add_option("--cluster", o->cluster, "Local cluster folder (cluster.json)")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--ciphertext", o->ciphertext, "Ciphertext file (binary or JSON)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--out", o->out, "Where to write the payload (mode 0600)")->required();
+  cmd->add_option("--timeout-ms", o->timeout_ms, "Per-node timeout (default 5000)");
+  cmd->add_flag("--force", o->force, "Replace an existing --out file");
+  cmd->callback([o, &exit_code] {
+    exit_code = run_decrypt(o->cluster, o->ciphertext, o->out, o->force, std::chrono::milliseconds(o->timeout_ms));
+  });
+
+  struct BenchOptions {
+    std::string dir;
+    std::size_t requests = 2000, concurrency = 8, payload = 32;
+  };
+  auto b = std::make_shared<BenchOptions>();
+  auto* bench = app.add_subcommand("bench", "Load tools.");
+  auto* cluster = bench->add_subcommand("cluster",
+                                        "Run concurrent end-to-end decryptions against a local cluster and report\n"
+                                        "throughput and p50/p99 latency beside the targets.");
+  bench->require_subcommand(1);
+  cluster->add_option("--dir", b->dir, "Local cluster folder (cluster.json)")->required()->check(CLI::ExistingDirectory);
+  cluster->add_option("--requests", b->requests, "Decryptions in the saturation phase (default 2000)");
+  cluster->add_option("--concurrency", b->concurrency, "Concurrent clients in the saturation phase (default 8)");
+  cluster->add_option("--payload", b->payload, "Payload bytes (default 32)");
+  cluster->callback([b, &exit_code] {
+    auto c = load_cluster(b->dir);
+    if (!c) return void(exit_code = fail("bench cluster", c.error(), kExitUsage));
+    auto requester = load_requester(b->dir, *c);
+    if (!requester) return void(exit_code = fail("bench cluster", requester.error(), kExitUsage));
+    auto id = parse_curve_name(c->curve);
+    if (!id) return void(exit_code = fail("bench cluster", id.error(), kExitUsage));
+    exit_code = with_curve(*id, [&](auto curve) {
+      return run_bench<decltype(curve)>(b->dir, *c, *requester, b->requests, std::max<std::size_t>(1, b->concurrency),
+                                        b->payload);
+    });
+  });
+}
+
+}  // namespace vigil::cli
