@@ -114,13 +114,27 @@ Status tdh2_verify_ciphertext(const Tdh2PublicKey<C>& key, const Tdh2Ciphertext<
 }
 
 template <Curve C>
-Result<DecryptionShare<C>> tdh2_decryption_share(Rng& rng, const Tdh2PublicKey<C>& key, const Tdh2Ciphertext<C>& ct,
-                                                 const SecretShare<C>& share, const Element<C>& public_share) {
-  VIGIL_RETURN_IF_ERROR(tdh2_verify_ciphertext(key, ct));
+Result<VerifiedCiphertext<C>> tdh2_check_ciphertext(const Tdh2PublicKey<C>& key, Tdh2Ciphertext<C> ciphertext) {
+  VIGIL_RETURN_IF_ERROR(tdh2_verify_ciphertext(key, ciphertext));
+  const CiphertextDigest digest = tdh2_ciphertext_digest(ciphertext);
+  return VerifiedCiphertext<C>(std::move(ciphertext), digest);
+}
+
+template <Curve C>
+DecryptionShare<C> tdh2_decryption_share(Rng& rng, const VerifiedCiphertext<C>& verified, const SecretShare<C>& share,
+                                         const Element<C>& public_share) {
+  const Tdh2Ciphertext<C>& ct = verified.ciphertext();
   DecryptionShare<C> out{share.index, ct.u.mult(share.value), {}};
-  out.proof = dleq_prove<C>(rng, share_context<C>(tdh2_ciphertext_digest(ct), ct.label, share.index),
+  out.proof = dleq_prove<C>(rng, share_context<C>(verified.digest(), ct.label, share.index),
                             share_statement(ct, public_share, out), share.value);
   return out;
+}
+
+template <Curve C>
+Result<DecryptionShare<C>> tdh2_decryption_share(Rng& rng, const Tdh2PublicKey<C>& key, const Tdh2Ciphertext<C>& ct,
+                                                 const SecretShare<C>& share, const Element<C>& public_share) {
+  VIGIL_ASSIGN_OR_RETURN(VerifiedCiphertext<C> verified, tdh2_check_ciphertext<C>(key, ct.clone()));
+  return tdh2_decryption_share<C>(rng, verified, share, public_share);
 }
 
 template <Curve C>
@@ -275,6 +289,9 @@ Result<DecryptionShare<C>> open_decryption_share(ByteSpan requester_secret_key, 
   template CiphertextDigest tdh2_ciphertext_digest<C>(const Tdh2Ciphertext<C>&);                                       \
   template Tdh2Ciphertext<C> tdh2_encrypt<C>(Rng&, const Tdh2PublicKey<C>&, ByteSpan, ByteSpan);                       \
   template Status tdh2_verify_ciphertext<C>(const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&);                        \
+  template Result<VerifiedCiphertext<C>> tdh2_check_ciphertext<C>(const Tdh2PublicKey<C>&, Tdh2Ciphertext<C>);          \
+  template DecryptionShare<C> tdh2_decryption_share<C>(Rng&, const VerifiedCiphertext<C>&, const SecretShare<C>&,       \
+                                                       const Element<C>&);                                             \
   template Result<DecryptionShare<C>> tdh2_decryption_share<C>(Rng&, const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&, \
                                                                const SecretShare<C>&, const Element<C>&);              \
   template Status tdh2_verify_share<C>(const Tdh2Ciphertext<C>&, const Element<C>&, const DecryptionShare<C>&);        \

@@ -85,10 +85,11 @@ Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
       [&](const auto& k) -> Result<v1::RegisterCiphertextResponse> {
         using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
         VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(request.ciphertext()));
-        VIGIL_RETURN_IF_ERROR(tdh2_verify_ciphertext<C>(k.tdh2, ct));
-        const CiphertextDigest digest = tdh2_ciphertext_digest(ct);
+        VIGIL_ASSIGN_OR_RETURN(VerifiedCiphertext<C> verified, tdh2_check_ciphertext<C>(k.tdh2, std::move(ct)));
+        const CiphertextDigest digest = verified.digest();
         VIGIL_RETURN_IF_ERROR(store_.put_ciphertext(digest, as_bytes(request.ciphertext().SerializeAsString()),
                                                     clock_.now_unix_ms()));
+        k.verified->insert(std::make_shared<const VerifiedCiphertext<C>>(std::move(verified)));
         v1::RegisterCiphertextResponse response;
         response.set_ciphertext_digest(str(digest));
         return response;
@@ -111,23 +112,32 @@ Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::Dec
     return make_error(ErrorCode::kVerificationFailed,
                       "request expiry is more than " + std::to_string(max_age_ms / 1000) + " s in the future");
   }
-  VIGIL_ASSIGN_OR_RETURN(auto body, store_.ciphertext(as_bytes(request.ciphertext_digest())));
-  if (!body) return make_error(ErrorCode::kNotFound, "no ciphertext with this digest is registered on this node");
-  v1::Tdh2Ciphertext message;
-  if (!message.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
-    return make_error(ErrorCode::kInternal, "stored ciphertext does not parse");
-  }
-  VIGIL_RETURN_IF_ERROR(policy_->authorize({request, as_bytes(message.label()), now}));
-  VIGIL_ASSIGN_OR_RETURN(bool fresh, store_.record_nonce(as_bytes(request.requester_key()), as_bytes(request.nonce()),
-                                                         request.expires_at_unix_ms()));
-  if (!fresh) return make_error(ErrorCode::kVerificationFailed, "replayed request: this nonce was already used");
+  CiphertextDigest digest{};
+  std::copy(request.ciphertext_digest().begin(), request.ciphertext_digest().end(), digest.begin());
 
   return std::visit(
       [&](const auto& k) -> Result<v1::DecryptionResponse> {
         using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
-        VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(message));
-        VIGIL_ASSIGN_OR_RETURN(DecryptionShare<C> share, tdh2_decryption_share<C>(rng_, k.tdh2, ct, k.share, k.public_share()));
-        const CiphertextDigest digest = tdh2_ciphertext_digest(ct);
+        auto verified = k.verified->find(digest);
+        if (!verified) {
+          // Registered before a restart: checked again on its first use.
+          VIGIL_ASSIGN_OR_RETURN(auto body, store_.ciphertext(digest));
+          if (!body) return make_error(ErrorCode::kNotFound, "no ciphertext with this digest is registered on this node");
+          v1::Tdh2Ciphertext message;
+          if (!message.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
+            return make_error(ErrorCode::kInternal, "stored ciphertext does not parse");
+          }
+          VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(message));
+          VIGIL_ASSIGN_OR_RETURN(VerifiedCiphertext<C> checked, tdh2_check_ciphertext<C>(k.tdh2, std::move(ct)));
+          verified = std::make_shared<const VerifiedCiphertext<C>>(std::move(checked));
+          k.verified->insert(verified);
+        }
+        VIGIL_RETURN_IF_ERROR(policy_->authorize({request, verified->ciphertext().label, now}));
+        VIGIL_ASSIGN_OR_RETURN(bool fresh, store_.record_nonce(as_bytes(request.requester_key()),
+                                                               as_bytes(request.nonce()), request.expires_at_unix_ms()));
+        if (!fresh) return make_error(ErrorCode::kVerificationFailed, "replayed request: this nonce was already used");
+
+        const DecryptionShare<C> share = tdh2_decryption_share<C>(rng_, *verified, k.share, k.public_share());
         X25519PublicKey response_key{};
         std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
         VIGIL_ASSIGN_OR_RETURN(Bytes sealed, seal_decryption_share<C>(rng_, response_key, as_bytes(request.request_id()),

@@ -2,6 +2,11 @@
 // and the TDH2 key, rebuilt and checked from the stored record at start-up.
 #pragma once
 
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -9,6 +14,36 @@
 #include "vigil/v1/node.pb.h"
 
 namespace vigil::node {
+
+// Ciphertexts this node has checked, by digest: a registered ciphertext is
+// verified once, not on every request for it. Bounded; the oldest go first.
+template <Curve C>
+class VerifiedCiphertextCache {
+ public:
+  static constexpr std::size_t kCapacity = 4096;
+
+  std::shared_ptr<const VerifiedCiphertext<C>> find(const CiphertextDigest& digest) const {
+    std::lock_guard lock(mutex_);
+    auto it = map_.find(key(digest));
+    return it == map_.end() ? nullptr : it->second;
+  }
+  void insert(std::shared_ptr<const VerifiedCiphertext<C>> ct) {
+    std::lock_guard lock(mutex_);
+    auto k = key(ct->digest());
+    if (!map_.emplace(k, std::move(ct)).second) return;
+    order_.push_back(std::move(k));
+    if (order_.size() > kCapacity) {
+      map_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+
+ private:
+  static std::string key(const CiphertextDigest& d) { return std::string(d.begin(), d.end()); }
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const VerifiedCiphertext<C>>> map_;
+  std::deque<std::string> order_;
+};
 
 template <Curve C>
 struct NodeKey {
@@ -18,6 +53,7 @@ struct NodeKey {
   std::vector<Element<C>> public_shares;  // X_1..X_n
   FeldmanCommitment<C> commitment;
   Tdh2PublicKey<C> tdh2;
+  std::shared_ptr<VerifiedCiphertextCache<C>> verified = std::make_shared<VerifiedCiphertextCache<C>>();
 
   const Element<C>& public_share() const { return public_shares[share.index - 1]; }
 };

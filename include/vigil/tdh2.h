@@ -68,6 +68,36 @@ Tdh2Ciphertext<C> tdh2_encrypt(Rng& rng, const Tdh2PublicKey<C>& key, ByteSpan l
 template <Curve C>
 Status tdh2_verify_ciphertext(const Tdh2PublicKey<C>& key, const Tdh2Ciphertext<C>& ciphertext);
 
+// A ciphertext whose validity proof has been checked under a key, with its
+// digest. Only tdh2_check_ciphertext makes one, so a holder of a share that is
+// given a VerifiedCiphertext need not check it again (a node checks once, at
+// registration, and serves many requests for it).
+template <Curve C>
+class VerifiedCiphertext {
+ public:
+  const Tdh2Ciphertext<C>& ciphertext() const { return ciphertext_; }
+  const CiphertextDigest& digest() const { return digest_; }
+
+ private:
+  template <Curve D>
+  friend Result<VerifiedCiphertext<D>> tdh2_check_ciphertext(const Tdh2PublicKey<D>&, Tdh2Ciphertext<D>);
+  VerifiedCiphertext(Tdh2Ciphertext<C> ct, const CiphertextDigest& digest) : ciphertext_(std::move(ct)), digest_(digest) {}
+  Tdh2Ciphertext<C> ciphertext_;
+  CiphertextDigest digest_;
+};
+
+// tdh2_verify_ciphertext, keeping the result as a VerifiedCiphertext.
+template <Curve C>
+Result<VerifiedCiphertext<C>> tdh2_check_ciphertext(const Tdh2PublicKey<C>& key, Tdh2Ciphertext<C> ciphertext);
+
+template <Curve C>
+struct DecryptionShare;
+
+// The decryption share of a ciphertext already checked under this key.
+template <Curve C>
+DecryptionShare<C> tdh2_decryption_share(Rng& rng, const VerifiedCiphertext<C>& ciphertext, const SecretShare<C>& share,
+                                         const Element<C>& public_share);
+
 template <Curve C>
 struct DecryptionShare {
   ParticipantIndex index = 0;

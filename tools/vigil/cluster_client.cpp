@@ -114,14 +114,20 @@ Result<ClusterDecryption<C>> decrypt_with_cluster(const ClusterFile& cluster, co
   std::size_t wanted = key.threshold;
   while (true) {
     // Ask as many untried nodes as shares are still missing, in parallel.
-    std::vector<std::future<Attempt<C>>> round;
-    for (; next < pending.size() && round.size() < wanted; ++next) {
-      round.push_back(std::async(std::launch::async, [&, node = pending[next]] {
+    // The calling thread asks the first node itself; the others run alongside.
+    std::vector<const ClusterNode*> batch;
+    for (; next < pending.size() && batch.size() < wanted; ++next) batch.push_back(pending[next]);
+    if (batch.empty()) break;
+    std::vector<std::future<Attempt<C>>> others;
+    for (std::size_t i = 1; i < batch.size(); ++i) {
+      others.push_back(std::async(std::launch::async, [&, node = batch[i]] {
         return ask_node<C>(*node, request, register_body, response_key, digest, timeout);
       }));
     }
-    for (auto& f : round) {
-      Attempt<C> a = f.get();
+    std::vector<Attempt<C>> round;
+    round.push_back(ask_node<C>(*batch[0], request, register_body, response_key, digest, timeout));
+    for (auto& f : others) round.push_back(f.get());
+    for (auto& a : round) {
       if (a.share) {
         shares.push_back(std::move(*a.share));
       } else {

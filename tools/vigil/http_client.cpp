@@ -6,12 +6,66 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 namespace vigil::cli {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::asio::ip::tcp;
+
+namespace {
+
+// An idle keep-alive connection, with the io_context that drives it.
+struct Connection {
+  boost::asio::io_context io;
+  beast::tcp_stream stream{io};
+  beast::flat_buffer buffer;
+};
+
+// Idle connections by "host:port", so that a client making many requests to
+// the same nodes does not pay a TCP handshake for each.
+class ConnectionPool {
+ public:
+  std::unique_ptr<Connection> take(const std::string& authority) {
+    std::lock_guard lock(mutex_);
+    auto& list = idle_[authority];
+    if (list.empty()) return nullptr;
+    auto c = std::move(list.back());
+    list.pop_back();
+    return c;
+  }
+  void give_back(const std::string& authority, std::unique_ptr<Connection> c) {
+    std::lock_guard lock(mutex_);
+    auto& list = idle_[authority];
+    if (list.size() < kMaxIdlePerAuthority) list.push_back(std::move(c));
+  }
+
+ private:
+  static constexpr std::size_t kMaxIdlePerAuthority = 32;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+ConnectionPool& pool() {
+  static ConnectionPool p;
+  return p;
+}
+
+Error transport_error(const beast::error_code& ec, const std::string& authority) {
+  return make_error(ec == beast::error::timeout ? ErrorCode::kTimeout : ErrorCode::kTransport,
+                    authority + ": " + ec.message());
+}
+
+// Runs the connection's pending operations to completion (or the deadline).
+void run(Connection& c) {
+  c.io.restart();
+  c.io.run();
+}
+
+}  // namespace
 
 Result<HttpResult> http_request(const std::string& method, const std::string& url, const std::string& body,
                                 std::chrono::milliseconds timeout) {
@@ -23,44 +77,46 @@ Result<HttpResult> http_request(const std::string& method, const std::string& ur
   const auto colon = authority.rfind(':');
   if (colon == std::string::npos) return make_error(ErrorCode::kInvalidInput, "URL needs host:port: " + url);
 
-  boost::asio::io_context io;
-  beast::tcp_stream stream(io);
-  beast::error_code ec;
-  tcp::resolver resolver(io);
-  auto results = resolver.resolve(authority.substr(0, colon), authority.substr(colon + 1), ec);
-  if (ec) return make_error(ErrorCode::kTransport, "cannot resolve " + authority + ": " + ec.message());
-  stream.expires_after(timeout);
-  HttpResult out;
-  // Asynchronous operations run to completion here so that the deadline applies.
-  stream.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-  io.run();
-  if (ec) {
-    return make_error(ec == beast::error::timeout ? ErrorCode::kTimeout : ErrorCode::kTransport,
-                      authority + ": " + ec.message());
-  }
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, authority);
   req.set(http::field::content_type, "application/json");
+  req.keep_alive(true);
   req.body() = body;
   req.prepare_payload();
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64u << 20);
-  io.restart();
-  http::async_write(stream, req, [&](beast::error_code e, std::size_t) {
-    ec = e;
-    if (!e) http::async_read(stream, buffer, parser, [&](beast::error_code e2, std::size_t) { ec = e2; });
-  });
-  io.run();
-  if (ec) {
-    return make_error(ec == beast::error::timeout ? ErrorCode::kTimeout : ErrorCode::kTransport,
-                      authority + ": " + ec.message());
+
+  // A pooled connection may have been closed by the server meanwhile: on a
+  // failure before any response, retry once on a fresh connection.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::unique_ptr<Connection> c = attempt == 0 ? pool().take(authority) : nullptr;
+    const bool reused = c != nullptr;
+    beast::error_code ec;
+    if (!c) {
+      c = std::make_unique<Connection>();
+      tcp::resolver resolver(c->io);
+      auto results = resolver.resolve(authority.substr(0, colon), authority.substr(colon + 1), ec);
+      if (ec) return make_error(ErrorCode::kTransport, "cannot resolve " + authority + ": " + ec.message());
+      c->stream.expires_after(timeout);
+      c->stream.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+      run(*c);
+      if (ec) return transport_error(ec, authority);
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64u << 20);
+    c->stream.expires_after(timeout);
+    http::async_write(c->stream, req, [&](beast::error_code e, std::size_t) {
+      ec = e;
+      if (!e) http::async_read(c->stream, c->buffer, parser, [&](beast::error_code e2, std::size_t) { ec = e2; });
+    });
+    run(*c);
+    if (ec) {
+      if (reused && ec != beast::error::timeout) continue;
+      return transport_error(ec, authority);
+    }
+    HttpResult out{parser.get().result_int(), parser.get().body()};
+    if (parser.get().keep_alive()) pool().give_back(authority, std::move(c));
+    return out;
   }
-  out.status = parser.get().result_int();
-  out.body = parser.get().body();
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  return out;
+  return make_error(ErrorCode::kTransport, authority + ": connection closed");
 }
 
 }  // namespace vigil::cli
