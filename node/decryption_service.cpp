@@ -65,10 +65,17 @@ v1::StatusResponse DecryptionService::status() const {
         },
         *key);
   }
+  const std::vector<PeerState> states = peer_states_ ? peer_states_() : std::vector<PeerState>{};
   for (const auto& p : config_.peers) {
     auto* ps = s.add_peers();
     ps->set_index(p.index);
     ps->set_address(p.address.to_string());
+    for (const auto& st : states) {
+      if (st.index == p.index) {
+        ps->set_connected(st.connected);
+        ps->set_last_seen_unix_ms(st.last_seen_unix_ms);
+      }
+    }
   }
   return s;
 }

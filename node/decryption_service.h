@@ -6,6 +6,7 @@
 // to the requester's key.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "config.h"
 #include "metrics.h"
 #include "node_key.h"
+#include "peer_state.h"
 #include "policy.h"
 #include "store.h"
 
@@ -29,6 +31,8 @@ class DecryptionService {
   // Checks and stores a key record for this node (its index must match).
   Status import_key(const v1::StoredKey& record);
   bool has_key() const;
+  // Where status() learns the state of the peer links.
+  void set_peer_states(std::function<std::vector<PeerState>()> source) { peer_states_ = std::move(source); }
 
   v1::StatusResponse status() const;
   Result<v1::RegisterCiphertextResponse> register_ciphertext(const v1::RegisterCiphertextRequest& request);
@@ -42,6 +46,7 @@ class DecryptionService {
   std::unique_ptr<ReleasePolicy> policy_;
   mutable std::mutex key_mutex_;
   std::shared_ptr<const AnyNodeKey> key_;
+  std::function<std::vector<PeerState>()> peer_states_;
 };
 
 }  // namespace vigil::node

@@ -18,6 +18,7 @@
 #include "node/http_server.h"
 #include "node/identity.h"
 #include "node/logging.h"
+#include "node/peer_transport.h"
 
 namespace vigil::node {
 namespace {
@@ -51,6 +52,21 @@ int run(const std::string& config_path) {
   ApiRouter router(service, metrics);
 
   boost::asio::io_context io;
+  PeerTransport peers(io, *config, *identity, 1);
+  auto peer_port = peers.start();
+  if (!peer_port) return fail("peer transport", peer_port.error());
+  service.set_peer_states([&peers] { return peers.peers(); });
+  boost::asio::steady_timer gauge(io);
+  std::function<void()> update_gauge = [&] {
+    metrics.set_peers_connected(static_cast<int>(peers.connected_peers()));
+    gauge.expires_after(std::chrono::seconds(1));
+    gauge.async_wait([&](const boost::system::error_code& timer_error) {
+      if (!timer_error) update_gauge();
+    });
+  };
+  update_gauge();
+  spdlog::info("peer links (TLS 1.3, pinned identities) on {}:{}", config->peer_listen.host, *peer_port);
+
   HttpServer api(io, router, config->limits);
   auto port = api.start(config->api_listen);
   if (!port) return fail("api", port.error());
@@ -60,6 +76,8 @@ int run(const std::string& config_path) {
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: shutting down", signal);
     api.stop();
+    peers.stop();
+    gauge.cancel();
     io.stop();
   });
   std::thread second([&io] { io.run(); });
