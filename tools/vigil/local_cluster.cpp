@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <cstdlib>
 #include <thread>
 
@@ -76,7 +77,12 @@ bool process_alive(int pid) {
   // Reap it if it is our own exited child, so that it does not linger as a zombie.
   int status = 0;
   if (::waitpid(pid, &status, WNOHANG) == pid) return false;
-  return ::kill(pid, 0) == 0;
+  if (::kill(pid, 0) != 0) return false;
+  // An exited process nobody has reaped yet (a zombie) is not alive.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, comm, state;
+  if (stat >> pid_field >> comm >> state) return state != "Z";
+  return true;
 }
 
 Status wait_healthy(const std::string& api, int pid, std::chrono::milliseconds timeout) {
