@@ -38,5 +38,6 @@ void register_keygen(CLI::App& app, int& exit_code);
 void register_tdh2(CLI::App& app, int& exit_code);
 void register_cluster(CLI::App& app, int& exit_code);
 void register_decrypt(CLI::App& app, int& exit_code);
+void register_init(CLI::App& app, int& exit_code);
 
 }  // namespace vigil::cli

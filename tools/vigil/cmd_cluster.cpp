@@ -14,6 +14,7 @@
 #include "vigil/files.h"
 #include "vigil/http_client.h"
 #include "vigil/local_cluster.h"
+#include "vigil/node_setup.h"
 
 namespace vigil::cli {
 namespace {
@@ -23,18 +24,6 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kHealthTimeout{20000};
 constexpr milliseconds kStopGrace{5000};
-
-// Seals node i's dealt share into its store, under its master key.
-template <Curve C>
-Status import_share(const fs::path& node_dir, const Deal<C>& deal,
-                    const std::vector<Element<C>>& public_shares, const ParticipantIndex index) {
-  VIGIL_ASSIGN_OR_RETURN(SecretBytes master, node::load_master_key(node_dir));
-  VIGIL_ASSIGN_OR_RETURN(auto store, node::Store::open(node_dir / "vigil.db", std::move(master)));
-  const auto& dealt = deal.shares[index - 1];
-  auto record = node::make_key_record<C>(1, deal.commitment, public_shares, {index, dealt.secret_share.clone()});
-  VIGIL_RETURN_IF_ERROR(node::node_key_from_record(record));
-  return store->put_key(record, 0);
-}
 
 template <Curve C>
 int cluster_up(const fs::path& dir, std::size_t n, std::size_t t) {
@@ -50,7 +39,7 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t) {
 
   // Identities, ports, and the requester key every node trusts.
   std::vector<node::NodeConfig> configs(n);
-  std::vector<Ed25519PublicKey> identities(n);
+  std::vector<Ed25519KeyPair> identities;
   auto requester = ed25519_generate(system_rng());
   if (auto s = write_file(root / "requester.key", to_hex(requester.seed.span()) + "\n", FileMode::kSecret, false); !s) {
     return fail("cluster up", s.error());
@@ -61,7 +50,7 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t) {
     auto identity = node::create_identity(node_dir);
     if (!identity) return fail("cluster up", identity.error());
     if (auto s = node::create_master_key(node_dir); !s) return fail("cluster up", s.error());
-    identities[i] = identity->public_key;
+    identities.push_back(std::move(identity).value());
     auto& c = configs[i];
     c.index = static_cast<ParticipantIndex>(i + 1);
     c.data_dir = node_dir;
@@ -73,7 +62,7 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t) {
   }
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = 0; j < n; ++j) {
-      if (i != j) configs[i].peers.push_back({configs[j].index, configs[j].peer_listen, identities[j]});
+      if (i != j) configs[i].peers.push_back({configs[j].index, configs[j].peer_listen, identities[j].public_key});
     }
   }
 
@@ -81,7 +70,7 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t) {
   auto dealt = deal<C>(system_rng(), n, t);
   if (!dealt) return fail("cluster up", dealt.error());
   std::vector<X25519PublicKey> recipients;
-  for (const auto& id : identities) recipients.push_back(ed25519_public_to_x25519(id).value());
+  for (const auto& id : identities) recipients.push_back(ed25519_public_to_x25519(id.public_key).value());
   auto deal_file = make_deal_file<C>(system_rng(), *dealt, recipients);
   if (!deal_file) return fail("cluster up", deal_file.error());
   (void)write_file(root / "deal.json", deal_file_to_json(*deal_file).dump(2) + "\n", FileMode::kPublic, true);
@@ -100,7 +89,8 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t) {
     if (auto s = write_file(config_path, node::render_node_config(c), FileMode::kPublic, true); !s) {
       return fail("cluster up", s.error());
     }
-    if (auto s = import_share<C>(c.data_dir, *dealt, public_shares, c.index); !s) {
+    // Each node opens the share sealed to its identity, as on a real deployment.
+    if (auto s = import_dealt_share<C>(c.data_dir, identities[i], *deal_file, c.index); !s) {
       return fail("cluster up", "node " + std::to_string(c.index) + ": " + s.error().message);
     }
     auto pid = start_node(*vigild, config_path, c.data_dir / "vigild.log");

@@ -1,0 +1,141 @@
+// vigil init and vigil import-share: setting up one node of a real,
+// multi-machine cluster (docs/deployment.md walks through it).
+#include <nlohmann/json.hpp>
+
+#include "node/config.h"
+#include "node/identity.h"
+#include "node/store.h"
+#include "vigil/cli.h"
+#include "vigil/deal_file.h"
+#include "vigil/files.h"
+#include "vigil/node_setup.h"
+
+namespace vigil::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A cluster description, shared by the operators:
+//   { "nodes": [ { "index": 1, "peer": "10.0.0.1:7100", "identity": hex } ],
+//     "requesters": [ { "name": "admin", "key": hex } ] }
+Status apply_description(node::NodeConfig& config, const std::string& path, const Ed25519PublicKey& own_identity) {
+  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 20));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  auto bad = [&](const std::string& why) { return make_error(ErrorCode::kBadEncoding, path + ": " + why); };
+  if (j.is_discarded() || !j.is_object() || !j.contains("nodes") || !j["nodes"].is_array()) return bad("expected {\"nodes\": [...]}");
+  try {
+    bool found_self = false;
+    for (const auto& n : j["nodes"]) {
+      const auto index = n.at("index").get<ParticipantIndex>();
+      auto address = node::parse_endpoint(n.at("peer").get<std::string>());
+      if (!address) return bad("nodes[].peer: " + address.error().message);
+      auto key = from_hex_exact(n.at("identity").get<std::string>(), 32);
+      if (!key) return bad("nodes[].identity: expected 64 hex digits");
+      Ed25519PublicKey pk{};
+      std::copy(key->begin(), key->end(), pk.begin());
+      if (index == config.index) {
+        if (pk != own_identity) return bad("node " + std::to_string(index) + "'s identity is not this node's key");
+        found_self = true;
+        continue;
+      }
+      config.peers.push_back({index, *address, pk});
+    }
+    if (!found_self) return bad("lists no node with index " + std::to_string(config.index));
+    for (const auto& r : j.value("requesters", nlohmann::json::array())) {
+      auto key = from_hex_exact(r.at("key").get<std::string>(), 32);
+      if (!key) return bad("requesters[].key: expected 64 hex digits");
+      node::RequesterConfig rc{r.at("name").get<std::string>(), {}};
+      std::copy(key->begin(), key->end(), rc.key.begin());
+      config.requesters.push_back(rc);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return bad(e.what());
+  }
+  return {};
+}
+
+}  // namespace
+
+void register_init(CLI::App& app, int& exit_code) {
+  struct Options {
+    std::string data_dir, peer_listen = "0.0.0.0:7100", api_listen = "127.0.0.1:8100", cluster;
+    ParticipantIndex index = 0;
+    bool force = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("init",
+                                 "Set up one node of a cluster: create its identity and master key (once) and\n"
+                                 "write DATA_DIR/node.toml. With --cluster, pin the peers and requesters of a\n"
+                                 "cluster description. Prints the keys the operators exchange.");
+  cmd->add_option("--data-dir", o->data_dir, "The node's data folder (created if missing)")->required();
+  cmd->add_option("--index", o->index, "This node's participant index")->required();
+  cmd->add_option("--peer-listen", o->peer_listen, "Peer address to listen on (default 0.0.0.0:7100)");
+  cmd->add_option("--api-listen", o->api_listen, "Client API address (default 127.0.0.1:8100)");
+  cmd->add_option("--cluster", o->cluster, "Cluster description (JSON: nodes, requesters)")->check(CLI::ExistingFile);
+  cmd->add_flag("--force", o->force, "Replace an existing node.toml");
+  cmd->callback([o, &exit_code] {
+    const fs::path dir = fs::absolute(o->data_dir);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    auto identity = fs::exists(dir / "identity.key") ? node::load_identity(dir) : node::create_identity(dir);
+    if (!identity) return void(exit_code = fail("init", identity.error()));
+    if (!fs::exists(dir / "master.key")) {
+      if (auto s = node::create_master_key(dir); !s) return void(exit_code = fail("init", s.error()));
+    }
+    node::NodeConfig config;
+    config.index = o->index;
+    config.data_dir = dir;
+    auto peer = node::parse_endpoint(o->peer_listen), api = node::parse_endpoint(o->api_listen);
+    if (!peer) return void(exit_code = fail("init", "--peer-listen: " + peer.error().message, kExitUsage));
+    if (!api) return void(exit_code = fail("init", "--api-listen: " + api.error().message, kExitUsage));
+    config.peer_listen = *peer;
+    config.api_listen = *api;
+    if (!o->cluster.empty()) {
+      if (auto s = apply_description(config, o->cluster, identity->public_key); !s) {
+        return void(exit_code = fail("init", s.error(), kExitUsage));
+      }
+    }
+    if (auto s = write_file(dir / "node.toml", node::render_node_config(config), FileMode::kPublic, o->force); !s) {
+      return void(exit_code = fail("init", s.error()));
+    }
+    std::cout << "node " << config.index << " in " << dir.string() << "\n"
+              << "  identity (pin in peers' configs)   " << to_hex(identity->public_key) << "\n"
+              << "  share key (a dealer's recipient)   " << to_hex(ed25519_to_x25519(*identity).public_key) << "\n"
+              << "  config                             " << (dir / "node.toml").string() << "\n"
+              << "  peers pinned: " << config.peers.size() << ", requesters: " << config.requesters.size() << "\n";
+  });
+
+  struct ImportOptions {
+    std::string config, deal;
+  };
+  auto io = std::make_shared<ImportOptions>();
+  auto* import = app.add_subcommand("import-share",
+                                    "Import this node's share from a deal file: open the share sealed to the\n"
+                                    "node's identity, check it, and store it sealed under the master key.");
+  import->add_option("--config", io->config, "The node's node.toml")->required()->check(CLI::ExistingFile);
+  import->add_option("--deal", io->deal, "Deal file with shares sealed to the nodes")->required()->check(CLI::ExistingFile);
+  import->callback([io, &exit_code] {
+    auto config = node::load_node_config(io->config);
+    if (!config) return void(exit_code = fail("import-share", config.error(), kExitUsage));
+    auto identity = node::load_identity(config->data_dir);
+    if (!identity) return void(exit_code = fail("import-share", identity.error()));
+    auto text = read_file(io->deal);
+    if (!text) return void(exit_code = fail("import-share", text.error(), kExitUsage));
+    auto deal = parse_deal_file(*text);
+    if (!deal) return void(exit_code = fail("import-share", deal.error()));
+    exit_code = std::visit(
+        [&](const auto& d) -> int {
+          using C = typename std::decay_t<decltype(d)>::CurveType;
+          if (auto s = import_dealt_share<C>(config->data_dir, *identity, d, config->index); !s) {
+            return fail("import-share", s.error());
+          }
+          std::cout << "node " << config->index << " holds share " << config->index << " of the " << d.threshold() << "-of-"
+                    << d.parties() << " " << C::kName << " key " << to_hex(d.group_public_key().encode()) << "\n";
+          return kExitOk;
+        },
+        *deal);
+  });
+}
+
+}  // namespace vigil::cli
