@@ -8,6 +8,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kBadEncoding: return "bad_encoding";
     case ErrorCode::kVerificationFailed: return "verification_failed";
     case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kResourceExhausted: return "resource_exhausted";
     case ErrorCode::kProtocolAbort: return "protocol_abort";
     case ErrorCode::kTransport: return "transport";
     case ErrorCode::kTimeout: return "timeout";

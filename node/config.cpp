@@ -141,6 +141,7 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   VIGIL_ASSIGN_OR_RETURN(c.limits.peer_queue_depth, positive(l["peer_queue_depth"], "limits.peer_queue_depth", c.limits.peer_queue_depth));
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t timeout_ms, positive(l["read_timeout_ms"], "limits.read_timeout_ms", 10000));
   c.limits.read_timeout = std::chrono::milliseconds(timeout_ms);
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_ciphertexts, positive(l["max_ciphertexts"], "limits.max_ciphertexts", c.limits.max_ciphertexts));
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t max_age, positive(l["request_max_age_s"], "limits.request_max_age_s", 300));
   c.limits.request_max_age = std::chrono::seconds(max_age);
   return c;
@@ -170,7 +171,8 @@ std::string render_node_config(const NodeConfig& c) {
   out << "\n[limits]\nmax_frame_bytes = " << c.limits.max_frame_bytes << "\nmax_request_bytes = " << c.limits.max_request_bytes
       << "\nmax_connections = " << c.limits.max_connections << "\npeer_queue_depth = " << c.limits.peer_queue_depth
       << "\nread_timeout_ms = " << c.limits.read_timeout.count()
-      << "\nrequest_max_age_s = " << c.limits.request_max_age.count() << "\n";
+      << "\nrequest_max_age_s = " << c.limits.request_max_age.count()
+      << "\nmax_ciphertexts = " << c.limits.max_ciphertexts << "\n";
   return out.str();
 }
 

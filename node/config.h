@@ -26,6 +26,7 @@
 //   peer_queue_depth = 64
 //   read_timeout_ms = 10000
 //   request_max_age_s = 300
+//   max_ciphertexts = 100000          # registered ciphertexts kept
 //
 // Errors name the key and the problem: "peers[1].identity: expected 64 hex digits".
 #pragma once
@@ -72,6 +73,7 @@ struct Limits {
   std::size_t peer_queue_depth = 64;
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::seconds request_max_age{300};
+  std::size_t max_ciphertexts = 100000;
 };
 
 struct NodeConfig {

@@ -39,6 +39,8 @@ Status DecryptionService::import_key(const v1::StoredKey& record) {
   return load_key();
 }
 
+Status DecryptionService::prune() { return store_.prune_nonces(clock_.now_unix_ms()); }
+
 bool DecryptionService::has_key() const {
   std::lock_guard lock(key_mutex_);
   return key_ != nullptr;
@@ -94,6 +96,15 @@ Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
         VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(request.ciphertext()));
         VIGIL_ASSIGN_OR_RETURN(VerifiedCiphertext<C> verified, tdh2_check_ciphertext<C>(k.tdh2, std::move(ct)));
         const CiphertextDigest digest = verified.digest();
+        VIGIL_ASSIGN_OR_RETURN(auto existing, store_.ciphertext(digest));
+        if (!existing) {
+          VIGIL_ASSIGN_OR_RETURN(std::int64_t count, store_.ciphertext_count());
+          if (static_cast<std::size_t>(count) >= config_.limits.max_ciphertexts) {
+            return make_error(ErrorCode::kResourceExhausted, "this node keeps at most " +
+                                                                 std::to_string(config_.limits.max_ciphertexts) +
+                                                                 " ciphertexts (limits.max_ciphertexts)");
+          }
+        }
         VIGIL_RETURN_IF_ERROR(store_.put_ciphertext(digest, as_bytes(request.ciphertext().SerializeAsString()),
                                                     clock_.now_unix_ms()));
         k.verified->insert(std::make_shared<const VerifiedCiphertext<C>>(std::move(verified)));

@@ -31,6 +31,9 @@ class DecryptionService {
   // Checks and stores a key record for this node (its index must match).
   Status import_key(const v1::StoredKey& record);
   bool has_key() const;
+  // Forgets the nonces of expired requests (they can no longer be replayed);
+  // vigild calls it every minute so the replay table stays bounded.
+  Status prune();
   // Where status() learns the state of the peer links.
   void set_peer_states(std::function<std::vector<PeerState>()> source) { peer_states_ = std::move(source); }
 

@@ -45,6 +45,7 @@ unsigned http_status_for(ErrorCode code) {
     case ErrorCode::kBadEncoding: return 400;
     case ErrorCode::kVerificationFailed: return 403;
     case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kResourceExhausted: return 503;
     case ErrorCode::kTimeout: return 504;
     default: return 500;
   }

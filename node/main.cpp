@@ -65,6 +65,15 @@ int run(const std::string& config_path) {
     });
   };
   update_gauge();
+  boost::asio::steady_timer pruner(io);
+  std::function<void()> prune = [&] {
+    if (auto s = service.prune(); !s) spdlog::warn("pruning expired nonces: {}", s.error().message);
+    pruner.expires_after(std::chrono::minutes(1));
+    pruner.async_wait([&](const boost::system::error_code& timer_error) {
+      if (!timer_error) prune();
+    });
+  };
+  prune();
   spdlog::info("peer links (TLS 1.3, pinned identities) on {}:{}", config->peer_listen.host, *peer_port);
 
   HttpServer api(io, router, config->limits);
@@ -78,6 +87,7 @@ int run(const std::string& config_path) {
     api.stop();
     peers.stop();
     gauge.cancel();
+    pruner.cancel();
     io.stop();
   });
   std::thread second([&io] { io.run(); });

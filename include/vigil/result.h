@@ -20,6 +20,7 @@ enum class ErrorCode : std::uint8_t {
   kBadEncoding,         // bytes do not decode to a valid value
   kVerificationFailed,  // a proof, share or tag does not verify
   kNotFound,            // the named object does not exist
+  kResourceExhausted,   // a configured limit is reached
   kProtocolAbort,       // a party misbehaved; Error::party names it
   kTransport,           // the network failed
   kTimeout,             // a deadline passed

@@ -142,6 +142,13 @@ TEST_F(ApiTest, RefusedAndMalformedRequests) {
   *reg.mutable_ciphertext() = bad;
   expect(router.handle("POST", "/v1/ciphertexts", to_json(reg)), 400, "ciphertext.u", "bad element");
 
+  // The ciphertext store is bounded.
+  cluster_.nodes[1]->config.limits.max_ciphertexts = 1;
+  auto another = cluster_.encrypt("policy:test", "more");
+  *reg.mutable_ciphertext() = proto::to_proto(another);
+  expect(router.handle("POST", "/v1/ciphertexts", to_json(reg)), 503, "at most 1 ciphertexts", "store full");
+  cluster_.nodes[1]->config.limits.max_ciphertexts = 100000;
+
   // Still serving.
   expect(post(cluster_.request(digest, requester.public_key)), 200, "sealed", "after the bad requests");
 }
