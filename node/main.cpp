@@ -23,12 +23,13 @@
 namespace vigil::node {
 namespace {
 
-int run(const std::string& config_path) {
+int run(const std::string& config_path, const std::string& log_format) {
   auto config = load_node_config(config_path);
   if (!config) {
     std::fprintf(stderr, "vigild: %s\n", config.error().message.c_str());
     return 2;
   }
+  if (!log_format.empty()) config->log_format = log_format;
   init_logging(config->log_format, config->log_level, config->index);
   auto fail = [](const std::string& what, const Error& e) {
     spdlog::critical("{}: {}", what, e.message);
@@ -107,10 +108,13 @@ int main(int argc, char** argv) {
   app.name("vigild");
   std::string config;
   app.add_option("--config", config, "Node configuration (TOML; see node/config.h)")->required()->check(CLI::ExistingFile);
+  std::string log_format;
+  app.add_option("--log-format", log_format, "text or json (JSON lines); overrides node.log_format")
+      ->check(CLI::IsMember({"text", "json"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  return vigil::node::run(config);
+  return vigil::node::run(config, log_format);
 }
