@@ -20,10 +20,10 @@
 
 #include "codec.h"
 #include "node/requests.h"
-#include "vigil/cluster_client.h"
+#include "cluster_client.h"
 #include "support/test_support.h"
-#include "vigil/cluster_file.h"
-#include "vigil/http_client.h"
+#include "cluster_file.h"
+#include "http_client.h"
 
 namespace vigil::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <random>
 
 #include "support/test_support.h"
-#include "vigil/deal_file.h"
+#include "deal_file.h"
 
 namespace vigil::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "vigil/group.h"
-#include "vigil/keys.h"
+#include "keys.h"
 
 namespace vigil::cli {
 

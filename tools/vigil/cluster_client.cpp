@@ -1,4 +1,4 @@
-#include "vigil/cluster_client.h"
+#include "cluster_client.h"
 
 #include <google/protobuf/util/json_util.h>
 
@@ -6,7 +6,7 @@
 
 #include "codec.h"
 #include "node/requests.h"
-#include "vigil/http_client.h"
+#include "http_client.h"
 
 namespace vigil::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "vigil/cluster_file.h"
+#include "cluster_file.h"
 #include "vigil/ed25519.h"
 #include "vigil/tdh2.h"
 

@@ -1,8 +1,8 @@
-#include "vigil/cluster_file.h"
+#include "cluster_file.h"
 
 #include <nlohmann/json.hpp>
 
-#include "vigil/files.h"
+#include "files.h"
 
 namespace vigil::cli {
 

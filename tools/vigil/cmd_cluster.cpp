@@ -7,14 +7,14 @@
 #include "node/identity.h"
 #include "node/node_key.h"
 #include "node/store.h"
-#include "vigil/cli.h"
-#include "vigil/cluster_file.h"
-#include "vigil/deal_file.h"
+#include "cli.h"
+#include "cluster_file.h"
+#include "deal_file.h"
 #include "vigil/ed25519.h"
-#include "vigil/files.h"
-#include "vigil/http_client.h"
-#include "vigil/local_cluster.h"
-#include "vigil/node_setup.h"
+#include "files.h"
+#include "http_client.h"
+#include "local_cluster.h"
+#include "node_setup.h"
 
 namespace vigil::cli {
 namespace {

@@ -4,9 +4,9 @@
 #include <set>
 #include <sstream>
 
-#include "vigil/cli.h"
-#include "vigil/deal_file.h"
-#include "vigil/files.h"
+#include "cli.h"
+#include "deal_file.h"
+#include "files.h"
 
 namespace vigil::cli {
 namespace {

@@ -6,10 +6,10 @@
 #include <thread>
 
 #include "node/identity.h"
-#include "vigil/cli.h"
-#include "vigil/cluster_client.h"
-#include "vigil/files.h"
-#include "vigil/tdh2_files.h"
+#include "cli.h"
+#include "cluster_client.h"
+#include "files.h"
+#include "tdh2_files.h"
 
 namespace vigil::cli {
 namespace {
@@ -59,7 +59,7 @@ double percentile(std::vector<double> v, double p) {
 }
 
 template <Curve C>
-int run_bench(const fs::path& dir, const ClusterFile& cluster, const Ed25519KeyPair& requester, std::size_t requests,
+int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::size_t requests,
               std::size_t concurrency, std::size_t payload_bytes) {
   auto key = cluster_key<C>(cluster);
   if (!key) return fail("bench cluster", key.error());
@@ -109,7 +109,6 @@ int run_bench(const fs::path& dir, const ClusterFile& cluster, const Ed25519KeyP
             << "  saturation (" << concurrency << " clients):   p50 " << percentile(sat, 0.5) << " ms   p99 "
             << percentile(sat, 0.99) << " ms   " << sat_rate << " decryptions/s   (target >= 500/s)\n"
             << "  failures: " << low_fail + sat_fail << "\n";
-  (void)dir;
   return low_fail + sat_fail == 0 ? kExitOk : kExitFailure;
 }
 
@@ -157,7 +156,7 @@ void register_decrypt(CLI::App& app, int& exit_code) {
     auto id = parse_curve_name(c->curve);
     if (!id) return void(exit_code = fail("bench cluster", id.error(), kExitUsage));
     exit_code = with_curve(*id, [&](auto curve) {
-      return run_bench<decltype(curve)>(b->dir, *c, *requester, b->requests, std::max<std::size_t>(1, b->concurrency),
+      return run_bench<decltype(curve)>(*c, *requester, b->requests, std::max<std::size_t>(1, b->concurrency),
                                         b->payload);
     });
   });

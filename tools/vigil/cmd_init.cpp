@@ -5,10 +5,10 @@
 #include "node/config.h"
 #include "node/identity.h"
 #include "node/store.h"
-#include "vigil/cli.h"
-#include "vigil/deal_file.h"
-#include "vigil/files.h"
-#include "vigil/node_setup.h"
+#include "cli.h"
+#include "deal_file.h"
+#include "files.h"
+#include "node_setup.h"
 
 namespace vigil::cli {
 namespace {

@@ -1,6 +1,6 @@
 // vigil keygen: an X25519 key pair for receiving sealed shares.
-#include "vigil/cli.h"
-#include "vigil/files.h"
+#include "cli.h"
+#include "files.h"
 
 namespace vigil::cli {
 

@@ -2,10 +2,10 @@
 // the keys of a deal file, for developers, tests and scripted use.
 #include <variant>
 
-#include "vigil/cli.h"
-#include "vigil/cluster_client.h"
-#include "vigil/files.h"
-#include "vigil/tdh2_files.h"
+#include "cli.h"
+#include "cluster_client.h"
+#include "files.h"
+#include "tdh2_files.h"
 
 namespace vigil::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "vigil/deal_file.h"
+#include "deal_file.h"
 
 namespace vigil::cli {
 namespace {

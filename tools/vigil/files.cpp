@@ -1,4 +1,4 @@
-#include "vigil/files.h"
+#include "files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "vigil/http_client.h"
+#include "http_client.h"
 
 #include <utility>
 

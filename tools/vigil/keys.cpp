@@ -1,6 +1,6 @@
-#include "vigil/keys.h"
+#include "keys.h"
 
-#include "vigil/files.h"
+#include "files.h"
 
 namespace vigil::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "vigil/local_cluster.h"
+#include "local_cluster.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <thread>
 
-#include "vigil/http_client.h"
+#include "http_client.h"
 
 namespace vigil::cli {
 

@@ -1,5 +1,5 @@
 // vigil: the command line tool for vigil's threshold cryptography.
-#include "vigil/cli.h"
+#include "cli.h"
 
 #include "vigil/shamir.h"
 

@@ -1,4 +1,4 @@
-#include "vigil/node_setup.h"
+#include "node_setup.h"
 
 #include "node/node_key.h"
 #include "node/store.h"

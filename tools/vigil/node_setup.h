@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "vigil/deal_file.h"
+#include "deal_file.h"
 #include "vigil/ed25519.h"
 
 namespace vigil::cli {

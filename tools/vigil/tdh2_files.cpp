@@ -1,7 +1,7 @@
-#include "vigil/tdh2_files.h"
+#include "tdh2_files.h"
 
-#include "vigil/cli.h"
-#include "vigil/files.h"
+#include "cli.h"
+#include "files.h"
 
 namespace vigil::cli {
 namespace {

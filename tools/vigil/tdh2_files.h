@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "codec.h"
-#include "vigil/deal_file.h"
+#include "deal_file.h"
 
 namespace vigil::cli {
 
