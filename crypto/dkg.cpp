@@ -1,0 +1,250 @@
+#include "vigil/dkg.h"
+
+#include "vigil/byte_writer.h"
+#include "vigil/hash.h"
+#include "vigil/hash_to_curve.h"
+
+namespace vigil {
+namespace {
+
+// Proof-of-knowledge challenge, bound to the session and the dealer's index.
+template <Curve C>
+Scalar<C> pok_challenge(const SessionId& session, ParticipantIndex dealer, const Element<C>& constant,
+                        const Element<C>& commitment) {
+  ByteWriter w;
+  w.field(C::kName).field(session).u32(dealer).field(constant.encode()).field(commitment.encode());
+  return hash_to_scalar<C>(w.bytes(), "vigil/v1/dkg/proof-of-knowledge");
+}
+
+template <Curve C>
+Bytes share_context(const SessionId& session, ParticipantIndex dealer, ParticipantIndex recipient) {
+  ByteWriter w;
+  w.field("vigil/v1/dkg/share").field(C::kName).field(session).u32(dealer).u32(recipient);
+  return w.take();
+}
+
+template <Curve C>
+std::array<std::uint8_t, 32> dealing_digest(const SessionId& session, const DkgDealing<C>& d) {
+  ByteWriter w;
+  w.field("vigil/v1/dkg/dealing").field(C::kName).field(session).u32(d.dealer).u32(static_cast<std::uint32_t>(d.commitments.size()));
+  for (const auto& c : d.commitments) w.field(c.encode());
+  w.field(d.proof.commitment.encode()).field(d.proof.response.encode());
+  return sha256(w.bytes());
+}
+
+}  // namespace
+
+template <Curve C>
+Result<DkgParticipant<C>> DkgParticipant<C>::create(const DkgParameters& p, ParticipantIndex self, SecretBytes own_secret,
+                                                    std::vector<X25519PublicKey> recipient_keys) {
+  VIGIL_RETURN_IF_ERROR(check_threshold(p.parties, p.threshold));
+  if (self == 0 || self > p.parties) {
+    return make_error(ErrorCode::kInvalidInput, "participant index must be between 1 and " + std::to_string(p.parties));
+  }
+  if (recipient_keys.size() != p.parties) {
+    return make_error(ErrorCode::kInvalidInput, "need one X25519 key per participant");
+  }
+  if (own_secret.size() != kX25519Bytes) return make_error(ErrorCode::kInvalidInput, "X25519 secret key must be 32 bytes");
+  return DkgParticipant(p, self, std::move(own_secret), std::move(recipient_keys));
+}
+
+template <Curve C>
+void DkgParticipant<C>::exclude(ParticipantIndex dealer, const std::string& why) {
+  excluded_.emplace(dealer, why);
+}
+
+template <Curve C>
+Result<typename DkgParticipant<C>::Deal> DkgParticipant<C>::deal(Rng& rng) {
+  if (polynomial_) return make_error(ErrorCode::kInvalidInput, "this participant has already dealt");
+  VIGIL_ASSIGN_OR_RETURN(Polynomial<C> f, Polynomial<C>::random(rng, params_.threshold));
+  const auto commitment = FeldmanCommitment<C>::commit(f);
+  const Scalar<C> k = Scalar<C>::random(rng);
+  const Element<C> r = Element<C>::base_mult(k);
+  const Scalar<C> c = pok_challenge<C>(params_.session_id, self_, commitment.group_public_key(), r);
+  Deal out{{self_, std::vector<Element<C>>(commitment.elements().begin(), commitment.elements().end()),
+            {r, k + c * f.secret()}},
+           {}};
+  for (ParticipantIndex j = 1; j <= params_.parties; ++j) {
+    if (j == self_) continue;
+    auto value = f.evaluate(j).encode();
+    auto sealed = seal(rng, recipient_keys_[j - 1], value, share_context<C>(params_.session_id, self_, j));
+    secure_wipe(value.data(), value.size());
+    if (!sealed) return make_error(sealed.error().code, "sealing the share for participant " + std::to_string(j) +
+                                                            ": " + sealed.error().message, j);
+    out.shares.push_back({self_, j, std::move(sealed).value()});
+  }
+  received_.emplace(self_, f.evaluate(self_));
+  polynomial_ = std::move(f);
+  VIGIL_RETURN_IF_ERROR(receive_dealing(out.dealing));
+  return out;
+}
+
+template <Curve C>
+Status DkgParticipant<C>::receive_dealing(const DkgDealing<C>& d) {
+  if (d.dealer == 0 || d.dealer > params_.parties) {
+    return make_error(ErrorCode::kInvalidInput, "dealing from unknown participant " + std::to_string(d.dealer), d.dealer);
+  }
+  if (auto it = dealings_.find(d.dealer); it != dealings_.end()) {
+    if (dealing_digest(params_.session_id, it->second) == dealing_digest(params_.session_id, d)) return {};
+    exclude(d.dealer, "sent two different dealings");
+    return make_error(ErrorCode::kProtocolAbort, "participant " + std::to_string(d.dealer) + " sent two different dealings",
+                      d.dealer);
+  }
+  dealings_.emplace(d.dealer, d.clone());
+  auto commitment = FeldmanCommitment<C>::create(d.commitments, params_.threshold);
+  if (!commitment) {
+    exclude(d.dealer, commitment.error().message);
+    return {};
+  }
+  const Scalar<C> c = pok_challenge<C>(params_.session_id, d.dealer, d.commitments.front(), d.proof.commitment);
+  if (!(Element<C>::base_mult(d.proof.response) == d.proof.commitment + d.commitments.front().mult(c))) {
+    exclude(d.dealer, "invalid proof of knowledge of its secret");
+    return {};
+  }
+  commitments_.emplace(d.dealer, std::move(commitment).value());
+  return {};
+}
+
+template <Curve C>
+Status DkgParticipant<C>::receive_share(const DkgSealedShare& s) {
+  if (s.recipient != self_) {
+    return make_error(ErrorCode::kInvalidInput, "share addressed to participant " + std::to_string(s.recipient), s.dealer);
+  }
+  if (s.dealer == 0 || s.dealer > params_.parties || s.dealer == self_) {
+    return make_error(ErrorCode::kInvalidInput, "share from unexpected dealer " + std::to_string(s.dealer), s.dealer);
+  }
+  auto opened = open_sealed(secret_key_.span(), s.sealed, share_context<C>(params_.session_id, s.dealer, self_));
+  if (!opened) return {};  // no usable share: complaints() will raise one
+  auto value = Scalar<C>::decode(opened->span());
+  if (!value) return {};
+  received_.insert_or_assign(s.dealer, std::move(value).value());
+  return {};
+}
+
+template <Curve C>
+std::vector<DkgComplaint> DkgParticipant<C>::complaints() {
+  std::vector<DkgComplaint> out;
+  for (const auto& [dealer, commitment] : commitments_) {
+    if (dealer == self_ || excluded_.count(dealer)) continue;
+    auto it = received_.find(dealer);
+    if (it == received_.end() || !commitment.verify_share(self_, it->second)) {
+      received_.erase(dealer);
+      my_complaints_.insert(dealer);
+      open_complaints_.emplace(dealer, self_);
+      out.push_back({self_, dealer});
+    }
+  }
+  return out;
+}
+
+template <Curve C>
+Status DkgParticipant<C>::receive_complaint(const DkgComplaint& c) {
+  if (c.accused == 0 || c.accused > params_.parties || c.complainer == 0 || c.complainer > params_.parties ||
+      c.accused == c.complainer) {
+    return make_error(ErrorCode::kInvalidInput, "malformed complaint", c.complainer);
+  }
+  open_complaints_.emplace(c.accused, c.complainer);
+  return {};
+}
+
+template <Curve C>
+std::vector<DkgJustification<C>> DkgParticipant<C>::justifications() const {
+  std::vector<DkgJustification<C>> out;
+  if (!polynomial_) return out;
+  for (const auto& [accused, complainer] : open_complaints_) {
+    if (accused == self_) out.push_back({self_, complainer, polynomial_->evaluate(complainer)});
+  }
+  return out;
+}
+
+template <Curve C>
+Status DkgParticipant<C>::receive_justification(const DkgJustification<C>& j) {
+  auto open = open_complaints_.find({j.dealer, j.recipient});
+  if (open == open_complaints_.end()) return {};  // nothing was disputed
+  auto commitment = commitments_.find(j.dealer);
+  if (commitment == commitments_.end()) return {};
+  if (!commitment->second.verify_share(j.recipient, j.share)) {
+    exclude(j.dealer, "revealed a share for participant " + std::to_string(j.recipient) +
+                          " that does not match its commitments");
+    return {};
+  }
+  open_complaints_.erase(open);
+  if (j.recipient == self_) received_.insert_or_assign(j.dealer, j.share.clone());
+  return {};
+}
+
+template <Curve C>
+Result<DkgResult<C>> DkgParticipant<C>::finish() {
+  for (const auto& [accused, complainer] : open_complaints_) {
+    exclude(accused, "did not answer the complaint of participant " + std::to_string(complainer));
+  }
+  std::vector<ParticipantIndex> qualified, excluded;
+  std::map<ParticipantIndex, std::string> exclusions;
+  for (ParticipantIndex d = 1; d <= params_.parties; ++d) {
+    if (!dealings_.count(d)) exclude(d, "sent no dealing");
+    if (excluded_.count(d) || !commitments_.count(d)) continue;
+    if (!received_.count(d)) {
+      return make_error(ErrorCode::kProtocolAbort, "no valid share from qualified dealer " + std::to_string(d), d);
+    }
+    qualified.push_back(d);
+  }
+  for (const auto& [d, why] : excluded_) {
+    excluded.push_back(d);
+    exclusions.emplace(d, why);
+  }
+  if (qualified.size() < params_.threshold) {
+    std::string who;
+    for (const auto& [d, why] : excluded_) who += "; participant " + std::to_string(d) + ": " + why;
+    return make_error(ErrorCode::kProtocolAbort, std::to_string(qualified.size()) + " dealers qualified, " +
+                                                     std::to_string(params_.threshold) + " needed" + who,
+                      excluded_.empty() ? std::nullopt : std::optional<std::uint32_t>(excluded_.begin()->first));
+  }
+
+  // x_self = sum of the qualified dealers' shares; C_j = sum of their commitments.
+  Scalar<C> x;
+  std::vector<Element<C>> combined(params_.threshold);
+  DkgConfirmation confirmation{self_, {}};
+  for (ParticipantIndex d : qualified) {
+    x += received_.at(d);
+    const auto& elements = commitments_.at(d).elements();
+    for (std::size_t j = 0; j < combined.size(); ++j) combined[j] = combined[j] + elements[j];
+    confirmation.dealing_digests.emplace(d, dealing_digest(params_.session_id, dealings_.at(d)));
+  }
+  VIGIL_ASSIGN_OR_RETURN(FeldmanCommitment<C> commitment, FeldmanCommitment<C>::create(std::move(combined), params_.threshold));
+  VIGIL_RETURN_IF_ERROR(commitment.verify_share(self_, x));
+  std::vector<Element<C>> public_shares;
+  for (ParticipantIndex i = 1; i <= params_.parties; ++i) {
+    VIGIL_ASSIGN_OR_RETURN(Element<C> p, commitment.public_share(i));
+    public_shares.push_back(p);
+  }
+  const Element<C> group_key = commitment.group_public_key();
+  return DkgResult<C>{{self_, std::move(x)}, group_key,          std::move(public_shares), std::move(commitment),
+                      std::move(qualified),  std::move(excluded), std::move(exclusions),    std::move(confirmation)};
+}
+
+Status dkg_check_confirmations(const std::vector<DkgConfirmation>& confirmations) {
+  std::map<ParticipantIndex, std::set<std::array<std::uint8_t, 32>>> seen;
+  std::map<ParticipantIndex, std::size_t> counted;
+  for (const auto& c : confirmations) {
+    for (const auto& [dealer, digest] : c.dealing_digests) {
+      seen[dealer].insert(digest);
+      ++counted[dealer];
+    }
+  }
+  for (const auto& [dealer, digests] : seen) {
+    if (digests.size() > 1) {
+      return make_error(ErrorCode::kProtocolAbort, "participant " + std::to_string(dealer) +
+                                                       " sent different dealings to different participants", dealer);
+    }
+    if (counted[dealer] != confirmations.size()) {
+      return make_error(ErrorCode::kProtocolAbort,
+                        "participants disagree on whether dealer " + std::to_string(dealer) + " qualifies", dealer);
+    }
+  }
+  return {};
+}
+
+template class DkgParticipant<Ristretto255>;
+template class DkgParticipant<Secp256k1>;
+
+}  // namespace vigil
