@@ -42,8 +42,21 @@ using SessionId = std::array<std::uint8_t, 32>;
 
 struct DkgParameters {
   SessionId session_id{};
-  std::size_t parties = 0;
-  std::size_t threshold = 0;
+  std::size_t parties = 0;    // the committee that will hold the key
+  std::size_t threshold = 0;  // of the key it will hold
+};
+
+// Resharing: the same protocol, dealt by the old committee. Each old member
+// shares its own share (its dealing's constant term must equal its old
+// public share), and the new shares are the Lagrange combination over the
+// qualified old members, so the group key does not change. The old threshold
+// and epoch are bound into every proof and sealed share, so a transcript of
+// one resharing cannot be replayed as another (downgrade guard).
+template <Curve C>
+struct ReshareSource {
+  FeldmanCommitment<C> old_commitment;  // t_old entries; the first is the group key
+  std::size_t old_parties = 0;          // the dealers are old members 1..old_parties
+  std::uint32_t old_epoch = 0;
 };
 
 template <Curve C>
@@ -110,7 +123,14 @@ class DkgParticipant {
   static Result<DkgParticipant> create(const DkgParameters& parameters, ParticipantIndex self,
                                        SecretBytes own_secret_key, std::vector<X25519PublicKey> recipient_keys);
 
-  ParticipantIndex index() const { return self_; }
+  // A participant of a resharing: an old member (old_share set) deals; a new
+  // member (new_index > 0) receives; a node may be both, under two indices.
+  // `recipient_keys` are the new committee's keys.
+  static Result<DkgParticipant> create_reshare(const DkgParameters& parameters, ReshareSource<C> source,
+                                               std::optional<SecretShare<C>> old_share, ParticipantIndex new_index,
+                                               SecretBytes own_secret_key, std::vector<X25519PublicKey> recipient_keys);
+
+  ParticipantIndex index() const { return recipient_self_; }
 
   // Phase 1: this participant's dealing and one sealed share per other participant.
   struct Deal {
@@ -136,17 +156,25 @@ class DkgParticipant {
   std::vector<DkgJustification<C>> justifications() const;
   Status receive_justification(const DkgJustification<C>& justification);
 
-  // Phase 4. Fails with kProtocolAbort when fewer than t dealers qualify or
-  // this participant's own share cannot be formed.
+  // Phase 4. Fails with kProtocolAbort when fewer than t dealers (t_old for
+  // a resharing) qualify or this participant's own share cannot be formed.
+  // A participant that only deals gets the public result (share index 0).
   Result<DkgResult<C>> finish();
 
  private:
-  DkgParticipant(const DkgParameters& p, ParticipantIndex self, SecretBytes secret, std::vector<X25519PublicKey> keys)
-      : params_(p), self_(self), secret_key_(std::move(secret)), recipient_keys_(std::move(keys)) {}
+  DkgParticipant(const DkgParameters& p, ParticipantIndex dealer_self, ParticipantIndex recipient_self,
+                 SecretBytes secret, std::vector<X25519PublicKey> keys)
+      : params_(p), dealer_self_(dealer_self), recipient_self_(recipient_self), secret_key_(std::move(secret)),
+        recipient_keys_(std::move(keys)) {}
   void exclude(ParticipantIndex dealer, const std::string& why);
+  std::size_t dealers() const { return source_ ? source_->old_parties : params_.parties; }
+  Bytes context() const;  // session, old threshold and epoch: bound into proofs and seals
 
   DkgParameters params_;
-  ParticipantIndex self_;
+  ParticipantIndex dealer_self_;     // 0 when this participant does not deal
+  ParticipantIndex recipient_self_;  // 0 when it receives no share
+  std::optional<ReshareSource<C>> source_;
+  std::optional<SecretShare<C>> old_share_;
   SecretBytes secret_key_;
   std::vector<X25519PublicKey> recipient_keys_;
   std::optional<Polynomial<C>> polynomial_;

@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "support/dkg_phases.h"
 #include "support/test_support.h"
 #include "vigil/dkg.h"
 
@@ -83,22 +84,11 @@ Outcome<C> run_dkg(std::size_t n, std::size_t t, std::uint64_t seed, std::map<Pa
     }
   }
   // Phase 2 and 3.
-  std::vector<DkgComplaint> complaints;
-  for (auto& p : parts) {
-    auto c = p.complaints();
-    complaints.insert(complaints.end(), c.begin(), c.end());
-  }
-  for (auto& p : parts) {
-    for (const auto& c : complaints) EXPECT_TRUE(p.receive_complaint(c).ok());
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    auto b = behaviour(static_cast<ParticipantIndex>(i + 1));
-    if (b.no_justification) continue;
-    for (auto& j : parts[i].justifications()) {
-      if (b.wrong_justification) j.share = j.share + Scalar<C>::one();
-      for (auto& p : parts) EXPECT_TRUE(p.receive_justification(j).ok());
-    }
-  }
+  test::run_dispute_phases<C>(
+      parts, [&](std::size_t i) { return behaviour(static_cast<ParticipantIndex>(i + 1)).no_justification; },
+      [&](std::size_t i, DkgJustification<C>& j) {
+        if (behaviour(static_cast<ParticipantIndex>(i + 1)).wrong_justification) j.share = j.share + Scalar<C>::one();
+      });
   // Phase 4 and the confirmation round among the honest.
   Outcome<C> out;
   std::vector<DkgConfirmation> confirmations;
