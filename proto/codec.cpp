@@ -121,26 +121,30 @@ Result<DecryptionShare<C>> from_proto(const v1::DecryptionShare& m) {
   return share;
 }
 
-Result<AnyCiphertext> parse_ciphertext(ByteSpan bytes) {
-  VIGIL_ASSIGN_OR_RETURN(auto m, parse_message<v1::Tdh2Ciphertext>(bytes, "ciphertext"));
+namespace {
+
+// Parses a message and converts it for the curve it names.
+template <template <Curve> class Core, class Message>
+Result<std::variant<Core<Ristretto255>, Core<Secp256k1>>> parse_by_curve(ByteSpan bytes, const char* what) {
+  using Any = std::variant<Core<Ristretto255>, Core<Secp256k1>>;
+  VIGIL_ASSIGN_OR_RETURN(auto m, parse_message<Message>(bytes, what));
   VIGIL_ASSIGN_OR_RETURN(CurveId curve, from_proto_curve(m.curve()));
   if (curve == CurveId::kSecp256k1) {
-    VIGIL_ASSIGN_OR_RETURN(auto ct, from_proto<Secp256k1>(m));
-    return AnyCiphertext(std::move(ct));
+    VIGIL_ASSIGN_OR_RETURN(auto v, from_proto<Secp256k1>(m));
+    return Any(std::move(v));
   }
-  VIGIL_ASSIGN_OR_RETURN(auto ct, from_proto<Ristretto255>(m));
-  return AnyCiphertext(std::move(ct));
+  VIGIL_ASSIGN_OR_RETURN(auto v, from_proto<Ristretto255>(m));
+  return Any(std::move(v));
+}
+
+}  // namespace
+
+Result<AnyCiphertext> parse_ciphertext(ByteSpan bytes) {
+  return parse_by_curve<Tdh2Ciphertext, v1::Tdh2Ciphertext>(bytes, "ciphertext");
 }
 
 Result<AnyDecryptionShare> parse_decryption_share(ByteSpan bytes) {
-  VIGIL_ASSIGN_OR_RETURN(auto m, parse_message<v1::DecryptionShare>(bytes, "decryption share"));
-  VIGIL_ASSIGN_OR_RETURN(CurveId curve, from_proto_curve(m.curve()));
-  if (curve == CurveId::kSecp256k1) {
-    VIGIL_ASSIGN_OR_RETURN(auto s, from_proto<Secp256k1>(m));
-    return AnyDecryptionShare(std::move(s));
-  }
-  VIGIL_ASSIGN_OR_RETURN(auto s, from_proto<Ristretto255>(m));
-  return AnyDecryptionShare(std::move(s));
+  return parse_by_curve<DecryptionShare, v1::DecryptionShare>(bytes, "decryption share");
 }
 
 Bytes serialize(const google::protobuf::MessageLite& message) {

@@ -64,11 +64,11 @@ JacobianPoint map_to_curve_secp256k1(const FeSecp& u) {
   if (u.is_odd() != y.is_odd()) y = -y;
 
   // Appendix E.1: the 3-isogeny E' -> secp256k1.
-  FeSecp xx = x.sq(), xxx = xx * x;
-  FeSecp x_num = kXNum[3] * xxx + kXNum[2] * xx + kXNum[1] * x + kXNum[0];
-  FeSecp x_den = xx + kXDen[1] * x + kXDen[0];
-  FeSecp y_num = kYNum[3] * xxx + kYNum[2] * xx + kYNum[1] * x + kYNum[0];
-  FeSecp y_den = xxx + kYDen[2] * xx + kYDen[1] * x + kYDen[0];
+  FeSecp x2 = x.sq(), x3 = x2 * x;
+  FeSecp x_num = kXNum[3] * x3 + kXNum[2] * x2 + kXNum[1] * x + kXNum[0];
+  FeSecp x_den = x2 + kXDen[1] * x + kXDen[0];
+  FeSecp y_num = kYNum[3] * x3 + kYNum[2] * x2 + kYNum[1] * x + kYNum[0];
+  FeSecp y_den = x3 + kYDen[2] * x2 + kYDen[1] * x + kYDen[0];
   if (x_den.is_zero() || y_den.is_zero()) return SecpPointOps::identity();
   return SecpPointOps::from_affine(x_num * x_den.invert_vartime(), y * y_num * y_den.invert_vartime());
 }
