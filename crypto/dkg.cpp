@@ -179,7 +179,6 @@ std::vector<DkgComplaint> DkgParticipant<C>::complaints() {
     auto it = received_.find(dealer);
     if (it == received_.end() || !commitment.verify_share(recipient_self_, it->second)) {
       received_.erase(dealer);
-      my_complaints_.insert(dealer);
       open_complaints_.emplace(dealer, recipient_self_);
       out.push_back({recipient_self_, dealer});
     }

@@ -218,6 +218,7 @@ asio::awaitable<void> PeerTransport::dial_loop(PeerConfig peer) {
 asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream, ParticipantIndex peer) {
   {
     std::lock_guard lock(mutex_);
+    std::erase_if(live_, [](const std::weak_ptr<Stream>& w) { return w.expired(); });
     live_.push_back(stream);
   }
   auto session = std::make_shared<Session>(stream, config_.limits.peer_queue_depth);

@@ -181,7 +181,6 @@ class DkgParticipant {
   std::map<ParticipantIndex, DkgDealing<C>> dealings_;
   std::map<ParticipantIndex, FeldmanCommitment<C>> commitments_;
   std::map<ParticipantIndex, Scalar<C>> received_;  // dealer -> f_dealer(self)
-  std::set<ParticipantIndex> my_complaints_;
   std::set<std::pair<ParticipantIndex, ParticipantIndex>> open_complaints_;  // (accused, complainer)
   std::map<ParticipantIndex, std::string> excluded_;
 };

@@ -265,5 +265,50 @@ TEST_F(CliTest, Tdh2CommandsRefuseBadInput) {
   EXPECT_NE(r.output.find("ciphertext is invalid"), std::string::npos) << r.output;
 }
 
+TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
+  auto r = run("init --data-dir " + path("n1") + " --index 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto at = r.output.find("identity (pin in peers' configs)");
+  ASSERT_NE(at, std::string::npos);
+  const std::string identity = r.output.substr(r.output.find_first_not_of(' ', at + 32), 64);
+  struct Case {
+    std::string json, message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"", "expected {\"nodes\""},
+           {"[]", "expected {\"nodes\""},
+           {R"({"nodes": [{"index": 2, "peer": "h:1", "identity": ")" + identity + R"("}]})", "lists no node with index 1"},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + std::string(64, 'a') + R"("}]})", "not this node's key"},
+           {R"({"nodes": [{"index": 1, "peer": "nohost", "identity": ")" + identity + R"("}]})", "nodes[].peer"},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": "zz"}]})", "nodes[].identity"},
+           {R"({"nodes": [{"index": "one"}]})", "type"},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity + R"("}], "requesters": [{"name": "a", "key": "00"}]})",
+            "requesters[].key"},
+       }) {
+    std::ofstream(path("desc.json")) << c.json;
+    r = run("init --data-dir " + path("n1") + " --index 1 --force --cluster " + path("desc.json"));
+    EXPECT_EQ(r.exit_code, 2) << c.json << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << c.json << "\n" << r.output;
+  }
+  std::ofstream(path("desc.json")) << R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity +
+                                          R"("}, {"index": 2, "peer": "h:2", "identity": ")" + std::string(64, 'b') + R"("}]})";
+  r = run("init --data-dir " + path("n1") + " --index 1 --force --cluster " + path("desc.json"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("peers pinned: 1"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, DamagedClusterFilesAreRefused) {
+  for (const std::string text : {"", "{", "[]", R"({"curve": "ristretto255"})",
+                                 R"({"curve": "ristretto255", "threshold": 3, "group_public_key": "00",
+                                     "public_shares": [], "nodes": []})",
+                                 R"({"curve": 5, "threshold": 1, "group_public_key": "00", "public_shares": [],
+                                     "nodes": [{"index": 1}]})"}) {
+    std::ofstream(path("cluster.json")) << text;
+    auto r = run("cluster status --dir " + dir_.string());
+    EXPECT_EQ(r.exit_code, 2) << text << "\n" << r.output;
+    EXPECT_NE(r.output.find("cluster.json"), std::string::npos) << text << "\n" << r.output;
+  }
+}
+
 }  // namespace
 }  // namespace vigil

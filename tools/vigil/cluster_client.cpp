@@ -35,7 +35,7 @@ struct Attempt {
 // One node: request the share (registering the ciphertext if the node does
 // not know it yet) and open the sealed response.
 template <Curve C>
-Attempt<C> ask_node(const ClusterNode& node, const v1::DecryptionRequest& request, const std::string& register_body,
+Attempt<C> ask_node(const ClusterNode& node, const v1::DecryptionRequest& request, const Tdh2Ciphertext<C>& ciphertext,
                     const X25519KeyPair& response_key, const CiphertextDigest& digest,
                     std::chrono::milliseconds timeout) {
   Attempt<C> out{node.index, std::nullopt, {}};
@@ -46,7 +46,10 @@ Attempt<C> ask_node(const ClusterNode& node, const v1::DecryptionRequest& reques
   const std::string body = to_json(request);
   auto r = http_request("POST", node.api + "/v1/decryption-shares", body, timeout);
   if (r && r->status == 404) {
-    auto reg = http_request("POST", node.api + "/v1/ciphertexts", register_body, timeout);
+    // The node has not seen this ciphertext: register it (only now serialised).
+    v1::RegisterCiphertextRequest registration;
+    *registration.mutable_ciphertext() = proto::to_proto(ciphertext);
+    auto reg = http_request("POST", node.api + "/v1/ciphertexts", to_json(registration), timeout);
     if (!reg) return failed("unreachable: " + reg.error().message);
     if (reg->status != 200) return failed(api_problem(*reg));
     r = http_request("POST", node.api + "/v1/decryption-shares", body, timeout);
@@ -102,9 +105,6 @@ Result<ClusterDecryption<C>> decrypt_with_cluster(const ClusterFile& cluster, co
                                      std::chrono::system_clock::now().time_since_epoch() + std::chrono::seconds(60))
                                      .count());
   node::sign_decryption_request(request, requester);
-  v1::RegisterCiphertextRequest reg;
-  *reg.mutable_ciphertext() = proto::to_proto(ct);
-  const std::string register_body = to_json(reg);
 
   ClusterDecryption<C> result;
   std::vector<DecryptionShare<C>> shares;
@@ -121,11 +121,11 @@ Result<ClusterDecryption<C>> decrypt_with_cluster(const ClusterFile& cluster, co
     std::vector<std::future<Attempt<C>>> others;
     for (std::size_t i = 1; i < batch.size(); ++i) {
       others.push_back(std::async(std::launch::async, [&, node = batch[i]] {
-        return ask_node<C>(*node, request, register_body, response_key, digest, timeout);
+        return ask_node<C>(*node, request, ct, response_key, digest, timeout);
       }));
     }
     std::vector<Attempt<C>> round;
-    round.push_back(ask_node<C>(*batch[0], request, register_body, response_key, digest, timeout));
+    round.push_back(ask_node<C>(*batch[0], request, ct, response_key, digest, timeout));
     for (auto& f : others) round.push_back(f.get());
     for (auto& a : round) {
       if (a.share) {
