@@ -223,6 +223,13 @@ Status DkgParticipant<C>::receive_justification(const DkgJustification<C>& j) {
 }
 
 template <Curve C>
+std::size_t DkgParticipant<C>::unanswered_complaints() const {
+  std::size_t n = 0;
+  for (const auto& [accused, complainer] : open_complaints_) n += excluded_.count(accused) ? 0 : 1;
+  return n;
+}
+
+template <Curve C>
 Result<DkgResult<C>> DkgParticipant<C>::finish() {
   for (const auto& [accused, complainer] : open_complaints_) {
     exclude(accused, "did not answer the complaint of participant " + std::to_string(complainer));

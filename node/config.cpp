@@ -32,6 +32,25 @@ Result<T> required(const toml::node_view<const toml::node>& v, const std::string
   return *value;
 }
 
+// [[requesters]] and [[operators]]: tables of a name and an Ed25519 key.
+Result<std::vector<NamedKey>> parse_named_keys(const toml::table& root, const std::string& table) {
+  std::vector<NamedKey> out;
+  const auto* array = root[table].as_array();
+  if (!array) {
+    if (root.contains(table)) return config_error(table, "must be an array of tables ([[" + table + "]])");
+    return out;
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const std::string key = table + "[" + std::to_string(i) + "]";
+    const toml::node_view<const toml::node> q{&static_cast<const toml::node&>((*array)[i])};
+    NamedKey named;
+    VIGIL_ASSIGN_OR_RETURN(named.name, required<std::string>(q["name"], key + ".name", "a string"));
+    VIGIL_ASSIGN_OR_RETURN(named.key, parse_key(q["key"], key + ".key"));
+    out.push_back(named);
+  }
+  return out;
+}
+
 Result<std::uint64_t> positive(const toml::node_view<const toml::node>& v, const std::string& key, std::uint64_t fallback) {
   if (!v) return fallback;
   auto value = v.value<std::int64_t>();
@@ -120,18 +139,8 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
     return config_error("peers", "must be an array of tables ([[peers]])");
   }
 
-  if (const auto* requesters = r["requesters"].as_array()) {
-    for (std::size_t i = 0; i < requesters->size(); ++i) {
-      const std::string key = "requesters[" + std::to_string(i) + "]";
-      const toml::node_view<const toml::node> q{&static_cast<const toml::node&>((*requesters)[i])};
-      RequesterConfig rq;
-      VIGIL_ASSIGN_OR_RETURN(rq.name, required<std::string>(q["name"], key + ".name", "a string"));
-      VIGIL_ASSIGN_OR_RETURN(rq.key, parse_key(q["key"], key + ".key"));
-      c.requesters.push_back(rq);
-    }
-  } else if (root.contains("requesters")) {
-    return config_error("requesters", "must be an array of tables ([[requesters]])");
-  }
+  VIGIL_ASSIGN_OR_RETURN(c.requesters, parse_named_keys(r, "requesters"));
+  VIGIL_ASSIGN_OR_RETURN(c.operators, parse_named_keys(r, "operators"));
 
   const auto l = r["limits"];
   VIGIL_ASSIGN_OR_RETURN(c.limits.max_frame_bytes, positive(l["max_frame_bytes"], "limits.max_frame_bytes", c.limits.max_frame_bytes));
@@ -168,6 +177,7 @@ std::string render_node_config(const NodeConfig& c) {
         << to_hex(p.identity) << "\"\n";
   }
   for (const auto& q : c.requesters) out << "\n[[requesters]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
+  for (const auto& q : c.operators) out << "\n[[operators]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
   out << "\n[limits]\nmax_frame_bytes = " << c.limits.max_frame_bytes << "\nmax_request_bytes = " << c.limits.max_request_bytes
       << "\nmax_connections = " << c.limits.max_connections << "\npeer_queue_depth = " << c.limits.peer_queue_depth
       << "\nread_timeout_ms = " << c.limits.read_timeout.count()

@@ -19,6 +19,10 @@
 //   name = "admin"
 //   key = "<64 hex: Ed25519 public key>"
 //
+//   [[operators]]                     # who may start a DKG or a resharing
+//   name = "ops"
+//   key = "<64 hex: Ed25519 public key>"
+//
 //   [limits]                          # all optional
 //   max_frame_bytes = 1048576
 //   max_request_bytes = 8388608
@@ -61,10 +65,12 @@ struct PeerConfig {
   Ed25519PublicKey identity{};
 };
 
-struct RequesterConfig {
+// A named Ed25519 key: a requester, or an operator who may start ceremonies.
+struct NamedKey {
   std::string name;
   Ed25519PublicKey key{};
 };
+using RequesterConfig = NamedKey;
 
 struct Limits {
   std::size_t max_frame_bytes = 1u << 20;
@@ -85,6 +91,7 @@ struct NodeConfig {
   Endpoint api_listen;
   std::vector<PeerConfig> peers;
   std::vector<RequesterConfig> requesters;
+  std::vector<NamedKey> operators;
   Limits limits;
 
   const PeerConfig* peer(ParticipantIndex i) const;

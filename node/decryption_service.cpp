@@ -18,7 +18,12 @@ DecryptionService::DecryptionService(const NodeConfig& config, Store& store, con
 
 Status DecryptionService::load_key() {
   VIGIL_ASSIGN_OR_RETURN(auto record, store_.latest_key());
-  if (!record) return {};
+  if (!record) {
+    // None, or erased after this node left the committee.
+    std::lock_guard lock(key_mutex_);
+    key_.reset();
+    return {};
+  }
   if (record->index() != config_.index) {
     return make_error(ErrorCode::kInvalidInput, "stored key belongs to participant " + std::to_string(record->index()) +
                                                     ", this node is " + std::to_string(config_.index));
@@ -40,6 +45,11 @@ Status DecryptionService::import_key(const v1::StoredKey& record) {
 }
 
 Status DecryptionService::prune() { return store_.prune_nonces(clock_.now_unix_ms()); }
+
+std::uint32_t DecryptionService::key_epoch() const {
+  std::lock_guard lock(key_mutex_);
+  return key_ ? std::visit([](const auto& k) { return k.epoch; }, *key_) : 0;
+}
 
 bool DecryptionService::has_key() const {
   std::lock_guard lock(key_mutex_);
@@ -66,6 +76,9 @@ v1::StatusResponse DecryptionService::status() const {
           for (const auto& p : k.public_shares) s.add_public_shares(str(p.encode()));
         },
         *key);
+  }
+  if (ceremony_status_) {
+    if (auto c = ceremony_status_()) *s.mutable_ceremony() = std::move(*c);
   }
   const std::vector<PeerState> states = peer_states_ ? peer_states_() : std::vector<PeerState>{};
   for (const auto& p : config_.peers) {
@@ -123,6 +136,13 @@ Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::Dec
   }
   if (!key) return unavailable();
   VIGIL_RETURN_IF_ERROR(check_decryption_request(request));
+  const std::uint32_t epoch = std::visit([](const auto& k) { return k.epoch; }, *key);
+  if (request.key_epoch() != 0 && request.key_epoch() != epoch) {
+    // Shares of two epochs never combine: the requester must fetch this epoch's public shares.
+    return make_error(ErrorCode::kInvalidInput, "this node serves key epoch " + std::to_string(epoch) +
+                                                    ", the request is for epoch " + std::to_string(request.key_epoch()) +
+                                                    "; fetch the cluster's current status");
+  }
   const std::int64_t now = clock_.now_unix_ms();
   if (request.expires_at_unix_ms() < now) return make_error(ErrorCode::kVerificationFailed, "request has expired");
   const auto max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config_.limits.request_max_age).count();
@@ -168,6 +188,7 @@ Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::Dec
         s->set_request_id(request.request_id());
         s->set_ciphertext_digest(str(digest));
         s->set_sealed(str(sealed));
+        s->set_key_epoch(k.epoch);
         return response;
       },
       *key);

@@ -26,7 +26,8 @@ class DecryptionService {
   DecryptionService(const NodeConfig& config, Store& store, const Clock& clock, Rng& rng,
                     std::unique_ptr<ReleasePolicy> policy);
 
-  // Loads the newest stored key; a node without one serves only status.
+  // Loads the newest stored key (again after a ceremony changed it); a node
+  // without one serves only status.
   Status load_key();
   // Checks and stores a key record for this node (its index must match).
   Status import_key(const v1::StoredKey& record);
@@ -36,6 +37,12 @@ class DecryptionService {
   Status prune();
   // Where status() learns the state of the peer links.
   void set_peer_states(std::function<std::vector<PeerState>()> source) { peer_states_ = std::move(source); }
+  // Where status() learns the state of the latest DKG or resharing.
+  void set_ceremony_status(std::function<std::optional<v1::CeremonyStatus>()> source) {
+    ceremony_status_ = std::move(source);
+  }
+  // The epoch of the key this node serves (0 without a key).
+  std::uint32_t key_epoch() const;
 
   v1::StatusResponse status() const;
   Result<v1::RegisterCiphertextResponse> register_ciphertext(const v1::RegisterCiphertextRequest& request);
@@ -50,6 +57,7 @@ class DecryptionService {
   mutable std::mutex key_mutex_;
   std::shared_ptr<const AnyNodeKey> key_;
   std::function<std::vector<PeerState>()> peer_states_;
+  std::function<std::optional<v1::CeremonyStatus>()> ceremony_status_;
 };
 
 }  // namespace vigil::node

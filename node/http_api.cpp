@@ -109,6 +109,14 @@ HttpResponse ApiRouter::dispatch(std::string_view method, std::string_view path,
     metrics_.share_issued();
     return json_response(*response);
   }
+  if (path == "/v1/ceremonies" && ceremonies_ != nullptr) {
+    kind = "start_ceremony";
+    if (!only("POST")) return error_response(405, "method_not_allowed", "use POST");
+    auto request = parse_body<v1::StartCeremonyRequest>(body);
+    if (!request) return from_error(request.error());
+    auto response = ceremonies_->start(*request);
+    return response ? json_response(*response) : from_error(response.error());
+  }
   return error_response(404, "not_found", "no such endpoint: " + std::string(path));
 }
 

@@ -6,6 +6,7 @@
 //   GET  /v1/status               StatusResponse
 //   POST /v1/ciphertexts          RegisterCiphertextRequest -> RegisterCiphertextResponse
 //   POST /v1/decryption-shares    DecryptionRequest -> DecryptionResponse
+//   POST /v1/ceremonies           StartCeremonyRequest -> CeremonyStatus (operators only)
 //
 // Bodies are the protobuf messages' JSON mapping. Errors are ErrorResponse
 // JSON with 400 (malformed), 403 (refused), 404 (unknown), 405, 413, 503.
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "ceremony_manager.h"
 #include "decryption_service.h"
 #include "metrics.h"
 
@@ -32,6 +34,9 @@ class ApiRouter {
  public:
   ApiRouter(DecryptionService& service, Metrics& metrics) : service_(service), metrics_(metrics) {}
 
+  // Enables POST /v1/ceremonies.
+  void set_ceremonies(CeremonyManager* ceremonies) { ceremonies_ = ceremonies; }
+
   HttpResponse handle(std::string_view method, std::string_view target, const std::string& body);
 
  private:
@@ -39,6 +44,7 @@ class ApiRouter {
 
   DecryptionService& service_;
   Metrics& metrics_;
+  CeremonyManager* ceremonies_ = nullptr;
 };
 
 }  // namespace vigil::node

@@ -13,6 +13,7 @@
 
 #include <thread>
 
+#include "node/ceremony_manager.h"
 #include "node/config.h"
 #include "node/decryption_service.h"
 #include "node/http_server.h"
@@ -48,12 +49,23 @@ int run(const std::string& config_path, const std::string& log_format) {
   DecryptionService service(*config, **store, clock, system_rng(),
                             std::make_unique<RequesterAllowlist>(config->requesters));
   if (auto s = service.load_key(); !s) return fail("key", s.error());
-  if (!service.has_key()) spdlog::warn("no key share imported yet: serving status only");
+  if (!service.has_key()) spdlog::warn("no key share yet: serving status only until a DKG or an import");
   Metrics metrics;
   ApiRouter router(service, metrics);
 
   boost::asio::io_context io;
-  PeerTransport peers(io, *config, *identity, 1);
+  PeerTransport peers(io, *config, *identity, service.key_epoch());
+  CeremonyManager ceremonies(io, *config, *identity, **store, service, metrics, clock, system_rng());
+  ceremonies.set_sender([&peers](ParticipantIndex to, const v1::CeremonyMessage& m) { return peers.send(to, m); });
+  ceremonies.set_key_listener([&peers](std::uint32_t epoch) { peers.set_key_epoch(epoch); });
+  peers.set_handlers({
+      [&ceremonies](ParticipantIndex from, const v1::CeremonyMessage& m) { ceremonies.on_message(from, m); },
+      [&ceremonies](ParticipantIndex peer) { ceremonies.on_link_up(peer); },
+      [&metrics](ParticipantIndex peer, const std::string& reason) { metrics.peer_failure(peer, reason); },
+  });
+  router.set_ceremonies(&ceremonies);
+  service.set_ceremony_status([&ceremonies] { return ceremonies.status(); });
+  if (auto s = ceremonies.resume(); !s) return fail("resuming the ceremony", s.error());
   auto peer_port = peers.start();
   if (!peer_port) return fail("peer transport", peer_port.error());
   service.set_peer_states([&peers] { return peers.peers(); });
@@ -86,6 +98,7 @@ int run(const std::string& config_path, const std::string& log_format) {
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: shutting down", signal);
     api.stop();
+    ceremonies.stop();
     peers.stop();
     gauge.cancel();
     pruner.cancel();

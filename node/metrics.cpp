@@ -26,6 +26,21 @@ void Metrics::record_error(const std::string& code) {
   ++errors_[code];
 }
 
+void Metrics::set_ceremony_phase(const std::string& kind, int phase) {
+  std::lock_guard lock(mutex_);
+  ceremony_phase_[kind] = phase;
+}
+
+void Metrics::ceremony_finished(const std::string& kind, const std::string& outcome) {
+  std::lock_guard lock(mutex_);
+  ++ceremonies_[{kind, outcome}];
+}
+
+void Metrics::peer_failure(std::uint32_t peer, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  ++peer_failures_[{peer, reason}];
+}
+
 std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
   std::ostringstream out;
@@ -50,6 +65,18 @@ std::string Metrics::render() const {
       << "vigil_shares_issued_total " << shares_issued_.load() << "\n"
       << "# HELP vigil_peers_connected Peers with an authenticated connection.\n# TYPE vigil_peers_connected gauge\n"
       << "vigil_peers_connected " << peers_connected_.load() << "\n";
+  out << "# HELP vigil_ceremony_phase Phase of the latest DKG or resharing: 1 deal, 2 complain, 3 justify, 4 confirm, "
+         "5 done, 6 failed.\n# TYPE vigil_ceremony_phase gauge\n";
+  for (const auto& [kind, phase] : ceremony_phase_) out << "vigil_ceremony_phase{kind=\"" << kind << "\"} " << phase << "\n";
+  out << "# HELP vigil_ceremonies_total Finished DKGs and resharings by outcome.\n# TYPE vigil_ceremonies_total counter\n";
+  for (const auto& [key, n] : ceremonies_) {
+    out << "vigil_ceremonies_total{kind=\"" << key.first << "\",outcome=\"" << key.second << "\"} " << n << "\n";
+  }
+  out << "# HELP vigil_peer_failures_total Protocol violations and link failures, per peer.\n"
+         "# TYPE vigil_peer_failures_total counter\n";
+  for (const auto& [key, n] : peer_failures_) {
+    out << "vigil_peer_failures_total{peer=\"" << key.first << "\",reason=\"" << key.second << "\"} " << n << "\n";
+  }
   return out.str();
 }
 

@@ -1,5 +1,12 @@
 #include "peer_transport.h"
 
+// GCC 12 flags Asio's coroutine frame deallocation as a mismatched
+// new/delete once a coroutine body inlines enough (a false positive, GCC bug
+// 109224); the frames are allocated and freed by Asio's own operators.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 #include <spdlog/spdlog.h>
 
 #include <deque>
@@ -115,8 +122,37 @@ std::size_t PeerTransport::connected_peers() const {
   return n;
 }
 
-void PeerTransport::set_connected(ParticipantIndex index, bool connected) {
+bool PeerTransport::send(ParticipantIndex peer, const v1::CeremonyMessage& message) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(peer);
+    if (it != sessions_.end()) session = it->second.lock();
+  }
+  if (!session) return false;
+  auto frame = std::make_shared<v1::PeerMessage>();
+  *frame->mutable_ceremony() = message;
+  const std::size_t max_frame = config_.limits.max_frame_bytes;
+  asio::post(session->stream->get_executor(), [this, session, frame, max_frame, peer] {
+    if (!session->send(*frame, max_frame) && !session->closed) {
+      spdlog::warn("peer {}: outbox full, ceremony message dropped", peer);
+      failed(peer, "link");
+    }
+  });
+  return true;
+}
+
+void PeerTransport::failed(ParticipantIndex index, const std::string& reason) {
+  if (handlers_.failure) handlers_.failure(index, reason);
+}
+
+void PeerTransport::set_connected(ParticipantIndex index, bool connected, const std::shared_ptr<Session>& session) {
   std::lock_guard lock(mutex_);
+  if (connected) {
+    sessions_[index] = session;
+  } else if (auto it = sessions_.find(index); it != sessions_.end() && it->second.lock() == session) {
+    sessions_.erase(it);
+  }
   auto& s = state_[index];
   s.index = index;
   s.connected = connected;
@@ -215,6 +251,36 @@ asio::awaitable<void> PeerTransport::dial_loop(PeerConfig peer) {
   }
 }
 
+bool PeerTransport::dispatch(ParticipantIndex peer, const std::shared_ptr<Session>& session, const Bytes& frame,
+                             bool& greeted) {
+  v1::PeerMessage m;
+  if (!m.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) {
+    spdlog::warn("peer {}: malformed message", peer);
+    failed(peer, "protocol");
+    return true;
+  }
+  if (m.has_hello()) {
+    if (m.hello().index() != peer) {
+      spdlog::warn("peer {} claims index {}: link closed", peer, m.hello().index());
+      session->close();
+      return false;
+    }
+    greeted = true;
+    set_connected(peer, true, session);
+    spdlog::info("peer {} connected (key epoch {})", peer, m.hello().key_epoch());
+    if (handlers_.link_up) handlers_.link_up(peer);
+  } else if (m.has_ceremony()) {
+    if (greeted && handlers_.ceremony) handlers_.ceremony(peer, m.ceremony());
+  } else if (m.has_ping()) {
+    v1::PeerMessage pong;
+    *pong.mutable_pong() = m.ping();
+    session->send(pong, config_.limits.max_frame_bytes);
+  } else if (m.has_pong()) {
+    touch(peer);
+  }
+  return true;
+}
+
 asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream, ParticipantIndex peer) {
   {
     std::lock_guard lock(mutex_);
@@ -277,35 +343,17 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
     if (auto s = decoder.feed(ByteSpan(buffer.data(), n), frames); !s) {
       spdlog::warn("peer {}: {}", peer, s.error().message);
       ++rejected_;
+      failed(peer, "protocol");
       break;
     }
     for (const auto& f : frames) {
-      v1::PeerMessage m;
-      if (!m.ParseFromArray(f.data(), static_cast<int>(f.size()))) {
-        spdlog::warn("peer {}: malformed message", peer);
-        continue;
-      }
-      if (m.has_hello()) {
-        if (m.hello().index() != peer) {
-          spdlog::warn("peer {} claims index {}: link closed", peer, m.hello().index());
-          session->close();
-          break;
-        }
-        greeted = true;
-        set_connected(peer, true);
-        spdlog::info("peer {} connected (key epoch {})", peer, m.hello().key_epoch());
-      } else if (m.has_ping()) {
-        v1::PeerMessage pong;
-        *pong.mutable_pong() = m.ping();
-        session->send(pong, max_frame);
-      } else if (m.has_pong()) {
-        touch(peer);
-      }
+      if (!dispatch(peer, session, f, greeted)) break;
     }
   }
   session->close();
   if (greeted) {
-    set_connected(peer, false);
+    set_connected(peer, false, session);
+    if (!stopping_) failed(peer, "link");
     spdlog::info("peer {} disconnected", peer);
   }
 }

@@ -4,8 +4,8 @@
 // read, and reconnection with exponential backoff. Each pair of nodes keeps
 // one link: the node with the lower index dials.
 //
-// For now the links carry a hello (index and key epoch) and pings; DKG and
-// resharing messages travel over the same frames.
+// The links carry a hello (index and key epoch), pings, and the messages of
+// DKG and resharing ceremonies, which go to the handler set below.
 #pragma once
 
 #include <utility>
@@ -14,12 +14,14 @@
 #include <boost/asio/ssl.hpp>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 
 #include "config.h"
 #include "peer_state.h"
 #include "vigil/ed25519.h"
+#include "vigil/v1/node.pb.h"
 
 namespace vigil::node {
 
@@ -29,10 +31,26 @@ class PeerTransport {
                 std::uint32_t key_epoch);
   ~PeerTransport();
 
+  struct Handlers {
+    // A ceremony message from an authenticated peer (called on its link's strand).
+    std::function<void(ParticipantIndex, const v1::CeremonyMessage&)> ceremony;
+    // A link to a peer has been established and greeted.
+    std::function<void(ParticipantIndex)> link_up;
+    // A peer misbehaved on its link or the link failed: reason "protocol" or "link".
+    std::function<void(ParticipantIndex, const std::string&)> failure;
+  };
+  // Set before start().
+  void set_handlers(Handlers handlers) { handlers_ = std::move(handlers); }
+  void set_key_epoch(std::uint32_t epoch) { key_epoch_ = epoch; }
+
   // Listens on config.peer_listen (the bound port is returned) and starts
   // dialling the peers with higher indices.
   Result<std::uint16_t> start();
   void stop();
+
+  // Queues a ceremony message to a connected peer; false if there is no link
+  // (the peer asks for everything again when it reconnects).
+  bool send(ParticipantIndex peer, const v1::CeremonyMessage& message);
 
   std::vector<PeerState> peers() const;
   std::size_t connected_peers() const;
@@ -48,12 +66,16 @@ class PeerTransport {
   boost::asio::awaitable<void> dial_loop(PeerConfig peer);
   boost::asio::awaitable<bool> dial_once(PeerConfig peer);
   boost::asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, ParticipantIndex expected);
-  void set_connected(ParticipantIndex index, bool connected);
+  // Handles one frame; false when the link must close.
+  bool dispatch(ParticipantIndex peer, const std::shared_ptr<Session>& session, const Bytes& frame, bool& greeted);
+  void set_connected(ParticipantIndex index, bool connected, const std::shared_ptr<Session>& session);
   void touch(ParticipantIndex index);
+  void failed(ParticipantIndex index, const std::string& reason);
 
   boost::asio::io_context& io_;
   const NodeConfig& config_;
-  std::uint32_t key_epoch_;
+  std::atomic<std::uint32_t> key_epoch_;
+  Handlers handlers_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<bool> stopping_{false};
@@ -61,6 +83,7 @@ class PeerTransport {
   mutable std::mutex mutex_;
   std::map<ParticipantIndex, PeerState> state_;
   std::vector<std::weak_ptr<Stream>> live_;
+  std::map<ParticipantIndex, std::weak_ptr<Session>> sessions_;
 };
 
 }  // namespace vigil::node

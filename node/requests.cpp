@@ -12,7 +12,8 @@ Bytes decryption_request_signing_bytes(const v1::DecryptionRequest& r) {
       .field(as_bytes(r.request_id()))
       .field(as_bytes(r.nonce()))
       .u64(static_cast<std::uint64_t>(r.expires_at_unix_ms()))
-      .field(as_bytes(r.requester_key()));
+      .field(as_bytes(r.requester_key()))
+      .u32(r.key_epoch());
   return w.take();
 }
 

@@ -10,7 +10,7 @@ namespace vigil::node {
 inline constexpr std::size_t kMinRequestIdBytes = 16, kMaxRequestIdBytes = 64;
 
 // Length-prefixed fields under a domain tag: digest, response key, request
-// id, nonce, expiry, requester key.
+// id, nonce, expiry, requester key, key epoch.
 Bytes decryption_request_signing_bytes(const v1::DecryptionRequest& request);
 
 // Sets requester_key and signature.

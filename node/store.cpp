@@ -5,9 +5,11 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "vigil/aead.h"
+#include "vigil/byte_writer.h"
 #include "vigil/random.h"
 
 namespace vigil::node {
@@ -31,6 +33,21 @@ const char* const kMigrations[] = {
         PRIMARY KEY (requester, nonce));
       CREATE INDEX request_nonces_expiry ON request_nonces (expires_unix_ms);
     )sql",
+    R"sql(
+      CREATE TABLE ceremonies (
+        session_id BLOB PRIMARY KEY,
+        request BLOB NOT NULL,
+        sealed_seed BLOB NOT NULL,
+        accepted_unix_ms INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        error TEXT NOT NULL DEFAULT '',
+        finished_unix_ms INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE ceremony_events (
+        session_id BLOB NOT NULL REFERENCES ceremonies (session_id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        event BLOB NOT NULL,
+        PRIMARY KEY (session_id, seq));
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -51,6 +68,10 @@ class Statement {
     ok_ = ok_ && sqlite3_bind_blob(stmt_, i, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT) == SQLITE_OK;
     return *this;
   }
+  Statement& bind(int i, const std::string& text) {
+    ok_ = ok_ && sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) == SQLITE_OK;
+    return *this;
+  }
   Statement& bind(int i, std::int64_t v) {
     ok_ = ok_ && sqlite3_bind_int64(stmt_, i, v) == SQLITE_OK;
     return *this;
@@ -61,6 +82,10 @@ class Statement {
     return Bytes(p, p + sqlite3_column_bytes(stmt_, col));
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string text(int col) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+  }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -71,6 +96,12 @@ Bytes key_context(std::uint32_t epoch) {
   Bytes ad(as_bytes("vigil/v1/store/key-share").begin(), as_bytes("vigil/v1/store/key-share").end());
   for (int shift = 24; shift >= 0; shift -= 8) ad.push_back(static_cast<std::uint8_t>(epoch >> shift));
   return ad;
+}
+
+Bytes seed_context(ByteSpan session_id) {
+  ByteWriter w;
+  w.field("vigil/v1/store/ceremony-seed").field(session_id);
+  return w.take();
 }
 
 }  // namespace
@@ -127,10 +158,23 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Se
   sqlite3_busy_timeout(db, 5000);
   VIGIL_RETURN_IF_ERROR(store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   VIGIL_RETURN_IF_ERROR(store->migrate());
+  if (sqlite3_open_v2(file.c_str(), &store->journal_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    return sqlite_error(store->journal_, "cannot open the ceremony journal on " + file.string());
+  }
+  sqlite3_busy_timeout(store->journal_, 5000);
+  char* message = nullptr;
+  if (sqlite3_exec(store->journal_, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", nullptr, nullptr, &message) !=
+      SQLITE_OK) {
+    sqlite3_free(message);
+    return sqlite_error(store->journal_, "configuring the ceremony journal");
+  }
   return store;
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  sqlite3_close(journal_);
+  sqlite3_close(db_);
+}
 
 Status Store::exec(const char* sql) {
   char* message = nullptr;
@@ -166,19 +210,39 @@ Status Store::migrate() {
   return {};
 }
 
-Status Store::put_key(const v1::StoredKey& key, std::int64_t now_unix_ms) {
+Result<Bytes> Store::seal_at_rest(ByteSpan plain, ByteSpan context) const {
+  Bytes out(kAeadNonceBytes);
+  system_rng().fill(out);
+  VIGIL_ASSIGN_OR_RETURN(Bytes sealed, aead_encrypt(master_key_.span(), out, plain, context));
+  out.insert(out.end(), sealed.begin(), sealed.end());
+  return out;
+}
+
+Result<SecretBytes> Store::open_at_rest(ByteSpan sealed, ByteSpan context, const char* what) const {
+  if (sealed.size() < kAeadNonceBytes) {
+    return make_error(ErrorCode::kVerificationFailed, std::string("stored ") + what + " is truncated");
+  }
+  auto plain = aead_decrypt(master_key_.span(), sealed.first(kAeadNonceBytes), sealed.subspan(kAeadNonceBytes), context);
+  if (!plain) {
+    return make_error(ErrorCode::kVerificationFailed, std::string("stored ") + what + " does not open with this master key");
+  }
+  return std::move(plain).value();
+}
+
+Status Store::insert_key(const v1::StoredKey& key, std::int64_t now_unix_ms) {
   std::string plain = key.SerializeAsString();
-  Bytes nonce(kAeadNonceBytes);
-  system_rng().fill(nonce);
-  auto sealed = aead_encrypt(master_key_.span(), nonce, as_bytes(plain), key_context(key.epoch()));
+  auto sealed = seal_at_rest(as_bytes(plain), key_context(key.epoch()));
   secure_wipe(plain.data(), plain.size());
   if (!sealed) return sealed.error();
-  nonce.insert(nonce.end(), sealed->begin(), sealed->end());
-  std::lock_guard lock(mutex_);
   Statement s(db_, "INSERT OR REPLACE INTO key_shares (epoch, sealed, created_unix_ms) VALUES (?, ?, ?)");
-  s.bind(1, static_cast<std::int64_t>(key.epoch())).bind(2, nonce).bind(3, now_unix_ms);
+  s.bind(1, static_cast<std::int64_t>(key.epoch())).bind(2, *sealed).bind(3, now_unix_ms);
   if (s.step() != SQLITE_DONE) return sqlite_error(db_, "storing key share");
   return {};
+}
+
+Status Store::put_key(const v1::StoredKey& key, std::int64_t now_unix_ms) {
+  std::lock_guard lock(mutex_);
+  return insert_key(key, now_unix_ms);
 }
 
 Result<std::optional<v1::StoredKey>> Store::latest_key() {
@@ -188,16 +252,85 @@ Result<std::optional<v1::StoredKey>> Store::latest_key() {
   if (rc == SQLITE_DONE) return std::optional<v1::StoredKey>();
   if (rc != SQLITE_ROW) return sqlite_error(db_, "reading key share");
   const auto epoch = static_cast<std::uint32_t>(s.integer(0));
-  const Bytes sealed = s.blob(1);
-  if (sealed.size() < kAeadNonceBytes) return make_error(ErrorCode::kVerificationFailed, "stored key share is truncated");
-  auto plain = aead_decrypt(master_key_.span(), ByteSpan(sealed).first(kAeadNonceBytes),
-                            ByteSpan(sealed).subspan(kAeadNonceBytes), key_context(epoch));
-  if (!plain) return make_error(ErrorCode::kVerificationFailed, "stored key share does not open with this master key");
+  VIGIL_ASSIGN_OR_RETURN(SecretBytes plain, open_at_rest(s.blob(1), key_context(epoch), "key share"));
   v1::StoredKey key;
-  if (!key.ParseFromArray(plain->data(), static_cast<int>(plain->size())) || key.epoch() != epoch) {
+  if (!key.ParseFromArray(plain.data(), static_cast<int>(plain.size())) || key.epoch() != epoch) {
     return make_error(ErrorCode::kBadEncoding, "stored key share is malformed");
   }
   return std::optional<v1::StoredKey>(std::move(key));
+}
+
+Status Store::begin_ceremony(ByteSpan session_id, ByteSpan request, const SecretBytes& seed, std::int64_t now_unix_ms) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes sealed, seal_at_rest(seed.span(), seed_context(session_id)));
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "INSERT INTO ceremonies (session_id, request, sealed_seed, accepted_unix_ms, state) VALUES (?, ?, ?, ?, 'running')");
+  s.bind(1, session_id).bind(2, request).bind(3, sealed).bind(4, now_unix_ms);
+  if (s.step() != SQLITE_DONE) {
+    if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return make_error(ErrorCode::kInvalidInput, "this session id was already used");
+    }
+    return sqlite_error(db_, "storing ceremony");
+  }
+  return {};
+}
+
+Status Store::append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteSpan event) {
+  std::lock_guard lock(mutex_);
+  Statement s(journal_, "INSERT INTO ceremony_events (session_id, seq, event) VALUES (?, ?, ?)");
+  s.bind(1, session_id).bind(2, seq).bind(3, event);
+  if (s.step() != SQLITE_DONE) return sqlite_error(journal_, "journaling ceremony event");
+  return {};
+}
+
+Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT session_id, request, sealed_seed, accepted_unix_ms, state, error, finished_unix_ms FROM ceremonies "
+              "ORDER BY accepted_unix_ms DESC, rowid DESC LIMIT 1");
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<StoredCeremony>();
+  if (rc != SQLITE_ROW) return sqlite_error(db_, "reading ceremony");
+  const Bytes session = s.blob(0);
+  StoredCeremony c;
+  c.request = s.blob(1);
+  VIGIL_ASSIGN_OR_RETURN(c.seed, open_at_rest(s.blob(2), seed_context(session), "ceremony seed"));
+  c.accepted_unix_ms = s.integer(3);
+  c.state = s.text(4);
+  c.error = s.text(5);
+  c.finished_unix_ms = s.integer(6);
+  Statement e(db_, "SELECT event FROM ceremony_events WHERE session_id = ? ORDER BY seq");
+  e.bind(1, session);
+  int erc;
+  while ((erc = e.step()) == SQLITE_ROW) c.events.push_back(e.blob(0));
+  if (erc != SQLITE_DONE) return sqlite_error(db_, "reading ceremony events");
+  return std::optional<StoredCeremony>(std::move(c));
+}
+
+Status Store::finish_ceremony(ByteSpan session_id, const std::string& state, const std::string& error,
+                              const std::optional<v1::StoredKey>& key, bool erase_keys, std::int64_t now_unix_ms) {
+  std::lock_guard lock(mutex_);
+  VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    if (key) VIGIL_RETURN_IF_ERROR(insert_key(*key, now_unix_ms));
+    if (erase_keys) {
+      Statement d(db_, "DELETE FROM key_shares WHERE epoch < ?");
+      d.bind(1, key ? static_cast<std::int64_t>(key->epoch()) : std::numeric_limits<std::int64_t>::max());
+      if (d.step() != SQLITE_DONE) return sqlite_error(db_, "erasing old key shares");
+    }
+    Statement u(db_, "UPDATE ceremonies SET state = ?, error = ?, finished_unix_ms = ? WHERE session_id = ?");
+    u.bind(1, state).bind(2, error).bind(3, now_unix_ms).bind(4, session_id);
+    if (u.step() != SQLITE_DONE || sqlite3_changes(db_) != 1) return sqlite_error(db_, "recording ceremony outcome");
+    Statement j(db_, "DELETE FROM ceremony_events WHERE session_id = ?");
+    j.bind(1, session_id);
+    if (j.step() != SQLITE_DONE) return sqlite_error(db_, "dropping ceremony journal");
+    return {};
+  }();
+  if (!body) {
+    (void)exec("ROLLBACK");
+    return body;
+  }
+  return exec("COMMIT");
 }
 
 Status Store::put_ciphertext(ByteSpan digest, ByteSpan body, std::int64_t now_unix_ms) {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "vigil/bytes.h"
 #include "vigil/v1/node.pb.h"
@@ -17,13 +19,24 @@ struct sqlite3;
 
 namespace vigil::node {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // The master key: VIGIL_MASTER_KEY (64 hex digits) from the environment if
 // set, otherwise `data_dir/master.key`, which must be mode 0600.
 Result<SecretBytes> load_master_key(const std::filesystem::path& data_dir);
 // Writes a fresh random master key to `data_dir/master.key` (mode 0600).
 Status create_master_key(const std::filesystem::path& data_dir);
+
+// A DKG or resharing this node took part in (node/ceremony_manager.h).
+struct StoredCeremony {
+  Bytes request;  // the signed StartCeremonyRequest, as received
+  SecretBytes seed;  // drives this node's dealing, so a restart deals the same
+  std::int64_t accepted_unix_ms = 0;
+  std::string state;  // running, done, failed
+  std::string error;
+  std::int64_t finished_unix_ms = 0;
+  std::vector<Bytes> events;  // the inputs it consumed, in order
+};
 
 class Store {
  public:
@@ -40,6 +53,21 @@ class Store {
   // open under the master key (a wrong key or a tampered file).
   Result<std::optional<v1::StoredKey>> latest_key();
 
+  // Ceremonies. Events go through a second connection with
+  // synchronous=NORMAL: in WAL mode that survives the process being killed
+  // (what resuming needs) without an fsync per protocol message; a ceremony
+  // whose journal was lost to a power failure is re-fed by its peers.
+  Status begin_ceremony(ByteSpan session_id, ByteSpan request, const SecretBytes& seed, std::int64_t now_unix_ms);
+  Status append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteSpan event);
+  // The newest ceremony, if any, with its events.
+  Result<std::optional<StoredCeremony>> latest_ceremony();
+  // Ends a ceremony in one transaction: its state, and on success the new
+  // key (older epochs are erased: refreshed shares must not be combinable
+  // with old ones). `key` is empty for a failure, or for a node that dealt
+  // but left the committee, whose keys are then all erased.
+  Status finish_ceremony(ByteSpan session_id, const std::string& state, const std::string& error,
+                         const std::optional<v1::StoredKey>& key, bool erase_keys, std::int64_t now_unix_ms);
+
   Status put_ciphertext(ByteSpan digest, ByteSpan body, std::int64_t now_unix_ms);
   Result<std::optional<Bytes>> ciphertext(ByteSpan digest);
   Result<std::int64_t> ciphertext_count();
@@ -53,8 +81,12 @@ class Store {
   Store(sqlite3* db, SecretBytes master_key) : db_(db), master_key_(std::move(master_key)) {}
   Status migrate();
   Status exec(const char* sql);
+  Result<Bytes> seal_at_rest(ByteSpan plain, ByteSpan context) const;
+  Result<SecretBytes> open_at_rest(ByteSpan sealed, ByteSpan context, const char* what) const;
+  Status insert_key(const v1::StoredKey& key, std::int64_t now_unix_ms);
 
   sqlite3* db_;
+  sqlite3* journal_ = nullptr;
   SecretBytes master_key_;
   std::mutex mutex_;
 };

@@ -147,6 +147,58 @@ Result<AnyDecryptionShare> parse_decryption_share(ByteSpan bytes) {
   return parse_by_curve<DecryptionShare, v1::DecryptionShare>(bytes, "decryption share");
 }
 
+template <Curve C>
+v1::DkgDealing to_proto(const DkgDealing<C>& d) {
+  v1::DkgDealing m;
+  m.set_dealer(d.dealer);
+  for (const auto& c : d.commitments) m.add_commitments(bytes_of(c.encode()));
+  m.set_proof_commitment(bytes_of(d.proof.commitment.encode()));
+  m.set_proof_response(bytes_of(d.proof.response.encode()));
+  return m;
+}
+
+template <Curve C>
+Result<DkgDealing<C>> from_proto(const v1::DkgDealing& m) {
+  // The participant checks the count against the threshold; this bound only
+  // keeps a hostile message from costing more than the largest committee.
+  if (m.commitments_size() < 1 || static_cast<std::size_t>(m.commitments_size()) > kMaxParticipants) {
+    return make_error(ErrorCode::kBadEncoding, "commitments: between 1 and " + std::to_string(kMaxParticipants) + " entries");
+  }
+  std::vector<Element<C>> commitments;
+  for (const auto& c : m.commitments()) {
+    VIGIL_ASSIGN_OR_RETURN(Element<C> e, element_field<C>("commitments", c));
+    commitments.push_back(e);
+  }
+  VIGIL_ASSIGN_OR_RETURN(Element<C> r, element_field<C>("proof_commitment", m.proof_commitment()));
+  VIGIL_ASSIGN_OR_RETURN(Scalar<C> z, scalar_field<C>("proof_response", m.proof_response()));
+  return DkgDealing<C>{m.dealer(), std::move(commitments), {r, std::move(z)}};
+}
+
+v1::DkgShare to_proto(const DkgSealedShare& s) {
+  v1::DkgShare m;
+  m.set_dealer(s.dealer);
+  m.set_recipient(s.recipient);
+  m.set_sealed(bytes_of(s.sealed));
+  return m;
+}
+
+DkgSealedShare from_proto(const v1::DkgShare& m) { return {m.dealer(), m.recipient(), Bytes(view(m.sealed()).begin(), view(m.sealed()).end())}; }
+
+template <Curve C>
+v1::DkgJustification to_proto(const DkgJustification<C>& j) {
+  v1::DkgJustification m;
+  m.set_dealer(j.dealer);
+  m.set_recipient(j.recipient);
+  m.set_share(bytes_of(j.share.encode()));
+  return m;
+}
+
+template <Curve C>
+Result<DkgJustification<C>> from_proto(const v1::DkgJustification& m) {
+  VIGIL_ASSIGN_OR_RETURN(Scalar<C> share, scalar_field<C>("share", m.share()));
+  return DkgJustification<C>{m.dealer(), m.recipient(), std::move(share)};
+}
+
 Bytes serialize(const google::protobuf::MessageLite& message) {
   std::string out = message.SerializeAsString();
   return Bytes(out.begin(), out.end());
@@ -156,7 +208,11 @@ Bytes serialize(const google::protobuf::MessageLite& message) {
   template v1::Tdh2Ciphertext to_proto<C>(const Tdh2Ciphertext<C>&);                \
   template Result<Tdh2Ciphertext<C>> from_proto<C>(const v1::Tdh2Ciphertext&);      \
   template v1::DecryptionShare to_proto<C>(const DecryptionShare<C>&);              \
-  template Result<DecryptionShare<C>> from_proto<C>(const v1::DecryptionShare&);
+  template Result<DecryptionShare<C>> from_proto<C>(const v1::DecryptionShare&);    \
+  template v1::DkgDealing to_proto<C>(const DkgDealing<C>&);                        \
+  template Result<DkgDealing<C>> from_proto<C>(const v1::DkgDealing&);              \
+  template v1::DkgJustification to_proto<C>(const DkgJustification<C>&);            \
+  template Result<DkgJustification<C>> from_proto<C>(const v1::DkgJustification&);
 
 VIGIL_INSTANTIATE_CODEC(Ristretto255)
 VIGIL_INSTANTIATE_CODEC(Secp256k1)

@@ -5,7 +5,9 @@
 
 #include <variant>
 
+#include "vigil/dkg.h"
 #include "vigil/tdh2.h"
+#include "vigil/v1/node.pb.h"
 #include "vigil/v1/tdh2.pb.h"
 
 namespace vigil::proto {
@@ -27,6 +29,18 @@ template <Curve C>
 v1::DecryptionShare to_proto(const DecryptionShare<C>& share);
 template <Curve C>
 Result<DecryptionShare<C>> from_proto(const v1::DecryptionShare& message);
+
+// DKG and resharing messages (vigil/dkg.h) as they travel between nodes.
+template <Curve C>
+v1::DkgDealing to_proto(const DkgDealing<C>& dealing);
+template <Curve C>
+Result<DkgDealing<C>> from_proto(const v1::DkgDealing& message);
+v1::DkgShare to_proto(const DkgSealedShare& share);
+DkgSealedShare from_proto(const v1::DkgShare& message);
+template <Curve C>
+v1::DkgJustification to_proto(const DkgJustification<C>& justification);
+template <Curve C>
+Result<DkgJustification<C>> from_proto(const v1::DkgJustification& message);
 
 using AnyCiphertext = std::variant<Tdh2Ciphertext<Ristretto255>, Tdh2Ciphertext<Secp256k1>>;
 using AnyDecryptionShare = std::variant<DecryptionShare<Ristretto255>, DecryptionShare<Secp256k1>>;

@@ -155,6 +155,9 @@ class DkgParticipant {
   // As a dealer: the shares it must reveal for complaints against it.
   std::vector<DkgJustification<C>> justifications() const;
   Status receive_justification(const DkgJustification<C>& justification);
+  // Complaints against dealers still in the running that no valid
+  // justification has answered yet: phase 3 can end early at zero.
+  std::size_t unanswered_complaints() const;
 
   // Phase 4. Fails with kProtocolAbort when fewer than t dealers (t_old for
   // a resharing) qualify or this participant's own share cannot be formed.

@@ -1,0 +1,114 @@
+#include "ceremony_plan.h"
+
+#include <algorithm>
+#include <set>
+
+#include "codec.h"
+#include "vigil/byte_writer.h"
+
+namespace vigil::node {
+namespace {
+
+constexpr std::uint32_t kPlanVersion = 1;
+constexpr std::uint32_t kMinPhaseTimeoutMs = 100, kMaxPhaseTimeoutMs = 3'600'000;
+constexpr std::size_t kMaxPlanBytes = 1u << 20;
+
+Error plan_error(const std::string& field, const std::string& problem) {
+  return make_error(ErrorCode::kInvalidInput, "ceremony plan: " + field + " " + problem);
+}
+
+}  // namespace
+
+bool CeremonyPlan::is_dealer(ParticipantIndex i) const { return std::binary_search(dealers.begin(), dealers.end(), i); }
+
+std::size_t CeremonyPlan::dealer_threshold() const {
+  return reshare ? static_cast<std::size_t>(message.old_commitments_size()) : threshold;
+}
+
+Bytes ceremony_plan_signing_bytes(ByteSpan plan_bytes) {
+  ByteWriter w;
+  w.field("vigil/v1/ceremony-plan").field(plan_bytes);
+  return w.take();
+}
+
+v1::StartCeremonyRequest sign_ceremony_plan(const v1::CeremonyPlan& plan, const Ed25519KeyPair& operator_key) {
+  v1::StartCeremonyRequest request;
+  request.set_plan(plan.SerializeAsString());
+  request.set_operator_key(std::string(operator_key.public_key.begin(), operator_key.public_key.end()));
+  const auto signature = ed25519_sign(operator_key, ceremony_plan_signing_bytes(as_bytes(request.plan())));
+  request.set_signature(std::string(signature.begin(), signature.end()));
+  return request;
+}
+
+Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
+  CeremonyPlan p;
+  if (plan_bytes.size() > kMaxPlanBytes || !p.message.ParseFromArray(plan_bytes.data(), static_cast<int>(plan_bytes.size()))) {
+    return make_error(ErrorCode::kBadEncoding, "ceremony plan does not parse");
+  }
+  const v1::CeremonyPlan& m = p.message;
+  if (m.version() != kPlanVersion) return plan_error("version", "must be " + std::to_string(kPlanVersion));
+  if (m.session_id().size() != p.session_id.size()) return plan_error("session_id", "must be 32 bytes");
+  std::copy(m.session_id().begin(), m.session_id().end(), p.session_id.begin());
+  VIGIL_ASSIGN_OR_RETURN(p.curve, proto::from_proto_curve(m.curve()));
+  if (auto s = check_threshold(m.parties(), m.threshold()); !s) return plan_error("parties/threshold", s.error().message);
+  p.parties = m.parties();
+  p.threshold = m.threshold();
+  if (m.phase_timeout_ms() != 0) {
+    if (m.phase_timeout_ms() < kMinPhaseTimeoutMs || m.phase_timeout_ms() > kMaxPhaseTimeoutMs) {
+      return plan_error("phase_timeout_ms", "must be between 100 and 3600000");
+    }
+    p.phase_timeout = std::chrono::milliseconds(m.phase_timeout_ms());
+  }
+  std::set<ParticipantIndex> members;
+  switch (m.kind()) {
+    case v1::CEREMONY_KIND_DKG:
+      if (m.dealers_size() != 0 || m.old_parties() != 0 || m.old_epoch() != 0 || m.old_commitments_size() != 0) {
+        return plan_error("dealers/old_*", "must be empty for a DKG");
+      }
+      for (ParticipantIndex i = 1; i <= p.parties; ++i) p.dealers.push_back(i);
+      break;
+    case v1::CEREMONY_KIND_RESHARE: {
+      p.reshare = true;
+      const std::size_t old_threshold = static_cast<std::size_t>(m.old_commitments_size());
+      if (auto s = check_threshold(m.old_parties(), old_threshold); !s) {
+        return plan_error("old_parties/old_commitments", s.error().message);
+      }
+      if (m.old_epoch() == 0 || m.old_epoch() == UINT32_MAX) return plan_error("old_epoch", "must be a held epoch (>= 1)");
+      std::set<ParticipantIndex> dealers;
+      for (std::uint32_t d : m.dealers()) {
+        if (d == 0 || d > m.old_parties()) return plan_error("dealers", "name old members 1.." + std::to_string(m.old_parties()));
+        if (!dealers.insert(d).second) return plan_error("dealers", "name " + std::to_string(d) + " twice");
+      }
+      if (dealers.size() < old_threshold) {
+        return plan_error("dealers", "are " + std::to_string(dealers.size()) + "; at least the old threshold (" +
+                                         std::to_string(old_threshold) + ") must deal");
+      }
+      p.dealers.assign(dealers.begin(), dealers.end());
+      p.epoch = m.old_epoch() + 1;
+      break;
+    }
+    default: return plan_error("kind", "must be dkg or reshare");
+  }
+  members.insert(p.dealers.begin(), p.dealers.end());
+  for (ParticipantIndex i = 1; i <= p.parties; ++i) members.insert(i);
+  p.members.assign(members.begin(), members.end());
+  return p;
+}
+
+Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& request, std::span<const NamedKey> operators) {
+  if (request.operator_key().size() != 32 || request.signature().size() != 64) {
+    return make_error(ErrorCode::kBadEncoding, "operator_key must be 32 bytes and signature 64");
+  }
+  const ByteSpan key = as_bytes(request.operator_key());
+  const bool listed = std::any_of(operators.begin(), operators.end(), [&](const NamedKey& k) {
+    return std::equal(k.key.begin(), k.key.end(), key.begin(), key.end());
+  });
+  if (!listed) return make_error(ErrorCode::kVerificationFailed, "operator key is not listed under [[operators]]");
+  if (!ed25519_verify(as_bytes(request.operator_key()), ceremony_plan_signing_bytes(as_bytes(request.plan())),
+                      as_bytes(request.signature()))) {
+    return make_error(ErrorCode::kVerificationFailed, "ceremony plan signature does not verify");
+  }
+  return parse_ceremony_plan(as_bytes(request.plan()));
+}
+
+}  // namespace vigil::node

@@ -1,0 +1,54 @@
+// A DKG or resharing as an operator asks for it: the plan, the bytes the
+// operator signs, and the checks a node makes before it takes part.
+//
+// Committees are node indices. The new committee is nodes 1..parties; a DKG
+// is dealt by that same committee, a resharing by `dealers`, members of the
+// old committee (1..old_parties) holding shares of epoch old_epoch. A node
+// may be a dealer, a member of the new committee, or both.
+#pragma once
+
+#include <chrono>
+#include <span>
+#include <vector>
+
+#include "config.h"
+#include "vigil/dkg.h"
+#include "vigil/ed25519.h"
+#include "vigil/group.h"
+#include "vigil/v1/node.pb.h"
+
+namespace vigil::node {
+
+inline constexpr std::chrono::milliseconds kDefaultPhaseTimeout{30000};
+
+struct CeremonyPlan {
+  v1::CeremonyPlan message;
+  SessionId session_id{};
+  CurveId curve = CurveId::kRistretto255;
+  bool reshare = false;
+  std::size_t parties = 0;
+  std::size_t threshold = 0;
+  std::vector<ParticipantIndex> dealers;  // sorted
+  std::vector<ParticipantIndex> members;  // dealers and the new committee, sorted
+  std::uint32_t epoch = 1;                // the key epoch it creates
+  std::chrono::milliseconds phase_timeout = kDefaultPhaseTimeout;
+
+  bool is_dealer(ParticipantIndex i) const;
+  bool is_recipient(ParticipantIndex i) const { return i >= 1 && i <= parties; }
+  bool is_member(ParticipantIndex i) const { return is_dealer(i) || is_recipient(i); }
+  // The threshold the dealers must meet: t for a DKG, t_old for a resharing.
+  std::size_t dealer_threshold() const;
+  const char* kind_name() const { return reshare ? "reshare" : "dkg"; }
+};
+
+// "vigil/v1/ceremony-plan" and the serialised plan, length-prefixed.
+Bytes ceremony_plan_signing_bytes(ByteSpan plan_bytes);
+v1::StartCeremonyRequest sign_ceremony_plan(const v1::CeremonyPlan& plan, const Ed25519KeyPair& operator_key);
+
+// Parses and validates a plan, naming the field that is wrong.
+Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes);
+
+// The signature (by a key among `operators`, else kUnauthorized), then the plan.
+Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& request, std::span<const NamedKey> operators);
+
+}  // namespace vigil::node
