@@ -74,6 +74,7 @@ v1::StatusResponse DecryptionService::status() const {
           s.set_group_public_key(str(k.commitment.group_public_key().encode()));
           s.set_key_epoch(k.epoch);
           for (const auto& p : k.public_shares) s.add_public_shares(str(p.encode()));
+          for (const auto& c : k.commitment.elements()) s.add_commitments(str(c.encode()));
         },
         *key);
   }

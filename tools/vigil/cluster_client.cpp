@@ -60,6 +60,9 @@ Attempt<C> ask_node(const ClusterNode& node, const v1::DecryptionRequest& reques
   if (!google::protobuf::util::JsonStringToMessage(r->body, &response).ok()) {
     return failed("malformed response");
   }
+  if (response.share().key_epoch() != request.key_epoch()) {
+    return failed("answered for key epoch " + std::to_string(response.share().key_epoch()));
+  }
   auto share = open_decryption_share<C>(response_key.secret_key.span(), as_bytes(response.share().sealed()),
                                         as_bytes(request.request_id()), digest, node.index);
   if (!share) return failed("sealed share does not open: " + share.error().message);
@@ -84,7 +87,7 @@ Result<ClusterKey<C>> cluster_key(const ClusterFile& cluster) {
   if (public_shares.size() != cluster.nodes.size()) {
     return make_error(ErrorCode::kBadEncoding, "cluster.json: one public share per node expected");
   }
-  return ClusterKey<C>{std::move(key), std::move(public_shares), cluster.threshold};
+  return ClusterKey<C>{std::move(key), std::move(public_shares), cluster.threshold, cluster.key_epoch};
 }
 
 template <Curve C>
@@ -104,6 +107,7 @@ Result<ClusterDecryption<C>> decrypt_with_cluster(const ClusterFile& cluster, co
   request.set_expires_at_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::system_clock::now().time_since_epoch() + std::chrono::seconds(60))
                                      .count());
+  request.set_key_epoch(key.epoch);
   node::sign_decryption_request(request, requester);
 
   ClusterDecryption<C> result;

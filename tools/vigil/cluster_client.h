@@ -32,6 +32,7 @@ struct ClusterKey {
   Tdh2PublicKey<C> key;
   std::vector<Element<C>> public_shares;
   std::size_t threshold;
+  std::uint32_t epoch;  // nodes refuse requests for another epoch, so shares never mix
 };
 
 template <Curve C>

@@ -21,6 +21,8 @@ Result<ClusterFile> load_cluster(const std::filesystem::path& dir) {
     c.group_public_key = j.at("group_public_key").get<std::string>();
     c.public_shares = j.at("public_shares").get<std::vector<std::string>>();
     c.requester_key = j.value("requester_key", std::string("requester.key"));
+    c.operator_key = j.value("operator_key", std::string("operator.key"));
+    c.key_epoch = j.value("key_epoch", 1u);
     for (const auto& n : j.at("nodes")) {
       c.nodes.push_back({n.at("index").get<unsigned>(), n.at("api").get<std::string>(), n.at("peer").get<std::string>(),
                          n.value("pid", 0), n.value("dir", std::string())});
@@ -41,9 +43,11 @@ Status save_cluster(const std::filesystem::path& dir, const ClusterFile& c) {
             {"curve", c.curve},
             {"threshold", c.threshold},
             {"parties", c.nodes.size()},
+            {"key_epoch", c.key_epoch},
             {"group_public_key", c.group_public_key},
             {"public_shares", c.public_shares},
             {"requester_key", c.requester_key},
+            {"operator_key", c.operator_key},
             {"nodes", nodes}};
   return write_file(dir / "cluster.json", j.dump(2) + "\n", FileMode::kPublic, true);
 }

@@ -2,8 +2,8 @@
 // that talks to a local cluster:
 //
 //   { "version": 1, "curve": "ristretto255", "threshold": 3, "parties": 5,
-//     "group_public_key": hex, "public_shares": [hex, ...],
-//     "requester_key": "requester.key",
+//     "key_epoch": 1, "group_public_key": hex, "public_shares": [hex, ...],
+//     "requester_key": "requester.key", "operator_key": "operator.key",
 //     "nodes": [ { "index": 1, "api": "http://127.0.0.1:8101",
 //                  "peer": "127.0.0.1:7101", "pid": 4242, "dir": "node1" } ] }
 #pragma once
@@ -29,7 +29,9 @@ struct ClusterFile {
   unsigned threshold = 0;
   std::string group_public_key;            // hex
   std::vector<std::string> public_shares;  // hex, X_1..X_n
+  std::uint32_t key_epoch = 1;             // public shares change with the epoch; the group key never does
   std::string requester_key = "requester.key";
+  std::string operator_key = "operator.key";  // signs DKG and resharing plans
   std::vector<ClusterNode> nodes;
 };
 

@@ -8,6 +8,7 @@
 #include "node/node_key.h"
 #include "node/store.h"
 #include "cli.h"
+#include "ceremony_client.h"
 #include "cluster_file.h"
 #include "deal_file.h"
 #include "vigil/ed25519.h"
@@ -23,10 +24,108 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kHealthTimeout{20000};
+constexpr milliseconds kLinkTimeout{60000};
 constexpr milliseconds kStopGrace{5000};
 
+// One node of a local cluster: its configuration and identity.
+struct LocalNode {
+  node::NodeConfig config;
+  Ed25519PublicKey identity{};
+  fs::path config_path() const { return config.data_dir / "node.toml"; }
+};
+
+// Creates node `index`'s folder under `root`: identity, master key, free
+// ports, and the requester and operator every node trusts.
+Result<LocalNode> create_local_node(const fs::path& root, ParticipantIndex index, const Ed25519PublicKey& requester,
+                                    const Ed25519PublicKey& operator_key) {
+  LocalNode n;
+  const fs::path node_dir = root / ("node" + std::to_string(index));
+  fs::create_directories(node_dir);
+  VIGIL_ASSIGN_OR_RETURN(Ed25519KeyPair identity, node::create_identity(node_dir));
+  VIGIL_RETURN_IF_ERROR(node::create_master_key(node_dir));
+  n.identity = identity.public_key;
+  n.config.index = index;
+  n.config.data_dir = node_dir;
+  auto peer_port = free_port(), api_port = free_port();
+  if (!peer_port || !api_port) return make_error(ErrorCode::kTransport, "no free ports on 127.0.0.1");
+  n.config.peer_listen = {"127.0.0.1", static_cast<std::uint16_t>(*peer_port)};
+  n.config.api_listen = {"127.0.0.1", static_cast<std::uint16_t>(*api_port)};
+  n.config.requesters.push_back({"local", requester});
+  n.config.operators.push_back({"local", operator_key});
+  return n;
+}
+
+Result<LocalNode> load_local_node(const fs::path& root, const ClusterNode& entry) {
+  LocalNode n;
+  VIGIL_ASSIGN_OR_RETURN(n.config, node::load_node_config(root / entry.dir / "node.toml"));
+  VIGIL_ASSIGN_OR_RETURN(Ed25519KeyPair identity, node::load_identity(n.config.data_dir));
+  n.identity = identity.public_key;
+  return n;
+}
+
+// Pins every other node in each node's config and writes it.
+Status write_configs(std::vector<LocalNode>& nodes) {
+  for (auto& n : nodes) {
+    n.config.peers.clear();
+    for (const auto& other : nodes) {
+      if (other.config.index != n.config.index) {
+        n.config.peers.push_back({other.config.index, other.config.peer_listen, other.identity});
+      }
+    }
+    VIGIL_RETURN_IF_ERROR(write_file(n.config_path(), node::render_node_config(n.config), FileMode::kPublic, true));
+  }
+  return {};
+}
+
+ClusterNode cluster_entry(const LocalNode& n, int pid) {
+  return {n.config.index, "http://" + n.config.api_listen.to_string(), n.config.peer_listen.to_string(), pid,
+          n.config.data_dir.filename().string()};
+}
+
+std::vector<NodeApi> apis(const std::vector<ClusterNode>& nodes) {
+  std::vector<NodeApi> out;
+  for (const auto& n : nodes) out.push_back({n.index, n.api});
+  return out;
+}
+
+// Starts a node and waits until it answers; prints one line for it.
+Result<int> launch(const fs::path& vigild, const LocalNode& n) {
+  const auto start = std::chrono::steady_clock::now();
+  VIGIL_ASSIGN_OR_RETURN(int pid, start_node(vigild, n.config_path(), n.config.data_dir / "vigild.log"));
+  std::cout << "  node " << n.config.index << "  pid " << std::setw(7) << std::left << pid << " http://"
+            << n.config.api_listen.to_string() << "  " << std::flush;
+  if (auto s = wait_healthy("http://" + n.config.api_listen.to_string(), pid, kHealthTimeout); !s) {
+    std::cout << "FAILED\n";
+    return make_error(s.error().code, "node " + std::to_string(n.config.index) + ": " + s.error().message + " (see " +
+                                          (n.config.data_dir / "vigild.log").string() + ")");
+  }
+  std::cout << "healthy in "
+            << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count() << " ms\n";
+  return pid;
+}
+
+void record_key(ClusterFile& cluster, const v1::StatusResponse& status) {
+  cluster.curve = status.curve();
+  cluster.threshold = status.threshold();
+  cluster.key_epoch = status.key_epoch();
+  cluster.group_public_key = to_hex(as_bytes(status.group_public_key()));
+  cluster.public_shares.clear();
+  for (const auto& p : status.public_shares()) cluster.public_shares.push_back(to_hex(as_bytes(p)));
+}
+
+void print_timing(const CeremonyReport& report) {
+  std::uint64_t max_cpu = 0, total_cpu = 0;
+  for (const auto& [index, c] : report.nodes) {
+    max_cpu = std::max<std::uint64_t>(max_cpu, c.cpu_us());
+    total_cpu += c.cpu_us();
+  }
+  std::cout << std::fixed << std::setprecision(1) << "done in " << report.wall_ms << " ms (nodes' clocks); CPU per node "
+            << "mean " << static_cast<double>(total_cpu) / 1000.0 / static_cast<double>(report.nodes.size()) << " ms, max "
+            << static_cast<double>(max_cpu) / 1000.0 << " ms\n";
+}
+
 template <Curve C>
-int cluster_up(const fs::path& dir, std::size_t n, std::size_t t) {
+int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, bool dealer, milliseconds phase_timeout) {
   if (auto s = check_threshold(n, t); !s) return fail("cluster up", s.error(), kExitUsage);
   if (fs::exists(dir / "cluster.json")) {
     return fail("cluster up", (dir / "cluster.json").string() + " exists: run vigil cluster down and remove " +
@@ -37,91 +136,164 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t) {
   fs::create_directories(dir);
   const fs::path root = fs::canonical(dir);
 
-  // Identities, ports, and the requester key every node trusts.
-  std::vector<node::NodeConfig> configs(n);
-  std::vector<Ed25519KeyPair> identities;
-  auto requester = ed25519_generate(system_rng());
-  if (auto s = write_file(root / "requester.key", to_hex(requester.seed.span()) + "\n", FileMode::kSecret, false); !s) {
-    return fail("cluster up", s.error());
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const fs::path node_dir = root / ("node" + std::to_string(i + 1));
-    fs::create_directories(node_dir);
-    auto identity = node::create_identity(node_dir);
-    if (!identity) return fail("cluster up", identity.error());
-    if (auto s = node::create_master_key(node_dir); !s) return fail("cluster up", s.error());
-    identities.push_back(std::move(identity).value());
-    auto& c = configs[i];
-    c.index = static_cast<ParticipantIndex>(i + 1);
-    c.data_dir = node_dir;
-    auto peer_port = free_port(), api_port = free_port();
-    if (!peer_port || !api_port) return fail("cluster up", "no free ports on 127.0.0.1");
-    c.peer_listen = {"127.0.0.1", static_cast<std::uint16_t>(*peer_port)};
-    c.api_listen = {"127.0.0.1", static_cast<std::uint16_t>(*api_port)};
-    c.requesters.push_back({"local", requester.public_key});
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < n; ++j) {
-      if (i != j) configs[i].peers.push_back({configs[j].index, configs[j].peer_listen, identities[j].public_key});
-    }
-  }
-
-  // The trusted dealer (the DKG replaces it): shares sealed to each node's identity.
-  auto dealt = deal<C>(system_rng(), n, t);
-  if (!dealt) return fail("cluster up", dealt.error());
-  std::vector<X25519PublicKey> recipients;
-  for (const auto& id : identities) recipients.push_back(ed25519_public_to_x25519(id.public_key).value());
-  auto deal_file = make_deal_file<C>(system_rng(), *dealt, recipients);
-  if (!deal_file) return fail("cluster up", deal_file.error());
-  (void)write_file(root / "deal.json", deal_file_to_json(*deal_file).dump(2) + "\n", FileMode::kPublic, true);
-  std::vector<Element<C>> public_shares;
-  for (const auto& s : dealt->shares) public_shares.push_back(s.public_share);
-
+  // The requester who may ask for decryptions, and the operator who signs ceremony plans.
   ClusterFile cluster;
-  cluster.curve = std::string(C::kName);
-  cluster.threshold = static_cast<unsigned>(t);
-  cluster.group_public_key = to_hex(dealt->group_public_key().encode());
-  for (const auto& p : public_shares) cluster.public_shares.push_back(to_hex(p.encode()));
-  std::cout << "creating a " << t << "-of-" << n << " " << C::kName << " cluster in " << root.string() << "\n";
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& c = configs[i];
-    const fs::path config_path = c.data_dir / "node.toml";
-    if (auto s = write_file(config_path, node::render_node_config(c), FileMode::kPublic, true); !s) {
+  const auto requester = ed25519_generate(system_rng());
+  const auto operator_key = ed25519_generate(system_rng());
+  for (const auto& [file, key] : {std::pair{cluster.requester_key, &requester}, std::pair{cluster.operator_key, &operator_key}}) {
+    if (auto s = write_file(root / file, to_hex(key->seed.span()) + "\n", FileMode::kSecret, false); !s) {
       return fail("cluster up", s.error());
     }
-    // Each node opens the share sealed to its identity, as on a real deployment.
-    if (auto s = import_dealt_share<C>(c.data_dir, identities[i], *deal_file, c.index); !s) {
-      return fail("cluster up", "node " + std::to_string(c.index) + ": " + s.error().message);
+  }
+  std::vector<LocalNode> nodes;
+  for (std::size_t i = 1; i <= n; ++i) {
+    auto node = create_local_node(root, static_cast<ParticipantIndex>(i), requester.public_key, operator_key.public_key);
+    if (!node) return fail("cluster up", node.error());
+    nodes.push_back(std::move(node).value());
+  }
+  if (auto s = write_configs(nodes); !s) return fail("cluster up", s.error());
+  std::cout << "creating a " << t << "-of-" << n << " " << C::kName << " cluster in " << root.string() << "\n";
+
+  if (dealer) {
+    // A trusted dealer instead of a DKG: shares sealed to each node's identity,
+    // each opened by its node as on a real deployment.
+    auto dealt = deal<C>(system_rng(), n, t);
+    if (!dealt) return fail("cluster up", dealt.error());
+    std::vector<X25519PublicKey> recipients;
+    for (const auto& node : nodes) recipients.push_back(ed25519_public_to_x25519(node.identity).value());
+    auto deal_file = make_deal_file<C>(system_rng(), *dealt, recipients);
+    if (!deal_file) return fail("cluster up", deal_file.error());
+    (void)write_file(root / "deal.json", deal_file_to_json(*deal_file).dump(2) + "\n", FileMode::kPublic, true);
+    for (const auto& node : nodes) {
+      auto identity = node::load_identity(node.config.data_dir);
+      if (!identity) return fail("cluster up", identity.error());
+      if (auto s = import_dealt_share<C>(node.config.data_dir, *identity, *deal_file, node.config.index); !s) {
+        return fail("cluster up", "node " + std::to_string(node.config.index) + ": " + s.error().message);
+      }
     }
-    auto pid = start_node(*vigild, config_path, c.data_dir / "vigild.log");
+  }
+  for (const auto& node : nodes) {
+    auto pid = launch(*vigild, node);
+    cluster.nodes.push_back(cluster_entry(node, pid ? *pid : 0));
+    (void)save_cluster(root, cluster);
     if (!pid) return fail("cluster up", pid.error());
-    cluster.nodes.push_back({c.index, "http://" + c.api_listen.to_string(), c.peer_listen.to_string(), *pid,
-                             c.data_dir.filename().string()});
   }
-  (void)save_cluster(root, cluster);
-  int exit_code = kExitOk;
-  for (const auto& node : cluster.nodes) {
-    const auto start = std::chrono::steady_clock::now();
-    std::cout << "  node " << node.index << "  pid " << std::setw(7) << std::left << node.pid << " " << node.api << "  "
-              << std::flush;
-    if (auto s = wait_healthy(node.api, node.pid, kHealthTimeout); !s) {
-      std::cout << "FAILED: " << s.error().message << " (" << (root / node.dir / "vigild.log").string() << ")\n";
-      exit_code = kExitFailure;
-    } else {
-      std::cout << "healthy in " << std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count()
-                << " ms\n";
-    }
+  if (!dealer) {
+    if (auto s = wait_for_links(apis(cluster.nodes), kLinkTimeout, std::cout); !s) return fail("cluster up", s.error());
+    auto report = run_ceremony(apis(cluster.nodes), dkg_plan(C::kId, n, t, phase_timeout), operator_key, std::cout);
+    if (!report) return fail("cluster up", report.error());
+    print_timing(*report);
+    record_key(cluster, report->committee);
+  } else {
+    auto status = fetch_status(cluster.nodes.front().api, milliseconds(5000));
+    if (!status) return fail("cluster up", status.error());
+    record_key(cluster, *status);
   }
+  if (auto s = save_cluster(root, cluster); !s) return fail("cluster up", s.error());
   std::cout << "group public key " << cluster.group_public_key << "\n"
             << "wrote " << (root / "cluster.json").string() << "\n";
-  return exit_code;
+  return kExitOk;
+}
+
+// Reshares the cluster's key to nodes 1..n2 with threshold t2: new nodes are
+// created and started first, every node pins every other, the old committee
+// deals, and nodes that leave are stopped once they have erased their shares.
+int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, milliseconds phase_timeout) {
+  const std::string cmd = "cluster reshare";
+  if (auto s = check_threshold(n2, t2); !s) return fail(cmd, s.error(), kExitUsage);
+  auto cluster = load_cluster(dir);
+  if (!cluster) return fail(cmd, cluster.error(), kExitUsage);
+  auto vigild = find_vigild();
+  if (!vigild) return fail(cmd, vigild.error());
+  const fs::path root = fs::canonical(dir);
+  auto operator_key = read_signing_key_file(root / cluster->operator_key);
+  if (!operator_key) return fail(cmd, operator_key.error(), kExitUsage);
+
+  // The key as the old committee holds it, and which of its members are up to deal.
+  std::optional<v1::StatusResponse> current;
+  std::vector<unsigned> dealers;
+  for (const auto& node : cluster->nodes) {
+    auto s = fetch_status(node.api, milliseconds(2000));
+    if (!s || s->key_epoch() != cluster->key_epoch) {
+      std::cout << "  node " << node.index << " is down or not at epoch " << cluster->key_epoch << ": it will not deal\n";
+      continue;
+    }
+    dealers.push_back(node.index);
+    if (!current) current = *s;
+  }
+  if (!current) return fail(cmd, "no node of the cluster is up with its key");
+
+  std::vector<LocalNode> nodes;
+  for (const auto& entry : cluster->nodes) {
+    auto node = load_local_node(root, entry);
+    if (!node) return fail(cmd, node.error());
+    nodes.push_back(std::move(node).value());
+  }
+  const std::size_t n_old = nodes.size();
+  if (n2 > n_old) {
+    const auto requester = nodes.front().config.requesters.front().key;
+    for (std::size_t i = n_old + 1; i <= n2; ++i) {
+      auto node = create_local_node(root, static_cast<ParticipantIndex>(i), requester, operator_key->public_key);
+      if (!node) return fail(cmd, node.error());
+      nodes.push_back(std::move(node).value());
+    }
+    if (auto s = write_configs(nodes); !s) return fail(cmd, s.error());
+    std::cout << "adding nodes " << n_old + 1 << ".." << n2 << "; restarting the others to pin them\n";
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (i < n_old && cluster->nodes[i].pid > 0) stop_node(cluster->nodes[i].pid, kStopGrace);
+      auto pid = launch(*vigild, nodes[i]);
+      if (!pid) return fail(cmd, pid.error());
+      if (i < n_old) {
+        cluster->nodes[i].pid = *pid;
+      } else {
+        cluster->nodes.push_back(cluster_entry(nodes[i], *pid));
+      }
+      (void)save_cluster(root, *cluster);
+    }
+  }
+  if (auto s = wait_for_links(apis(cluster->nodes), kLinkTimeout, std::cout); !s) return fail(cmd, s.error());
+  const v1::CeremonyPlan plan = reshare_plan(*current, dealers, n2, t2, phase_timeout);
+  std::vector<NodeApi> taking_part;
+  for (const auto& node : cluster->nodes) {
+    if (node.index <= n2 || std::find(dealers.begin(), dealers.end(), node.index) != dealers.end()) {
+      taking_part.push_back({node.index, node.api});
+    }
+  }
+  auto report = run_ceremony(taking_part, plan, *operator_key, std::cout);
+  if (!report) return fail(cmd, report.error());
+  print_timing(*report);
+  if (report->committee.group_public_key() != current->group_public_key()) {
+    return fail(cmd, "the group key changed: this must never happen");
+  }
+  record_key(*cluster, report->committee);
+
+  if (n2 < n_old) {
+    std::cout << "removing nodes " << n2 + 1 << ".." << n_old << " (their shares are erased)\n";
+    for (std::size_t i = n2; i < n_old; ++i) {
+      if (cluster->nodes[i].pid > 0) stop_node(cluster->nodes[i].pid, kStopGrace);
+    }
+    cluster->nodes.resize(n2);
+    nodes.resize(n2);
+    (void)save_cluster(root, *cluster);
+    if (auto s = write_configs(nodes); !s) return fail(cmd, s.error());
+    for (std::size_t i = 0; i < n2; ++i) {
+      stop_node(cluster->nodes[i].pid, kStopGrace);
+      auto pid = launch(*vigild, nodes[i]);
+      if (!pid) return fail(cmd, pid.error());
+      cluster->nodes[i].pid = *pid;
+    }
+  }
+  if (auto s = save_cluster(root, *cluster); !s) return fail(cmd, s.error());
+  std::cout << t2 << "-of-" << n2 << " at key epoch " << cluster->key_epoch << "; group public key unchanged "
+            << cluster->group_public_key << "\n";
+  return kExitOk;
 }
 
 int cluster_status(const fs::path& dir) {
   auto cluster = load_cluster(dir);
   if (!cluster) return fail("cluster status", cluster.error(), kExitUsage);
-  std::cout << cluster->threshold << "-of-" << cluster->nodes.size() << " " << cluster->curve << " cluster, group key "
-            << cluster->group_public_key << "\n";
+  std::cout << cluster->threshold << "-of-" << cluster->nodes.size() << " " << cluster->curve << " cluster, key epoch "
+            << cluster->key_epoch << ", group key " << cluster->group_public_key << "\n";
   int down = 0;
   for (const auto& node : cluster->nodes) {
     auto health = http_request("GET", node.api + "/healthz", "", milliseconds(1000));
@@ -177,17 +349,36 @@ void register_cluster(CLI::App& app, int& exit_code) {
   auto dir = std::make_shared<std::string>();
   auto n = std::make_shared<std::size_t>(0), t = std::make_shared<std::size_t>(0);
   auto curve = std::make_shared<std::string>("ristretto255");
+  auto dealer = std::make_shared<bool>(false);
+  auto phase_timeout_ms = std::make_shared<unsigned>(30000);
   auto* up = cmd->add_subcommand("up",
-                                 "Create identities, configs and data folders for N nodes, deal a t-of-n key\n"
-                                 "(each share sealed to its node), start the nodes and wait until they are\n"
-                                 "healthy. Writes DIR/cluster.json.");
+                                 "Create identities, configs and data folders for N nodes, start them, and\n"
+                                 "have them generate a t-of-n key by DKG (no one ever holds the whole key),\n"
+                                 "showing each phase as it passes. Writes DIR/cluster.json.");
   up->add_option("--dir", *dir, "Folder for the cluster (must not hold one already)")->required();
   up->add_option("--n", *n, "Number of nodes")->required();
   up->add_option("--t", *t, "Threshold")->required();
   up->add_option("--curve", *curve, "ristretto255 (default) or secp256k1")->check(CLI::IsMember({"ristretto255", "secp256k1"}));
+  up->add_flag("--dealer", *dealer, "Deal the key with a trusted dealer instead of a DKG (each share sealed to its node)");
+  up->add_option("--phase-timeout-ms", *phase_timeout_ms, "Deadline of each DKG phase (default 30000)")
+      ->check(CLI::Range(100u, 3600000u));
   up->callback([=, &exit_code] {
-    exit_code = with_curve(parse_curve_name(*curve).value(), [&](auto c) { return cluster_up<decltype(c)>(*dir, *n, *t); });
+    exit_code = with_curve(parse_curve_name(*curve).value(), [&](auto c) {
+      return cluster_up<decltype(c)>(*dir, *n, *t, *dealer, milliseconds(*phase_timeout_ms));
+    });
   });
+
+  auto* reshare = cmd->add_subcommand("reshare",
+                                      "Reshare the cluster's key to N nodes with threshold T, keeping the group key:\n"
+                                      "new nodes are created and started, the current nodes deal, and nodes beyond N\n"
+                                      "erase their shares and stop. Every ciphertext stays decryptable. Updates\n"
+                                      "DIR/cluster.json (threshold, nodes, public shares, key epoch).");
+  reshare->add_option("--dir", *dir, "The cluster folder")->required()->check(CLI::ExistingDirectory);
+  reshare->add_option("--n", *n, "Number of nodes after the resharing")->required();
+  reshare->add_option("--t", *t, "Threshold after the resharing")->required();
+  reshare->add_option("--phase-timeout-ms", *phase_timeout_ms, "Deadline of each phase (default 30000)")
+      ->check(CLI::Range(100u, 3600000u));
+  reshare->callback([=, &exit_code] { exit_code = cluster_reshare(*dir, *n, *t, milliseconds(*phase_timeout_ms)); });
 
   auto* status = cmd->add_subcommand("status", "Show each node's health. Exits 1 if any node is down.");
   status->add_option("--dir", *dir, "The cluster folder")->required()->check(CLI::ExistingDirectory);

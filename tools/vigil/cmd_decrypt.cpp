@@ -18,11 +18,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 Result<Ed25519KeyPair> load_requester(const fs::path& dir, const ClusterFile& cluster) {
-  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(dir / cluster.requester_key, 1024));
-  auto seed = from_hex_exact(text.substr(0, text.find_first_of(" \r\n")), 32);
-  secure_wipe(text.data(), text.size());
-  if (!seed) return make_error(ErrorCode::kBadEncoding, (dir / cluster.requester_key).string() + ": not a key file");
-  return ed25519_from_seed(*seed);
+  return read_signing_key_file(dir / cluster.requester_key);
 }
 
 int run_decrypt(const std::string& dir, const std::string& ciphertext_path, const std::string& out, bool force,

@@ -38,4 +38,9 @@ Result<SecretBytes> read_secret_key_file(const std::filesystem::path& path) {
   return key;
 }
 
+Result<Ed25519KeyPair> read_signing_key_file(const std::filesystem::path& path) {
+  VIGIL_ASSIGN_OR_RETURN(SecretBytes seed, read_secret_key_file(path));
+  return ed25519_from_seed(seed.span());
+}
+
 }  // namespace vigil::cli

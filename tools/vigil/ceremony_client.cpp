@@ -1,0 +1,195 @@
+#include "ceremony_client.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "codec.h"
+#include "http_client.h"
+#include "node/ceremony_plan.h"
+
+namespace vigil::cli {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr milliseconds kPoll{25};
+constexpr milliseconds kRequestTimeout{5000};
+
+std::string json_of(const google::protobuf::Message& m) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(m, &out);
+  return out;
+}
+
+std::string refusal(const HttpResult& r) {
+  v1::ErrorResponse e;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  if (google::protobuf::util::JsonStringToMessage(r.body, &e, options).ok() && !e.message().empty()) return e.message();
+  return "HTTP " + std::to_string(r.status);
+}
+
+std::string list(const std::set<unsigned>& s) {
+  std::string out;
+  for (unsigned i : s) out += (out.empty() ? "" : ",") + std::to_string(i);
+  return out;
+}
+
+}  // namespace
+
+Result<v1::StatusResponse> fetch_status(const std::string& api, milliseconds timeout) {
+  VIGIL_ASSIGN_OR_RETURN(HttpResult r, http_request("GET", api + "/v1/status", "", timeout));
+  if (r.status != 200) return make_error(ErrorCode::kTransport, api + ": status " + refusal(r));
+  v1::StatusResponse s;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(r.body, &s, options).ok()) {
+    return make_error(ErrorCode::kBadEncoding, api + ": malformed status");
+  }
+  return s;
+}
+
+Status wait_for_links(const std::vector<NodeApi>& nodes, milliseconds timeout, std::ostream& progress) {
+  const auto deadline = Clock::now() + timeout;
+  std::size_t last = SIZE_MAX;
+  while (true) {
+    std::size_t missing = 0;
+    std::string example;
+    for (const auto& n : nodes) {
+      auto s = fetch_status(n.api, kRequestTimeout);
+      if (!s) {
+        ++missing;
+        example = s.error().message;
+        continue;
+      }
+      for (const auto& p : s->peers()) {
+        if (p.connected()) continue;
+        ++missing;
+        example = "node " + std::to_string(n.index) + " has no link to node " + std::to_string(p.index());
+      }
+    }
+    if (missing == 0) return {};
+    if (missing != last) {
+      progress << "  waiting for peer links: " << missing << " missing\n" << std::flush;
+      last = missing;
+    }
+    if (Clock::now() > deadline) return make_error(ErrorCode::kTimeout, "peer links not up: " + example);
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+}
+
+v1::CeremonyPlan dkg_plan(CurveId curve, std::size_t parties, std::size_t threshold, milliseconds phase_timeout) {
+  v1::CeremonyPlan p;
+  p.set_version(1);
+  std::string session(32, '\0');
+  system_rng().fill(std::span(reinterpret_cast<std::uint8_t*>(session.data()), session.size()));
+  p.set_session_id(session);
+  p.set_kind(v1::CEREMONY_KIND_DKG);
+  p.set_curve(proto::to_proto_curve(curve));
+  p.set_parties(static_cast<std::uint32_t>(parties));
+  p.set_threshold(static_cast<std::uint32_t>(threshold));
+  p.set_phase_timeout_ms(static_cast<std::uint32_t>(phase_timeout.count()));
+  return p;
+}
+
+v1::CeremonyPlan reshare_plan(const v1::StatusResponse& current, const std::vector<unsigned>& dealers, std::size_t parties,
+                              std::size_t threshold, milliseconds phase_timeout) {
+  auto curve = parse_curve_name(current.curve());
+  v1::CeremonyPlan p = dkg_plan(curve ? *curve : CurveId::kRistretto255, parties, threshold, phase_timeout);
+  p.set_kind(v1::CEREMONY_KIND_RESHARE);
+  for (unsigned d : dealers) p.add_dealers(d);
+  p.set_old_parties(current.parties());
+  p.set_old_epoch(current.key_epoch());
+  for (const auto& c : current.commitments()) p.add_old_commitments(c);
+  return p;
+}
+
+Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1::CeremonyPlan& plan,
+                                    const Ed25519KeyPair& operator_key, std::ostream& progress) {
+  VIGIL_ASSIGN_OR_RETURN(node::CeremonyPlan checked, node::parse_ceremony_plan(as_bytes(plan.SerializeAsString())));
+  const std::string body = json_of(node::sign_ceremony_plan(plan, operator_key));
+  const std::string kind = checked.reshare ? "resharing" : "DKG";
+  progress << kind << " " << checked.threshold << "-of-" << checked.parties << " (epoch " << checked.epoch << ", "
+           << nodes.size() << " nodes, session " << to_hex(ByteSpan(checked.session_id).first(4)) << "…)\n"
+           << std::flush;
+  for (const auto& n : nodes) {
+    auto r = http_request("POST", n.api + "/v1/ceremonies", body, kRequestTimeout);
+    if (!r) return make_error(r.error().code, "node " + std::to_string(n.index) + ": " + r.error().message);
+    if (r->status != 200) {
+      return make_error(ErrorCode::kInvalidInput, "node " + std::to_string(n.index) + " refused the plan: " + refusal(*r));
+    }
+  }
+
+  // Every phase can last at most phase_timeout; allow for all four and some slack.
+  const auto deadline = Clock::now() + 4 * checked.phase_timeout + std::chrono::seconds(10);
+  const auto started = Clock::now();
+  std::string last_line;
+  CeremonyReport report;
+  while (true) {
+    std::map<std::string, unsigned> phases;
+    std::set<unsigned> awaited, unreachable;
+    std::size_t finished = 0;
+    for (const auto& n : nodes) {
+      auto s = fetch_status(n.api, kRequestTimeout);
+      if (!s || !std::ranges::equal(as_bytes(s->ceremony().session_id()), checked.session_id)) {
+        unreachable.insert(n.index);
+        continue;
+      }
+      const auto& c = s->ceremony();
+      report.nodes[n.index] = c;
+      ++phases[c.phase()];
+      if (c.state() != "running") ++finished;
+      awaited.insert(c.waiting_for().begin(), c.waiting_for().end());
+    }
+    std::ostringstream line;
+    for (const char* p : {"deal", "complain", "justify", "confirm", "done", "failed"}) {
+      if (phases.count(p)) line << " " << p << " " << phases[p];
+    }
+    if (!awaited.empty()) line << " | awaited: " << list(awaited);
+    if (!unreachable.empty()) line << " | not answering: " << list(unreachable);
+    if (line.str() != last_line) {
+      const auto ms = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
+      progress << "  [" << ms / 1000 << "." << (ms % 1000) / 100 << " s]" << line.str() << "\n" << std::flush;
+      last_line = line.str();
+    }
+    if (finished == nodes.size()) break;
+    if (Clock::now() > deadline) {
+      return make_error(ErrorCode::kTimeout, kind + " did not finish; awaited: " + list(awaited) +
+                                                 (unreachable.empty() ? "" : ", not answering: " + list(unreachable)));
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+
+  std::string failures, group_key, transcript;
+  std::int64_t first = INT64_MAX, last = 0;
+  for (const auto& [index, c] : report.nodes) {
+    first = std::min(first, c.started_unix_ms());
+    last = std::max(last, c.finished_unix_ms());
+    if (c.state() != "done") {
+      failures += "; node " + std::to_string(index) + ": " + c.error();
+      continue;
+    }
+    if (!checked.is_recipient(index)) continue;
+    if (group_key.empty()) group_key = c.group_public_key(), transcript = c.transcript_digest();
+    if (c.group_public_key() != group_key || c.transcript_digest() != transcript) {
+      failures += "; node " + std::to_string(index) + " ended with a different transcript";
+    }
+  }
+  if (!failures.empty()) return make_error(ErrorCode::kProtocolAbort, kind + " failed" + failures);
+  report.wall_ms = static_cast<double>(last - first);
+  for (const auto& n : nodes) {
+    if (n.index != 1) continue;
+    VIGIL_ASSIGN_OR_RETURN(report.committee, fetch_status(n.api, kRequestTimeout));
+  }
+  if (report.committee.key_epoch() != checked.epoch) {
+    return make_error(ErrorCode::kInternal, "node 1 serves epoch " + std::to_string(report.committee.key_epoch()) +
+                                                " after the ceremony, not " + std::to_string(checked.epoch));
+  }
+  return report;
+}
+
+}  // namespace vigil::cli

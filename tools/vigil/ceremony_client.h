@@ -1,0 +1,47 @@
+// Coordinating a DKG or resharing through node APIs: the operator signs a
+// plan, every node taking part receives it (POST /v1/ceremonies), and the
+// coordinator follows GET /v1/status until each node has finished, printing
+// the phase and who is still awaited. The coordinator holds no secret but
+// its operator key and sees nothing the nodes do not publish.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "vigil/ed25519.h"
+#include "vigil/group.h"
+#include "vigil/v1/node.pb.h"
+
+namespace vigil::cli {
+
+struct NodeApi {
+  unsigned index = 0;
+  std::string api;  // base URL
+};
+
+Result<v1::StatusResponse> fetch_status(const std::string& api, std::chrono::milliseconds timeout);
+
+// Polls until every node reports each of its pinned peers connected.
+Status wait_for_links(const std::vector<NodeApi>& nodes, std::chrono::milliseconds timeout, std::ostream& progress);
+
+// A fresh plan with a random session id.
+v1::CeremonyPlan dkg_plan(CurveId curve, std::size_t parties, std::size_t threshold, std::chrono::milliseconds phase_timeout);
+// A resharing of the key `current` (a node's status) to nodes 1..parties, dealt by `dealers`.
+v1::CeremonyPlan reshare_plan(const v1::StatusResponse& current, const std::vector<unsigned>& dealers, std::size_t parties,
+                              std::size_t threshold, std::chrono::milliseconds phase_timeout);
+
+struct CeremonyReport {
+  v1::StatusResponse committee;  // node 1's status after the ceremony: key, epoch, public shares
+  std::map<unsigned, v1::CeremonyStatus> nodes;
+  double wall_ms = 0;  // first node's acceptance to the last node's finish, by the nodes' clocks
+};
+
+// Starts the ceremony on every node in `nodes` (each must take part) and
+// waits for all to finish. Fails naming each node that failed or disagreed.
+Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1::CeremonyPlan& plan,
+                                    const Ed25519KeyPair& operator_key, std::ostream& progress);
+
+}  // namespace vigil::cli
