@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "support/test_support.h"
+#include "tools/run_cli.h"
 #include "vigil/shamir.h"
 
 namespace vigil {
@@ -16,22 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-RunResult run(const std::string& args) {
-  std::string cmd = std::string(VIGIL_CLI_PATH) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string out;
-  std::array<char, 4096> buf{};
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using RunResult = cli::test::CliRun;
+RunResult run(const std::string& args) { return cli::test::run_cli(args); }
 
 class CliTest : public ::testing::Test {
  protected:

@@ -22,6 +22,7 @@
 #include "node/requests.h"
 #include "cluster_client.h"
 #include "support/test_support.h"
+#include "tools/run_cli.h"
 #include "cluster_file.h"
 #include "http_client.h"
 
@@ -31,19 +32,8 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-struct CliRun {
-  int exit_code;
-  std::string output;
-};
-
-CliRun vigil_cli(const std::string& args) {
-  FILE* pipe = popen((std::string(VIGIL_CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  for (std::size_t n; (n = fread(buf.data(), 1, buf.size(), pipe)) > 0;) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using test::CliRun;
+CliRun vigil_cli(const std::string& args) { return test::run_cli(args); }
 
 class ClusterTest : public ::testing::Test {
  protected:

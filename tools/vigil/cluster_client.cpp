@@ -75,6 +75,9 @@ Attempt<C> ask_node(const ClusterNode& node, const v1::DecryptionRequest& reques
 template <Curve C>
 Result<ClusterKey<C>> cluster_key(const ClusterFile& cluster) {
   if (cluster.curve != C::kName) return make_error(ErrorCode::kInvalidInput, "cluster is on " + cluster.curve);
+  if (cluster.group_public_key.empty()) {
+    return make_error(ErrorCode::kInvalidInput, "the cluster holds no key yet: run vigil cluster dkg");
+  }
   VIGIL_ASSIGN_OR_RETURN(Bytes gpk, from_hex(cluster.group_public_key));
   VIGIL_ASSIGN_OR_RETURN(Element<C> group_key, Element<C>::decode(gpk));
   VIGIL_ASSIGN_OR_RETURN(auto key, Tdh2PublicKey<C>::create(group_key));

@@ -31,6 +31,7 @@ Result<ClusterFile> load_cluster(const std::filesystem::path& dir) {
     return bad(e.what());
   }
   if (c.nodes.empty() || c.threshold == 0 || c.threshold > c.nodes.size()) return bad("inconsistent threshold or nodes");
+  if (c.group_public_key.empty()) c.public_shares.clear();  // no key yet (cluster up --no-key)
   return c;
 }
 

@@ -124,8 +124,24 @@ void print_timing(const CeremonyReport& report) {
             << static_cast<double>(max_cpu) / 1000.0 << " ms\n";
 }
 
+// How `cluster up` gives the nodes their key.
+enum class KeySource { kDkg, kDealer, kNone };
+
+// Runs a DKG on the cluster's nodes and records the key in `cluster`.
+Status run_dkg(const fs::path& root, ClusterFile& cluster, std::size_t t, milliseconds phase_timeout) {
+  VIGIL_ASSIGN_OR_RETURN(Ed25519KeyPair operator_key, read_signing_key_file(root / cluster.operator_key));
+  VIGIL_ASSIGN_OR_RETURN(CurveId curve, parse_curve_name(cluster.curve));
+  VIGIL_RETURN_IF_ERROR(wait_for_links(apis(cluster.nodes), kLinkTimeout, std::cout));
+  VIGIL_ASSIGN_OR_RETURN(CeremonyReport report, run_ceremony(apis(cluster.nodes), dkg_plan(curve, cluster.nodes.size(), t, phase_timeout),
+                                                             operator_key, std::cout));
+  print_timing(report);
+  record_key(cluster, report.committee);
+  return save_cluster(root, cluster);
+}
+
 template <Curve C>
-int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, bool dealer, milliseconds phase_timeout) {
+int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, KeySource source, milliseconds phase_timeout) {
+  const bool dealer = source == KeySource::kDealer;
   if (auto s = check_threshold(n, t); !s) return fail("cluster up", s.error(), kExitUsage);
   if (fs::exists(dir / "cluster.json")) {
     return fail("cluster up", (dir / "cluster.json").string() + " exists: run vigil cluster down and remove " +
@@ -178,16 +194,16 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, bool dealer, m
     (void)save_cluster(root, cluster);
     if (!pid) return fail("cluster up", pid.error());
   }
-  if (!dealer) {
-    if (auto s = wait_for_links(apis(cluster.nodes), kLinkTimeout, std::cout); !s) return fail("cluster up", s.error());
-    auto report = run_ceremony(apis(cluster.nodes), dkg_plan(C::kId, n, t, phase_timeout), operator_key, std::cout);
-    if (!report) return fail("cluster up", report.error());
-    print_timing(*report);
-    record_key(cluster, report->committee);
-  } else {
+  cluster.curve = std::string(C::kName);
+  cluster.threshold = static_cast<unsigned>(t);
+  if (source == KeySource::kDkg) {
+    if (auto s = run_dkg(root, cluster, t, phase_timeout); !s) return fail("cluster up", s.error());
+  } else if (dealer) {
     auto status = fetch_status(cluster.nodes.front().api, milliseconds(5000));
     if (!status) return fail("cluster up", status.error());
     record_key(cluster, *status);
+  } else {
+    std::cout << "the nodes hold no key: run vigil cluster dkg --dir " << root.string() << " --t " << t << "\n";
   }
   if (auto s = save_cluster(root, cluster); !s) return fail("cluster up", s.error());
   std::cout << "group public key " << cluster.group_public_key << "\n"
@@ -349,7 +365,7 @@ void register_cluster(CLI::App& app, int& exit_code) {
   auto dir = std::make_shared<std::string>();
   auto n = std::make_shared<std::size_t>(0), t = std::make_shared<std::size_t>(0);
   auto curve = std::make_shared<std::string>("ristretto255");
-  auto dealer = std::make_shared<bool>(false);
+  auto dealer = std::make_shared<bool>(false), no_key = std::make_shared<bool>(false);
   auto phase_timeout_ms = std::make_shared<unsigned>(30000);
   auto* up = cmd->add_subcommand("up",
                                  "Create identities, configs and data folders for N nodes, start them, and\n"
@@ -359,13 +375,36 @@ void register_cluster(CLI::App& app, int& exit_code) {
   up->add_option("--n", *n, "Number of nodes")->required();
   up->add_option("--t", *t, "Threshold")->required();
   up->add_option("--curve", *curve, "ristretto255 (default) or secp256k1")->check(CLI::IsMember({"ristretto255", "secp256k1"}));
-  up->add_flag("--dealer", *dealer, "Deal the key with a trusted dealer instead of a DKG (each share sealed to its node)");
+  auto* dealer_flag =
+      up->add_flag("--dealer", *dealer, "Deal the key with a trusted dealer instead of a DKG (each share sealed to its node)");
+  up->add_flag("--no-key", *no_key, "Start the nodes without a key (run vigil cluster dkg later)")->excludes(dealer_flag);
   up->add_option("--phase-timeout-ms", *phase_timeout_ms, "Deadline of each DKG phase (default 30000)")
       ->check(CLI::Range(100u, 3600000u));
   up->callback([=, &exit_code] {
     exit_code = with_curve(parse_curve_name(*curve).value(), [&](auto c) {
-      return cluster_up<decltype(c)>(*dir, *n, *t, *dealer, milliseconds(*phase_timeout_ms));
+      const KeySource source = *dealer ? KeySource::kDealer : *no_key ? KeySource::kNone : KeySource::kDkg;
+      return cluster_up<decltype(c)>(*dir, *n, *t, source, milliseconds(*phase_timeout_ms));
     });
+  });
+
+  auto* dkg = cmd->add_subcommand("dkg", "Run a DKG on a cluster whose nodes hold no key yet (after cluster up --no-key,\n"
+                                         "or to retry one that failed). Updates DIR/cluster.json.");
+  dkg->add_option("--dir", *dir, "The cluster folder")->required()->check(CLI::ExistingDirectory);
+  dkg->add_option("--t", *t, "Threshold")->required();
+  dkg->add_option("--phase-timeout-ms", *phase_timeout_ms, "Deadline of each phase (default 30000)")
+      ->check(CLI::Range(100u, 3600000u));
+  dkg->callback([=, &exit_code] {
+    auto cluster = load_cluster(*dir);
+    if (!cluster) {
+      exit_code = fail("cluster dkg", cluster.error(), kExitUsage);
+      return;
+    }
+    if (auto s = check_threshold(cluster->nodes.size(), *t); !s) {
+      exit_code = fail("cluster dkg", s.error(), kExitUsage);
+      return;
+    }
+    auto s = run_dkg(fs::canonical(*dir), *cluster, *t, milliseconds(*phase_timeout_ms));
+    exit_code = s ? kExitOk : fail("cluster dkg", s.error());
   });
 
   auto* reshare = cmd->add_subcommand("reshare",

@@ -1,0 +1,196 @@
+// DKG and resharing over real sockets: vigild processes on loopback started
+// by `vigil cluster up`, ceremonies carried by their TLS peer links.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "ceremony_client.h"
+#include "cluster_client.h"
+#include "cluster_file.h"
+#include "http_client.h"
+#include "keys.h"
+#include "node/ceremony_plan.h"
+#include "node/requests.h"
+#include "support/test_support.h"
+#include "tools/run_cli.h"
+
+namespace vigil::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using test::run_cli;
+
+std::string json_of(const google::protobuf::Message& m) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(m, &out);
+  return out;
+}
+
+class CeremonyCluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("vigil-ceremony-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override {
+    run_cli("cluster down --dir " + dir_.string());
+    fs::remove_all(dir_);
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string slurp(const std::string& name) const {
+    std::ifstream in(path(name), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  void encrypt(const std::string& text, const std::string& ct) {
+    std::ofstream(path("plain.txt")) << text;
+    auto r = run_cli("encrypt --cluster " + dir_.string() + " --label policy:7 --in " + path("plain.txt") + " --force --out " +
+                     path(ct));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::string decrypt(const std::string& ct) {
+    auto r = run_cli("decrypt --cluster " + dir_.string() + " --ciphertext " + path(ct) + " --force --out " +
+                     path("out.txt") + " --timeout-ms 3000");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return slurp("out.txt");
+  }
+  fs::path dir_;
+};
+
+TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {
+  auto up = run_cli("cluster up --dir " + dir_.string() + " --n 7 --t 5");
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  EXPECT_NE(up.output.find("DKG 5-of-7"), std::string::npos) << up.output;
+  const ClusterFile before = load_cluster(dir_).value();
+  EXPECT_EQ(before.key_epoch, 1u);
+  ASSERT_EQ(before.public_shares.size(), 7u);
+  for (const auto& node : before.nodes) {
+    auto s = fetch_status(node.api, milliseconds(2000));
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->ceremony().state(), "done") << "node " << node.index;
+    EXPECT_EQ(to_hex(as_bytes(s->group_public_key())), before.group_public_key);
+  }
+  encrypt("made before the resharing", "old.ct");
+  EXPECT_EQ(decrypt("old.ct"), "made before the resharing");
+
+  auto reshare = run_cli("cluster reshare --dir " + dir_.string() + " --n 9 --t 6");
+  ASSERT_EQ(reshare.exit_code, 0) << reshare.output;
+  const ClusterFile after = load_cluster(dir_).value();
+  EXPECT_EQ(after.group_public_key, before.group_public_key);
+  EXPECT_EQ(after.key_epoch, 2u);
+  EXPECT_EQ(after.threshold, 6u);
+  ASSERT_EQ(after.nodes.size(), 9u);
+  EXPECT_NE(after.public_shares, std::vector<std::string>(before.public_shares.begin(), before.public_shares.end()));
+  EXPECT_EQ(decrypt("old.ct"), "made before the resharing");
+
+  // Epochs never mix: a request for the old epoch's shares is refused.
+  auto requester = read_signing_key_file(path("requester.key")).value();
+  v1::DecryptionRequest request;
+  request.set_ciphertext_digest(std::string(32, 'd'));
+  request.set_response_key(std::string(32, 'k'));
+  request.set_request_id(std::string(16, 'r'));
+  request.set_nonce(std::string(16, 'n'));
+  request.set_expires_at_unix_ms(
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000);
+  request.set_key_epoch(1);
+  node::sign_decryption_request(request, requester);
+  auto refused = http_request("POST", after.nodes[0].api + "/v1/decryption-shares", json_of(request), milliseconds(2000));
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 400u);
+  EXPECT_NE(refused->body.find("serves key epoch 2"), std::string::npos) << refused->body;
+}
+
+TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
+  auto up = run_cli("cluster up --no-key --dir " + dir_.string() + " --n 5 --t 3");
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  ClusterFile cluster = load_cluster(dir_).value();
+  std::vector<NodeApi> nodes;
+  for (const auto& n : cluster.nodes) nodes.push_back({n.index, n.api});
+  std::ostringstream quiet;
+  ASSERT_TRUE(wait_for_links(nodes, milliseconds(30000), quiet).ok());
+
+  const auto op = read_signing_key_file(path("operator.key")).value();
+  const v1::CeremonyPlan plan = dkg_plan(CurveId::kRistretto255, 5, 3, milliseconds(60000));
+  const std::string body = json_of(node::sign_ceremony_plan(plan, op));
+  // Nodes 1-4 start; nothing can finish while node 5 has not dealt.
+  for (unsigned i = 0; i < 4; ++i) {
+    auto r = http_request("POST", nodes[i].api + "/v1/ceremonies", body, milliseconds(5000));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << r->body;
+  }
+  auto waiting_on_5 = [&](const NodeApi& n) {
+    auto s = fetch_status(n.api, milliseconds(2000));
+    return s.ok() && s->ceremony().phase() == "deal" && s->ceremony().waiting_for_size() == 1 &&
+           s->ceremony().waiting_for(0) == 5;
+  };
+  for (int tries = 0; tries < 200 && !waiting_on_5(nodes[2]); ++tries) std::this_thread::sleep_for(milliseconds(25));
+  ASSERT_TRUE(waiting_on_5(nodes[2]));
+
+  // Kill node 3 in the middle of the dealing phase, and start it again.
+  ASSERT_EQ(::kill(cluster.nodes[2].pid, SIGKILL), 0);
+  auto restarted = run_cli("cluster restart --dir " + dir_.string() + " --node 3");
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  for (int tries = 0; tries < 200 && !waiting_on_5(nodes[2]); ++tries) std::this_thread::sleep_for(milliseconds(25));
+  EXPECT_TRUE(waiting_on_5(nodes[2])) << "node 3 resumed its ceremony from the journal";
+  auto log = std::ifstream(path("node3/vigild.log"));
+  std::string text((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(text.find("resumed from"), std::string::npos) << text;
+
+  // Node 5 joins; everyone finishes with the same key, node 3 included.
+  auto r = http_request("POST", nodes[4].api + "/v1/ceremonies", body, milliseconds(5000));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200u) << r->body;
+  std::string group_key;
+  for (const auto& n : nodes) {
+    v1::StatusResponse s;
+    for (int tries = 0; tries < 400; ++tries) {
+      s = fetch_status(n.api, milliseconds(2000)).value();
+      if (s.ceremony().state() != "running") break;
+      std::this_thread::sleep_for(milliseconds(25));
+    }
+    ASSERT_EQ(s.ceremony().state(), "done") << "node " << n.index << ": " << s.ceremony().error();
+    EXPECT_EQ(s.ceremony().excluded_size(), 0) << "node " << n.index;
+    if (group_key.empty()) group_key = s.group_public_key();
+    EXPECT_EQ(s.group_public_key(), group_key) << "node " << n.index;
+    EXPECT_EQ(s.key_epoch(), 1u);
+  }
+
+  // The key works: record it and decrypt through the cluster.
+  auto status = fetch_status(nodes[0].api, milliseconds(2000)).value();
+  cluster.group_public_key = to_hex(as_bytes(status.group_public_key()));
+  cluster.public_shares.clear();
+  for (const auto& p : status.public_shares()) cluster.public_shares.push_back(to_hex(as_bytes(p)));
+  ASSERT_TRUE(save_cluster(dir_, cluster).ok());
+  encrypt("survived a crash mid-DKG", "ct");
+  EXPECT_EQ(decrypt("ct"), "survived a crash mid-DKG");
+}
+
+TEST_F(CeremonyCluster, RefusesPlansNotSignedByAnOperator) {
+  auto up = run_cli("cluster up --no-key --dir " + dir_.string() + " --n 2 --t 2");
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  const ClusterFile cluster = load_cluster(dir_).value();
+  SeededRng rng(vigil::test::test_seed());
+  const auto stranger = ed25519_generate(rng);
+  const v1::CeremonyPlan plan = dkg_plan(CurveId::kRistretto255, 2, 2, milliseconds(5000));
+  auto r = http_request("POST", cluster.nodes[0].api + "/v1/ceremonies", json_of(node::sign_ceremony_plan(plan, stranger)),
+                        milliseconds(5000));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 403u) << r->body;
+  EXPECT_NE(r->body.find("[[operators]]"), std::string::npos) << r->body;
+  auto junk = http_request("POST", cluster.nodes[0].api + "/v1/ceremonies", "{\"plan\": \"AAAA\"}", milliseconds(5000));
+  ASSERT_TRUE(junk.ok());
+  EXPECT_EQ(junk->status, 400u) << junk->body;
+  // The cluster can still run its DKG afterwards.
+  auto dkg = run_cli("cluster dkg --dir " + dir_.string() + " --t 2");
+  EXPECT_EQ(dkg.exit_code, 0) << dkg.output;
+}
+
+}  // namespace
+}  // namespace vigil::cli
