@@ -7,12 +7,14 @@ namespace vigil::bench {
 void register_group_benchmarks();
 void register_shamir_benchmarks();
 void register_tdh2_benchmarks();
+void register_dkg_benchmarks();
 }  // namespace vigil::bench
 
 int main(int argc, char** argv) {
   vigil::bench::register_group_benchmarks();
   vigil::bench::register_shamir_benchmarks();
   vigil::bench::register_tdh2_benchmarks();
+  vigil::bench::register_dkg_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

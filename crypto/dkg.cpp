@@ -1,5 +1,7 @@
 #include "vigil/dkg.h"
 
+#include <algorithm>
+
 #include "vigil/byte_writer.h"
 #include "vigil/hash.h"
 #include "vigil/hash_to_curve.h"
@@ -274,14 +276,9 @@ Result<DkgResult<C>> DkgParticipant<C>::finish() {
     if (recipient_self_ != 0) x += weights[i] * received_.at(d);
     confirmation.dealing_digests.emplace(d, dealing_digest(ctx, dealings_.at(d)));
   }
-  std::vector<Element<C>> combined;
-  for (std::size_t k = 0; k < params_.threshold; ++k) {
-    std::vector<Element<C>> column;
-    for (ParticipantIndex d : qualified) column.push_back(commitments_.at(d).elements()[k]);
-    VIGIL_ASSIGN_OR_RETURN(Element<C> sum, multi_scalar_mult_vartime<C>(weights, column));
-    combined.push_back(sum);
-  }
-  VIGIL_ASSIGN_OR_RETURN(FeldmanCommitment<C> commitment, FeldmanCommitment<C>::create(std::move(combined), params_.threshold));
+  std::vector<const FeldmanCommitment<C>*> parts;
+  for (ParticipantIndex d : qualified) parts.push_back(&commitments_.at(d));
+  VIGIL_ASSIGN_OR_RETURN(FeldmanCommitment<C> commitment, FeldmanCommitment<C>::combine(parts, weights));
   if (source_ && !(commitment.group_public_key() == source_->old_commitment.group_public_key())) {
     return make_error(ErrorCode::kInternal, "resharing changed the group key");
   }

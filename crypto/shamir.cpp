@@ -1,5 +1,6 @@
 #include "vigil/shamir.h"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_set>
 
@@ -94,14 +95,49 @@ struct FeldmanCommitment<C>::Precomputed {
   std::once_flag once;
   std::vector<typename internal::PointOps<C>::Point> points;
 
-  typename internal::PointOps<C>::Point evaluate(std::span<const Element<C>> elements, ParticipantIndex index) {
+  const std::vector<typename internal::PointOps<C>::Point>& get(std::span<const Element<C>> elements) {
     std::call_once(once, [&] {
       points.reserve(elements.size());
       for (const auto& e : elements) points.push_back(internal::PointOps<C>::from_element(e));
     });
-    return internal::evaluate_in_exponent_vartime<C>(points, index);
+    return points;
+  }
+
+  typename internal::PointOps<C>::Point evaluate(std::span<const Element<C>> elements, ParticipantIndex index) {
+    return internal::evaluate_in_exponent_vartime<C>(get(elements), index);
   }
 };
+
+template <Curve C>
+Result<FeldmanCommitment<C>> FeldmanCommitment<C>::combine(std::span<const FeldmanCommitment* const> parts,
+                                                           std::span<const Scalar<C>> weights) {
+  using Ops = internal::PointOps<C>;
+  if (parts.empty() || parts.size() != weights.size()) {
+    return make_error(ErrorCode::kInvalidInput, "combining commitments needs one weight per commitment");
+  }
+  const std::size_t t = parts.front()->threshold();
+  std::vector<const std::vector<typename Ops::Point>*> points;
+  for (const auto* part : parts) {
+    if (part->threshold() != t) return make_error(ErrorCode::kInvalidInput, "commitments of different thresholds");
+    points.push_back(&part->precomputed_->get(part->elements_));
+  }
+  const bool unweighted = std::all_of(weights.begin(), weights.end(), [](const Scalar<C>& w) { return w == Scalar<C>::one(); });
+  std::vector<internal::Limbs> canonical;
+  for (const auto& w : weights) canonical.push_back(internal::from_mont(w.limbs(), internal::group_order<C>()));
+  std::vector<Element<C>> combined;
+  std::vector<typename Ops::Point> column(parts.size());
+  for (std::size_t k = 0; k < t; ++k) {
+    for (std::size_t i = 0; i < parts.size(); ++i) column[i] = (*points[i])[k];
+    typename Ops::Point sum = column.front();
+    if (unweighted) {
+      for (std::size_t i = 1; i < column.size(); ++i) sum = Ops::add(sum, column[i]);
+    } else {
+      sum = internal::straus_vartime<C>(canonical, column);
+    }
+    combined.push_back(Ops::to_element(sum));
+  }
+  return create(std::move(combined), t);
+}
 
 template <Curve C>
 FeldmanCommitment<C>::FeldmanCommitment(std::vector<Element<C>> elements)

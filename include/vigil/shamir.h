@@ -79,6 +79,13 @@ class FeldmanCommitment {
   // identity. Fails with kInvalidInput otherwise.
   static Result<FeldmanCommitment> create(std::vector<Element<C>> elements, std::size_t threshold);
 
+  // sum_i weights[i] * parts[i], entry by entry, in variable time (public
+  // data): the joint commitment of a DKG (all weights 1) or of a resharing
+  // (Lagrange weights). Reuses each part's decoded points. kInvalidInput if
+  // the thresholds differ or the sum has an identity entry.
+  static Result<FeldmanCommitment> combine(std::span<const FeldmanCommitment* const> parts,
+                                           std::span<const Scalar<C>> weights);
+
   std::size_t threshold() const { return elements_.size(); }
   std::span<const Element<C>> elements() const { return elements_; }
   const Element<C>& group_public_key() const { return elements_.front(); }

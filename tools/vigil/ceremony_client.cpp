@@ -161,7 +161,8 @@ Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1:
       return make_error(ErrorCode::kTimeout, kind + " did not finish; awaited: " + list(awaited) +
                                                  (unreachable.empty() ? "" : ", not answering: " + list(unreachable)));
     }
-    std::this_thread::sleep_for(kPoll);
+    // Polling costs every node a status render: poll big clusters less often.
+    std::this_thread::sleep_for(std::max<milliseconds>(kPoll, milliseconds(2 * nodes.size())));
   }
 
   std::string failures, group_key, transcript;

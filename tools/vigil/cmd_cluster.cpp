@@ -1,6 +1,8 @@
 // vigil cluster up | status | down | restart: a local cluster of vigild
 // processes on 127.0.0.1, for trying vigil and for tests.
 #include <chrono>
+#include <map>
+#include <sstream>
 #include <iomanip>
 
 #include "node/config.h"
@@ -357,7 +359,91 @@ int cluster_restart(const fs::path& dir, unsigned index) {
   return fail("cluster restart", "no node " + std::to_string(index) + " in " + dir.string(), kExitUsage);
 }
 
+// Wall time and CPU per node of a DKG, and optionally of a refresh (n -> n),
+// on a fresh local cluster; each figure beside the target.
+template <Curve C>
+int bench_ceremonies(std::size_t n, std::size_t t, bool reshare, bool keep, milliseconds phase_timeout) {
+  const std::string cmd = "bench dkg";
+  if (t == 0) t = 2 * n / 3 + 1;
+  if (auto s = check_threshold(n, t); !s) return fail(cmd, s.error(), kExitUsage);
+  const fs::path dir = fs::temp_directory_path() / ("vigil-bench-dkg-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  if (int rc = cluster_up<C>(dir, n, t, KeySource::kNone, phase_timeout); rc != kExitOk) return rc;
+  auto cleanup = [&] {
+    if (keep) return;
+    (void)cluster_down(dir);
+    fs::remove_all(dir);
+  };
+  auto cluster = load_cluster(dir);
+  auto operator_key = read_signing_key_file(dir / "operator.key");
+  if (!cluster || !operator_key) return cleanup(), fail(cmd, "the bench cluster did not come up");
+  if (auto s = wait_for_links(apis(cluster->nodes), std::chrono::minutes(3), std::cout); !s) return cleanup(), fail(cmd, s.error());
+
+  const std::map<std::size_t, double> target_ms = {{16, 2000}, {64, 20000}};
+  auto verdict = [&](double ms) {
+    auto it = target_ms.find(n);
+    if (it == target_ms.end()) return std::string("(no target for n=" + std::to_string(n) + ")");
+    return "(target <= " + std::to_string(static_cast<int>(it->second)) + " ms: " + (ms <= it->second ? "met" : "MISSED") + ")";
+  };
+  std::vector<std::string> lines;
+  auto measure = [&](const char* what, const v1::CeremonyPlan& plan) -> Status {
+    const auto start = std::chrono::steady_clock::now();
+    VIGIL_ASSIGN_OR_RETURN(CeremonyReport report, run_ceremony(apis(cluster->nodes), plan, *operator_key, std::cout));
+    const double observed =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::vector<double> cpu;
+    for (const auto& [index, c] : report.nodes) cpu.push_back(static_cast<double>(c.cpu_us()) / 1000.0);
+    std::sort(cpu.begin(), cpu.end());
+    std::ostringstream line;
+    line << std::fixed << std::setprecision(1) << what << " n=" << n << " t=" << t << ": wall " << report.wall_ms
+         << " ms " << verdict(report.wall_ms) << "; seen by the coordinator " << observed << " ms; CPU per node median "
+         << cpu[cpu.size() / 2] << " ms, max " << cpu.back() << " ms";
+    lines.push_back(line.str());
+    record_key(*cluster, report.committee);
+    return save_cluster(dir, *cluster);
+  };
+  Status s = measure("DKG", dkg_plan(C::kId, n, t, phase_timeout));
+  if (s && reshare) {
+    auto current = fetch_status(cluster->nodes.front().api, milliseconds(5000));
+    if (!current) return cleanup(), fail(cmd, current.error());
+    std::vector<unsigned> dealers;
+    for (const auto& node : cluster->nodes) dealers.push_back(node.index);
+    s = measure("resharing (refresh)", reshare_plan(*current, dealers, n, t, phase_timeout));
+  }
+  cleanup();
+  std::cout << "\n";
+  for (const auto& l : lines) std::cout << l << "\n";
+  if (keep) std::cout << "cluster kept in " << dir.string() << "\n";
+  return s ? kExitOk : fail(cmd, s.error());
+}
+
 }  // namespace
+
+void register_bench_ceremonies(CLI::App& bench, int& exit_code) {
+  struct Options {
+    std::size_t n = 16, t = 0;
+    bool reshare = false, keep = false;
+    std::string curve = "ristretto255";
+    unsigned phase_timeout_ms = 60000;
+  };
+  auto o = std::make_shared<Options>();
+  auto* dkg = bench.add_subcommand("dkg",
+                                   "Start a local cluster of N vigild processes (no key), time a DKG over their TLS\n"
+                                   "links, optionally a refresh (--reshare, N -> N), and report wall time and CPU\n"
+                                   "per node beside the targets (n=16 <= 2 s, n=64 <= 20 s). Stops the cluster after.");
+  dkg->add_option("--n", o->n, "Nodes (default 16)");
+  dkg->add_option("--t", o->t, "Threshold (default floor(2n/3)+1)");
+  dkg->add_flag("--reshare", o->reshare, "Also time a resharing to the same committee");
+  dkg->add_flag("--keep", o->keep, "Leave the cluster running");
+  dkg->add_option("--curve", o->curve, "ristretto255 (default) or secp256k1")->check(CLI::IsMember({"ristretto255", "secp256k1"}));
+  dkg->add_option("--phase-timeout-ms", o->phase_timeout_ms, "Deadline of each phase (default 60000)")
+      ->check(CLI::Range(100u, 3600000u));
+  dkg->callback([o, &exit_code] {
+    exit_code = with_curve(parse_curve_name(o->curve).value(), [&](auto c) {
+      return bench_ceremonies<decltype(c)>(o->n, o->t, o->reshare, o->keep, milliseconds(o->phase_timeout_ms));
+    });
+  });
+}
 
 void register_cluster(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("cluster", "Run a local cluster of vigild nodes on 127.0.0.1 (for trying vigil and for tests).");

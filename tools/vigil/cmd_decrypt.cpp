@@ -140,6 +140,7 @@ void register_decrypt(CLI::App& app, int& exit_code) {
                                         "Run concurrent end-to-end decryptions against a local cluster and report\n"
                                         "throughput and p50/p99 latency beside the targets.");
   bench->require_subcommand(1);
+  register_bench_ceremonies(*bench, exit_code);
   cluster->add_option("--dir", b->dir, "Local cluster folder (cluster.json)")->required()->check(CLI::ExistingDirectory);
   cluster->add_option("--requests", b->requests, "Decryptions in the saturation phase (default 2000)");
   cluster->add_option("--concurrency", b->concurrency, "Concurrent clients in the saturation phase (default 8)");

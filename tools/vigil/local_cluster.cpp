@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "http_client.h"
+#include "vigil/random.h"
 
 namespace vigil::cli {
 
@@ -43,7 +44,41 @@ Result<fs::path> find_vigild() {
   return make_error(ErrorCode::kInvalidInput, "cannot find vigild (set VIGILD to its path)");
 }
 
+namespace {
+
+bool can_bind(unsigned port) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io);
+  boost::system::error_code ec;
+  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  return !ec;
+}
+
+// The first port the kernel hands out for outgoing connections.
+unsigned ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned low = 32768;
+  in >> low;
+  return low;
+}
+
+}  // namespace
+
 Result<unsigned> free_port() {
+  // Below the ephemeral range, so that no outgoing connection (a node
+  // dialling its peers) takes the port between now and the node binding it.
+  static const unsigned high = ephemeral_low();
+  static constexpr unsigned kLow = 20000;
+  if (high > kLow + 100) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      std::uint32_t r = 0;
+      system_rng().fill(std::span(reinterpret_cast<std::uint8_t*>(&r), sizeof r));
+      const unsigned port = kLow + r % (high - kLow);
+      if (can_bind(port)) return port;
+    }
+  }
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor acceptor(io);
   boost::system::error_code ec;

@@ -15,7 +15,8 @@ namespace vigil::cli {
 // else the first vigild on PATH.
 Result<std::filesystem::path> find_vigild();
 
-// A free TCP port on 127.0.0.1 (bound and released; a small race remains).
+// A free TCP port on 127.0.0.1 below the kernel's ephemeral range (bound and
+// released; another program could still take it before the node binds it).
 Result<unsigned> free_port();
 
 // Starts `vigild --config CONFIG` in its own session, output appended to LOG.
