@@ -337,6 +337,46 @@ TEST(Ceremony, TooManySilentDealersAbortNamingThem) {
   }
 }
 
+TEST(Ceremony, SurvivesRandomAndMutatedMessages) {
+  Parties parties(3);
+  const CeremonyPlan plan = parse(dkg_plan(3, 2, CurveId::kRistretto255));
+  parties.start(plan);
+  Ceremony& target = *parties.nodes.at(1);
+  ASSERT_TRUE(target.start().ok());
+  ASSERT_TRUE(parties.nodes.at(2)->start().ok());
+  std::vector<std::string> real;
+  for (auto& out : parties.nodes.at(2)->take_outbox()) {
+    if (out.to == 1) real.push_back(out.message.SerializeAsString());
+  }
+  SeededRng rng(test::test_seed() + 77);
+  auto byte = [&rng] {
+    std::uint8_t b = 0;
+    rng.fill(std::span(&b, 1));
+    return b;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    std::string bytes;
+    if (i % 2 == 0) {
+      bytes.resize(byte() % 200);
+      for (auto& c : bytes) c = static_cast<char>(byte());
+    } else {
+      bytes = real[static_cast<std::size_t>(i) % real.size()];
+      for (int flips = 1 + byte() % 4; flips > 0; --flips) bytes[byte() % bytes.size()] ^= static_cast<char>(1 + byte() % 255);
+    }
+    v1::CeremonyMessage m;
+    if (!m.ParseFromString(bytes)) continue;
+    (void)target.receive(2, m);  // refused or absorbed, never a crash
+    (void)target.take_outbox();
+  }
+  // The genuine messages still count afterwards, unless a mutant took their place.
+  for (const auto& r : real) {
+    v1::CeremonyMessage m;
+    ASSERT_TRUE(m.ParseFromString(r));
+    EXPECT_TRUE(target.receive(2, m).ok());
+  }
+  EXPECT_NE(target.phase(), CeremonyPhase::kFailed);
+}
+
 // ---------------------------------------------------------------- a crash, replayed
 
 TEST(Ceremony, ReplayingTheJournalRebuildsTheSameState) {

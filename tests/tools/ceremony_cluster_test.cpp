@@ -194,3 +194,43 @@ TEST_F(CeremonyCluster, RefusesPlansNotSignedByAnOperator) {
 
 }  // namespace
 }  // namespace vigil::cli
+
+namespace vigil::cli {
+namespace {
+
+TEST_F(CeremonyCluster, CoordinatorCommandsShrinkTheCommitteeAndTheLeaverErasesItsShare) {
+  auto up = run_cli("cluster up --no-key --dir " + dir_.string() + " --n 3 --t 2");
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  const ClusterFile cluster = load_cluster(dir_).value();
+  std::string urls;
+  for (const auto& n : cluster.nodes) urls += (urls.empty() ? "" : ",") + n.api;
+  std::vector<NodeApi> nodes;
+  for (const auto& n : cluster.nodes) nodes.push_back({n.index, n.api});
+  std::ostringstream quiet;
+  ASSERT_TRUE(wait_for_links(nodes, milliseconds(30000), quiet).ok());
+  const std::string op = " --operator-key " + path("operator.key");
+
+  auto dkg = run_cli("dkg --nodes " + urls + " --t 2" + op + " --out " + path("deployment"));
+  ASSERT_EQ(dkg.exit_code, 0) << dkg.output;
+  EXPECT_NE(dkg.output.find("2-of-3 ristretto255 key, epoch 1"), std::string::npos) << dkg.output;
+  auto again = run_cli("dkg --nodes " + urls + " --t 2" + op);
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_NE(again.output.find("already holds a key"), std::string::npos) << again.output;
+
+  auto reshare = run_cli("reshare --nodes " + urls + " --n 2 --t 2" + op + " --out " + path("deployment"));
+  ASSERT_EQ(reshare.exit_code, 0) << reshare.output;
+  auto leaver = fetch_status(cluster.nodes[2].api, milliseconds(2000));
+  ASSERT_TRUE(leaver.ok());
+  EXPECT_EQ(leaver->key_epoch(), 0u) << "node 3 left the committee and holds no share";
+  EXPECT_EQ(leaver->ceremony().state(), "done");
+  const ClusterFile after = load_cluster(dir_ / "deployment").value();
+  EXPECT_EQ(after.key_epoch, 2u);
+  EXPECT_EQ(after.nodes.size(), 2u);
+
+  auto missing = run_cli("reshare --nodes " + cluster.nodes[0].api + " --n 2 --t 2" + op);
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("node 2 of the new committee is not listed"), std::string::npos) << missing.output;
+}
+
+}  // namespace
+}  // namespace vigil::cli

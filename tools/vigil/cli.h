@@ -39,6 +39,7 @@ void register_tdh2(CLI::App& app, int& exit_code);
 void register_cluster(CLI::App& app, int& exit_code);
 void register_decrypt(CLI::App& app, int& exit_code);
 void register_init(CLI::App& app, int& exit_code);
+void register_ceremonies(CLI::App& app, int& exit_code);
 // vigil bench dkg, under the `bench` command.
 void register_bench_ceremonies(CLI::App& bench, int& exit_code);
 

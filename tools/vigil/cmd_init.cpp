@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 
 // A cluster description, shared by the operators:
 //   { "nodes": [ { "index": 1, "peer": "10.0.0.1:7100", "identity": hex } ],
-//     "requesters": [ { "name": "admin", "key": hex } ] }
+//     "requesters": [ { "name": "admin", "key": hex } ],
+//     "operators": [ { "name": "ops", "key": hex } ] }   // may start DKG and resharing
 Status apply_description(node::NodeConfig& config, const std::string& path, const Ed25519PublicKey& own_identity) {
   VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 20));
   auto j = nlohmann::json::parse(text, nullptr, false);
@@ -41,12 +42,14 @@ Status apply_description(node::NodeConfig& config, const std::string& path, cons
       config.peers.push_back({index, *address, pk});
     }
     if (!found_self) return bad("lists no node with index " + std::to_string(config.index));
-    for (const auto& r : j.value("requesters", nlohmann::json::array())) {
-      auto key = from_hex_exact(r.at("key").get<std::string>(), 32);
-      if (!key) return bad("requesters[].key: expected 64 hex digits");
-      node::RequesterConfig rc{r.at("name").get<std::string>(), {}};
-      std::copy(key->begin(), key->end(), rc.key.begin());
-      config.requesters.push_back(rc);
+    for (const auto& [list, target] : {std::pair{"requesters", &config.requesters}, std::pair{"operators", &config.operators}}) {
+      for (const auto& r : j.value(list, nlohmann::json::array())) {
+        auto key = from_hex_exact(r.at("key").get<std::string>(), 32);
+        if (!key) return bad(std::string(list) + "[].key: expected 64 hex digits");
+        node::NamedKey named{r.at("name").get<std::string>(), {}};
+        std::copy(key->begin(), key->end(), named.key.begin());
+        target->push_back(named);
+      }
     }
   } catch (const nlohmann::json::exception& e) {
     return bad(e.what());
@@ -103,7 +106,8 @@ void register_init(CLI::App& app, int& exit_code) {
               << "  identity (pin in peers' configs)   " << to_hex(identity->public_key) << "\n"
               << "  share key (a dealer's recipient)   " << to_hex(ed25519_to_x25519(*identity).public_key) << "\n"
               << "  config                             " << (dir / "node.toml").string() << "\n"
-              << "  peers pinned: " << config.peers.size() << ", requesters: " << config.requesters.size() << "\n";
+              << "  peers pinned: " << config.peers.size() << ", requesters: " << config.requesters.size()
+              << ", operators: " << config.operators.size() << "\n";
   });
 
   struct ImportOptions {

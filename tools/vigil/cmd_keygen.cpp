@@ -1,21 +1,33 @@
-// vigil keygen: an X25519 key pair for receiving sealed shares.
+// vigil keygen: an X25519 key pair for receiving sealed shares, or an
+// Ed25519 signing key for a requester or an operator.
 #include "cli.h"
 #include "files.h"
+#include "vigil/ed25519.h"
 
 namespace vigil::cli {
 
 void register_keygen(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("keygen",
-                                 "Create an X25519 key pair: FILE holds the secret key (mode 0600),\n"
-                                 "FILE.pub the public key that a dealer seals shares to.");
+                                 "Create a key pair: FILE holds the secret key (mode 0600), FILE.pub the public\n"
+                                 "key. x25519 (default): a key a dealer seals shares to. ed25519: a signing key\n"
+                                 "for a requester ([[requesters]]) or an operator ([[operators]]).");
   auto out = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
   cmd->add_option("--out", *out, "Path of the secret key file; the public key goes to FILE.pub")->required();
   cmd->add_flag("--force", *force, "Replace existing files");
-  cmd->callback([out, force, &exit_code] {
-    auto kp = x25519_generate(system_rng());
-    const std::string secret_line = to_hex(kp.secret_key.span()) + "\n";
-    const std::string public_line = to_hex(kp.public_key) + "\n";
+  auto type = std::make_shared<std::string>("x25519");
+  cmd->add_option("--type", *type, "x25519 (default) or ed25519")->check(CLI::IsMember({"x25519", "ed25519"}));
+  cmd->callback([out, force, type, &exit_code] {
+    std::string secret_line, public_line;
+    if (*type == "ed25519") {
+      auto kp = ed25519_generate(system_rng());
+      secret_line = to_hex(kp.seed.span()) + "\n";
+      public_line = to_hex(kp.public_key) + "\n";
+    } else {
+      auto kp = x25519_generate(system_rng());
+      secret_line = to_hex(kp.secret_key.span()) + "\n";
+      public_line = to_hex(kp.public_key) + "\n";
+    }
     if (!*force && std::filesystem::exists(*out + ".pub")) {
       exit_code = fail("keygen", *out + ".pub already exists (use --force to replace it)");
       return;
@@ -28,8 +40,9 @@ void register_keygen(CLI::App& app, int& exit_code) {
       exit_code = fail("keygen", s.error());
       return;
     }
-    std::cout << "wrote " << *out << " (secret key, mode 0600) and " << *out << ".pub\n"
-              << "public key " << to_hex(kp.public_key) << "\n";
+    secure_wipe(secret_line.data(), secret_line.size());
+    std::cout << "wrote " << *out << " (" << *type << " secret key, mode 0600) and " << *out << ".pub\n"
+              << "public key " << public_line;
   });
 }
 

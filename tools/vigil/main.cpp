@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   vigil::cli::register_cluster(app, exit_code);
   vigil::cli::register_decrypt(app, exit_code);
   vigil::cli::register_init(app, exit_code);
+  vigil::cli::register_ceremonies(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
