@@ -264,6 +264,33 @@ TEST(Ceremony, WrongJustificationExcludesTheDealer) {
   expect_agreement(parties, {1});
 }
 
+TEST(Ceremony, AccusedDealerSilentInTheJustifyPhaseIsExcluded) {
+  Parties parties(4);
+  parties.start(parse(dkg_plan(4, 2, CurveId::kRistretto255)));
+  Network net(parties);
+  net.tamper = [](ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage& m) {
+    if (from == 1 && to == 3 && m.has_share()) m.mutable_share()->mutable_sealed()->back() ^= 1;
+    return !(from == 1 && m.has_justification());
+  };
+  net.run();
+  expect_agreement(parties, {1});
+}
+
+TEST(Ceremony, BadProofOfKnowledgeExcludesTheDealer) {
+  Parties parties(4);
+  parties.start(parse(dkg_plan(4, 2, CurveId::kRistretto255)));
+  Network net(parties);
+  net.tamper = [](ParticipantIndex from, ParticipantIndex, v1::CeremonyMessage& m) {
+    if (from == 2 && m.has_dealing()) {
+      auto other = Scalar<Ristretto255>::from_u64(99).encode();
+      m.mutable_dealing()->set_proof_response(std::string(other.begin(), other.end()));
+    }
+    return true;
+  };
+  net.run();
+  expect_agreement(parties, {2});
+}
+
 TEST(Ceremony, EquivocatingDealerAbortsNamingIt) {
   Parties parties(4);
   parties.start(parse(dkg_plan(4, 2, CurveId::kRistretto255)));
