@@ -95,7 +95,17 @@ class CeremonyImpl final : public Ceremony {
     if (belongs < phase_) return false;  // its phase has ended
     ByteWriter w;
     w.u32(from).field(as_bytes(m.SerializeAsString()));
-    if (!seen_.insert(sha256(w.bytes())).second) return false;
+    const Digest digest = sha256(w.bytes());
+    if (seen_.count(digest)) return false;
+    // Each peer sends each kind of message once (justifications: once per
+    // complaint), so neither the journal nor the inbox can grow past that.
+    const auto kind = static_cast<int>(m.body_case());
+    const std::size_t allowed = m.has_justification() ? in_.plan.parties : 1;
+    if (++counts_[{from, kind}] > allowed) {
+      --counts_[{from, kind}];
+      return refused(from, "sent more messages of one kind than the protocol allows");
+    }
+    seen_.insert(digest);
     if (belongs > phase_) {
       inbox_[belongs].emplace_back(from, m);
     } else {
@@ -423,6 +433,7 @@ class CeremonyImpl final : public Ceremony {
   CeremonyPhase phase_ = CeremonyPhase::kDeal;
   std::string error_;
   std::set<Digest> seen_;
+  std::map<std::pair<ParticipantIndex, int>, std::size_t> counts_;  // (peer, message kind) -> accepted
   std::map<CeremonyPhase, std::vector<std::pair<ParticipantIndex, v1::CeremonyMessage>>> inbox_;
   std::set<ParticipantIndex> dealings_from_, shares_from_, complaints_from_;
   std::map<ParticipantIndex, Received> confirmations_;
