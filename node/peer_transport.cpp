@@ -282,6 +282,10 @@ bool PeerTransport::dispatch(ParticipantIndex peer, const std::shared_ptr<Sessio
 }
 
 asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream, ParticipantIndex peer) {
+  // Protocol messages are small and answered at once: Nagle's algorithm
+  // against delayed ACKs would add ~40 ms to every round trip.
+  boost::system::error_code nodelay_error;
+  stream->lowest_layer().set_option(tcp::no_delay(true), nodelay_error);
   {
     std::lock_guard lock(mutex_);
     std::erase_if(live_, [](const std::weak_ptr<Stream>& w) { return w.expired(); });

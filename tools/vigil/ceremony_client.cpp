@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <future>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -116,11 +117,20 @@ Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1:
   progress << kind << " " << checked.threshold << "-of-" << checked.parties << " (epoch " << checked.epoch << ", "
            << nodes.size() << " nodes, session " << to_hex(ByteSpan(checked.session_id).first(4)) << "…)\n"
            << std::flush;
-  for (const auto& n : nodes) {
-    auto r = http_request("POST", n.api + "/v1/ceremonies", body, kRequestTimeout);
-    if (!r) return make_error(r.error().code, "node " + std::to_string(n.index) + ": " + r.error().message);
-    if (r->status != 200) {
-      return make_error(ErrorCode::kInvalidInput, "node " + std::to_string(n.index) + " refused the plan: " + refusal(*r));
+  // Every node accepts the plan (a durable write each) in parallel, a batch at a time.
+  constexpr std::size_t kParallelPosts = 16;
+  for (std::size_t first = 0; first < nodes.size(); first += kParallelPosts) {
+    std::vector<std::future<Result<HttpResult>>> posts;
+    for (std::size_t i = first; i < std::min(nodes.size(), first + kParallelPosts); ++i) {
+      posts.push_back(std::async(std::launch::async, [&, i] {
+        return http_request("POST", nodes[i].api + "/v1/ceremonies", body, kRequestTimeout);
+      }));
+    }
+    for (std::size_t i = first; i < first + posts.size(); ++i) {
+      auto r = posts[i - first].get();
+      const std::string who = "node " + std::to_string(nodes[i].index);
+      if (!r) return make_error(r.error().code, who + ": " + r.error().message);
+      if (r->status != 200) return make_error(ErrorCode::kInvalidInput, who + " refused the plan: " + refusal(*r));
     }
   }
 

@@ -30,8 +30,12 @@ Result<ClusterFile> load_cluster(const std::filesystem::path& dir) {
   } catch (const json::exception& e) {
     return bad(e.what());
   }
-  if (c.nodes.empty() || c.threshold == 0 || c.threshold > c.nodes.size()) return bad("inconsistent threshold or nodes");
-  if (c.group_public_key.empty()) c.public_shares.clear();  // no key yet (cluster up --no-key)
+  // A cluster still starting, or started without a key (cluster up --no-key), has no group key yet.
+  const bool keyed = !c.group_public_key.empty();
+  if (c.nodes.empty() || c.threshold == 0 || (keyed && c.threshold > c.nodes.size())) {
+    return bad("inconsistent threshold or nodes");
+  }
+  if (!keyed) c.public_shares.clear();
   return c;
 }
 

@@ -190,14 +190,15 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, KeySource sour
       }
     }
   }
+  // Saved after each start, so that `cluster down` finds every started node even if a later one fails.
+  cluster.curve = std::string(C::kName);
+  cluster.threshold = static_cast<unsigned>(t);
   for (const auto& node : nodes) {
     auto pid = launch(*vigild, node);
     cluster.nodes.push_back(cluster_entry(node, pid ? *pid : 0));
     (void)save_cluster(root, cluster);
     if (!pid) return fail("cluster up", pid.error());
   }
-  cluster.curve = std::string(C::kName);
-  cluster.threshold = static_cast<unsigned>(t);
   if (source == KeySource::kDkg) {
     if (auto s = run_dkg(root, cluster, t, phase_timeout); !s) return fail("cluster up", s.error());
   } else if (dealer) {

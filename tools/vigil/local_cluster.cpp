@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <cstdlib>
 #include <thread>
 
@@ -69,14 +71,21 @@ unsigned ephemeral_low() {
 Result<unsigned> free_port() {
   // Below the ephemeral range, so that no outgoing connection (a node
   // dialling its peers) takes the port between now and the node binding it.
+  // Never the same port twice from one process: the nodes bind theirs later.
   static const unsigned high = ephemeral_low();
   static constexpr unsigned kLow = 20000;
+  static std::mutex mutex;
+  static std::set<unsigned> handed_out;
+  std::lock_guard lock(mutex);
   if (high > kLow + 100) {
     for (int attempt = 0; attempt < 200; ++attempt) {
       std::uint32_t r = 0;
       system_rng().fill(std::span(reinterpret_cast<std::uint8_t*>(&r), sizeof r));
       const unsigned port = kLow + r % (high - kLow);
-      if (can_bind(port)) return port;
+      if (!handed_out.count(port) && can_bind(port)) {
+        handed_out.insert(port);
+        return port;
+      }
     }
   }
   boost::asio::io_context io;
