@@ -14,7 +14,9 @@
 //             (possibly empty); an accused dealer answers at once
 //   justify   a valid justification for every open complaint
 //   confirm   signed confirmations (transcript digest) from the new committee;
-//             at least t matching ones, and none that differs, end it "done"
+//             "done" once a majority of it, and at least t, confirmed this
+//             node's transcript; a dealer whose dealing digest differs
+//             between confirmations equivocated, and the ceremony fails
 //
 // A message for a later phase waits in an inbox; one for a phase that has
 // ended is dropped. The author of a message must be the peer it came from.
