@@ -69,6 +69,9 @@ struct PeerTransport::Session {
 PeerTransport::PeerTransport(asio::io_context& io, const NodeConfig& config, const Ed25519KeyPair& identity,
                              std::uint32_t key_epoch)
     : io_(io), config_(config), key_epoch_(key_epoch), acceptor_(io) {
+  // spdlog creates its registry on first use; do that here, before the
+  // links' threads log concurrently.
+  (void)spdlog::default_logger_raw();
   tls_ = make_peer_tls_context(identity).value();
   for (const auto& p : config.peers) state_[p.index] = {p.index, false, 0};
 }
