@@ -151,6 +151,7 @@ class CeremonyImpl final : public Ceremony {
     s.set_started_unix_ms(in_.accepted_unix_ms);
     if (result_) {
       for (ParticipantIndex d : result_->excluded) s.add_excluded(d);
+      for (const auto& [d, why] : result_->exclusions) s.add_exclusion_reasons("node " + std::to_string(d) + ": " + why);
       s.set_group_public_key(str(result_->group_key.encode()));
       s.set_transcript_digest(str(transcript_));
       s.set_confirmations(static_cast<std::uint32_t>(confirmations_.size() + (in_.plan.is_recipient(in_.self) ? 1 : 0)));

@@ -217,6 +217,9 @@ TEST(Ceremony, SilentDealerIsExcludedOnTheDeadlines) {
   Network net(parties);
   net.run();
   expect_agreement(parties, {4});
+  const auto s = parties.nodes.at(1)->status();
+  ASSERT_EQ(s.exclusion_reasons_size(), 1);
+  EXPECT_EQ(s.exclusion_reasons(0), "node 4: sent no dealing");
 }
 
 TEST(Ceremony, NodeSilentAfterDealingStaysQualified) {

@@ -191,6 +191,9 @@ Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1:
     }
   }
   if (!failures.empty()) return make_error(ErrorCode::kProtocolAbort, kind + " failed" + failures);
+  if (auto it = report.nodes.find(nodes.front().index); it != report.nodes.end()) {
+    for (const auto& why : it->second.exclusion_reasons()) progress << "  excluded " << why << "\n";
+  }
   report.wall_ms = static_cast<double>(last - first);
   for (const auto& n : nodes) {
     if (n.index != 1) continue;
