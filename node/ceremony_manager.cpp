@@ -119,7 +119,11 @@ Status CeremonyManager::resume() {
   for (const Bytes& bytes : stored->events) {
     v1::CeremonyEvent event;
     if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      return make_error(ErrorCode::kInternal, "ceremony journal entry does not parse");
+      // The node keeps serving its current key; the ceremony ends here.
+      spdlog::error("ceremony {}: its journal is corrupt; recording it as failed", short_id(session));
+      ceremony_.reset();
+      return store_.finish_ceremony(session, "failed", "could not resume: the journal is corrupt", std::nullopt, false,
+                                    clock_.now_unix_ms());
     }
     if (event.has_message()) {
       (void)ceremony_->receive(event.from(), event.message());

@@ -155,5 +155,56 @@ TEST_F(StoreTest, AcknowledgedWritesSurviveKill9) {
   EXPECT_EQ((*store->latest_key())->epoch(), 7u);
 }
 
+TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction) {
+  const Bytes session(32, 0x5a);
+  SecretBytes seed(32);
+  SeededRng(test::test_seed() + 91).fill(seed.mutable_span());
+  {
+    auto store = open(key_);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->put_key(sample_key(1), 1).ok());
+    ASSERT_TRUE(store->begin_ceremony(session, as_bytes("signed plan"), seed, 1000).ok());
+    auto again = store->begin_ceremony(session, as_bytes("signed plan"), seed, 1001);
+    ASSERT_FALSE(again.ok());
+    EXPECT_NE(again.error().message.find("already used"), std::string::npos);
+    for (std::int64_t i = 0; i < 3; ++i) ASSERT_TRUE(store->append_ceremony_event(session, i, Bytes(4, static_cast<std::uint8_t>(i))).ok());
+    EXPECT_FALSE(store->append_ceremony_event(session, 1, Bytes(1, 9)).ok()) << "a sequence number is written once";
+  }
+  {
+    auto store = open(key_);
+    auto c = store->latest_ceremony();
+    ASSERT_TRUE(c.ok() && c->has_value());
+    EXPECT_EQ((*c)->state, "running");
+    EXPECT_EQ((*c)->accepted_unix_ms, 1000);
+    EXPECT_TRUE((*c)->seed == seed);
+    ASSERT_EQ((*c)->events.size(), 3u);
+    EXPECT_EQ((*c)->events[2], Bytes(4, 2));
+    // Done: the new epoch's key in, the older erased, the journal dropped, together.
+    ASSERT_TRUE(store->finish_ceremony(session, "done", "", sample_key(2), true, 2000).ok());
+    auto latest = store->latest_key();
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->epoch(), 2u);
+    c = store->latest_ceremony();
+    EXPECT_EQ((*c)->state, "done");
+    EXPECT_TRUE((*c)->events.empty());
+    // A node that left the committee: every key erased.
+    const Bytes second(32, 0x6b);
+    ASSERT_TRUE(store->begin_ceremony(second, as_bytes("plan 2"), seed, 3000).ok());
+    ASSERT_TRUE(store->finish_ceremony(second, "done", "", std::nullopt, true, 4000).ok());
+    latest = store->latest_key();
+    ASSERT_TRUE(latest.ok());
+    EXPECT_FALSE(latest->has_value());
+    EXPECT_FALSE(store->finish_ceremony(Bytes(32, 1), "failed", "x", std::nullopt, false, 5000).ok())
+        << "an unknown session has no outcome to record";
+  }
+  // The seed is sealed: another master key cannot open it.
+  SecretBytes other(32);
+  auto store = open(other);
+  ASSERT_TRUE(store);
+  auto c = store->latest_ceremony();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, ErrorCode::kVerificationFailed);
+}
+
 }  // namespace
 }  // namespace vigil::node
