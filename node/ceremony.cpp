@@ -85,7 +85,7 @@ class CeremonyImpl final : public Ceremony {
   }
 
   Result<bool> receive(ParticipantIndex from, const v1::CeremonyMessage& m) override {
-    if (phase_ == CeremonyPhase::kDone || phase_ == CeremonyPhase::kFailed) return false;
+    if (over()) return false;
     if (!std::ranges::equal(as_bytes(m.session_id()), in_.plan.session_id)) {
       return false;  // another session's message: never mixed into this one
     }
@@ -116,13 +116,14 @@ class CeremonyImpl final : public Ceremony {
   }
 
   bool tick(std::int64_t now) override {
-    if (phase_ == CeremonyPhase::kDone || phase_ == CeremonyPhase::kFailed || now < deadline_unix_ms()) return false;
+    if (over() || now < deadline_unix_ms()) return false;
     end_phase();
     advance();
     return true;
   }
 
   std::vector<CeremonyOutgoing> take_outbox() override { return std::exchange(outbox_, {}); }
+  std::vector<std::pair<ParticipantIndex, std::string>> take_faults() override { return std::exchange(faults_, {}); }
 
   std::vector<v1::CeremonyMessage> sent_to(ParticipantIndex peer) const override {
     auto it = sent_.find(peer);
@@ -292,7 +293,7 @@ class CeremonyImpl final : public Ceremony {
     confirmations_.emplace(from, Received{std::move(core), transcript});
   }
 
-  void note_fault(ParticipantIndex from, const std::string& why) { faults_.emplace(from, why); }
+  void note_fault(ParticipantIndex from, const std::string& why) { faults_.emplace_back(from, why); }
 
   std::vector<ParticipantIndex> waiting_for() const {
     std::vector<ParticipantIndex> out;
@@ -328,7 +329,7 @@ class CeremonyImpl final : public Ceremony {
   }
 
   void advance() {
-    while (phase_ != CeremonyPhase::kDone && phase_ != CeremonyPhase::kFailed && phase_complete()) end_phase();
+    while (!over() && phase_complete()) end_phase();
   }
 
   void enter(CeremonyPhase next) {
@@ -438,7 +439,7 @@ class CeremonyImpl final : public Ceremony {
   std::map<CeremonyPhase, std::vector<std::pair<ParticipantIndex, v1::CeremonyMessage>>> inbox_;
   std::set<ParticipantIndex> dealings_from_, shares_from_, complaints_from_;
   std::map<ParticipantIndex, Received> confirmations_;
-  std::multimap<ParticipantIndex, std::string> faults_;
+  std::vector<std::pair<ParticipantIndex, std::string>> faults_;
   std::optional<DkgResult<C>> result_;
   Digest transcript_{};
   std::string dissent_;  // nodes that confirmed another view

@@ -68,10 +68,15 @@ class Ceremony {
   virtual bool tick(std::int64_t now_unix_ms) = 0;
 
   virtual std::vector<CeremonyOutgoing> take_outbox() = 0;
+  // Accepted messages that showed their sender at fault (an undecodable
+  // dealing, a bad signature, ...): (peer, what), for logs and metrics.
+  virtual std::vector<std::pair<ParticipantIndex, std::string>> take_faults() = 0;
   // Everything this node has sent `peer`, to send again after a reconnect.
   virtual std::vector<v1::CeremonyMessage> sent_to(ParticipantIndex peer) const = 0;
 
   virtual CeremonyPhase phase() const = 0;
+  // Done or failed: it takes no more input.
+  bool over() const { return phase() >= CeremonyPhase::kDone; }
   virtual std::int64_t deadline_unix_ms() const = 0;
   virtual v1::CeremonyStatus status() const = 0;
   // Once done: this node's new key, or nothing if it left the committee.

@@ -19,7 +19,7 @@ std::string short_id(const SessionId& id) { return to_hex(ByteSpan(id).first(4))
 
 CeremonyManager::CeremonyManager(boost::asio::io_context& io, const NodeConfig& config, const Ed25519KeyPair& identity,
                                  Store& store, DecryptionService& service, Metrics& metrics, const Clock& clock, Rng& rng)
-    : io_(io), config_(config), identity_(identity), store_(store), service_(service), metrics_(metrics), clock_(clock),
+    : config_(config), identity_(identity), store_(store), service_(service), metrics_(metrics), clock_(clock),
       rng_(rng), timer_(io) {}
 
 CeremonyManager::~CeremonyManager() { stop(); }
@@ -30,8 +30,7 @@ void CeremonyManager::stop() {
 }
 
 bool CeremonyManager::running() const {
-  return ceremony_ && !finished_ && ceremony_->phase() != CeremonyPhase::kDone &&
-         ceremony_->phase() != CeremonyPhase::kFailed;
+  return ceremony_ && !finished_ && !ceremony_->over();
 }
 
 Result<std::unique_ptr<Ceremony>> CeremonyManager::build(CeremonyPlan plan, SecretBytes seed, std::int64_t accepted) {
@@ -64,18 +63,19 @@ Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest
   rng_.fill(seed.mutable_span());
   const std::int64_t accepted = clock_.now_unix_ms();
   const SessionId session = plan.session_id;
+  const std::uint64_t cpu_at_start = process_cpu_us();
   VIGIL_ASSIGN_OR_RETURN(auto ceremony, build(std::move(plan), seed.clone(), accepted));
+  // Deal first: nothing is sent before the plan and seed are durable, and a
+  // node that cannot deal refuses the plan rather than run a ceremony it would fail.
+  const CeremonyPhase before = ceremony->phase();
+  VIGIL_RETURN_IF_ERROR(ceremony->start());
   VIGIL_RETURN_IF_ERROR(store_.begin_ceremony(session, as_bytes(request.SerializeAsString()), seed, accepted));
   ceremony_ = std::move(ceremony);
   finished_.reset();
   seq_ = 0;
-  cpu_at_start_us_ = process_cpu_us();
+  cpu_at_start_us_ = cpu_at_start;
   spdlog::info("{} {}: accepted ({}-of-{}, epoch {})", ceremony_->plan().kind_name(), short_id(session),
                ceremony_->plan().threshold, ceremony_->plan().parties, ceremony_->plan().epoch);
-  const CeremonyPhase before = ceremony_->phase();
-  if (auto s = ceremony_->start(); !s) {
-    spdlog::error("dealing failed: {}", s.error().message);
-  }
   send_ready();
   after_input(before);
   return ceremony_->status();
@@ -90,41 +90,43 @@ Status CeremonyManager::resume() {
   }
   VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, parse_ceremony_plan(as_bytes(request.plan())));
   std::lock_guard lock(mutex_);
-  if (stored->state != "running") {
+  // What status reports of a ceremony that is over.
+  auto report_finished = [&](const std::string& state, const std::string& error, std::int64_t finished_unix_ms) {
     v1::CeremonyStatus s;
     s.set_session_id(plan.message.session_id());
     s.set_kind(plan.message.kind());
-    s.set_state(stored->state);
-    s.set_phase(stored->state);
+    s.set_state(state);
+    s.set_phase(state);
     s.set_epoch(plan.epoch);
     s.set_parties(static_cast<std::uint32_t>(plan.parties));
     s.set_threshold(static_cast<std::uint32_t>(plan.threshold));
-    s.set_error(stored->error);
+    s.set_error(error);
     s.set_started_unix_ms(stored->accepted_unix_ms);
-    s.set_finished_unix_ms(stored->finished_unix_ms);
+    s.set_finished_unix_ms(finished_unix_ms);
     finished_ = s;
-    metrics_.set_ceremony_phase(plan.kind_name(), stored->state == "done" ? 5 : 6);
+    metrics_.set_ceremony_phase(plan.kind_name(), state == "done" ? 5 : 6);
+  };
+  // The node keeps serving its current key; the ceremony ends here.
+  auto give_up = [&](const std::string& why) -> Status {
+    spdlog::error("{} {}: cannot resume: {}", plan.kind_name(), short_id(plan.session_id), why);
+    ceremony_.reset();
+    const std::int64_t now = clock_.now_unix_ms();
+    VIGIL_RETURN_IF_ERROR(store_.finish_ceremony(plan.session_id, "failed", "could not resume: " + why, std::nullopt, false, now));
+    report_finished("failed", "could not resume: " + why, now);
+    return {};
+  };
+  if (stored->state != "running") {
+    report_finished(stored->state, stored->error, stored->finished_unix_ms);
     return {};
   }
-  const SessionId session = plan.session_id;
-  auto ceremony = build(std::move(plan), std::move(stored->seed), stored->accepted_unix_ms);
-  if (!ceremony) {
-    spdlog::error("ceremony {} cannot resume: {}", short_id(session), ceremony.error().message);
-    return store_.finish_ceremony(session, "failed", "could not resume: " + ceremony.error().message, std::nullopt, false,
-                                  clock_.now_unix_ms());
-  }
+  auto ceremony = build(plan, std::move(stored->seed), stored->accepted_unix_ms);
+  if (!ceremony) return give_up(ceremony.error().message);
   ceremony_ = std::move(ceremony).value();
   cpu_at_start_us_ = process_cpu_us();
-  VIGIL_RETURN_IF_ERROR(ceremony_->start());
+  if (auto s = ceremony_->start(); !s) return give_up(s.error().message);
   for (const Bytes& bytes : stored->events) {
     v1::CeremonyEvent event;
-    if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      // The node keeps serving its current key; the ceremony ends here.
-      spdlog::error("ceremony {}: its journal is corrupt; recording it as failed", short_id(session));
-      ceremony_.reset();
-      return store_.finish_ceremony(session, "failed", "could not resume: the journal is corrupt", std::nullopt, false,
-                                    clock_.now_unix_ms());
-    }
+    if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return give_up("the journal is corrupt");
     if (event.has_message()) {
       (void)ceremony_->receive(event.from(), event.message());
     } else {
@@ -132,8 +134,8 @@ Status CeremonyManager::resume() {
     }
   }
   seq_ = static_cast<std::int64_t>(stored->events.size());
-  spdlog::info("{} {}: resumed from {} journaled inputs in phase {}", ceremony_->plan().kind_name(), short_id(session),
-               seq_, ceremony_phase_name(ceremony_->phase()));
+  spdlog::info("{} {}: resumed from {} journaled inputs in phase {}", plan.kind_name(), short_id(plan.session_id), seq_,
+               ceremony_phase_name(ceremony_->phase()));
   send_ready();
   after_input(CeremonyPhase::kDeal);
   return {};
@@ -209,6 +211,10 @@ void CeremonyManager::journal(const v1::CeremonyEvent& event) {
 
 void CeremonyManager::flush() {
   for (auto& out : ceremony_->take_outbox()) send_(out.to, out.message);
+  for (const auto& [peer, what] : ceremony_->take_faults()) {
+    spdlog::warn("ceremony: node {}: {}", peer, what);
+    metrics_.peer_failure(peer, "protocol");
+  }
 }
 
 void CeremonyManager::after_input(CeremonyPhase before) {
@@ -219,7 +225,7 @@ void CeremonyManager::after_input(CeremonyPhase before) {
                  ceremony_phase_name(now));
   }
   metrics_.set_ceremony_phase(ceremony_->plan().kind_name(), static_cast<int>(now));
-  if (now == CeremonyPhase::kDone || now == CeremonyPhase::kFailed) {
+  if (ceremony_->over()) {
     conclude();
   } else {
     schedule();

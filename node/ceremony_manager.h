@@ -62,7 +62,6 @@ class CeremonyManager {
   void schedule();
   void conclude();
 
-  boost::asio::io_context& io_;
   const NodeConfig& config_;
   const Ed25519KeyPair& identity_;
   Store& store_;

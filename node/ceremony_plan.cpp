@@ -21,10 +21,6 @@ Error plan_error(const std::string& field, const std::string& problem) {
 
 bool CeremonyPlan::is_dealer(ParticipantIndex i) const { return std::binary_search(dealers.begin(), dealers.end(), i); }
 
-std::size_t CeremonyPlan::dealer_threshold() const {
-  return reshare ? static_cast<std::size_t>(message.old_commitments_size()) : threshold;
-}
-
 Bytes ceremony_plan_signing_bytes(ByteSpan plan_bytes) {
   ByteWriter w;
   w.field("vigil/v1/ceremony-plan").field(plan_bytes);

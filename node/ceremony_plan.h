@@ -36,8 +36,6 @@ struct CeremonyPlan {
   bool is_dealer(ParticipantIndex i) const;
   bool is_recipient(ParticipantIndex i) const { return i >= 1 && i <= parties; }
   bool is_member(ParticipantIndex i) const { return is_dealer(i) || is_recipient(i); }
-  // The threshold the dealers must meet: t for a DKG, t_old for a resharing.
-  std::size_t dealer_threshold() const;
   const char* kind_name() const { return reshare ? "reshare" : "dkg"; }
 };
 

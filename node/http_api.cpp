@@ -37,6 +37,16 @@ Result<Message> parse_body(const std::string& body) {
   return m;
 }
 
+// A POST handler: the body parsed as Request, then `handle` (returning a
+// Result of a response message) rendered as JSON or as its error.
+template <class Request, class Handler>
+HttpResponse answer(const std::string& body, Handler&& handle) {
+  auto request = parse_body<Request>(body);
+  if (!request) return from_error(request.error());
+  auto response = handle(*request);
+  return response ? json_response(*response) : from_error(response.error());
+}
+
 }  // namespace
 
 unsigned http_status_for(ErrorCode code) {
@@ -93,29 +103,22 @@ HttpResponse ApiRouter::dispatch(std::string_view method, std::string_view path,
     kind = "register_ciphertext";
     if (!only("POST")) return error_response(405, "method_not_allowed", "use POST");
     if (!service_.has_key()) return error_response(503, "unavailable", "this node holds no key yet");
-    auto request = parse_body<v1::RegisterCiphertextRequest>(body);
-    if (!request) return from_error(request.error());
-    auto response = service_.register_ciphertext(*request);
-    return response ? json_response(*response) : from_error(response.error());
+    return answer<v1::RegisterCiphertextRequest>(body, [&](const auto& r) { return service_.register_ciphertext(r); });
   }
   if (path == "/v1/decryption-shares") {
     kind = "decryption_share";
     if (!only("POST")) return error_response(405, "method_not_allowed", "use POST");
     if (!service_.has_key()) return error_response(503, "unavailable", "this node holds no key yet");
-    auto request = parse_body<v1::DecryptionRequest>(body);
-    if (!request) return from_error(request.error());
-    auto response = service_.decryption_share(*request);
-    if (!response) return from_error(response.error());
-    metrics_.share_issued();
-    return json_response(*response);
+    return answer<v1::DecryptionRequest>(body, [&](const auto& r) {
+      auto response = service_.decryption_share(r);
+      if (response) metrics_.share_issued();
+      return response;
+    });
   }
   if (path == "/v1/ceremonies" && ceremonies_ != nullptr) {
     kind = "start_ceremony";
     if (!only("POST")) return error_response(405, "method_not_allowed", "use POST");
-    auto request = parse_body<v1::StartCeremonyRequest>(body);
-    if (!request) return from_error(request.error());
-    auto response = ceremonies_->start(*request);
-    return response ? json_response(*response) : from_error(response.error());
+    return answer<v1::StartCeremonyRequest>(body, [&](const auto& r) { return ceremonies_->start(r); });
   }
   return error_response(404, "not_found", "no such endpoint: " + std::string(path));
 }

@@ -7,9 +7,11 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <filesystem>
 #include <thread>
 
 #include "node/ceremony.h"
+#include "node/ceremony_manager.h"
 #include "node/node_key.h"
 #include "support/test_support.h"
 
@@ -109,7 +111,7 @@ struct Network {
       }
       bool running = false;
       for (auto& [i, c] : parties.nodes) {
-        running = running || (c->phase() != CeremonyPhase::kDone && c->phase() != CeremonyPhase::kFailed);
+        running = running || !c->over();
       }
       if (!running) return;
       now += kTimeout;
@@ -181,7 +183,7 @@ TEST_P(ThreadedCeremony, AllNodesAgreeOnOneKey) {
       ASSERT_TRUE(c->start().ok());
       post(i, *c);
       auto& box = mailboxes.at(i);
-      while (c->phase() != CeremonyPhase::kDone && c->phase() != CeremonyPhase::kFailed) {
+      while (!c->over()) {
         std::unique_lock lock(box.mutex);
         if (!box.ready.wait_for(lock, std::chrono::seconds(30), [&] { return !box.messages.empty(); })) {
           ADD_FAILURE() << "node " << i << " starved in phase " << ceremony_phase_name(c->phase());
@@ -401,6 +403,7 @@ TEST(Ceremony, SurvivesRandomAndMutatedMessages) {
     if (!m.ParseFromString(bytes)) continue;
     (void)target.receive(2, m);  // refused or absorbed, never a crash
     (void)target.take_outbox();
+    for (const auto& [peer, what] : target.take_faults()) EXPECT_EQ(peer, 2u) << what;
   }
   // Mutants took the genuine messages' places (one of each kind per peer), so
   // the genuine ones are now refused or duplicates; nothing grew, nothing failed.
@@ -410,6 +413,25 @@ TEST(Ceremony, SurvivesRandomAndMutatedMessages) {
     (void)target.receive(2, m);
   }
   EXPECT_NE(target.phase(), CeremonyPhase::kFailed);
+}
+
+TEST(Ceremony, UndecodableDealingIsReportedAgainstItsSender) {
+  Parties parties(3);
+  parties.start(parse(dkg_plan(3, 2, CurveId::kRistretto255)));
+  Ceremony& target = *parties.nodes.at(1);
+  ASSERT_TRUE(target.start().ok());
+  v1::CeremonyMessage m;
+  m.set_session_id(std::string(32, 7));
+  m.mutable_dealing()->set_dealer(2);
+  m.mutable_dealing()->add_commitments(std::string(32, '\xff'));  // not a ristretto255 encoding
+  auto r = target.receive(2, m);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(*r) << "accepted: it is node 2's one dealing, and it is bad";
+  const auto faults = target.take_faults();
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0].first, 2u);
+  EXPECT_NE(faults[0].second.find("undecodable dealing"), std::string::npos) << faults[0].second;
+  EXPECT_TRUE(target.take_faults().empty());
 }
 
 // ---------------------------------------------------------------- a crash, replayed
@@ -462,6 +484,45 @@ TEST(Ceremony, ReplayingTheJournalRebuildsTheSameState) {
     net.collect(to, *parties.nodes.at(to));
   }
   expect_agreement(parties);
+}
+
+// A node whose journal was damaged while it was down keeps running (and
+// serving whatever key it has); the ceremony is recorded as failed.
+TEST(CeremonyManager, CorruptJournalFailsTheCeremonyNotTheNode) {
+  const auto dir = std::filesystem::temp_directory_path() / ("vigil-ceremony-manager-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  SeededRng rng(test::test_seed() + 5);
+  const auto identity = ed25519_generate(rng);
+  const auto op = ed25519_generate(rng);
+  NodeConfig config;
+  config.index = 1;
+  config.operators.push_back({"ops", op.public_key});
+  SecretBytes master(32);
+  rng.fill(master.mutable_span());
+  auto store = Store::open(dir / "vigil.db", master.clone()).value();
+  const auto request = sign_ceremony_plan(dkg_plan(1, 1, CurveId::kRistretto255), op);
+  const Bytes session(32, 7);  // dkg_plan's session id
+  SecretBytes seed(32);
+  ASSERT_TRUE(store->begin_ceremony(session, as_bytes(request.SerializeAsString()), seed, kStart).ok());
+  ASSERT_TRUE(store->append_ceremony_event(session, 0, as_bytes(std::string("\xff\xff\xff", 3))).ok());
+
+  boost::asio::io_context io;
+  Metrics metrics;
+  struct FixedClock final : Clock {
+    std::int64_t now_unix_ms() const override { return kStart; }
+  } clock;
+  DecryptionService service(config, *store, clock, rng, std::make_unique<RequesterAllowlist>(config.requesters));
+  CeremonyManager manager(io, config, identity, *store, service, metrics, clock, rng);
+  manager.set_sender([](ParticipantIndex, const v1::CeremonyMessage&) { return true; });
+  ASSERT_TRUE(manager.resume().ok());
+  auto status = manager.status();
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->state(), "failed");
+  EXPECT_NE(status->error().find("the journal is corrupt"), std::string::npos) << status->error();
+  auto stored = store->latest_ceremony().value();
+  EXPECT_EQ(stored->state, "failed");
+  std::filesystem::remove_all(dir);
 }
 
 // ---------------------------------------------------------------- resharing

@@ -7,8 +7,7 @@
 #include <fstream>
 #include <thread>
 
-#include <google/protobuf/util/json_util.h>
-
+#include "api_json.h"
 #include "ceremony_client.h"
 #include "cluster_client.h"
 #include "cluster_file.h"
@@ -25,12 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using test::run_cli;
-
-std::string json_of(const google::protobuf::Message& m) {
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out);
-  return out;
-}
 
 class CeremonyCluster : public ::testing::Test {
  protected:
@@ -101,7 +94,7 @@ TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {
       std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000);
   request.set_key_epoch(1);
   node::sign_decryption_request(request, requester);
-  auto refused = http_request("POST", after.nodes[0].api + "/v1/decryption-shares", json_of(request), milliseconds(2000));
+  auto refused = http_request("POST", after.nodes[0].api + "/v1/decryption-shares", to_json(request), milliseconds(2000));
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 400u);
   EXPECT_NE(refused->body.find("serves key epoch 2"), std::string::npos) << refused->body;
@@ -118,7 +111,7 @@ TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
 
   const auto op = read_signing_key_file(path("operator.key")).value();
   const v1::CeremonyPlan plan = dkg_plan(CurveId::kRistretto255, 5, 3, milliseconds(60000));
-  const std::string body = json_of(node::sign_ceremony_plan(plan, op));
+  const std::string body = to_json(node::sign_ceremony_plan(plan, op));
   // Nodes 1-4 start; nothing can finish while node 5 has not dealt.
   for (unsigned i = 0; i < 4; ++i) {
     auto r = http_request("POST", nodes[i].api + "/v1/ceremonies", body, milliseconds(5000));
@@ -163,10 +156,7 @@ TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
   }
 
   // The key works: record it and decrypt through the cluster.
-  auto status = fetch_status(nodes[0].api, milliseconds(2000)).value();
-  cluster.group_public_key = to_hex(as_bytes(status.group_public_key()));
-  cluster.public_shares.clear();
-  for (const auto& p : status.public_shares()) cluster.public_shares.push_back(to_hex(as_bytes(p)));
+  record_key(cluster, fetch_status(nodes[0].api, milliseconds(2000)).value());
   ASSERT_TRUE(save_cluster(dir_, cluster).ok());
   encrypt("survived a crash mid-DKG", "ct");
   EXPECT_EQ(decrypt("ct"), "survived a crash mid-DKG");
@@ -179,7 +169,7 @@ TEST_F(CeremonyCluster, RefusesPlansNotSignedByAnOperator) {
   SeededRng rng(vigil::test::test_seed());
   const auto stranger = ed25519_generate(rng);
   const v1::CeremonyPlan plan = dkg_plan(CurveId::kRistretto255, 2, 2, milliseconds(5000));
-  auto r = http_request("POST", cluster.nodes[0].api + "/v1/ceremonies", json_of(node::sign_ceremony_plan(plan, stranger)),
+  auto r = http_request("POST", cluster.nodes[0].api + "/v1/ceremonies", to_json(node::sign_ceremony_plan(plan, stranger)),
                         milliseconds(5000));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 403u) << r->body;

@@ -1,14 +1,12 @@
 #include "ceremony_client.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <future>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "codec.h"
-#include "http_client.h"
+#include "api_json.h"
 #include "node/ceremony_plan.h"
 
 namespace vigil::cli {
@@ -20,20 +18,6 @@ using Clock = std::chrono::steady_clock;
 constexpr milliseconds kPoll{25};
 constexpr milliseconds kRequestTimeout{5000};
 
-std::string json_of(const google::protobuf::Message& m) {
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out);
-  return out;
-}
-
-std::string refusal(const HttpResult& r) {
-  v1::ErrorResponse e;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  if (google::protobuf::util::JsonStringToMessage(r.body, &e, options).ok() && !e.message().empty()) return e.message();
-  return "HTTP " + std::to_string(r.status);
-}
-
 std::string list(const std::set<unsigned>& s) {
   std::string out;
   for (unsigned i : s) out += (out.empty() ? "" : ",") + std::to_string(i);
@@ -44,11 +28,9 @@ std::string list(const std::set<unsigned>& s) {
 
 Result<v1::StatusResponse> fetch_status(const std::string& api, milliseconds timeout) {
   VIGIL_ASSIGN_OR_RETURN(HttpResult r, http_request("GET", api + "/v1/status", "", timeout));
-  if (r.status != 200) return make_error(ErrorCode::kTransport, api + ": status " + refusal(r));
+  if (r.status != 200) return make_error(ErrorCode::kTransport, api + ": status " + api_refusal(r));
   v1::StatusResponse s;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  if (!google::protobuf::util::JsonStringToMessage(r.body, &s, options).ok()) {
+  if (!from_json(r.body, s)) {
     return make_error(ErrorCode::kBadEncoding, api + ": malformed status");
   }
   return s;
@@ -109,10 +91,19 @@ v1::CeremonyPlan reshare_plan(const v1::StatusResponse& current, const std::vect
   return p;
 }
 
+void record_key(ClusterFile& cluster, const v1::StatusResponse& status) {
+  cluster.curve = status.curve();
+  cluster.threshold = status.threshold();
+  cluster.key_epoch = status.key_epoch();
+  cluster.group_public_key = to_hex(as_bytes(status.group_public_key()));
+  cluster.public_shares.clear();
+  for (const auto& p : status.public_shares()) cluster.public_shares.push_back(to_hex(as_bytes(p)));
+}
+
 Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1::CeremonyPlan& plan,
                                     const Ed25519KeyPair& operator_key, std::ostream& progress) {
   VIGIL_ASSIGN_OR_RETURN(node::CeremonyPlan checked, node::parse_ceremony_plan(as_bytes(plan.SerializeAsString())));
-  const std::string body = json_of(node::sign_ceremony_plan(plan, operator_key));
+  const std::string body = to_json(node::sign_ceremony_plan(plan, operator_key));
   const std::string kind = checked.reshare ? "resharing" : "DKG";
   progress << kind << " " << checked.threshold << "-of-" << checked.parties << " (epoch " << checked.epoch << ", "
            << nodes.size() << " nodes, session " << to_hex(ByteSpan(checked.session_id).first(4)) << "…)\n"
@@ -130,7 +121,7 @@ Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1:
       auto r = posts[i - first].get();
       const std::string who = "node " + std::to_string(nodes[i].index);
       if (!r) return make_error(r.error().code, who + ": " + r.error().message);
-      if (r->status != 200) return make_error(ErrorCode::kInvalidInput, who + " refused the plan: " + refusal(*r));
+      if (r->status != 200) return make_error(ErrorCode::kInvalidInput, who + " did not take the plan: " + api_refusal(*r));
     }
   }
 

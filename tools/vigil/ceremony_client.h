@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster_file.h"
 #include "vigil/ed25519.h"
 #include "vigil/group.h"
 #include "vigil/v1/node.pb.h"
@@ -38,6 +39,9 @@ struct CeremonyReport {
   std::map<unsigned, v1::CeremonyStatus> nodes;
   double wall_ms = 0;  // first node's acceptance to the last node's finish, by the nodes' clocks
 };
+
+// Copies a node's key (curve, threshold, epoch, group key, public shares) into a cluster description.
+void record_key(ClusterFile& cluster, const v1::StatusResponse& status);
 
 // Starts the ceremony on every node in `nodes` (each must take part) and
 // waits for all to finish. Fails naming each node that failed or disagreed.

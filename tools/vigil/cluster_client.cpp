@@ -1,29 +1,13 @@
 #include "cluster_client.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <future>
 
 #include "codec.h"
 #include "node/requests.h"
-#include "http_client.h"
+#include "api_json.h"
 
 namespace vigil::cli {
 namespace {
-
-std::string to_json(const google::protobuf::Message& m) {
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out);
-  return out;
-}
-
-std::string api_problem(const HttpResult& r) {
-  v1::ErrorResponse e;
-  if (google::protobuf::util::JsonStringToMessage(r.body, &e).ok() && !e.message().empty()) {
-    return "refused (" + std::to_string(r.status) + "): " + e.message();
-  }
-  return "refused (" + std::to_string(r.status) + ")";
-}
 
 template <Curve C>
 struct Attempt {
@@ -51,13 +35,13 @@ Attempt<C> ask_node(const ClusterNode& node, const v1::DecryptionRequest& reques
     *registration.mutable_ciphertext() = proto::to_proto(ciphertext);
     auto reg = http_request("POST", node.api + "/v1/ciphertexts", to_json(registration), timeout);
     if (!reg) return failed("unreachable: " + reg.error().message);
-    if (reg->status != 200) return failed(api_problem(*reg));
+    if (reg->status != 200) return failed(api_refusal(*reg));
     r = http_request("POST", node.api + "/v1/decryption-shares", body, timeout);
   }
   if (!r) return failed("unreachable: " + r.error().message);
-  if (r->status != 200) return failed(api_problem(*r));
+  if (r->status != 200) return failed(api_refusal(*r));
   v1::DecryptionResponse response;
-  if (!google::protobuf::util::JsonStringToMessage(r->body, &response).ok()) {
+  if (!from_json(r->body, response)) {
     return failed("malformed response");
   }
   if (response.share().key_epoch() != request.key_epoch()) {

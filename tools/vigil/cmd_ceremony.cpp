@@ -46,11 +46,7 @@ std::vector<NodeApi> apis(const std::vector<Target>& targets) {
 Status write_description(const std::string& dir, const std::vector<Target>& nodes, const v1::StatusResponse& key,
                          std::size_t parties) {
   ClusterFile c;
-  c.curve = key.curve();
-  c.threshold = key.threshold();
-  c.key_epoch = key.key_epoch();
-  c.group_public_key = to_hex(as_bytes(key.group_public_key()));
-  for (const auto& p : key.public_shares()) c.public_shares.push_back(to_hex(as_bytes(p)));
+  record_key(c, key);
   for (const auto& n : nodes) {
     if (n.api.index <= parties) c.nodes.push_back({n.api.index, n.api.api, "", 0, ""});
   }

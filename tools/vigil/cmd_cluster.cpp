@@ -106,15 +106,6 @@ Result<int> launch(const fs::path& vigild, const LocalNode& n) {
   return pid;
 }
 
-void record_key(ClusterFile& cluster, const v1::StatusResponse& status) {
-  cluster.curve = status.curve();
-  cluster.threshold = status.threshold();
-  cluster.key_epoch = status.key_epoch();
-  cluster.group_public_key = to_hex(as_bytes(status.group_public_key()));
-  cluster.public_shares.clear();
-  for (const auto& p : status.public_shares()) cluster.public_shares.push_back(to_hex(as_bytes(p)));
-}
-
 void print_timing(const CeremonyReport& report) {
   std::uint64_t max_cpu = 0, total_cpu = 0;
   for (const auto& [index, c] : report.nodes) {
