@@ -59,6 +59,12 @@ bool DecryptionService::has_key() const {
 v1::StatusResponse DecryptionService::status() const {
   v1::StatusResponse s;
   s.set_node_index(config_.index);
+  // The ceremony first: once it reads "done", its key is already the one
+  // served (the manager installs it before it reports the outcome), so the
+  // key read below is never older than the ceremony state beside it.
+  if (ceremony_status_) {
+    if (auto c = ceremony_status_()) *s.mutable_ceremony() = std::move(*c);
+  }
   std::shared_ptr<const AnyNodeKey> key;
   {
     std::lock_guard lock(key_mutex_);
@@ -77,9 +83,6 @@ v1::StatusResponse DecryptionService::status() const {
           for (const auto& c : k.commitment.elements()) s.add_commitments(str(c.encode()));
         },
         *key);
-  }
-  if (ceremony_status_) {
-    if (auto c = ceremony_status_()) *s.mutable_ceremony() = std::move(*c);
   }
   const std::vector<PeerState> states = peer_states_ ? peer_states_() : std::vector<PeerState>{};
   for (const auto& p : config_.peers) {
