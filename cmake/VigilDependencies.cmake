@@ -13,3 +13,7 @@ endif()
 if(NOT TARGET PkgConfig::gmp)
   pkg_check_modules(gmp REQUIRED IMPORTED_TARGET GLOBAL gmp)
 endif()
+# vigil::client's wire schema (vigil_proto) is protobuf.
+if(NOT TARGET protobuf::libprotobuf)
+  find_package(Protobuf 3.21 REQUIRED)
+endif()

@@ -10,7 +10,11 @@ Result<CurveId> parse_curve_name(std::string_view name) {
 }
 
 std::string_view curve_name(CurveId id) {
-  return id == CurveId::kSecp256k1 ? Secp256k1::kName : Ristretto255::kName;
+  switch (id) {
+    case CurveId::kRistretto255: return Ristretto255::kName;
+    case CurveId::kSecp256k1: return Secp256k1::kName;
+  }
+  return "unknown";
 }
 
 }  // namespace vigil

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "internal/sodium_init.h"
 
 namespace vigil {
@@ -28,18 +30,27 @@ Rng& system_rng() {
   return rng;
 }
 
-SeededRng::SeededRng(std::uint64_t seed) : key_{} {
-  for (std::size_t i = 0; i < 8; ++i) key_[i] = static_cast<std::uint8_t>(seed >> (8 * i));
-}
+StreamRng::StreamRng(std::span<const std::uint8_t, 32> seed) { std::copy(seed.begin(), seed.end(), key_.begin()); }
 
-SeededRng::SeededRng(const std::array<std::uint8_t, 32>& seed) : key_(seed) {}
+StreamRng::~StreamRng() { sodium_memzero(key_.data(), key_.size()); }
 
-void SeededRng::fill(std::span<std::uint8_t> out) {
-  // ChaCha20 keystream under the seed, with a fresh nonce per call.
+void StreamRng::fill(std::span<std::uint8_t> out) {
   std::array<std::uint8_t, crypto_stream_chacha20_NONCEBYTES> nonce{};
   for (std::size_t i = 0; i < 8; ++i) nonce[i] = static_cast<std::uint8_t>(counter_ >> (8 * i));
   ++counter_;
   crypto_stream_chacha20(out.data(), out.size(), nonce.data(), key_.data());
 }
+
+namespace {
+
+std::array<std::uint8_t, 32> seed_bytes(std::uint64_t seed) {
+  std::array<std::uint8_t, 32> key{};
+  for (std::size_t i = 0; i < 8; ++i) key[i] = static_cast<std::uint8_t>(seed >> (8 * i));
+  return key;
+}
+
+}  // namespace
+
+SeededRng::SeededRng(std::uint64_t seed) : StreamRng(seed_bytes(seed)) {}
 
 }  // namespace vigil

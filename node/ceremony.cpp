@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "codec.h"
+#include "proto/codec.h"
 #include "node_key.h"
 #include "vigil/byte_writer.h"
 #include "vigil/hash.h"
@@ -23,7 +23,7 @@ const char* ceremony_phase_name(CeremonyPhase phase) {
 
 namespace {
 
-using Digest = std::array<std::uint8_t, 32>;
+using proto::Digest;
 
 template <std::size_t N>
 std::string str(const std::array<std::uint8_t, N>& b) {
@@ -46,22 +46,6 @@ CeremonyPhase phase_of(const v1::CeremonyMessage& m) {
   }
 }
 
-// What every confirmation signs: the session, the epoch, the group key and
-// each qualified dealer's dealing digest.
-Digest transcript_digest(const CeremonyPlan& plan, ByteSpan group_key, const std::map<ParticipantIndex, Digest>& dealings) {
-  ByteWriter w;
-  w.field("vigil/v1/dkg/transcript").field(plan.session_id).field(curve_name(plan.curve)).u32(plan.epoch);
-  w.field(group_key).u32(static_cast<std::uint32_t>(dealings.size()));
-  for (const auto& [dealer, digest] : dealings) w.u32(dealer).field(digest);
-  return sha256(w.bytes());
-}
-
-Bytes confirmation_signing_bytes(const Digest& transcript, ParticipantIndex participant) {
-  ByteWriter w;
-  w.field("vigil/v1/dkg/confirmation").field(transcript).u32(participant);
-  return w.take();
-}
-
 template <Curve C>
 class CeremonyImpl final : public Ceremony {
  public:
@@ -70,7 +54,7 @@ class CeremonyImpl final : public Ceremony {
 
   Status start() override {
     if (!in_.plan.is_dealer(in_.self)) return {};
-    SeededRng rng(seed_array());
+    StreamRng rng(in_.seed.span().first<32>());
     VIGIL_ASSIGN_OR_RETURN(auto deal, participant_.deal(rng));
     v1::CeremonyMessage dealing = envelope();
     *dealing.mutable_dealing() = proto::to_proto(deal.dealing);
@@ -164,12 +148,6 @@ class CeremonyImpl final : public Ceremony {
   const CeremonyPlan& plan() const override { return in_.plan; }
 
  private:
-  std::array<std::uint8_t, 32> seed_array() const {
-    std::array<std::uint8_t, 32> a{};
-    std::copy(in_.seed.span().begin(), in_.seed.span().end(), a.begin());
-    return a;
-  }
-
   v1::CeremonyMessage envelope() const {
     v1::CeremonyMessage m;
     m.set_session_id(str(in_.plan.session_id));
@@ -285,8 +263,8 @@ class CeremonyImpl final : public Ceremony {
       std::copy(c.dealing_digests(i).begin(), c.dealing_digests(i).end(), d.begin());
       core.dealing_digests.emplace(c.dealers(i), d);
     }
-    const Digest transcript = transcript_digest(in_.plan, as_bytes(c.group_public_key()), core.dealing_digests);
-    if (!ed25519_verify(in_.identities.at(from), confirmation_signing_bytes(transcript, from), as_bytes(c.signature()))) {
+    const Digest transcript = proto::ceremony_transcript_digest(in_.plan, as_bytes(c.group_public_key()), core.dealing_digests);
+    if (!ed25519_verify(in_.identities.at(from), proto::ceremony_confirmation_signing_bytes(transcript, from), as_bytes(c.signature()))) {
       note_fault(from, "confirmation signature does not verify");
       return;
     }
@@ -371,7 +349,7 @@ class CeremonyImpl final : public Ceremony {
       return;
     }
     result_ = std::move(result).value();
-    transcript_ = transcript_digest(in_.plan, result_->group_key.encode(), result_->confirmation.dealing_digests);
+    transcript_ = proto::ceremony_transcript_digest(in_.plan, result_->group_key.encode(), result_->confirmation.dealing_digests);
     if (in_.plan.is_recipient(in_.self)) {
       v1::CeremonyMessage m = envelope();
       auto* c = m.mutable_confirmation();
@@ -381,7 +359,7 @@ class CeremonyImpl final : public Ceremony {
         c->add_dealing_digests(str(digest));
       }
       c->set_group_public_key(str(result_->group_key.encode()));
-      c->set_signature(str(ed25519_sign(*in_.identity, confirmation_signing_bytes(transcript_, in_.self))));
+      c->set_signature(str(ed25519_sign(*in_.identity, proto::ceremony_confirmation_signing_bytes(transcript_, in_.self))));
       broadcast(m);
     }
     enter(CeremonyPhase::kConfirm);
@@ -506,8 +484,8 @@ Result<std::unique_ptr<Ceremony>> Ceremony::create(CeremonyInputs in) {
     }
   }
   if (in.seed.size() != 32) return make_error(ErrorCode::kInvalidInput, "ceremony seed must be 32 bytes");
-  if (in.plan.curve == CurveId::kSecp256k1) return create_for<Secp256k1>(std::move(in));
-  return create_for<Ristretto255>(std::move(in));
+  const CurveId curve = in.plan.curve;
+  return visit_curve(curve, [&](auto c) { return create_for<decltype(c)>(std::move(in)); });
 }
 
 }  // namespace vigil::node

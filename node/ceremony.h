@@ -28,9 +28,12 @@
 #include <string>
 #include <vector>
 
-#include "ceremony_plan.h"
+#include "config.h"
+#include "proto/ceremony.h"
 
 namespace vigil::node {
+
+using proto::CeremonyPlan;
 
 struct CeremonyInputs {
   CeremonyPlan plan;

@@ -49,7 +49,9 @@ Result<std::unique_ptr<Ceremony>> CeremonyManager::build(CeremonyPlan plan, Secr
 }
 
 Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest& request) {
-  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, check_ceremony_request(request, config_.operators));
+  std::vector<Ed25519PublicKey> operators;
+  for (const auto& o : config_.operators) operators.push_back(o.key);
+  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, proto::check_ceremony_request(request, operators));
   std::lock_guard lock(mutex_);
   if (running()) {
     return make_error(ErrorCode::kInvalidInput, "a ceremony is already running on this node (session " +
@@ -88,7 +90,7 @@ Status CeremonyManager::resume() {
   if (!request.ParseFromArray(stored->request.data(), static_cast<int>(stored->request.size()))) {
     return make_error(ErrorCode::kInternal, "stored ceremony request does not parse");
   }
-  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, parse_ceremony_plan(as_bytes(request.plan())));
+  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, proto::parse_ceremony_plan(as_bytes(request.plan())));
   std::lock_guard lock(mutex_);
   // What status reports of a ceremony that is over.
   auto report_finished = [&](const std::string& state, const std::string& error, std::int64_t finished_unix_ms) {

@@ -19,7 +19,7 @@
 #include <mutex>
 
 #include "ceremony.h"
-#include "clock.h"
+#include "vigil/clock.h"
 #include "decryption_service.h"
 #include "metrics.h"
 #include "store.h"

@@ -43,12 +43,11 @@
 #include <string>
 #include <vector>
 
+#include "vigil/ed25519.h"
 #include "vigil/result.h"
 #include "vigil/shamir.h"
 
 namespace vigil::node {
-
-using Ed25519PublicKey = std::array<std::uint8_t, 32>;
 
 struct Endpoint {
   std::string host;

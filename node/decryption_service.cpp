@@ -1,7 +1,7 @@
 #include "decryption_service.h"
 
-#include "codec.h"
-#include "requests.h"
+#include "proto/codec.h"
+#include "proto/decryption_request.h"
 
 namespace vigil::node {
 namespace {
@@ -139,7 +139,7 @@ Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::Dec
     key = key_;
   }
   if (!key) return unavailable();
-  VIGIL_RETURN_IF_ERROR(check_decryption_request(request));
+  VIGIL_RETURN_IF_ERROR(proto::check_decryption_request(request));
   const std::uint32_t epoch = std::visit([](const auto& k) { return k.epoch; }, *key);
   if (request.key_epoch() != 0 && request.key_epoch() != epoch) {
     // Shares of two epochs never combine: the requester must fetch this epoch's public shares.

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <optional>
 
-#include "clock.h"
+#include "vigil/clock.h"
 #include "config.h"
 #include "metrics.h"
 #include "node_key.h"

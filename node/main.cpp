@@ -54,7 +54,7 @@ int run(const std::string& config_path, const std::string& log_format) {
   ApiRouter router(service, metrics);
 
   boost::asio::io_context io;
-  PeerTransport peers(io, *config, *identity, service.key_epoch());
+  PeerTransport peers(io, *config, *identity, clock, service.key_epoch());
   CeremonyManager ceremonies(io, *config, *identity, **store, service, metrics, clock, system_rng());
   ceremonies.set_sender([&peers](ParticipantIndex to, const v1::CeremonyMessage& m) { return peers.send(to, m); });
   ceremonies.set_key_listener([&peers](std::uint32_t epoch) { peers.set_key_epoch(epoch); });

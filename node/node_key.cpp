@@ -1,6 +1,6 @@
 #include "node_key.h"
 
-#include "codec.h"
+#include "proto/codec.h"
 
 namespace vigil::node {
 namespace {
@@ -56,7 +56,7 @@ template v1::StoredKey make_key_record<Secp256k1>(std::uint32_t, const FeldmanCo
 
 Result<AnyNodeKey> node_key_from_record(const v1::StoredKey& record) {
   VIGIL_ASSIGN_OR_RETURN(CurveId curve, proto::from_proto_curve(record.curve()));
-  auto key = curve == CurveId::kSecp256k1 ? decode<Secp256k1>(record) : decode<Ristretto255>(record);
+  auto key = visit_curve(curve, [&](auto c) { return decode<decltype(c)>(record); });
   if (!key) return make_error(key.error().code, "stored key: " + key.error().message);
   return key;
 }

@@ -29,11 +29,6 @@ constexpr auto kHandshakeTimeout = 5s;
 constexpr auto kBackoffStart = 100ms;
 constexpr auto kBackoffMax = 5s;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 // One authenticated link: a reader, a writer draining a bounded outbox, and
@@ -67,8 +62,8 @@ struct PeerTransport::Session {
 };
 
 PeerTransport::PeerTransport(asio::io_context& io, const NodeConfig& config, const Ed25519KeyPair& identity,
-                             std::uint32_t key_epoch)
-    : io_(io), config_(config), key_epoch_(key_epoch), acceptor_(io) {
+                             const Clock& clock, std::uint32_t key_epoch)
+    : io_(io), config_(config), clock_(clock), key_epoch_(key_epoch), acceptor_(io) {
   // spdlog creates its registry on first use; do that here, before the
   // links' threads log concurrently.
   (void)spdlog::default_logger_raw();
@@ -159,12 +154,12 @@ void PeerTransport::set_connected(ParticipantIndex index, bool connected, const 
   auto& s = state_[index];
   s.index = index;
   s.connected = connected;
-  if (connected) s.last_seen_unix_ms = now_ms();
+  if (connected) s.last_seen_unix_ms = clock_.now_unix_ms();
 }
 
 void PeerTransport::touch(ParticipantIndex index) {
   std::lock_guard lock(mutex_);
-  state_[index].last_seen_unix_ms = now_ms();
+  state_[index].last_seen_unix_ms = clock_.now_unix_ms();
 }
 
 asio::awaitable<void> PeerTransport::accept_loop() {
@@ -319,12 +314,12 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
   }, asio::detached);
 
   // Pinger: keeps the link's liveness visible and its reads within deadline.
-  asio::co_spawn(stream->get_executor(), [session, max_frame]() -> asio::awaitable<void> {
+  asio::co_spawn(stream->get_executor(), [session, max_frame, clock = &clock_]() -> asio::awaitable<void> {
     asio::steady_timer timer(session->stream->get_executor());
     for (std::uint64_t seq = 1; !session->closed; ++seq) {
       v1::PeerMessage ping;
       ping.mutable_ping()->set_sequence(seq);
-      ping.mutable_ping()->set_sent_unix_ms(now_ms());
+      ping.mutable_ping()->set_sent_unix_ms(clock->now_unix_ms());
       if (!session->send(ping, max_frame)) spdlog::warn("peer outbox full: ping dropped");
       timer.expires_after(kPingInterval);
       boost::system::error_code ec;

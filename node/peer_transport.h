@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 
+#include "vigil/clock.h"
 #include "config.h"
 #include "peer_state.h"
 #include "vigil/ed25519.h"
@@ -27,8 +28,9 @@ namespace vigil::node {
 
 class PeerTransport {
  public:
+  // `clock` stamps when each peer was last seen.
   PeerTransport(boost::asio::io_context& io, const NodeConfig& config, const Ed25519KeyPair& identity,
-                std::uint32_t key_epoch);
+                const Clock& clock, std::uint32_t key_epoch);
   ~PeerTransport();
 
   struct Handlers {
@@ -74,6 +76,7 @@ class PeerTransport {
 
   boost::asio::io_context& io_;
   const NodeConfig& config_;
+  const Clock& clock_;
   std::atomic<std::uint32_t> key_epoch_;
   Handlers handlers_;
   std::unique_ptr<boost::asio::ssl::context> tls_;

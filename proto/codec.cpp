@@ -1,4 +1,4 @@
-#include "codec.h"
+#include "proto/codec.h"
 
 namespace vigil::proto {
 namespace {
@@ -54,7 +54,11 @@ Result<Message> parse_message(ByteSpan bytes, const char* what) {
 }  // namespace
 
 v1::Curve to_proto_curve(CurveId id) {
-  return id == CurveId::kSecp256k1 ? v1::CURVE_SECP256K1 : v1::CURVE_RISTRETTO255;
+  switch (id) {
+    case CurveId::kRistretto255: return v1::CURVE_RISTRETTO255;
+    case CurveId::kSecp256k1: return v1::CURVE_SECP256K1;
+  }
+  return v1::CURVE_UNSPECIFIED;
 }
 
 Result<CurveId> from_proto_curve(v1::Curve curve) {
@@ -129,12 +133,10 @@ Result<std::variant<Core<Ristretto255>, Core<Secp256k1>>> parse_by_curve(ByteSpa
   using Any = std::variant<Core<Ristretto255>, Core<Secp256k1>>;
   VIGIL_ASSIGN_OR_RETURN(auto m, parse_message<Message>(bytes, what));
   VIGIL_ASSIGN_OR_RETURN(CurveId curve, from_proto_curve(m.curve()));
-  if (curve == CurveId::kSecp256k1) {
-    VIGIL_ASSIGN_OR_RETURN(auto v, from_proto<Secp256k1>(m));
+  return visit_curve(curve, [&](auto c) -> Result<Any> {
+    VIGIL_ASSIGN_OR_RETURN(auto v, from_proto<decltype(c)>(m));
     return Any(std::move(v));
-  }
-  VIGIL_ASSIGN_OR_RETURN(auto v, from_proto<Ristretto255>(m));
-  return Any(std::move(v));
+  });
 }
 
 }  // namespace

@@ -18,7 +18,9 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "vigil/bytes.h"
 #include "vigil/random.h"
@@ -57,7 +59,22 @@ concept Curve = std::same_as<C, Ristretto255> || std::same_as<C, Secp256k1>;
 
 // Parses a curve name ("ristretto255", "secp256k1").
 Result<CurveId> parse_curve_name(std::string_view name);
+// The curve's name, or "unknown" for an id that names no curve.
 std::string_view curve_name(CurveId id);
+
+// The one place where a curve chosen at run time becomes a type: calls
+// f(Ristretto255{}) or f(Secp256k1{}) and returns what it returns, which must
+// be a Result (or Status) of one type for every curve. Each curve is named
+// explicitly; an id that names none (a corrupt record, a newer peer) is
+// kInvalidInput, never a fallback to a default curve.
+template <class F>
+auto visit_curve(CurveId id, F&& f) -> decltype(f(Ristretto255{})) {
+  switch (id) {
+    case CurveId::kRistretto255: return std::forward<F>(f)(Ristretto255{});
+    case CurveId::kSecp256k1: return std::forward<F>(f)(Secp256k1{});
+  }
+  return make_error(ErrorCode::kInvalidInput, "unknown curve id " + std::to_string(static_cast<int>(id)));
+}
 
 // An integer modulo the group order q. Holds secrets (key shares, polynomial
 // coefficients) as often as public values, so it is treated as a secret:

@@ -3,9 +3,7 @@
 // every share verifies and every 3-subset of decryption shares decrypts.
 #include <gtest/gtest.h>
 
-#include <fstream>
-
-#include "codec.h"
+#include "proto/codec.h"
 #include "support/tdh2_vectors.h"
 #include "support/test_support.h"
 #include "vigil/tdh2.h"
@@ -13,11 +11,8 @@
 namespace vigil {
 namespace {
 
-nlohmann::json load(const std::string& name) {
-  std::ifstream in(std::string(VIGIL_PROJECT_VECTORS) + "/" + name);
-  EXPECT_TRUE(in.good()) << "missing committed vectors " << name << " (run vigil_vector_gen)";
-  return in ? nlohmann::json::parse(in) : nlohmann::json();
-}
+// The committed vectors; vigil_vector_gen writes them.
+nlohmann::json load(const std::string& name) { return test::load_project_vectors(name); }
 
 template <Curve C>
 class Tdh2VectorsTest : public ::testing::Test {};

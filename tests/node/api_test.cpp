@@ -117,7 +117,7 @@ TEST_F(ApiTest, RefusedAndMalformedRequests) {
 
   auto stranger = cluster_.request(digest, requester.public_key);
   auto other = ed25519_generate(cluster_.rng());
-  sign_decryption_request(stranger, other);
+  proto::sign_decryption_request(stranger, other);
   expect(post(stranger), 403, "not authorised", "unknown requester");
 
   CiphertextDigest unknown{};

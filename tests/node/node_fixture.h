@@ -10,10 +10,10 @@
 #include <memory>
 #include <vector>
 
-#include "codec.h"
+#include "proto/codec.h"
 #include "node/decryption_service.h"
 #include "node/http_api.h"
-#include "node/requests.h"
+#include "proto/decryption_request.h"
 #include "support/test_support.h"
 #include "vigil/dealer.h"
 
@@ -81,11 +81,12 @@ class NodeCluster {
     r.set_request_id(std::string(id.begin(), id.end()));
     r.set_nonce(std::string(nonce.begin(), nonce.end()));
     r.set_expires_at_unix_ms(clock.now + 60'000);
-    sign_decryption_request(r, requester_);
+    proto::sign_decryption_request(r, requester_);
     return r;
   }
 
   Rng& rng() { return rng_; }
+  const Ed25519KeyPair& requester() const { return requester_; }
   const Deal<Ristretto255>& dealt() const { return deal_; }
   const Tdh2PublicKey<Ristretto255>& key() const { return key_; }
 

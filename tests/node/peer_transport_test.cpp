@@ -26,12 +26,13 @@ struct RunningNode {
   explicit RunningNode(Ed25519KeyPair id) : identity(std::move(id)) {}
   NodeConfig config;
   Ed25519KeyPair identity;
+  SystemClock clock;
   boost::asio::io_context io;
   std::unique_ptr<PeerTransport> transport;
   std::thread thread;
 
   void start() {
-    transport = std::make_unique<PeerTransport>(io, config, identity, 1);
+    transport = std::make_unique<PeerTransport>(io, config, identity, clock, 1);
     ASSERT_TRUE(transport->start().ok());
     thread = std::thread([this] { io.run(); });
   }

@@ -2,7 +2,7 @@
 // message naming it, and random bytes never crash the parsers.
 #include <gtest/gtest.h>
 
-#include "codec.h"
+#include "proto/codec.h"
 #include "support/test_support.h"
 #include "vigil/dealer.h"
 

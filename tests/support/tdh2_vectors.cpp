@@ -1,6 +1,6 @@
 #include "support/tdh2_vectors.h"
 
-#include "codec.h"
+#include "proto/codec.h"
 #include "vigil/dealer.h"
 #include "vigil/tdh2.h"
 

@@ -17,6 +17,15 @@ std::optional<nlohmann::json> load_shared_vectors(const std::string& relative) {
   return nlohmann::json::parse(in);
 }
 
+nlohmann::json load_project_vectors(const std::string& name) {
+  std::ifstream in(std::string(VIGIL_PROJECT_VECTORS) + "/" + name);
+  EXPECT_TRUE(in.good()) << "missing committed vectors tests/vectors/" << name;
+  if (!in) return nullptr;
+  auto parsed = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(parsed.is_discarded()) << "tests/vectors/" << name << " is not JSON";
+  return parsed.is_discarded() ? nlohmann::json() : parsed;
+}
+
 std::uint64_t test_seed() {
   static const std::uint64_t seed = [] {
     std::uint64_t s;

@@ -22,6 +22,9 @@ using AllCurves = ::testing::Types<Ristretto255, Secp256k1>;
 // GTEST_SKIP with the path) when the shared folder is missing.
 std::optional<nlohmann::json> load_shared_vectors(const std::string& relative);
 std::filesystem::path shared_vectors_path(const std::string& relative);
+// Loads tests/vectors/<name>, the project's own committed vectors; a missing
+// or unparsable file fails the calling test and yields null.
+nlohmann::json load_project_vectors(const std::string& name);
 
 // The seed for randomised tests: VIGIL_SEED from the environment when set,
 // otherwise fresh. Printed on first use so that a failure can be replayed

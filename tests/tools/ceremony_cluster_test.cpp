@@ -7,14 +7,13 @@
 #include <fstream>
 #include <thread>
 
-#include "api_json.h"
 #include "ceremony_client.h"
-#include "cluster_client.h"
+#include "client/node_api.h"
 #include "cluster_file.h"
-#include "http_client.h"
+#include "http.h"
 #include "keys.h"
-#include "node/ceremony_plan.h"
-#include "node/requests.h"
+#include "proto/ceremony.h"
+#include "proto/decryption_request.h"
 #include "support/test_support.h"
 #include "tools/run_cli.h"
 
@@ -62,13 +61,13 @@ TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {
   ASSERT_EQ(up.exit_code, 0) << up.output;
   EXPECT_NE(up.output.find("DKG 5-of-7"), std::string::npos) << up.output;
   const ClusterFile before = load_cluster(dir_).value();
-  EXPECT_EQ(before.key_epoch, 1u);
-  ASSERT_EQ(before.public_shares.size(), 7u);
-  for (const auto& node : before.nodes) {
+  EXPECT_EQ(before.description.key_epoch, 1u);
+  ASSERT_EQ(before.description.public_shares.size(), 7u);
+  for (const auto& node : before.description.nodes) {
     auto s = fetch_status(node.api, milliseconds(2000));
     ASSERT_TRUE(s.ok());
     EXPECT_EQ(s->ceremony().state(), "done") << "node " << node.index;
-    EXPECT_EQ(to_hex(as_bytes(s->group_public_key())), before.group_public_key);
+    EXPECT_EQ(to_hex(as_bytes(s->group_public_key())), to_hex(before.description.group_public_key));
   }
   encrypt("made before the resharing", "old.ct");
   EXPECT_EQ(decrypt("old.ct"), "made before the resharing");
@@ -76,11 +75,12 @@ TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {
   auto reshare = run_cli("cluster reshare --dir " + dir_.string() + " --n 9 --t 6");
   ASSERT_EQ(reshare.exit_code, 0) << reshare.output;
   const ClusterFile after = load_cluster(dir_).value();
-  EXPECT_EQ(after.group_public_key, before.group_public_key);
-  EXPECT_EQ(after.key_epoch, 2u);
-  EXPECT_EQ(after.threshold, 6u);
-  ASSERT_EQ(after.nodes.size(), 9u);
-  EXPECT_NE(after.public_shares, std::vector<std::string>(before.public_shares.begin(), before.public_shares.end()));
+  EXPECT_EQ(after.description.group_public_key, before.description.group_public_key);
+  EXPECT_EQ(after.description.key_epoch, 2u);
+  EXPECT_EQ(after.description.threshold, 6u);
+  ASSERT_EQ(after.description.nodes.size(), 9u);
+  EXPECT_NE(after.description.public_shares,
+            std::vector<Bytes>(before.description.public_shares.begin(), before.description.public_shares.end()));
   EXPECT_EQ(decrypt("old.ct"), "made before the resharing");
 
   // Epochs never mix: a request for the old epoch's shares is refused.
@@ -93,8 +93,8 @@ TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {
   request.set_expires_at_unix_ms(
       std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000);
   request.set_key_epoch(1);
-  node::sign_decryption_request(request, requester);
-  auto refused = http_request("POST", after.nodes[0].api + "/v1/decryption-shares", to_json(request), milliseconds(2000));
+  proto::sign_decryption_request(request, requester);
+  auto refused = http_request("POST", after.description.nodes[0].api + "/v1/decryption-shares", client::to_json(request), milliseconds(2000));
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 400u);
   EXPECT_NE(refused->body.find("serves key epoch 2"), std::string::npos) << refused->body;
@@ -104,21 +104,20 @@ TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
   auto up = run_cli("cluster up --no-key --dir " + dir_.string() + " --n 5 --t 3");
   ASSERT_EQ(up.exit_code, 0) << up.output;
   ClusterFile cluster = load_cluster(dir_).value();
-  std::vector<NodeApi> nodes;
-  for (const auto& n : cluster.nodes) nodes.push_back({n.index, n.api});
+  const std::vector<client::NodeEndpoint> nodes = cluster.description.nodes;
   std::ostringstream quiet;
   ASSERT_TRUE(wait_for_links(nodes, milliseconds(30000), quiet).ok());
 
   const auto op = read_signing_key_file(path("operator.key")).value();
   const v1::CeremonyPlan plan = dkg_plan(CurveId::kRistretto255, 5, 3, milliseconds(60000));
-  const std::string body = to_json(node::sign_ceremony_plan(plan, op));
+  const std::string body = client::to_json(proto::sign_ceremony_plan(plan, op));
   // Nodes 1-4 start; nothing can finish while node 5 has not dealt.
   for (unsigned i = 0; i < 4; ++i) {
     auto r = http_request("POST", nodes[i].api + "/v1/ceremonies", body, milliseconds(5000));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200u) << r->body;
   }
-  auto waiting_on_5 = [&](const NodeApi& n) {
+  auto waiting_on_5 = [&](const client::NodeEndpoint& n) {
     auto s = fetch_status(n.api, milliseconds(2000));
     return s.ok() && s->ceremony().phase() == "deal" && s->ceremony().waiting_for_size() == 1 &&
            s->ceremony().waiting_for(0) == 5;
@@ -127,7 +126,7 @@ TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
   ASSERT_TRUE(waiting_on_5(nodes[2]));
 
   // Kill node 3 in the middle of the dealing phase, and start it again.
-  ASSERT_EQ(::kill(cluster.nodes[2].pid, SIGKILL), 0);
+  ASSERT_EQ(::kill(cluster.processes[2].pid, SIGKILL), 0);
   auto restarted = run_cli("cluster restart --dir " + dir_.string() + " --node 3");
   ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
   for (int tries = 0; tries < 200 && !waiting_on_5(nodes[2]); ++tries) std::this_thread::sleep_for(milliseconds(25));
@@ -156,7 +155,7 @@ TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
   }
 
   // The key works: record it and decrypt through the cluster.
-  record_key(cluster, fetch_status(nodes[0].api, milliseconds(2000)).value());
+  ASSERT_TRUE(record_key(cluster, fetch_status(nodes[0].api, milliseconds(2000)).value()).ok());
   ASSERT_TRUE(save_cluster(dir_, cluster).ok());
   encrypt("survived a crash mid-DKG", "ct");
   EXPECT_EQ(decrypt("ct"), "survived a crash mid-DKG");
@@ -169,12 +168,13 @@ TEST_F(CeremonyCluster, RefusesPlansNotSignedByAnOperator) {
   SeededRng rng(vigil::test::test_seed());
   const auto stranger = ed25519_generate(rng);
   const v1::CeremonyPlan plan = dkg_plan(CurveId::kRistretto255, 2, 2, milliseconds(5000));
-  auto r = http_request("POST", cluster.nodes[0].api + "/v1/ceremonies", to_json(node::sign_ceremony_plan(plan, stranger)),
+  auto r = http_request("POST", cluster.description.nodes[0].api + "/v1/ceremonies",
+                        client::to_json(proto::sign_ceremony_plan(plan, stranger)),
                         milliseconds(5000));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 403u) << r->body;
   EXPECT_NE(r->body.find("[[operators]]"), std::string::npos) << r->body;
-  auto junk = http_request("POST", cluster.nodes[0].api + "/v1/ceremonies", "{\"plan\": \"AAAA\"}", milliseconds(5000));
+  auto junk = http_request("POST", cluster.description.nodes[0].api + "/v1/ceremonies", "{\"plan\": \"AAAA\"}", milliseconds(5000));
   ASSERT_TRUE(junk.ok());
   EXPECT_EQ(junk->status, 400u) << junk->body;
   // The cluster can still run its DKG afterwards.
@@ -193,9 +193,8 @@ TEST_F(CeremonyCluster, CoordinatorCommandsShrinkTheCommitteeAndTheLeaverErasesI
   ASSERT_EQ(up.exit_code, 0) << up.output;
   const ClusterFile cluster = load_cluster(dir_).value();
   std::string urls;
-  for (const auto& n : cluster.nodes) urls += (urls.empty() ? "" : ",") + n.api;
-  std::vector<NodeApi> nodes;
-  for (const auto& n : cluster.nodes) nodes.push_back({n.index, n.api});
+  for (const auto& n : cluster.description.nodes) urls += (urls.empty() ? "" : ",") + n.api;
+  const std::vector<client::NodeEndpoint> nodes = cluster.description.nodes;
   std::ostringstream quiet;
   ASSERT_TRUE(wait_for_links(nodes, milliseconds(30000), quiet).ok());
   const std::string op = " --operator-key " + path("operator.key");
@@ -209,15 +208,15 @@ TEST_F(CeremonyCluster, CoordinatorCommandsShrinkTheCommitteeAndTheLeaverErasesI
 
   auto reshare = run_cli("reshare --nodes " + urls + " --n 2 --t 2" + op + " --out " + path("deployment"));
   ASSERT_EQ(reshare.exit_code, 0) << reshare.output;
-  auto leaver = fetch_status(cluster.nodes[2].api, milliseconds(2000));
+  auto leaver = fetch_status(cluster.description.nodes[2].api, milliseconds(2000));
   ASSERT_TRUE(leaver.ok());
   EXPECT_EQ(leaver->key_epoch(), 0u) << "node 3 left the committee and holds no share";
   EXPECT_EQ(leaver->ceremony().state(), "done");
   const ClusterFile after = load_cluster(dir_ / "deployment").value();
-  EXPECT_EQ(after.key_epoch, 2u);
-  EXPECT_EQ(after.nodes.size(), 2u);
+  EXPECT_EQ(after.description.key_epoch, 2u);
+  EXPECT_EQ(after.description.nodes.size(), 2u);
 
-  auto missing = run_cli("reshare --nodes " + cluster.nodes[0].api + " --n 2 --t 2" + op);
+  auto missing = run_cli("reshare --nodes " + cluster.description.nodes[0].api + " --n 2 --t 2" + op);
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_NE(missing.output.find("node 2 of the new committee is not listed"), std::string::npos) << missing.output;
 }

@@ -18,13 +18,12 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "codec.h"
-#include "node/requests.h"
-#include "cluster_client.h"
+#include "proto/codec.h"
+#include "proto/decryption_request.h"
 #include "support/test_support.h"
 #include "tools/run_cli.h"
 #include "cluster_file.h"
-#include "http_client.h"
+#include "http.h"
 
 namespace vigil::cli {
 namespace {
@@ -81,14 +80,14 @@ TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestar
   EXPECT_EQ(slurp(path("out1.txt")), "wallet key 0xabcdef");
 
   auto c = cluster();
-  ::kill(c.nodes[0].pid, SIGKILL);
-  ::kill(c.nodes[2].pid, SIGKILL);
+  ::kill(c.processes[0].pid, SIGKILL);
+  ::kill(c.processes[2].pid, SIGKILL);
   r = decrypt("out2.txt");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(slurp(path("out2.txt")), "wallet key 0xabcdef");
   EXPECT_NE(r.output.find("node 1: unreachable"), std::string::npos) << r.output;
 
-  ::kill(c.nodes[4].pid, SIGKILL);
+  ::kill(c.processes[4].pid, SIGKILL);
   r = decrypt("out3.txt");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   for (const char* node : {"node 1: unreachable", "node 3: unreachable", "node 5: unreachable"}) {
@@ -101,8 +100,8 @@ TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestar
     auto restarted = vigil_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i));
     ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
   }
-  ::kill(cluster().nodes[1].pid, SIGKILL);
-  ::kill(cluster().nodes[3].pid, SIGKILL);
+  ::kill(cluster().processes[1].pid, SIGKILL);
+  ::kill(cluster().processes[3].pid, SIGKILL);
   r = decrypt("out4.txt");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(slurp(path("out4.txt")), "wallet key 0xabcdef");
@@ -113,14 +112,16 @@ TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestar
 
 TEST_F(ClusterTest, ReplayedRequestIsRefusedOverHttp) {
   auto c = cluster();
-  auto key = cluster_key<Ristretto255>(c).value();
   SeededRng rng(vigil::test::test_seed() + 120);
-  auto ct = tdh2_encrypt<Ristretto255>(rng, key.key, as_bytes("p"), as_bytes("m"));
+  const auto key = Tdh2PublicKey<Ristretto255>::create(
+                       Element<Ristretto255>::decode(c.description.group_public_key).value())
+                       .value();
+  auto ct = tdh2_encrypt<Ristretto255>(rng, key, as_bytes("p"), as_bytes("m"));
   v1::RegisterCiphertextRequest reg;
   *reg.mutable_ciphertext() = proto::to_proto(ct);
   std::string reg_body;
   (void)google::protobuf::util::MessageToJsonString(reg, &reg_body);
-  const std::string api = c.nodes[0].api;
+  const std::string api = c.description.nodes[0].api;
   auto registered = http_request("POST", api + "/v1/ciphertexts", reg_body, milliseconds(2000));
   ASSERT_TRUE(registered.ok());
   ASSERT_EQ(registered->status, 200u) << registered->body;
@@ -135,7 +136,7 @@ TEST_F(ClusterTest, ReplayedRequestIsRefusedOverHttp) {
   req.set_nonce(std::string(16, 'n'));
   req.set_expires_at_unix_ms(
       std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000);
-  node::sign_decryption_request(req, requester);
+  proto::sign_decryption_request(req, requester);
   std::string body;
   (void)google::protobuf::util::MessageToJsonString(req, &body);
   auto first = http_request("POST", api + "/v1/decryption-shares", body, milliseconds(2000));
@@ -148,7 +149,7 @@ TEST_F(ClusterTest, ReplayedRequestIsRefusedOverHttp) {
 }
 
 TEST_F(ClusterTest, RealServerRefusesMalformedInputAndKeepsServing) {
-  const std::string api = cluster().nodes[1].api;
+  const std::string api = cluster().description.nodes[1].api;
   {
     // A declared body over limits.max_request_bytes is refused before it is read.
     boost::asio::io_context io;

@@ -5,9 +5,10 @@
 #include <sstream>
 #include <thread>
 
-#include "codec.h"
-#include "api_json.h"
-#include "node/ceremony_plan.h"
+#include "client/node_api.h"
+#include "http.h"
+#include "proto/ceremony.h"
+#include "proto/codec.h"
 
 namespace vigil::cli {
 namespace {
@@ -18,25 +19,19 @@ using Clock = std::chrono::steady_clock;
 constexpr milliseconds kPoll{25};
 constexpr milliseconds kRequestTimeout{5000};
 
-std::string list(const std::set<unsigned>& s) {
+std::string list(const std::set<ParticipantIndex>& s) {
   std::string out;
-  for (unsigned i : s) out += (out.empty() ? "" : ",") + std::to_string(i);
+  for (ParticipantIndex i : s) out += (out.empty() ? "" : ",") + std::to_string(i);
   return out;
 }
 
 }  // namespace
 
 Result<v1::StatusResponse> fetch_status(const std::string& api, milliseconds timeout) {
-  VIGIL_ASSIGN_OR_RETURN(HttpResult r, http_request("GET", api + "/v1/status", "", timeout));
-  if (r.status != 200) return make_error(ErrorCode::kTransport, api + ": status " + api_refusal(r));
-  v1::StatusResponse s;
-  if (!from_json(r.body, s)) {
-    return make_error(ErrorCode::kBadEncoding, api + ": malformed status");
-  }
-  return s;
+  return client::fetch_status(http(), api, timeout);
 }
 
-Status wait_for_links(const std::vector<NodeApi>& nodes, milliseconds timeout, std::ostream& progress) {
+Status wait_for_links(const std::vector<client::NodeEndpoint>& nodes, milliseconds timeout, std::ostream& progress) {
   const auto deadline = Clock::now() + timeout;
   std::size_t last = SIZE_MAX;
   while (true) {
@@ -79,31 +74,26 @@ v1::CeremonyPlan dkg_plan(CurveId curve, std::size_t parties, std::size_t thresh
   return p;
 }
 
-v1::CeremonyPlan reshare_plan(const v1::StatusResponse& current, const std::vector<unsigned>& dealers, std::size_t parties,
-                              std::size_t threshold, milliseconds phase_timeout) {
-  auto curve = parse_curve_name(current.curve());
-  v1::CeremonyPlan p = dkg_plan(curve ? *curve : CurveId::kRistretto255, parties, threshold, phase_timeout);
+Result<v1::CeremonyPlan> reshare_plan(const v1::StatusResponse& current, const std::vector<ParticipantIndex>& dealers,
+                                      std::size_t parties, std::size_t threshold, milliseconds phase_timeout) {
+  VIGIL_ASSIGN_OR_RETURN(CurveId curve, parse_curve_name(current.curve()));
+  v1::CeremonyPlan p = dkg_plan(curve, parties, threshold, phase_timeout);
   p.set_kind(v1::CEREMONY_KIND_RESHARE);
-  for (unsigned d : dealers) p.add_dealers(d);
+  for (ParticipantIndex d : dealers) p.add_dealers(d);
   p.set_old_parties(current.parties());
   p.set_old_epoch(current.key_epoch());
   for (const auto& c : current.commitments()) p.add_old_commitments(c);
   return p;
 }
 
-void record_key(ClusterFile& cluster, const v1::StatusResponse& status) {
-  cluster.curve = status.curve();
-  cluster.threshold = status.threshold();
-  cluster.key_epoch = status.key_epoch();
-  cluster.group_public_key = to_hex(as_bytes(status.group_public_key()));
-  cluster.public_shares.clear();
-  for (const auto& p : status.public_shares()) cluster.public_shares.push_back(to_hex(as_bytes(p)));
+Status record_key(ClusterFile& cluster, const v1::StatusResponse& status) {
+  return client::describe_key(status, cluster.description);
 }
 
-Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1::CeremonyPlan& plan,
+Result<CeremonyReport> run_ceremony(const std::vector<client::NodeEndpoint>& nodes, const v1::CeremonyPlan& plan,
                                     const Ed25519KeyPair& operator_key, std::ostream& progress) {
-  VIGIL_ASSIGN_OR_RETURN(node::CeremonyPlan checked, node::parse_ceremony_plan(as_bytes(plan.SerializeAsString())));
-  const std::string body = to_json(node::sign_ceremony_plan(plan, operator_key));
+  VIGIL_ASSIGN_OR_RETURN(proto::CeremonyPlan checked, proto::parse_ceremony_plan(as_bytes(plan.SerializeAsString())));
+  const std::string body = client::to_json(proto::sign_ceremony_plan(plan, operator_key));
   const std::string kind = checked.reshare ? "resharing" : "DKG";
   progress << kind << " " << checked.threshold << "-of-" << checked.parties << " (epoch " << checked.epoch << ", "
            << nodes.size() << " nodes, session " << to_hex(ByteSpan(checked.session_id).first(4)) << "…)\n"
@@ -111,7 +101,7 @@ Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1:
   // Every node accepts the plan (a durable write each) in parallel, a batch at a time.
   constexpr std::size_t kParallelPosts = 16;
   for (std::size_t first = 0; first < nodes.size(); first += kParallelPosts) {
-    std::vector<std::future<Result<HttpResult>>> posts;
+    std::vector<std::future<Result<client::HttpResponse>>> posts;
     for (std::size_t i = first; i < std::min(nodes.size(), first + kParallelPosts); ++i) {
       posts.push_back(std::async(std::launch::async, [&, i] {
         return http_request("POST", nodes[i].api + "/v1/ceremonies", body, kRequestTimeout);
@@ -121,7 +111,7 @@ Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1:
       auto r = posts[i - first].get();
       const std::string who = "node " + std::to_string(nodes[i].index);
       if (!r) return make_error(r.error().code, who + ": " + r.error().message);
-      if (r->status != 200) return make_error(ErrorCode::kInvalidInput, who + " did not take the plan: " + api_refusal(*r));
+      if (r->status != 200) return make_error(ErrorCode::kInvalidInput, who + " did not take the plan: " + client::api_refusal(*r));
     }
   }
 
@@ -132,7 +122,7 @@ Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1:
   CeremonyReport report;
   while (true) {
     std::map<std::string, unsigned> phases;
-    std::set<unsigned> awaited, unreachable;
+    std::set<ParticipantIndex> awaited, unreachable;
     std::size_t finished = 0;
     for (const auto& n : nodes) {
       auto s = fetch_status(n.api, kRequestTimeout);

@@ -18,34 +18,30 @@
 
 namespace vigil::cli {
 
-struct NodeApi {
-  unsigned index = 0;
-  std::string api;  // base URL
-};
-
 Result<v1::StatusResponse> fetch_status(const std::string& api, std::chrono::milliseconds timeout);
 
 // Polls until every node reports each of its pinned peers connected.
-Status wait_for_links(const std::vector<NodeApi>& nodes, std::chrono::milliseconds timeout, std::ostream& progress);
+Status wait_for_links(const std::vector<client::NodeEndpoint>& nodes, std::chrono::milliseconds timeout, std::ostream& progress);
 
 // A fresh plan with a random session id.
 v1::CeremonyPlan dkg_plan(CurveId curve, std::size_t parties, std::size_t threshold, std::chrono::milliseconds phase_timeout);
 // A resharing of the key `current` (a node's status) to nodes 1..parties, dealt by `dealers`.
-v1::CeremonyPlan reshare_plan(const v1::StatusResponse& current, const std::vector<unsigned>& dealers, std::size_t parties,
-                              std::size_t threshold, std::chrono::milliseconds phase_timeout);
+// kBadEncoding if the status names a curve this tool does not know.
+Result<v1::CeremonyPlan> reshare_plan(const v1::StatusResponse& current, const std::vector<ParticipantIndex>& dealers,
+                                      std::size_t parties, std::size_t threshold, std::chrono::milliseconds phase_timeout);
 
 struct CeremonyReport {
   v1::StatusResponse committee;  // node 1's status after the ceremony: key, epoch, public shares
-  std::map<unsigned, v1::CeremonyStatus> nodes;
+  std::map<ParticipantIndex, v1::CeremonyStatus> nodes;
   double wall_ms = 0;  // first node's acceptance to the last node's finish, by the nodes' clocks
 };
 
 // Copies a node's key (curve, threshold, epoch, group key, public shares) into a cluster description.
-void record_key(ClusterFile& cluster, const v1::StatusResponse& status);
+Status record_key(ClusterFile& cluster, const v1::StatusResponse& status);
 
 // Starts the ceremony on every node in `nodes` (each must take part) and
 // waits for all to finish. Fails naming each node that failed or disagreed.
-Result<CeremonyReport> run_ceremony(const std::vector<NodeApi>& nodes, const v1::CeremonyPlan& plan,
+Result<CeremonyReport> run_ceremony(const std::vector<client::NodeEndpoint>& nodes, const v1::CeremonyPlan& plan,
                                     const Ed25519KeyPair& operator_key, std::ostream& progress);
 
 }  // namespace vigil::cli

@@ -25,11 +25,12 @@ inline int fail(const std::string& command, const Error& error, int code = kExit
   return fail(command, error.message, code);
 }
 
-// Calls f(C{}) with the curve type named by `id`.
+// Runs f(C{}) for the curve `id` names (vigil::visit_curve) and returns
+// its exit code; an id that names no curve fails the command.
 template <class F>
-decltype(auto) with_curve(CurveId id, F&& f) {
-  if (id == CurveId::kSecp256k1) return f(Secp256k1{});
-  return f(Ristretto255{});
+int run_for_curve(const std::string& command, CurveId id, F&& f) {
+  auto code = visit_curve(id, [&](auto curve) -> Result<int> { return f(curve); });
+  return code ? *code : fail(command, code.error());
 }
 
 // Registers the subcommands; each sets `exit_code` when it runs.

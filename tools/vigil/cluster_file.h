@@ -1,5 +1,7 @@
 // DIR/cluster.json, written by `vigil cluster up` and read by every command
-// that talks to a local cluster:
+// that talks to a local cluster: a client::ClusterDescription (what any
+// client needs: vigil/client.h) plus what only the local cluster's owner
+// needs, its key files and each node's process:
 //
 //   { "version": 1, "curve": "ristretto255", "threshold": 3, "parties": 5,
 //     "key_epoch": 1, "group_public_key": hex, "public_shares": [hex, ...],
@@ -12,27 +14,28 @@
 #include <string>
 #include <vector>
 
-#include "vigil/result.h"
+#include "vigil/client.h"
 
 namespace vigil::cli {
 
-struct ClusterNode {
-  unsigned index = 0;
-  std::string api;   // base URL
+// A local node's process, beside its entry in the description.
+struct LocalProcess {
   std::string peer;  // host:port
   int pid = 0;       // 0 when stopped
   std::string dir;   // data folder, relative to the cluster folder
 };
 
 struct ClusterFile {
-  std::string curve;
-  unsigned threshold = 0;
-  std::string group_public_key;            // hex
-  std::vector<std::string> public_shares;  // hex, X_1..X_n
-  std::uint32_t key_epoch = 1;             // public shares change with the epoch; the group key never does
+  client::ClusterDescription description;
+  std::vector<LocalProcess> processes;        // one per description.nodes entry, in the same order
   std::string requester_key = "requester.key";
   std::string operator_key = "operator.key";  // signs DKG and resharing plans
-  std::vector<ClusterNode> nodes;
+
+  // Adds a node and its process.
+  void add_node(client::NodeEndpoint endpoint, LocalProcess process) {
+    description.nodes.push_back(std::move(endpoint));
+    processes.push_back(std::move(process));
+  }
 };
 
 Result<ClusterFile> load_cluster(const std::filesystem::path& dir);

@@ -17,14 +17,14 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 struct Target {
-  NodeApi api;
+  client::NodeEndpoint api;
   v1::StatusResponse status;
 };
 
 // Every URL's node index (from its status), each index once.
 Result<std::vector<Target>> discover(const std::vector<std::string>& urls) {
   std::vector<Target> out;
-  std::set<unsigned> seen;
+  std::set<ParticipantIndex> seen;
   for (std::string url : urls) {
     while (!url.empty() && url.back() == '/') url.pop_back();
     VIGIL_ASSIGN_OR_RETURN(v1::StatusResponse s, fetch_status(url, milliseconds(5000)));
@@ -36,8 +36,8 @@ Result<std::vector<Target>> discover(const std::vector<std::string>& urls) {
   return out;
 }
 
-std::vector<NodeApi> apis(const std::vector<Target>& targets) {
-  std::vector<NodeApi> out;
+std::vector<client::NodeEndpoint> apis(const std::vector<Target>& targets) {
+  std::vector<client::NodeEndpoint> out;
   for (const auto& t : targets) out.push_back(t.api);
   return out;
 }
@@ -46,11 +46,13 @@ std::vector<NodeApi> apis(const std::vector<Target>& targets) {
 Status write_description(const std::string& dir, const std::vector<Target>& nodes, const v1::StatusResponse& key,
                          std::size_t parties) {
   ClusterFile c;
-  record_key(c, key);
+  VIGIL_RETURN_IF_ERROR(record_key(c, key));
+  std::vector<client::NodeEndpoint> members;
   for (const auto& n : nodes) {
-    if (n.api.index <= parties) c.nodes.push_back({n.api.index, n.api.api, "", 0, ""});
+    if (n.api.index <= parties) members.push_back(n.api);
   }
-  std::sort(c.nodes.begin(), c.nodes.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+  for (auto& m : members) c.add_node(std::move(m), {});
   fs::create_directories(dir);
   VIGIL_RETURN_IF_ERROR(save_cluster(dir, c));
   std::cout << "wrote " << (fs::path(dir) / "cluster.json").string() << " (put the requester's key beside it as "
@@ -102,8 +104,8 @@ int run_reshare(const std::vector<std::string>& urls, std::size_t n2, std::size_
     if (node.status.key_epoch() > 0 && (!current || node.status.key_epoch() > current->key_epoch())) current = &node.status;
   }
   if (!current) return fail("reshare", "none of the listed nodes holds a key");
-  std::vector<unsigned> dealers;
-  std::set<unsigned> listed;
+  std::vector<ParticipantIndex> dealers;
+  std::set<ParticipantIndex> listed;
   for (const auto& node : *nodes) {
     listed.insert(node.api.index);
     if (node.status.key_epoch() == current->key_epoch() && node.api.index <= current->parties()) {
@@ -111,7 +113,7 @@ int run_reshare(const std::vector<std::string>& urls, std::size_t n2, std::size_
     }
   }
   std::sort(dealers.begin(), dealers.end());
-  for (unsigned i = 1; i <= n2; ++i) {
+  for (ParticipantIndex i = 1; i <= n2; ++i) {
     if (!listed.count(i)) return fail("reshare", "node " + std::to_string(i) + " of the new committee is not listed", kExitUsage);
   }
   std::vector<Target> taking_part;
@@ -120,7 +122,9 @@ int run_reshare(const std::vector<std::string>& urls, std::size_t n2, std::size_
       taking_part.push_back(node);
     }
   }
-  auto report = run_ceremony(apis(taking_part), reshare_plan(*current, dealers, n2, t2, phase_timeout), *op, std::cout);
+  auto plan = reshare_plan(*current, dealers, n2, t2, phase_timeout);
+  if (!plan) return fail("reshare", plan.error());
+  auto report = run_ceremony(apis(taking_part), *plan, *op, std::cout);
   if (!report) return fail("reshare", report.error());
   if (report->committee.group_public_key() != current->group_public_key()) {
     return fail("reshare", "the group key changed: this must never happen");

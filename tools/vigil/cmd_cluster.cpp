@@ -5,17 +5,14 @@
 #include <sstream>
 #include <iomanip>
 
-#include "node/config.h"
-#include "node/identity.h"
-#include "node/node_key.h"
-#include "node/store.h"
+#include "node/provision.h"
 #include "cli.h"
 #include "ceremony_client.h"
 #include "cluster_file.h"
 #include "deal_file.h"
 #include "vigil/ed25519.h"
 #include "files.h"
-#include "http_client.h"
+#include "http.h"
 #include "local_cluster.h"
 #include "node_setup.h"
 
@@ -42,9 +39,10 @@ Result<LocalNode> create_local_node(const fs::path& root, ParticipantIndex index
                                     const Ed25519PublicKey& operator_key) {
   LocalNode n;
   const fs::path node_dir = root / ("node" + std::to_string(index));
-  fs::create_directories(node_dir);
-  VIGIL_ASSIGN_OR_RETURN(Ed25519KeyPair identity, node::create_identity(node_dir));
-  VIGIL_RETURN_IF_ERROR(node::create_master_key(node_dir));
+  if (fs::exists(node_dir / "identity.key")) {
+    return make_error(ErrorCode::kInvalidInput, node_dir.string() + " already holds a node: remove it first");
+  }
+  VIGIL_ASSIGN_OR_RETURN(Ed25519KeyPair identity, node::provision_data_dir(node_dir));
   n.identity = identity.public_key;
   n.config.index = index;
   n.config.data_dir = node_dir;
@@ -57,9 +55,9 @@ Result<LocalNode> create_local_node(const fs::path& root, ParticipantIndex index
   return n;
 }
 
-Result<LocalNode> load_local_node(const fs::path& root, const ClusterNode& entry) {
+Result<LocalNode> load_local_node(const fs::path& root, const LocalProcess& process) {
   LocalNode n;
-  VIGIL_ASSIGN_OR_RETURN(n.config, node::load_node_config(root / entry.dir / "node.toml"));
+  VIGIL_ASSIGN_OR_RETURN(n.config, node::load_node_config(root / process.dir / "node.toml"));
   VIGIL_ASSIGN_OR_RETURN(Ed25519KeyPair identity, node::load_identity(n.config.data_dir));
   n.identity = identity.public_key;
   return n;
@@ -79,15 +77,9 @@ Status write_configs(std::vector<LocalNode>& nodes) {
   return {};
 }
 
-ClusterNode cluster_entry(const LocalNode& n, int pid) {
-  return {n.config.index, "http://" + n.config.api_listen.to_string(), n.config.peer_listen.to_string(), pid,
-          n.config.data_dir.filename().string()};
-}
-
-std::vector<NodeApi> apis(const std::vector<ClusterNode>& nodes) {
-  std::vector<NodeApi> out;
-  for (const auto& n : nodes) out.push_back({n.index, n.api});
-  return out;
+void add_entry(ClusterFile& cluster, const LocalNode& n, int pid) {
+  cluster.add_node({n.config.index, "http://" + n.config.api_listen.to_string()},
+                   {n.config.peer_listen.to_string(), pid, n.config.data_dir.filename().string()});
 }
 
 // Starts a node and waits until it answers; prints one line for it.
@@ -123,12 +115,13 @@ enum class KeySource { kDkg, kDealer, kNone };
 // Runs a DKG on the cluster's nodes and records the key in `cluster`.
 Status run_dkg(const fs::path& root, ClusterFile& cluster, std::size_t t, milliseconds phase_timeout) {
   VIGIL_ASSIGN_OR_RETURN(Ed25519KeyPair operator_key, read_signing_key_file(root / cluster.operator_key));
-  VIGIL_ASSIGN_OR_RETURN(CurveId curve, parse_curve_name(cluster.curve));
-  VIGIL_RETURN_IF_ERROR(wait_for_links(apis(cluster.nodes), kLinkTimeout, std::cout));
-  VIGIL_ASSIGN_OR_RETURN(CeremonyReport report, run_ceremony(apis(cluster.nodes), dkg_plan(curve, cluster.nodes.size(), t, phase_timeout),
-                                                             operator_key, std::cout));
+  const auto& nodes = cluster.description.nodes;
+  VIGIL_RETURN_IF_ERROR(wait_for_links(nodes, kLinkTimeout, std::cout));
+  VIGIL_ASSIGN_OR_RETURN(CeremonyReport report,
+                         run_ceremony(nodes, dkg_plan(cluster.description.curve, nodes.size(), t, phase_timeout),
+                                      operator_key, std::cout));
   print_timing(report);
-  record_key(cluster, report.committee);
+  VIGIL_RETURN_IF_ERROR(record_key(cluster, report.committee));
   return save_cluster(root, cluster);
 }
 
@@ -182,25 +175,25 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, KeySource sour
     }
   }
   // Saved after each start, so that `cluster down` finds every started node even if a later one fails.
-  cluster.curve = std::string(C::kName);
-  cluster.threshold = static_cast<unsigned>(t);
+  cluster.description.curve = C::kId;
+  cluster.description.threshold = t;
   for (const auto& node : nodes) {
     auto pid = launch(*vigild, node);
-    cluster.nodes.push_back(cluster_entry(node, pid ? *pid : 0));
+    add_entry(cluster, node, pid ? *pid : 0);
     (void)save_cluster(root, cluster);
     if (!pid) return fail("cluster up", pid.error());
   }
   if (source == KeySource::kDkg) {
     if (auto s = run_dkg(root, cluster, t, phase_timeout); !s) return fail("cluster up", s.error());
   } else if (dealer) {
-    auto status = fetch_status(cluster.nodes.front().api, milliseconds(5000));
+    auto status = fetch_status(cluster.description.nodes.front().api, milliseconds(5000));
     if (!status) return fail("cluster up", status.error());
-    record_key(cluster, *status);
+    if (auto s = record_key(cluster, *status); !s) return fail("cluster up", s.error());
   } else {
     std::cout << "the nodes hold no key: run vigil cluster dkg --dir " << root.string() << " --t " << t << "\n";
   }
   if (auto s = save_cluster(root, cluster); !s) return fail("cluster up", s.error());
-  std::cout << "group public key " << cluster.group_public_key << "\n"
+  std::cout << "group public key " << to_hex(cluster.description.group_public_key) << "\n"
             << "wrote " << (root / "cluster.json").string() << "\n";
   return kExitOk;
 }
@@ -221,11 +214,12 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
 
   // The key as the old committee holds it, and which of its members are up to deal.
   std::optional<v1::StatusResponse> current;
-  std::vector<unsigned> dealers;
-  for (const auto& node : cluster->nodes) {
+  std::vector<ParticipantIndex> dealers;
+  const std::uint32_t epoch = cluster->description.key_epoch;
+  for (const auto& node : cluster->description.nodes) {
     auto s = fetch_status(node.api, milliseconds(2000));
-    if (!s || s->key_epoch() != cluster->key_epoch) {
-      std::cout << "  node " << node.index << " is down or not at epoch " << cluster->key_epoch << ": it will not deal\n";
+    if (!s || s->key_epoch() != epoch) {
+      std::cout << "  node " << node.index << " is down or not at epoch " << epoch << ": it will not deal\n";
       continue;
     }
     dealers.push_back(node.index);
@@ -234,8 +228,8 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
   if (!current) return fail(cmd, "no node of the cluster is up with its key");
 
   std::vector<LocalNode> nodes;
-  for (const auto& entry : cluster->nodes) {
-    auto node = load_local_node(root, entry);
+  for (const auto& process : cluster->processes) {
+    auto node = load_local_node(root, process);
     if (!node) return fail(cmd, node.error());
     nodes.push_back(std::move(node).value());
   }
@@ -250,67 +244,72 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
     if (auto s = write_configs(nodes); !s) return fail(cmd, s.error());
     std::cout << "adding nodes " << n_old + 1 << ".." << n2 << "; restarting the others to pin them\n";
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      if (i < n_old && cluster->nodes[i].pid > 0) stop_node(cluster->nodes[i].pid, kStopGrace);
+      if (i < n_old && cluster->processes[i].pid > 0) stop_node(cluster->processes[i].pid, kStopGrace);
       auto pid = launch(*vigild, nodes[i]);
       if (!pid) return fail(cmd, pid.error());
       if (i < n_old) {
-        cluster->nodes[i].pid = *pid;
+        cluster->processes[i].pid = *pid;
       } else {
-        cluster->nodes.push_back(cluster_entry(nodes[i], *pid));
+        add_entry(*cluster, nodes[i], *pid);
       }
       (void)save_cluster(root, *cluster);
     }
   }
-  if (auto s = wait_for_links(apis(cluster->nodes), kLinkTimeout, std::cout); !s) return fail(cmd, s.error());
-  const v1::CeremonyPlan plan = reshare_plan(*current, dealers, n2, t2, phase_timeout);
-  std::vector<NodeApi> taking_part;
-  for (const auto& node : cluster->nodes) {
+  if (auto s = wait_for_links(cluster->description.nodes, kLinkTimeout, std::cout); !s) return fail(cmd, s.error());
+  auto plan = reshare_plan(*current, dealers, n2, t2, phase_timeout);
+  if (!plan) return fail(cmd, plan.error());
+  std::vector<client::NodeEndpoint> taking_part;
+  for (const auto& node : cluster->description.nodes) {
     if (node.index <= n2 || std::find(dealers.begin(), dealers.end(), node.index) != dealers.end()) {
-      taking_part.push_back({node.index, node.api});
+      taking_part.push_back(node);
     }
   }
-  auto report = run_ceremony(taking_part, plan, *operator_key, std::cout);
+  auto report = run_ceremony(taking_part, *plan, *operator_key, std::cout);
   if (!report) return fail(cmd, report.error());
   print_timing(*report);
   if (report->committee.group_public_key() != current->group_public_key()) {
     return fail(cmd, "the group key changed: this must never happen");
   }
-  record_key(*cluster, report->committee);
+  if (auto s = record_key(*cluster, report->committee); !s) return fail(cmd, s.error());
 
   if (n2 < n_old) {
     std::cout << "removing nodes " << n2 + 1 << ".." << n_old << " (their shares are erased)\n";
     for (std::size_t i = n2; i < n_old; ++i) {
-      if (cluster->nodes[i].pid > 0) stop_node(cluster->nodes[i].pid, kStopGrace);
+      if (cluster->processes[i].pid > 0) stop_node(cluster->processes[i].pid, kStopGrace);
     }
-    cluster->nodes.resize(n2);
+    cluster->description.nodes.resize(n2);
+    cluster->processes.resize(n2);
     nodes.resize(n2);
     (void)save_cluster(root, *cluster);
     if (auto s = write_configs(nodes); !s) return fail(cmd, s.error());
     for (std::size_t i = 0; i < n2; ++i) {
-      stop_node(cluster->nodes[i].pid, kStopGrace);
+      stop_node(cluster->processes[i].pid, kStopGrace);
       auto pid = launch(*vigild, nodes[i]);
       if (!pid) return fail(cmd, pid.error());
-      cluster->nodes[i].pid = *pid;
+      cluster->processes[i].pid = *pid;
     }
   }
   if (auto s = save_cluster(root, *cluster); !s) return fail(cmd, s.error());
-  std::cout << t2 << "-of-" << n2 << " at key epoch " << cluster->key_epoch << "; group public key unchanged "
-            << cluster->group_public_key << "\n";
+  std::cout << t2 << "-of-" << n2 << " at key epoch " << cluster->description.key_epoch << "; group public key unchanged "
+            << to_hex(cluster->description.group_public_key) << "\n";
   return kExitOk;
 }
 
 int cluster_status(const fs::path& dir) {
   auto cluster = load_cluster(dir);
   if (!cluster) return fail("cluster status", cluster.error(), kExitUsage);
-  std::cout << cluster->threshold << "-of-" << cluster->nodes.size() << " " << cluster->curve << " cluster, key epoch "
-            << cluster->key_epoch << ", group key " << cluster->group_public_key << "\n";
+  const auto& d = cluster->description;
+  std::cout << d.threshold << "-of-" << d.nodes.size() << " " << curve_name(d.curve) << " cluster, key epoch "
+            << d.key_epoch << ", group key " << to_hex(d.group_public_key) << "\n";
   int down = 0;
-  for (const auto& node : cluster->nodes) {
+  for (std::size_t i = 0; i < d.nodes.size(); ++i) {
+    const auto& node = d.nodes[i];
+    const int pid = cluster->processes[i].pid;
     auto health = http_request("GET", node.api + "/healthz", "", milliseconds(1000));
     const bool up = health && health->status == 200;
     down += up ? 0 : 1;
     std::cout << "  node " << node.index << "  " << (up ? "up  " : "DOWN") << "  pid " << std::setw(7) << std::left
-              << node.pid << " " << node.api << (process_alive(node.pid) ? "" : "  (process not running)") << "\n";
+              << pid << " " << node.api << (process_alive(pid) ? "" : "  (process not running)") << "\n";
   }
   return down == 0 ? kExitOk : kExitFailure;
 }
@@ -318,12 +317,13 @@ int cluster_status(const fs::path& dir) {
 int cluster_down(const fs::path& dir) {
   auto cluster = load_cluster(dir);
   if (!cluster) return fail("cluster down", cluster.error(), kExitUsage);
-  for (auto& node : cluster->nodes) {
-    if (node.pid > 0) {
-      stop_node(node.pid, kStopGrace);
-      std::cout << "  node " << node.index << " stopped\n";
+  for (std::size_t i = 0; i < cluster->processes.size(); ++i) {
+    auto& process = cluster->processes[i];
+    if (process.pid > 0) {
+      stop_node(process.pid, kStopGrace);
+      std::cout << "  node " << cluster->description.nodes[i].index << " stopped\n";
     }
-    node.pid = 0;
+    process.pid = 0;
   }
   if (auto s = save_cluster(dir, *cluster); !s) return fail("cluster down", s.error());
   return kExitOk;
@@ -334,18 +334,20 @@ int cluster_restart(const fs::path& dir, unsigned index) {
   if (!cluster) return fail("cluster restart", cluster.error(), kExitUsage);
   auto vigild = find_vigild();
   if (!vigild) return fail("cluster restart", vigild.error());
-  for (auto& node : cluster->nodes) {
+  for (std::size_t i = 0; i < cluster->processes.size(); ++i) {
+    const auto& node = cluster->description.nodes[i];
+    auto& process = cluster->processes[i];
     if (node.index != index) continue;
-    if (process_alive(node.pid)) stop_node(node.pid, kStopGrace);
-    const fs::path node_dir = fs::canonical(dir) / node.dir;
+    if (process_alive(process.pid)) stop_node(process.pid, kStopGrace);
+    const fs::path node_dir = fs::canonical(dir) / process.dir;
     auto pid = start_node(*vigild, node_dir / "node.toml", node_dir / "vigild.log");
     if (!pid) return fail("cluster restart", pid.error());
-    node.pid = *pid;
+    process.pid = *pid;
     if (auto s = save_cluster(dir, *cluster); !s) return fail("cluster restart", s.error());
-    if (auto s = wait_healthy(node.api, node.pid, kHealthTimeout); !s) {
+    if (auto s = wait_healthy(node.api, process.pid, kHealthTimeout); !s) {
       return fail("cluster restart", "node " + std::to_string(index) + ": " + s.error().message);
     }
-    std::cout << "  node " << index << " restarted, pid " << node.pid << "\n";
+    std::cout << "  node " << index << " restarted, pid " << process.pid << "\n";
     return kExitOk;
   }
   return fail("cluster restart", "no node " + std::to_string(index) + " in " + dir.string(), kExitUsage);
@@ -369,7 +371,8 @@ int bench_ceremonies(std::size_t n, std::size_t t, bool reshare, bool keep, mill
   auto cluster = load_cluster(dir);
   auto operator_key = read_signing_key_file(dir / "operator.key");
   if (!cluster || !operator_key) return cleanup(), fail(cmd, "the bench cluster did not come up");
-  if (auto s = wait_for_links(apis(cluster->nodes), std::chrono::minutes(3), std::cout); !s) return cleanup(), fail(cmd, s.error());
+  const auto& members = cluster->description.nodes;
+  if (auto s = wait_for_links(members, std::chrono::minutes(3), std::cout); !s) return cleanup(), fail(cmd, s.error());
 
   const std::map<std::size_t, double> target_ms = {{16, 2000}, {64, 20000}};
   auto verdict = [&](double ms) {
@@ -380,7 +383,7 @@ int bench_ceremonies(std::size_t n, std::size_t t, bool reshare, bool keep, mill
   std::vector<std::string> lines;
   auto measure = [&](const char* what, const v1::CeremonyPlan& plan) -> Status {
     const auto start = std::chrono::steady_clock::now();
-    VIGIL_ASSIGN_OR_RETURN(CeremonyReport report, run_ceremony(apis(cluster->nodes), plan, *operator_key, std::cout));
+    VIGIL_ASSIGN_OR_RETURN(CeremonyReport report, run_ceremony(members, plan, *operator_key, std::cout));
     const double observed =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::vector<double> cpu;
@@ -391,16 +394,17 @@ int bench_ceremonies(std::size_t n, std::size_t t, bool reshare, bool keep, mill
          << " ms " << verdict(report.wall_ms) << "; seen by the coordinator " << observed << " ms; CPU per node median "
          << cpu[cpu.size() / 2] << " ms, max " << cpu.back() << " ms";
     lines.push_back(line.str());
-    record_key(*cluster, report.committee);
+    VIGIL_RETURN_IF_ERROR(record_key(*cluster, report.committee));
     return save_cluster(dir, *cluster);
   };
   Status s = measure("DKG", dkg_plan(C::kId, n, t, phase_timeout));
   if (s && reshare) {
-    auto current = fetch_status(cluster->nodes.front().api, milliseconds(5000));
+    auto current = fetch_status(members.front().api, milliseconds(5000));
     if (!current) return cleanup(), fail(cmd, current.error());
-    std::vector<unsigned> dealers;
-    for (const auto& node : cluster->nodes) dealers.push_back(node.index);
-    s = measure("resharing (refresh)", reshare_plan(*current, dealers, n, t, phase_timeout));
+    std::vector<ParticipantIndex> dealers;
+    for (const auto& node : members) dealers.push_back(node.index);
+    auto plan = reshare_plan(*current, dealers, n, t, phase_timeout);
+    s = plan ? measure("resharing (refresh)", *plan) : Status(plan.error());
   }
   cleanup();
   std::cout << "\n";
@@ -431,7 +435,7 @@ void register_bench_ceremonies(CLI::App& bench, int& exit_code) {
   dkg->add_option("--phase-timeout-ms", o->phase_timeout_ms, "Deadline of each phase (default 60000)")
       ->check(CLI::Range(100u, 3600000u));
   dkg->callback([o, &exit_code] {
-    exit_code = with_curve(parse_curve_name(o->curve).value(), [&](auto c) {
+    exit_code = run_for_curve("bench dkg", parse_curve_name(o->curve).value(), [&](auto c) {
       return bench_ceremonies<decltype(c)>(o->n, o->t, o->reshare, o->keep, milliseconds(o->phase_timeout_ms));
     });
   });
@@ -459,7 +463,7 @@ void register_cluster(CLI::App& app, int& exit_code) {
   up->add_option("--phase-timeout-ms", *phase_timeout_ms, "Deadline of each DKG phase (default 30000)")
       ->check(CLI::Range(100u, 3600000u));
   up->callback([=, &exit_code] {
-    exit_code = with_curve(parse_curve_name(*curve).value(), [&](auto c) {
+    exit_code = run_for_curve("cluster up", parse_curve_name(*curve).value(), [&](auto c) {
       const KeySource source = *dealer ? KeySource::kDealer : *no_key ? KeySource::kNone : KeySource::kDkg;
       return cluster_up<decltype(c)>(*dir, *n, *t, source, milliseconds(*phase_timeout_ms));
     });
@@ -477,7 +481,7 @@ void register_cluster(CLI::App& app, int& exit_code) {
       exit_code = fail("cluster dkg", cluster.error(), kExitUsage);
       return;
     }
-    if (auto s = check_threshold(cluster->nodes.size(), *t); !s) {
+    if (auto s = check_threshold(cluster->description.nodes.size(), *t); !s) {
       exit_code = fail("cluster dkg", s.error(), kExitUsage);
       return;
     }

@@ -213,7 +213,7 @@ void register_deal(CLI::App& app, int& exit_code) {
       exit_code = fail("deal", s.error(), kExitUsage);
       return;
     }
-    exit_code = with_curve(parse_curve_name(opt->curve).value(), [&](auto curve) {
+    exit_code = run_for_curve("deal", parse_curve_name(opt->curve).value(), [&](auto curve) {
       return run_deal<decltype(curve)>(*opt);
     });
   });

@@ -5,17 +5,17 @@
 #include <iomanip>
 #include <thread>
 
-#include "node/identity.h"
 #include "cli.h"
-#include "cluster_client.h"
+#include "cluster_file.h"
 #include "files.h"
+#include "http.h"
 #include "tdh2_files.h"
 
 namespace vigil::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;
 
 Result<Ed25519KeyPair> load_requester(const fs::path& dir, const ClusterFile& cluster) {
   return read_signing_key_file(dir / cluster.requester_key);
@@ -29,12 +29,13 @@ int run_decrypt(const std::string& dir, const std::string& ciphertext_path, cons
   if (!requester) return fail("decrypt", requester.error(), kExitUsage);
   auto ct = read_ciphertext(ciphertext_path);
   if (!ct) return fail("decrypt", ct.error());
+  SystemClock clock;
   return std::visit(
       [&](auto& c) -> int {
         using C = typename std::decay_t<decltype(c.u)>::CurveType;
-        auto key = cluster_key<C>(*cluster);
-        if (!key) return fail("decrypt", "the ciphertext is not for this cluster's curve (" + key.error().message + ")");
-        auto result = decrypt_with_cluster<C>(*cluster, *key, *requester, c, timeout, 0);
+        auto vault = client::ClusterClient<C>::create(cluster->description, http(), system_rng(), clock);
+        if (!vault) return fail("decrypt", "the ciphertext is not for this cluster (" + vault.error().message + ")");
+        auto result = vault->decrypt(*requester, c, {.per_node_timeout = timeout});
         if (!result) return fail("decrypt", result.error());
         for (const auto& p : result->problems) std::cout << "  node " << p.index << ": " << p.problem << "\n";
         const std::string plaintext(result->plaintext.span().begin(), result->plaintext.span().end());
@@ -57,27 +58,28 @@ double percentile(std::vector<double> v, double p) {
 template <Curve C>
 int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::size_t requests,
               std::size_t concurrency, std::size_t payload_bytes) {
-  auto key = cluster_key<C>(cluster);
-  if (!key) return fail("bench cluster", key.error());
+  SystemClock clock;
+  auto vault = client::ClusterClient<C>::create(cluster.description, http(), system_rng(), clock);
+  if (!vault) return fail("bench cluster", vault.error());
   Bytes payload(payload_bytes, 0x5a);
-  const auto ct = tdh2_encrypt<C>(system_rng(), key->key, as_bytes("bench"), payload);
-  const auto timeout = std::chrono::milliseconds(5000);
+  const auto ct = vault->encrypt(as_bytes("bench"), payload);
+  auto ask = [&](std::size_t first_node) { return vault->decrypt(requester, ct, {.first_node = first_node}); };
   // Registers the ciphertext everywhere (the first request per node does).
-  for (std::size_t i = 0; i < cluster.nodes.size(); ++i) {
-    auto warm = decrypt_with_cluster<C>(cluster, *key, requester, ct, timeout, i);
+  for (std::size_t i = 0; i < cluster.description.nodes.size(); ++i) {
+    auto warm = ask(i);
     if (!warm) return fail("bench cluster", warm.error());
   }
   auto phase = [&](std::size_t n, std::size_t workers, std::vector<double>& latencies_ms) -> std::pair<double, std::size_t> {
     std::atomic<std::size_t> next{0}, failures{0};
     std::vector<std::vector<double>> per_worker(workers);
-    const auto start = Clock::now();
+    const auto start = Stopwatch::now();
     std::vector<std::thread> threads;
     for (std::size_t w = 0; w < workers; ++w) {
       threads.emplace_back([&, w] {
         for (std::size_t i; (i = next.fetch_add(1)) < n;) {
-          const auto t0 = Clock::now();
-          auto r = decrypt_with_cluster<C>(cluster, *key, requester, ct, timeout, i);
-          const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+          const auto t0 = Stopwatch::now();
+          auto r = ask(i);
+          const double ms = std::chrono::duration<double, std::milli>(Stopwatch::now() - t0).count();
           if (r && r->plaintext.size() == payload.size()) {
             per_worker[w].push_back(ms);
           } else {
@@ -87,12 +89,13 @@ int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::
       });
     }
     for (auto& t : threads) t.join();
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double seconds = std::chrono::duration<double>(Stopwatch::now() - start).count();
     for (auto& v : per_worker) latencies_ms.insert(latencies_ms.end(), v.begin(), v.end());
     return {static_cast<double>(latencies_ms.size()) / seconds, failures.load()};
   };
 
-  std::cout << "vigil bench cluster: " << cluster.threshold << "-of-" << cluster.nodes.size() << " " << C::kName
+  const auto& d = cluster.description;
+  std::cout << "vigil bench cluster: " << d.threshold << "-of-" << d.nodes.size() << " " << C::kName
             << " cluster, " << payload_bytes << "-byte payload; each decryption = signed requests to t nodes,\n"
             << "sealed shares, proof verification, combination, payload decryption\n";
   std::vector<double> low;
@@ -150,9 +153,7 @@ void register_decrypt(CLI::App& app, int& exit_code) {
     if (!c) return void(exit_code = fail("bench cluster", c.error(), kExitUsage));
     auto requester = load_requester(b->dir, *c);
     if (!requester) return void(exit_code = fail("bench cluster", requester.error(), kExitUsage));
-    auto id = parse_curve_name(c->curve);
-    if (!id) return void(exit_code = fail("bench cluster", id.error(), kExitUsage));
-    exit_code = with_curve(*id, [&](auto curve) {
+    exit_code = run_for_curve("bench cluster", c->description.curve, [&](auto curve) {
       return run_bench<decltype(curve)>(*c, *requester, b->requests, std::max<std::size_t>(1, b->concurrency),
                                         b->payload);
     });

@@ -2,9 +2,7 @@
 // multi-machine cluster (docs/deployment.md walks through it).
 #include <nlohmann/json.hpp>
 
-#include "node/config.h"
-#include "node/identity.h"
-#include "node/store.h"
+#include "node/provision.h"
 #include "cli.h"
 #include "deal_file.h"
 #include "files.h"
@@ -78,14 +76,8 @@ void register_init(CLI::App& app, int& exit_code) {
   cmd->add_flag("--force", o->force, "Replace an existing node.toml");
   cmd->callback([o, &exit_code] {
     const fs::path dir = fs::absolute(o->data_dir);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-    auto identity = fs::exists(dir / "identity.key") ? node::load_identity(dir) : node::create_identity(dir);
+    auto identity = node::provision_data_dir(dir);
     if (!identity) return void(exit_code = fail("init", identity.error()));
-    if (!fs::exists(dir / "master.key")) {
-      if (auto s = node::create_master_key(dir); !s) return void(exit_code = fail("init", s.error()));
-    }
     node::NodeConfig config;
     config.index = o->index;
     config.data_dir = dir;

@@ -3,7 +3,7 @@
 #include <variant>
 
 #include "cli.h"
-#include "cluster_client.h"
+#include "cluster_file.h"
 #include "files.h"
 #include "tdh2_files.h"
 
@@ -37,9 +37,9 @@ Result<EncryptionTarget> target_from_deal(const std::string& path) {
 
 Result<EncryptionTarget> target_from_cluster(const std::string& dir) {
   VIGIL_ASSIGN_OR_RETURN(ClusterFile cluster, load_cluster(dir));
-  VIGIL_ASSIGN_OR_RETURN(CurveId id, parse_curve_name(cluster.curve));
-  VIGIL_ASSIGN_OR_RETURN(Bytes key, from_hex(cluster.group_public_key));
-  return EncryptionTarget{id, std::move(key), cluster.threshold, cluster.nodes.size()};
+  const auto& d = cluster.description;
+  if (!d.has_key()) return make_error(ErrorCode::kInvalidInput, "the cluster holds no key yet: run vigil cluster dkg");
+  return EncryptionTarget{d.curve, d.group_public_key, d.threshold, d.nodes.size()};
 }
 
 template <Curve C>
@@ -107,7 +107,7 @@ void register_encrypt(CLI::App& app, int& exit_code) {
     if (!target) return void(exit_code = fail("encrypt", target.error(), kExitUsage));
     auto plaintext = read_file(o->in, proto::kMaxMessageBytes / 2);
     if (!plaintext) return void(exit_code = fail("encrypt", plaintext.error(), kExitUsage));
-    exit_code = with_curve(target->curve, [&](auto curve) -> int {
+    exit_code = run_for_curve("encrypt", target->curve, [&](auto curve) -> int {
       using C = decltype(curve);
       auto group_key = Element<C>::decode(target->group_key);
       if (!group_key) return fail("encrypt", group_key.error());

@@ -179,12 +179,10 @@ Result<AnyDealFile> parse_deal_file(const std::string& text) {
   VIGIL_ASSIGN_OR_RETURN(std::string curve, string_field(root, "curve", "deal"));
   auto id = parse_curve_name(curve);
   if (!id) return at("deal.curve", id.error());
-  if (*id == CurveId::kSecp256k1) {
-    VIGIL_ASSIGN_OR_RETURN(auto file, parse_for_curve<Secp256k1>(root));
+  return visit_curve(*id, [&](auto c) -> Result<AnyDealFile> {
+    VIGIL_ASSIGN_OR_RETURN(auto file, parse_for_curve<decltype(c)>(root));
     return AnyDealFile(std::move(file));
-  }
-  VIGIL_ASSIGN_OR_RETURN(auto file, parse_for_curve<Ristretto255>(root));
-  return AnyDealFile(std::move(file));
+  });
 }
 
 template Result<DealFile<Ristretto255>> make_deal_file(Rng&, const Deal<Ristretto255>&, const std::vector<X25519PublicKey>&);

@@ -16,7 +16,7 @@
 #include <cstdlib>
 #include <thread>
 
-#include "http_client.h"
+#include "http.h"
 #include "vigil/random.h"
 
 namespace vigil::cli {

@@ -1,7 +1,6 @@
 #include "node_setup.h"
 
-#include "node/node_key.h"
-#include "node/store.h"
+#include "node/provision.h"
 
 namespace vigil::cli {
 
@@ -23,11 +22,7 @@ Status import_dealt_share(const std::filesystem::path& data_dir, const Ed25519Ke
                                                              deal.commitment, index));
   std::vector<Element<C>> public_shares;
   for (const auto& s : deal.shares) public_shares.push_back(s.public_share);
-  auto record = node::make_key_record<C>(1, deal.commitment, public_shares, share);
-  VIGIL_RETURN_IF_ERROR(node::node_key_from_record(record));
-  VIGIL_ASSIGN_OR_RETURN(SecretBytes master, node::load_master_key(data_dir));
-  VIGIL_ASSIGN_OR_RETURN(auto store, node::Store::open(data_dir / "vigil.db", std::move(master)));
-  return store->put_key(record, 0);
+  return node::import_dealt_key<C>(data_dir, deal.commitment, public_shares, share);
 }
 
 template Status import_dealt_share<Ristretto255>(const std::filesystem::path&, const Ed25519KeyPair&,

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "codec.h"
+#include "proto/codec.h"
 #include "deal_file.h"
 
 namespace vigil::cli {

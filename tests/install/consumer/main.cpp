@@ -1,16 +1,35 @@
-// A program outside the vigil tree: split a key 2-of-3 and recover it.
+// A program outside the vigil tree that links only vigil::client: split a
+// key 2-of-3 with the core, describe a cluster, encrypt to it, and try to
+// decrypt through nodes that are not running, which must fail naming each.
+#include <vigil/client.h>
 #include <vigil/dealer.h>
 
 #include <cstdio>
+#include <string>
 
 int main() {
-  auto d = vigil::deal<vigil::Ristretto255>(vigil::system_rng(), 3, 2);
+  using vigil::Ristretto255;
+  auto d = vigil::deal<Ristretto255>(vigil::system_rng(), 3, 2);
   if (!d.ok() || !vigil::verify_deal(*d).ok()) return 1;
-  std::vector<vigil::SecretShare<vigil::Ristretto255>> two;
-  two.push_back({1, d->shares[0].secret_share.clone()});
-  two.push_back({3, d->shares[2].secret_share.clone()});
-  auto secret = vigil::interpolate<vigil::Ristretto255>(two);
-  if (!secret.ok() || !(vigil::Element<vigil::Ristretto255>::base_mult(*secret) == d->group_public_key())) return 1;
-  std::puts("find_package(vigil) consumer: 2-of-3 split and recovered");
+
+  vigil::client::ClusterDescription cluster;
+  cluster.threshold = 2;
+  cluster.key_epoch = 1;
+  const auto key = d->group_public_key().encode();
+  cluster.group_public_key.assign(key.begin(), key.end());
+  for (const auto& s : d->shares) {
+    const auto e = s.public_share.encode();
+    cluster.public_shares.emplace_back(e.begin(), e.end());
+    cluster.nodes.push_back({s.index, "http://127.0.0.1:1"});  // nothing listens on port 1
+  }
+  auto transport = vigil::client::make_http_transport();
+  vigil::SystemClock clock;
+  auto vault = vigil::client::ClusterClient<Ristretto255>::create(cluster, *transport, vigil::system_rng(), clock);
+  if (!vault.ok()) return 2;
+  const auto ct = vault->encrypt(vigil::as_bytes("label"), vigil::as_bytes("secret"));
+  auto requester = vigil::ed25519_generate(vigil::system_rng());
+  auto r = vault->decrypt(requester, ct, {.per_node_timeout = std::chrono::milliseconds(500)});
+  if (r.ok() || r.error().message.find("node 3: unreachable") == std::string::npos) return 3;
+  std::puts("find_package(vigil) consumer: 2-of-3 deal, encrypted to a described cluster, unreachable nodes named");
   return 0;
 }

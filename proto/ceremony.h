@@ -1,5 +1,6 @@
-// A DKG or resharing as an operator asks for it: the plan, the bytes the
-// operator signs, and the checks a node makes before it takes part.
+// The byte strings of a DKG or resharing that more than one program signs
+// or hashes: the plan an operator signs, the transcript digest and the
+// confirmation each node signs. Encodings are documented in proto/README.md.
 //
 // Committees are node indices. The new committee is nodes 1..parties; a DKG
 // is dealt by that same committee, a resharing by `dealers`, members of the
@@ -8,19 +9,20 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <span>
 #include <vector>
 
-#include "config.h"
 #include "vigil/dkg.h"
 #include "vigil/ed25519.h"
 #include "vigil/group.h"
 #include "vigil/v1/node.pb.h"
 
-namespace vigil::node {
+namespace vigil::proto {
 
 inline constexpr std::chrono::milliseconds kDefaultPhaseTimeout{30000};
 
+// A plan that parsed and passed every check: only parse_ceremony_plan makes one.
 struct CeremonyPlan {
   v1::CeremonyPlan message;
   SessionId session_id{};
@@ -39,14 +41,27 @@ struct CeremonyPlan {
   const char* kind_name() const { return reshare ? "reshare" : "dkg"; }
 };
 
-// "vigil/v1/ceremony-plan" and the serialised plan, length-prefixed.
+// "vigil/v1/ceremony-plan" and the serialised plan, length-prefixed: the
+// operator signs the plan's bytes as sent, never a re-serialisation.
 Bytes ceremony_plan_signing_bytes(ByteSpan plan_bytes);
 v1::StartCeremonyRequest sign_ceremony_plan(const v1::CeremonyPlan& plan, const Ed25519KeyPair& operator_key);
 
 // Parses and validates a plan, naming the field that is wrong.
 Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes);
 
-// The signature (by a key among `operators`, else kUnauthorized), then the plan.
-Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& request, std::span<const NamedKey> operators);
+// Checks a signed plan: field sizes (kBadEncoding), the operator key among
+// `operators` (kVerificationFailed), its signature (kVerificationFailed),
+// then the plan itself.
+Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& request,
+                                            std::span<const Ed25519PublicKey> operators);
 
-}  // namespace vigil::node
+using Digest = std::array<std::uint8_t, 32>;
+
+// What every confirmation signs: SHA-256 over the session, the curve, the
+// epoch, the group key and each qualified dealer's dealing digest.
+Digest ceremony_transcript_digest(const CeremonyPlan& plan, ByteSpan group_key,
+                                  const std::map<ParticipantIndex, Digest>& dealings);
+// The bytes participant `participant` signs to confirm `transcript`.
+Bytes ceremony_confirmation_signing_bytes(const Digest& transcript, ParticipantIndex participant);
+
+}  // namespace vigil::proto

@@ -1,4 +1,6 @@
-#include "http_client.h"
+// The default HttpTransport: Boost.Beast, used only inside this file, so
+// that vigil/client.h exposes no Boost type.
+#include "vigil/client.h"
 
 #include <utility>
 
@@ -10,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace vigil::cli {
+namespace vigil::client {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -49,11 +51,6 @@ class ConnectionPool {
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
 };
 
-ConnectionPool& pool() {
-  static ConnectionPool p;
-  return p;
-}
-
 Error transport_error(const beast::error_code& ec, const std::string& authority) {
   return make_error(ec == beast::error::timeout ? ErrorCode::kTimeout : ErrorCode::kTransport,
                     authority + ": " + ec.message());
@@ -65,10 +62,19 @@ void run(Connection& c) {
   c.io.run();
 }
 
-}  // namespace
+// Plain HTTP/1.1 with keep-alive: one blocking exchange per call, a
+// deadline on the whole of it, pooled connections shared by all threads.
+class BeastTransport final : public HttpTransport {
+ public:
+  Result<HttpResponse> request(std::string_view method, const std::string& url, const std::string& body,
+                               std::chrono::milliseconds timeout) override;
 
-Result<HttpResult> http_request(const std::string& method, const std::string& url, const std::string& body,
-                                std::chrono::milliseconds timeout) {
+ private:
+  ConnectionPool pool_;
+};
+
+Result<HttpResponse> BeastTransport::request(std::string_view method, const std::string& url, const std::string& body,
+                                             std::chrono::milliseconds timeout) {
   const std::string prefix = "http://";
   if (url.rfind(prefix, 0) != 0) return make_error(ErrorCode::kInvalidInput, "only http:// URLs are supported: " + url);
   const auto slash = url.find('/', prefix.size());
@@ -77,7 +83,7 @@ Result<HttpResult> http_request(const std::string& method, const std::string& ur
   const auto colon = authority.rfind(':');
   if (colon == std::string::npos) return make_error(ErrorCode::kInvalidInput, "URL needs host:port: " + url);
 
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  http::request<http::string_body> req{http::string_to_verb(std::string(method)), target, 11};
   req.set(http::field::host, authority);
   req.set(http::field::content_type, "application/json");
   req.keep_alive(true);
@@ -87,7 +93,7 @@ Result<HttpResult> http_request(const std::string& method, const std::string& ur
   // A pooled connection may have been closed by the server meanwhile: on a
   // failure before any response, retry once on a fresh connection.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Connection> c = attempt == 0 ? pool().take(authority) : nullptr;
+    std::unique_ptr<Connection> c = attempt == 0 ? pool_.take(authority) : nullptr;
     const bool reused = c != nullptr;
     beast::error_code ec;
     if (!c) {
@@ -112,11 +118,15 @@ Result<HttpResult> http_request(const std::string& method, const std::string& ur
       if (reused && ec != beast::error::timeout) continue;
       return transport_error(ec, authority);
     }
-    HttpResult out{parser.get().result_int(), parser.get().body()};
-    if (parser.get().keep_alive()) pool().give_back(authority, std::move(c));
+    HttpResponse out{parser.get().result_int(), parser.get().body()};
+    if (parser.get().keep_alive()) pool_.give_back(authority, std::move(c));
     return out;
   }
   return make_error(ErrorCode::kTransport, authority + ": connection closed");
 }
 
-}  // namespace vigil::cli
+}  // namespace
+
+std::unique_ptr<HttpTransport> make_http_transport() { return std::make_unique<BeastTransport>(); }
+
+}  // namespace vigil::client

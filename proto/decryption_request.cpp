@@ -1,8 +1,8 @@
-#include "requests.h"
+#include "proto/decryption_request.h"
 
 #include "vigil/byte_writer.h"
 
-namespace vigil::node {
+namespace vigil::proto {
 
 Bytes decryption_request_signing_bytes(const v1::DecryptionRequest& r) {
   ByteWriter w;
@@ -40,4 +40,4 @@ Status check_decryption_request(const v1::DecryptionRequest& r) {
   return {};
 }
 
-}  // namespace vigil::node
+}  // namespace vigil::proto

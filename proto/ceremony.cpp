@@ -1,12 +1,13 @@
-#include "ceremony_plan.h"
+#include "proto/ceremony.h"
 
 #include <algorithm>
 #include <set>
 
-#include "codec.h"
+#include "proto/codec.h"
 #include "vigil/byte_writer.h"
+#include "vigil/hash.h"
 
-namespace vigil::node {
+namespace vigil::proto {
 namespace {
 
 constexpr std::uint32_t kPlanVersion = 1;
@@ -45,7 +46,7 @@ Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
   if (m.version() != kPlanVersion) return plan_error("version", "must be " + std::to_string(kPlanVersion));
   if (m.session_id().size() != p.session_id.size()) return plan_error("session_id", "must be 32 bytes");
   std::copy(m.session_id().begin(), m.session_id().end(), p.session_id.begin());
-  VIGIL_ASSIGN_OR_RETURN(p.curve, proto::from_proto_curve(m.curve()));
+  VIGIL_ASSIGN_OR_RETURN(p.curve, from_proto_curve(m.curve()));
   if (auto s = check_threshold(m.parties(), m.threshold()); !s) return plan_error("parties/threshold", s.error().message);
   p.parties = m.parties();
   p.threshold = m.threshold();
@@ -91,15 +92,15 @@ Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
   return p;
 }
 
-Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& request, std::span<const NamedKey> operators) {
+Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& request,
+                                            std::span<const Ed25519PublicKey> operators) {
   if (request.operator_key().size() != 32 || request.signature().size() != 64) {
     return make_error(ErrorCode::kBadEncoding, "operator_key must be 32 bytes and signature 64");
   }
   const ByteSpan key = as_bytes(request.operator_key());
-  const bool listed = std::any_of(operators.begin(), operators.end(), [&](const NamedKey& k) {
-    return std::equal(k.key.begin(), k.key.end(), key.begin(), key.end());
-  });
-  if (!listed) return make_error(ErrorCode::kVerificationFailed, "operator key is not listed under [[operators]]");
+  if (std::none_of(operators.begin(), operators.end(), [&](const Ed25519PublicKey& k) { return std::ranges::equal(k, key); })) {
+    return make_error(ErrorCode::kVerificationFailed, "operator key is not listed under [[operators]]");
+  }
   if (!ed25519_verify(as_bytes(request.operator_key()), ceremony_plan_signing_bytes(as_bytes(request.plan())),
                       as_bytes(request.signature()))) {
     return make_error(ErrorCode::kVerificationFailed, "ceremony plan signature does not verify");
@@ -107,4 +108,19 @@ Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& requ
   return parse_ceremony_plan(as_bytes(request.plan()));
 }
 
-}  // namespace vigil::node
+Digest ceremony_transcript_digest(const CeremonyPlan& plan, ByteSpan group_key,
+                                  const std::map<ParticipantIndex, Digest>& dealings) {
+  ByteWriter w;
+  w.field("vigil/v1/dkg/transcript").field(plan.session_id).field(curve_name(plan.curve)).u32(plan.epoch);
+  w.field(group_key).u32(static_cast<std::uint32_t>(dealings.size()));
+  for (const auto& [dealer, digest] : dealings) w.u32(dealer).field(digest);
+  return sha256(w.bytes());
+}
+
+Bytes ceremony_confirmation_signing_bytes(const Digest& transcript, ParticipantIndex participant) {
+  ByteWriter w;
+  w.field("vigil/v1/dkg/confirmation").field(transcript).u32(participant);
+  return w.take();
+}
+
+}  // namespace vigil::proto

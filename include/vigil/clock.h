@@ -1,14 +1,17 @@
-// Time is an input: the node reads it through Clock so that tests control it.
+// Time is an input: code that needs the wall clock (request expiries,
+// heartbeats, ceremony deadlines) reads it through a Clock, so that tests
+// control it. The core (crypto/) never reads time at all.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 
-namespace vigil::node {
+namespace vigil {
 
 class Clock {
  public:
   virtual ~Clock() = default;
+  // Milliseconds since the Unix epoch.
   virtual std::int64_t now_unix_ms() const = 0;
 };
 
@@ -20,4 +23,4 @@ class SystemClock final : public Clock {
   }
 };
 
-}  // namespace vigil::node
+}  // namespace vigil

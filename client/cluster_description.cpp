@@ -1,0 +1,112 @@
+#include <future>
+#include <set>
+
+#include "client/cluster_json.h"
+#include "client/node_api.h"
+
+namespace vigil::client {
+
+using nlohmann::json;
+
+json cluster_description_to_json(const ClusterDescription& c) {
+  json nodes = json::array();
+  for (const auto& n : c.nodes) nodes.push_back({{"index", n.index}, {"api", n.api}});
+  json shares = json::array();
+  for (const auto& s : c.public_shares) shares.push_back(to_hex(s));
+  return {{"version", 1},
+          {"curve", std::string(curve_name(c.curve))},
+          {"threshold", c.threshold},
+          {"parties", c.nodes.size()},
+          {"key_epoch", c.key_epoch},
+          {"group_public_key", to_hex(c.group_public_key)},
+          {"public_shares", shares},
+          {"nodes", nodes}};
+}
+
+Result<ClusterDescription> cluster_description_from_json(const json& j, const std::string& where) {
+  auto bad = [&](const std::string& why) { return make_error(ErrorCode::kBadEncoding, where + ": " + why); };
+  if (!j.is_object()) return bad("not a JSON object");
+  ClusterDescription c;
+  try {
+    auto curve = parse_curve_name(j.at("curve").get<std::string>());
+    if (!curve) return bad("curve: " + curve.error().message);
+    c.curve = *curve;
+    c.threshold = j.at("threshold").get<std::size_t>();
+    c.key_epoch = j.value("key_epoch", 1u);
+    auto key = from_hex(j.value("group_public_key", std::string()));
+    if (!key) return bad("group_public_key: not hex");
+    c.group_public_key = std::move(key).value();
+    if (c.has_key()) {
+      for (const auto& hex : j.at("public_shares")) {
+        auto share = from_hex(hex.get<std::string>());
+        if (!share) return bad("public_shares: not hex");
+        c.public_shares.push_back(std::move(share).value());
+      }
+    }
+    std::set<ParticipantIndex> seen;
+    for (const auto& n : j.at("nodes")) {
+      const auto index = n.at("index").get<ParticipantIndex>();
+      if (index == 0 || !seen.insert(index).second) return bad("nodes: index " + std::to_string(index) + " is 0 or repeated");
+      c.nodes.push_back({index, n.at("api").get<std::string>()});
+    }
+  } catch (const json::exception& e) {
+    return bad(e.what());
+  }
+  // A cluster still starting, or started without a key, has no group key yet.
+  if (c.nodes.empty() || c.threshold == 0 || (c.has_key() && c.threshold > c.nodes.size())) {
+    return bad("inconsistent threshold or nodes");
+  }
+  for (const auto& n : c.nodes) {
+    if (c.has_key() && n.index > c.public_shares.size()) {
+      return bad("node " + std::to_string(n.index) + " has no public share (public_shares lists " +
+                 std::to_string(c.public_shares.size()) + ")");
+    }
+  }
+  return c;
+}
+
+Result<ClusterDescription> parse_cluster_description(std::string_view text) {
+  // Non-recursive parse without exceptions: malformed input is "discarded".
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return make_error(ErrorCode::kBadEncoding, "cluster description: not valid JSON");
+  return cluster_description_from_json(j, "cluster description");
+}
+
+Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, std::span<const std::string> node_urls,
+                                                     std::chrono::milliseconds timeout) {
+  if (node_urls.empty()) return make_error(ErrorCode::kInvalidInput, "no node URLs");
+  std::vector<std::future<Result<v1::StatusResponse>>> asked;
+  for (const auto& url : node_urls) {
+    asked.push_back(std::async(std::launch::async, [&transport, &url, timeout] {
+      return fetch_status(transport, url, timeout);
+    }));
+  }
+  ClusterDescription cluster;
+  for (std::size_t i = 0; i < node_urls.size(); ++i) {
+    auto status = asked[i].get();
+    if (!status) return status.error();
+    ClusterDescription reported;
+    VIGIL_RETURN_IF_ERROR(describe_key(*status, reported));
+    if (!reported.has_key()) return make_error(ErrorCode::kNotFound, node_urls[i] + " holds no key yet");
+    if (i == 0) {
+      cluster = std::move(reported);
+    } else if (reported.curve != cluster.curve || reported.threshold != cluster.threshold ||
+               reported.key_epoch != cluster.key_epoch || reported.group_public_key != cluster.group_public_key ||
+               reported.public_shares != cluster.public_shares) {
+      return make_error(ErrorCode::kVerificationFailed,
+                        node_urls[i] + " reports another key than " + node_urls[0] + " (or another epoch of it)");
+    }
+    cluster.nodes.push_back({status->node_index(), node_urls[i]});
+  }
+  std::set<ParticipantIndex> indices;
+  for (const auto& n : cluster.nodes) {
+    if (n.index == 0 || n.index > cluster.public_shares.size() || !indices.insert(n.index).second) {
+      return make_error(ErrorCode::kVerificationFailed, n.api + " reports index " + std::to_string(n.index) +
+                                                            ", outside 1.." + std::to_string(cluster.public_shares.size()) +
+                                                            " or taken by another URL");
+    }
+  }
+  return cluster;
+}
+
+}  // namespace vigil::client

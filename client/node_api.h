@@ -1,0 +1,29 @@
+// The nodes' client API as the client library speaks it: the protobuf
+// messages' JSON mapping over an HttpTransport. Internal to vigil (the CLI's
+// ceremony coordinator uses it too); applications use vigil/client.h.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <string>
+
+#include "vigil/client.h"
+#include "vigil/v1/node.pb.h"
+
+namespace vigil::client {
+
+std::string to_json(const google::protobuf::Message& message);
+// Fields this client does not know (a newer node) are ignored.
+bool from_json(const std::string& json, google::protobuf::Message& message);
+// "refused (403): <the node's message>" from an error response.
+std::string api_refusal(const HttpResponse& response);
+
+// GET <api>/v1/status.
+Result<v1::StatusResponse> fetch_status(HttpTransport& transport, const std::string& api,
+                                        std::chrono::milliseconds timeout);
+
+// The key a node reports (curve, threshold, epoch, group key, public shares)
+// written into `cluster`; kBadEncoding for a curve this client does not know.
+Status describe_key(const v1::StatusResponse& status, ClusterDescription& cluster);
+
+}  // namespace vigil::client

@@ -1,0 +1,39 @@
+#include "node/provision.h"
+
+#include <system_error>
+
+#include "node/node_key.h"
+#include "node/store.h"
+
+namespace vigil::node {
+
+namespace fs = std::filesystem;
+
+Result<Ed25519KeyPair> provision_data_dir(const fs::path& data_dir) {
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return make_error(ErrorCode::kInternal, "cannot create " + data_dir.string() + ": " + ec.message());
+  fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  auto identity = fs::exists(data_dir / "identity.key") ? load_identity(data_dir) : create_identity(data_dir);
+  if (!identity) return identity;
+  if (!fs::exists(data_dir / "master.key")) VIGIL_RETURN_IF_ERROR(create_master_key(data_dir));
+  return identity;
+}
+
+template <Curve C>
+Status import_dealt_key(const fs::path& data_dir, const FeldmanCommitment<C>& commitment,
+                        std::span<const Element<C>> public_shares, const SecretShare<C>& share) {
+  const v1::StoredKey record = make_key_record<C>(1, commitment, public_shares, share);
+  VIGIL_RETURN_IF_ERROR(node_key_from_record(record));
+  VIGIL_ASSIGN_OR_RETURN(SecretBytes master, load_master_key(data_dir));
+  VIGIL_ASSIGN_OR_RETURN(auto store, Store::open(data_dir / "vigil.db", std::move(master)));
+  return store->put_key(record, 0);
+}
+
+template Status import_dealt_key<Ristretto255>(const fs::path&, const FeldmanCommitment<Ristretto255>&,
+                                               std::span<const Element<Ristretto255>>,
+                                               const SecretShare<Ristretto255>&);
+template Status import_dealt_key<Secp256k1>(const fs::path&, const FeldmanCommitment<Secp256k1>&,
+                                            std::span<const Element<Secp256k1>>, const SecretShare<Secp256k1>&);
+
+}  // namespace vigil::node

@@ -1,0 +1,261 @@
+// vigil::client against real nodes in process: the transport hands each
+// request to a node's ApiRouter (the real service, store and checks), so
+// that down, refusing and lying nodes can be scripted; the CLI's tests run
+// the same client over real sockets against vigild processes.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "client/node_api.h"
+#include "node/node_fixture.h"
+#include "proto/codec.h"
+#include "vigil/client.h"
+
+namespace vigil::client {
+namespace {
+
+using C = Ristretto255;
+using node::test::NodeCluster;
+
+// Routes "http://node<i>/<path>" to node i's router. Nodes listed in `down`
+// are unreachable; nodes in `lying` answer with a share computed from a
+// wrong secret, sealed properly to the requester (its proof does not verify
+// against the node's public share).
+class InProcessTransport final : public HttpTransport {
+ public:
+  explicit InProcessTransport(NodeCluster& cluster) : cluster_(cluster), rng_(vigil::test::test_seed() + 7) {}
+
+  Result<HttpResponse> request(std::string_view method, const std::string& url, const std::string& body,
+                               std::chrono::milliseconds) override {
+    const std::string prefix = "http://node";
+    const auto slash = url.find('/', prefix.size());
+    const ParticipantIndex index = static_cast<ParticipantIndex>(std::stoul(url.substr(prefix.size(), slash)));
+    const std::string path = url.substr(slash);
+    calls.fetch_add(1);
+    if (down.count(index)) return make_error(ErrorCode::kTransport, "node" + std::to_string(index) + ": refused");
+    auto& node = *cluster_.nodes.at(index - 1);
+    auto r = node.router->handle(method, path, body);
+    if (lying.count(index) && path == "/v1/decryption-shares" && r.status == 200) return lie(index, body);
+    return HttpResponse{r.status, r.body};
+  }
+
+  std::set<ParticipantIndex> down, lying;
+  std::atomic<int> calls{0};
+
+ private:
+  HttpResponse lie(ParticipantIndex index, const std::string& body) {
+    std::lock_guard lock(mutex_);
+    v1::DecryptionRequest request;
+    EXPECT_TRUE(from_json(body, request));
+    CiphertextDigest digest{};
+    std::copy(request.ciphertext_digest().begin(), request.ciphertext_digest().end(), digest.begin());
+    X25519PublicKey response_key{};
+    std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
+    const auto wrong = Scalar<C>::random(rng_);
+    const auto wrong_public = Element<C>::base_mult(wrong);
+    auto share = tdh2_decryption_share<C>(rng_, cluster_.key(), *ciphertext, {index, wrong.clone()}, wrong_public);
+    v1::DecryptionResponse response;
+    auto* sealed = response.mutable_share();
+    sealed->set_version(1);
+    sealed->set_curve(v1::CURVE_RISTRETTO255);
+    sealed->set_index(index);
+    sealed->set_request_id(request.request_id());
+    sealed->set_ciphertext_digest(request.ciphertext_digest());
+    sealed->set_key_epoch(1);
+    auto bytes = seal_decryption_share<C>(rng_, response_key, as_bytes(request.request_id()), digest, share.value());
+    sealed->set_sealed(std::string(bytes->begin(), bytes->end()));
+    return {200, to_json(response)};
+  }
+
+ public:
+  const Tdh2Ciphertext<C>* ciphertext = nullptr;  // what lying nodes compute their bogus share of
+
+ private:
+  NodeCluster& cluster_;
+  SeededRng rng_;
+  std::mutex mutex_;
+};
+
+class ClusterClientTest : public ::testing::Test {
+ protected:
+  ClusterClientTest()
+      : cluster_(5, 3, node::test::temp_dir("client")), transport_(cluster_), rng_(vigil::test::test_seed() + 3) {
+    description_.curve = CurveId::kRistretto255;
+    description_.threshold = 3;
+    description_.key_epoch = 1;
+    const auto key = cluster_.dealt().group_public_key().encode();
+    description_.group_public_key.assign(key.begin(), key.end());
+    for (const auto& s : cluster_.dealt().shares) {
+      const auto e = s.public_share.encode();
+      description_.public_shares.emplace_back(e.begin(), e.end());
+      description_.nodes.push_back({s.index, "http://node" + std::to_string(s.index)});
+    }
+  }
+
+  ClusterClient<C> make_client() {
+    auto c = ClusterClient<C>::create(description_, transport_, rng_, cluster_.clock);
+    EXPECT_TRUE(c.ok()) << c.error().message;
+    return std::move(c).value();
+  }
+
+  NodeCluster cluster_;
+  InProcessTransport transport_;
+  SeededRng rng_;
+  ClusterDescription description_;
+};
+
+std::string text(const SecretBytes& b) { return std::string(b.span().begin(), b.span().end()); }
+
+TEST_F(ClusterClientTest, DecryptsWithTheFirstTNodesOnly) {
+  auto vault = make_client();
+  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("the enclave's key"));
+  auto r = vault.decrypt(cluster_.requester(), ct);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(text(r->plaintext), "the enclave's key");
+  EXPECT_EQ(r->used, (std::vector<ParticipantIndex>{1, 2, 3}));
+  EXPECT_TRUE(r->problems.empty());
+  // Each of the three nodes: a 404 for the unknown ciphertext, its registration, the request again.
+  EXPECT_EQ(transport_.calls.load(), 9);
+}
+
+TEST_F(ClusterClientTest, TurnsToOtherNodesAndNamesThoseThatFailedOrLied) {
+  auto vault = make_client();
+  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("secret"));
+  transport_.ciphertext = &ct;
+  transport_.down = {2};
+  transport_.lying = {3};
+  auto r = vault.decrypt(cluster_.requester(), ct, {.first_node = 1});  // nodes 2, 3, 4 first
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(text(r->plaintext), "secret");
+  std::set<ParticipantIndex> used(r->used.begin(), r->used.end());
+  EXPECT_EQ(used, (std::set<ParticipantIndex>{4, 5, 1}));
+  ASSERT_EQ(r->problems.size(), 2u);
+  std::map<ParticipantIndex, std::string> problems;
+  for (const auto& p : r->problems) problems[p.index] = p.problem;
+  EXPECT_EQ(problems[2].rfind("unreachable: ", 0), 0u) << problems[2];
+  EXPECT_EQ(problems[3], "invalid share (proof does not verify)");
+}
+
+TEST_F(ClusterClientTest, FailsNamingEveryNodeWhenFewerThanTAnswer) {
+  auto vault = make_client();
+  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("secret"));
+  transport_.ciphertext = &ct;
+  transport_.down = {1, 4};
+  transport_.lying = {5};
+  auto r = vault.decrypt(cluster_.requester(), ct);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kVerificationFailed);
+  const std::string& m = r.error().message;
+  EXPECT_NE(m.find("2 valid decryption share(s), 3 needed"), std::string::npos) << m;
+  EXPECT_NE(m.find("node 1: unreachable"), std::string::npos) << m;
+  EXPECT_NE(m.find("node 4: unreachable"), std::string::npos) << m;
+  EXPECT_NE(m.find("node 5: invalid share"), std::string::npos) << m;
+}
+
+TEST_F(ClusterClientTest, RequestsExpireByTheInjectedClock) {
+  auto vault = make_client();
+  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("secret"));
+  // A requester whose clock is an hour behind signs requests that nodes see as expired.
+  node::test::ManualClock behind;
+  behind.now = cluster_.clock.now - 3'600'000;
+  auto late = ClusterClient<C>::create(description_, transport_, rng_, behind).value();
+  auto r = late.decrypt(cluster_.requester(), ct);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("expired"), std::string::npos) << r.error().message;
+}
+
+TEST_F(ClusterClientTest, RefusesDescriptionsItCannotUse) {
+  auto wrong_curve = ClusterClient<Secp256k1>::create(description_, transport_, rng_, cluster_.clock);
+  ASSERT_FALSE(wrong_curve.ok());
+  EXPECT_EQ(wrong_curve.error().message, "the cluster is on ristretto255, not secp256k1");
+
+  auto no_key = description_;
+  no_key.group_public_key.clear();
+  EXPECT_EQ(ClusterClient<C>::create(no_key, transport_, rng_, cluster_.clock).error().message,
+            "the cluster holds no key yet");
+
+  auto bad_share = description_;
+  bad_share.public_shares[2][0] ^= 0xff;
+  auto r = ClusterClient<C>::create(bad_share, transport_, rng_, cluster_.clock);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kBadEncoding);
+  EXPECT_EQ(r.error().message.rfind("public share 3: ", 0), 0u) << r.error().message;
+
+  auto stray = description_;
+  stray.nodes.push_back({9, "http://node9"});
+  EXPECT_EQ(ClusterClient<C>::create(stray, transport_, rng_, cluster_.clock).error().message,
+            "node 9 has no public share");
+}
+
+TEST_F(ClusterClientTest, DescriptionRoundTripsThroughJsonAndFromTheNodes) {
+  auto parsed = parse_cluster_description(R"({"curve": "ristretto255", "threshold": 3, "key_epoch": 1,
+      "group_public_key": ")" + to_hex(description_.group_public_key) + R"(", "public_shares": [)" + [&] {
+                                            std::string list;
+                                            for (const auto& s : description_.public_shares) {
+                                              list += (list.empty() ? "\"" : ", \"") + to_hex(s) + "\"";
+                                            }
+                                            return list;
+                                          }() + R"(], "nodes": [{"index": 1, "api": "http://node1"},
+      {"index": 2, "api": "http://node2"}, {"index": 3, "api": "http://node3"}, {"index": 4, "api": "http://node4"},
+      {"index": 5, "api": "http://node5", "pid": 42}]})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->group_public_key, description_.group_public_key);
+  EXPECT_EQ(parsed->public_shares, description_.public_shares);
+  ASSERT_EQ(parsed->nodes.size(), 5u);
+  EXPECT_EQ(parsed->nodes[4].api, "http://node5");
+
+  std::vector<std::string> urls = {"http://node3", "http://node1", "http://node5"};
+  auto fetched = fetch_cluster_description(transport_, urls, std::chrono::milliseconds(1000));
+  ASSERT_TRUE(fetched.ok()) << fetched.error().message;
+  EXPECT_EQ(fetched->group_public_key, description_.group_public_key);
+  EXPECT_EQ(fetched->public_shares, description_.public_shares);
+  EXPECT_EQ(fetched->threshold, 3u);
+  ASSERT_EQ(fetched->nodes.size(), 3u);
+  EXPECT_EQ(fetched->nodes[0].index, 3u);
+  EXPECT_EQ(fetched->nodes[0].api, "http://node3");
+  // A subset of the nodes is enough to decrypt.
+  auto vault = ClusterClient<C>::create(*fetched, transport_, rng_, cluster_.clock).value();
+  auto r = vault.decrypt(cluster_.requester(), vault.encrypt(as_bytes("l"), as_bytes("from three URLs")));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(text(r->plaintext), "from three URLs");
+
+  transport_.down = {5};
+  auto unreachable = fetch_cluster_description(transport_, urls, std::chrono::milliseconds(1000));
+  ASSERT_FALSE(unreachable.ok());
+  EXPECT_EQ(unreachable.error().code, ErrorCode::kTransport);
+}
+
+TEST_F(ClusterClientTest, MalformedDescriptionsAreRefusedNamingTheField) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{", "cluster description: not valid JSON"},
+      {"[]", "cluster description: not a JSON object"},
+      {R"({"curve": "p256", "threshold": 1, "nodes": []})", "cluster description: curve: unknown curve 'p256'"},
+      {R"({"curve": "ristretto255", "threshold": 1, "group_public_key": "zz", "nodes": []})",
+       "cluster description: group_public_key: not hex"},
+      {R"({"curve": "ristretto255", "threshold": 2, "group_public_key": "00", "public_shares": ["00"],
+           "nodes": [{"index": 1, "api": "http://a"}]})",
+       "cluster description: inconsistent threshold or nodes"},
+      {R"({"curve": "ristretto255", "threshold": 0, "nodes": [{"index": 1, "api": "http://a"}]})",
+       "cluster description: inconsistent threshold or nodes"},
+      {R"({"curve": "ristretto255", "threshold": 1, "nodes": [{"index": 0, "api": "http://a"}]})",
+       "cluster description: nodes: index 0 is 0 or repeated"},
+      {R"({"curve": "ristretto255", "threshold": 1, "group_public_key": "00", "public_shares": ["00"],
+           "nodes": [{"index": 2, "api": "http://a"}]})",
+       "cluster description: node 2 has no public share (public_shares lists 1)"},
+  };
+  for (const auto& [json, message] : cases) {
+    auto r = parse_cluster_description(json);
+    ASSERT_FALSE(r.ok()) << json;
+    EXPECT_EQ(r.error().code, ErrorCode::kBadEncoding) << json;
+    EXPECT_EQ(r.error().message.substr(0, message.size()), message) << json;
+  }
+  // A missing field names itself through the JSON library's message.
+  auto missing = parse_cluster_description(R"({"curve": "ristretto255"})");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("threshold"), std::string::npos) << missing.error().message;
+}
+
+}  // namespace
+}  // namespace vigil::client

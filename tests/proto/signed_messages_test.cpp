@@ -1,0 +1,197 @@
+// The byte strings programs sign or hash (proto/README.md) against
+// tests/vectors/signed-messages.json, which tests/vectors/signed_messages.py
+// computes independently from the documented encodings; then the checks a
+// node makes of a signed request or plan, each refusal with its reason.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "proto/ceremony.h"
+#include "proto/decryption_request.h"
+#include "support/test_support.h"
+
+namespace vigil::proto {
+namespace {
+
+std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
+
+struct SignedRequest {
+  v1::DecryptionRequest request;
+  nlohmann::json vector;
+};
+
+SignedRequest vector_request() {
+  const auto v = test::load_project_vectors("signed-messages.json")["decryption_request"];
+  v1::DecryptionRequest r;
+  r.set_ciphertext_digest(str(test::hex(v["ciphertext_digest"])));
+  r.set_response_key(str(test::hex(v["response_key"])));
+  r.set_request_id(str(test::hex(v["request_id"])));
+  r.set_nonce(str(test::hex(v["nonce"])));
+  r.set_expires_at_unix_ms(v["expires_at_unix_ms"].get<std::int64_t>());
+  r.set_key_epoch(v["key_epoch"].get<std::uint32_t>());
+  auto requester = ed25519_from_seed(test::hex(v["requester_seed"])).value();
+  sign_decryption_request(r, requester);
+  return {std::move(r), v};
+}
+
+TEST(SignedMessagesTest, DecryptionRequestMatchesTheVector) {
+  const auto [r, v] = vector_request();
+  EXPECT_EQ(to_hex(as_bytes(r.requester_key())), v["requester_key"].get<std::string>());
+  EXPECT_EQ(to_hex(decryption_request_signing_bytes(r)), v["signing_bytes"].get<std::string>());
+  EXPECT_EQ(to_hex(as_bytes(r.signature())), v["signature"].get<std::string>());  // Ed25519 is deterministic
+  EXPECT_TRUE(check_decryption_request(r).ok());
+}
+
+TEST(SignedMessagesTest, EverySignedFieldOfARequestIsBound) {
+  const auto base = vector_request().request;
+  const std::vector<std::pair<const char*, std::function<void(v1::DecryptionRequest&)>>> edits = {
+      {"ciphertext_digest", [](auto& r) { r.mutable_ciphertext_digest()->at(0) ^= 1; }},
+      {"response_key", [](auto& r) { r.mutable_response_key()->at(31) ^= 1; }},
+      {"request_id", [](auto& r) { r.mutable_request_id()->at(5) ^= 1; }},
+      {"nonce", [](auto& r) { r.mutable_nonce()->at(0) ^= 1; }},
+      {"expires_at_unix_ms", [](auto& r) { r.set_expires_at_unix_ms(r.expires_at_unix_ms() + 1); }},
+      {"key_epoch", [](auto& r) { r.set_key_epoch(r.key_epoch() + 1); }},
+      {"signature", [](auto& r) { r.mutable_signature()->at(10) ^= 1; }},
+  };
+  for (const auto& [field, edit] : edits) {
+    auto r = base;
+    edit(r);
+    auto status = check_decryption_request(r);
+    ASSERT_FALSE(status.ok()) << field;
+    EXPECT_EQ(status.error().code, ErrorCode::kVerificationFailed) << field;
+    EXPECT_EQ(status.error().message, "request signature does not verify") << field;
+  }
+}
+
+TEST(SignedMessagesTest, MalformedRequestFieldsAreNamed) {
+  const auto base = vector_request().request;
+  const std::vector<std::pair<std::string, std::function<void(v1::DecryptionRequest&)>>> edits = {
+      {"ciphertext_digest must be 32 bytes", [](auto& r) { r.mutable_ciphertext_digest()->pop_back(); }},
+      {"response_key must be a 32-byte X25519 public key", [](auto& r) { r.set_response_key(""); }},
+      {"request_id must be 16 to 64 bytes", [](auto& r) { r.set_request_id(std::string(15, 'x')); }},
+      {"request_id must be 16 to 64 bytes", [](auto& r) { r.set_request_id(std::string(65, 'x')); }},
+      {"nonce must be 16 to 64 bytes", [](auto& r) { r.set_nonce(""); }},
+      {"requester_key must be a 32-byte Ed25519 public key", [](auto& r) { r.mutable_requester_key()->append("x"); }},
+      {"signature must be 64 bytes", [](auto& r) { r.mutable_signature()->pop_back(); }},
+  };
+  for (const auto& [message, edit] : edits) {
+    auto r = base;
+    edit(r);
+    auto status = check_decryption_request(r);
+    ASSERT_FALSE(status.ok()) << message;
+    EXPECT_EQ(status.error().code, ErrorCode::kBadEncoding);
+    EXPECT_EQ(status.error().message, message);
+  }
+}
+
+TEST(SignedMessagesTest, CeremonyPlanSigningBytesMatchTheVector) {
+  const auto v = test::load_project_vectors("signed-messages.json")["ceremony_plan"];
+  const Bytes plan = test::hex(v["plan"]);
+  const Bytes signing = ceremony_plan_signing_bytes(plan);
+  EXPECT_EQ(to_hex(signing), v["signing_bytes"].get<std::string>());
+  auto op = ed25519_from_seed(test::hex(v["operator_seed"])).value();
+  EXPECT_EQ(to_hex(ed25519_sign(op, signing)), v["signature"].get<std::string>());
+}
+
+v1::CeremonyPlan dkg_plan_message() {
+  v1::CeremonyPlan m;
+  m.set_version(1);
+  m.set_session_id(std::string(32, '\x11'));
+  m.set_kind(v1::CEREMONY_KIND_DKG);
+  m.set_curve(v1::CURVE_RISTRETTO255);
+  m.set_parties(5);
+  m.set_threshold(3);
+  return m;
+}
+
+TEST(SignedMessagesTest, OnlyAnUnalteredPlanFromAListedOperatorIsAccepted) {
+  auto op = ed25519_generate(system_rng());
+  const auto stranger = ed25519_generate(system_rng());
+  const std::vector<Ed25519PublicKey> operators = {op.public_key};
+  const auto request = sign_ceremony_plan(dkg_plan_message(), op);
+  auto plan = check_ceremony_request(request, operators);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(plan->parties, 5u);
+  EXPECT_EQ(plan->threshold, 3u);
+  EXPECT_EQ(plan->dealers, (std::vector<ParticipantIndex>{1, 2, 3, 4, 5}));
+
+  auto unlisted = check_ceremony_request(sign_ceremony_plan(dkg_plan_message(), stranger), operators);
+  ASSERT_FALSE(unlisted.ok());
+  EXPECT_EQ(unlisted.error().code, ErrorCode::kVerificationFailed);
+  EXPECT_EQ(unlisted.error().message, "operator key is not listed under [[operators]]");
+
+  auto altered = request;
+  auto m = dkg_plan_message();
+  m.set_threshold(2);  // an operator signed 3-of-5; a relay must not lower it
+  altered.set_plan(m.SerializeAsString());
+  auto refused = check_ceremony_request(altered, operators);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kVerificationFailed);
+  EXPECT_EQ(refused.error().message, "ceremony plan signature does not verify");
+
+  // Malformed sizes are refused before anything else is looked at.
+  auto short_key = request;
+  short_key.mutable_operator_key()->pop_back();
+  auto bad = check_ceremony_request(short_key, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kBadEncoding);
+}
+
+TEST(SignedMessagesTest, MalformedPlansAreRefusedNamingTheField) {
+  auto bad = [](std::function<void(v1::CeremonyPlan&)> edit, const char* expect) {
+    v1::CeremonyPlan m = dkg_plan_message();
+    m.set_parties(3);
+    m.set_threshold(2);
+    edit(m);
+    auto p = parse_ceremony_plan(as_bytes(m.SerializeAsString()));
+    ASSERT_FALSE(p.ok()) << expect;
+    EXPECT_NE(p.error().message.find(expect), std::string::npos) << p.error().message;
+  };
+  bad([](auto& m) { m.set_version(2); }, "version");
+  bad([](auto& m) { m.set_session_id("short"); }, "session_id");
+  bad([](auto& m) { m.set_threshold(4); }, "parties/threshold");
+  bad([](auto& m) { m.set_kind(v1::CEREMONY_KIND_UNSPECIFIED); }, "kind");
+  bad([](auto& m) { m.set_phase_timeout_ms(5); }, "phase_timeout_ms");
+  bad([](auto& m) { m.add_dealers(1); }, "must be empty for a DKG");
+  bad([](auto& m) { m.set_curve(v1::CURVE_UNSPECIFIED); }, "curve");
+  bad([](auto& m) {
+        m.set_kind(v1::CEREMONY_KIND_RESHARE);
+        m.set_old_parties(3);
+        m.set_old_epoch(1);
+        m.add_old_commitments("x");
+        m.add_old_commitments("y");
+        m.add_dealers(1);
+      },
+      "at least the old threshold (2) must deal");
+  bad([](auto& m) {
+        m.set_kind(v1::CEREMONY_KIND_RESHARE);
+        m.set_old_parties(3);
+        m.set_old_epoch(1);
+        m.add_old_commitments("x");
+        m.add_dealers(4);
+      },
+      "dealers");
+  auto garbage = parse_ceremony_plan(as_bytes(std::string("\xff\xff\xff", 3)));
+  EXPECT_FALSE(garbage.ok());
+}
+
+TEST(SignedMessagesTest, TranscriptAndConfirmationMatchTheVector) {
+  const auto v = test::load_project_vectors("signed-messages.json")["ceremony_transcript"];
+  CeremonyPlan plan;
+  const Bytes session = test::hex(v["session_id"]);
+  std::copy(session.begin(), session.end(), plan.session_id.begin());
+  plan.curve = parse_curve_name(v["curve"].get<std::string>()).value();
+  plan.epoch = v["epoch"].get<std::uint32_t>();
+  std::map<ParticipantIndex, Digest> dealings;
+  for (const auto& [dealer, hex] : v["dealing_digests"].items()) {
+    const Bytes d = test::hex(hex.get<std::string>());
+    std::copy(d.begin(), d.end(), dealings[static_cast<ParticipantIndex>(std::stoul(dealer))].begin());
+  }
+  const Digest transcript = ceremony_transcript_digest(plan, test::hex(v["group_public_key"]), dealings);
+  EXPECT_EQ(to_hex(transcript), v["transcript_digest"].get<std::string>());
+  EXPECT_EQ(to_hex(ceremony_confirmation_signing_bytes(transcript, v["confirming_participant"].get<ParticipantIndex>())),
+            v["confirmation_signing_bytes"].get<std::string>());
+}
+
+}  // namespace
+}  // namespace vigil::proto

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Writes signed-messages.json: known answers for the byte strings vigil's
+programs sign or hash (proto/README.md), computed here independently of the
+C++ code from the documented encodings. Needs the `cryptography` package.
+
+    python3 tests/vectors/signed_messages.py > tests/vectors/signed-messages.json
+"""
+import hashlib
+import json
+import struct
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization
+
+
+def field(b: bytes) -> bytes:
+    return struct.pack(">I", len(b)) + b
+
+
+def u32(v: int) -> bytes:
+    return struct.pack(">I", v)
+
+
+def u64(v: int) -> bytes:
+    return struct.pack(">Q", v % (1 << 64))
+
+
+def key_pair(seed: bytes):
+    sk = Ed25519PrivateKey.from_private_bytes(seed)
+    pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return sk, pk
+
+
+def decryption_request():
+    seed = bytes([0x05] * 32)
+    sk, pk = key_pair(seed)
+    r = {
+        "ciphertext_digest": bytes([0x01] * 32),
+        "response_key": bytes([0x02] * 32),
+        "request_id": bytes(range(16)),
+        "nonce": bytes(range(100, 124)),
+        "expires_at_unix_ms": 1_800_000_000_123,
+        "key_epoch": 3,
+    }
+    msg = (field(b"vigil/v1/decryption-request") + field(r["ciphertext_digest"]) + field(r["response_key"]) +
+           field(r["request_id"]) + field(r["nonce"]) + u64(r["expires_at_unix_ms"]) + field(pk) +
+           u32(r["key_epoch"]))
+    out = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in r.items()}
+    out.update(requester_seed=seed.hex(), requester_key=pk.hex(), signing_bytes=msg.hex(), signature=sk.sign(msg).hex())
+    return out
+
+
+def ceremony_plan():
+    seed = bytes([0x07] * 32)
+    sk, pk = key_pair(seed)
+    plan = bytes.fromhex("08011220") + bytes([0xAB] * 32)  # opaque to the signature
+    msg = field(b"vigil/v1/ceremony-plan") + field(plan)
+    return {"plan": plan.hex(), "operator_seed": seed.hex(), "operator_key": pk.hex(), "signing_bytes": msg.hex(),
+            "signature": sk.sign(msg).hex()}
+
+
+def ceremony_transcript():
+    session = bytes([0x11] * 32)
+    group_key = bytes([0x22] * 32)
+    dealings = {1: bytes([0x31] * 32), 2: bytes([0x32] * 32), 4: bytes([0x34] * 32)}
+    msg = field(b"vigil/v1/dkg/transcript") + field(session) + field(b"ristretto255") + u32(2) + field(group_key)
+    msg += u32(len(dealings))
+    for dealer in sorted(dealings):
+        msg += u32(dealer) + field(dealings[dealer])
+    transcript = hashlib.sha256(msg).digest()
+    confirmation = field(b"vigil/v1/dkg/confirmation") + field(transcript) + u32(4)
+    return {"session_id": session.hex(), "curve": "ristretto255", "epoch": 2, "group_public_key": group_key.hex(),
+            "dealing_digests": {str(d): v.hex() for d, v in dealings.items()}, "transcript_digest": transcript.hex(),
+            "confirming_participant": 4, "confirmation_signing_bytes": confirmation.hex()}
+
+
+print(json.dumps({"decryption_request": decryption_request(), "ceremony_plan": ceremony_plan(),
+                  "ceremony_transcript": ceremony_transcript()}, indent=2))
