@@ -1,4 +1,4 @@
-#include "config.h"
+#include "node/config.h"
 
 #include <fstream>
 #include <set>
@@ -80,6 +80,20 @@ const PeerConfig* NodeConfig::peer(ParticipantIndex i) const {
   }
   return nullptr;
 }
+
+PeerLinkSettings NodeConfig::peer_links() const {
+  return {index, peer_listen, peers, limits.max_frame_bytes, limits.peer_queue_depth, limits.read_timeout};
+}
+
+ApiSettings NodeConfig::api() const {
+  return {api_listen, limits.max_request_bytes, limits.max_connections, limits.read_timeout};
+}
+
+ServiceSettings NodeConfig::service() const {
+  return {index, peers, limits.request_max_age, limits.max_ciphertexts};
+}
+
+CeremonySettings NodeConfig::ceremonies() const { return {index, peers, operators}; }
 
 Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::filesystem::path& base_dir) {
   toml::table root;

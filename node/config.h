@@ -81,6 +81,37 @@ struct Limits {
   std::size_t max_ciphertexts = 100000;
 };
 
+// What each area of the node reads of the configuration: NodeConfig hands
+// each its slice, so an area depends on the settings it uses, not the file.
+struct PeerLinkSettings {  // node/peers
+  ParticipantIndex self = 0;
+  Endpoint listen;
+  std::vector<PeerConfig> peers;
+  std::size_t max_frame_bytes = 0;
+  std::size_t queue_depth = 0;
+  std::chrono::milliseconds read_timeout{};
+};
+
+struct ApiSettings {  // node/api
+  Endpoint listen;
+  std::size_t max_request_bytes = 0;
+  std::size_t max_connections = 0;
+  std::chrono::milliseconds read_timeout{};
+};
+
+struct ServiceSettings {  // node/release
+  ParticipantIndex self = 0;
+  std::vector<PeerConfig> peers;  // reported in status
+  std::chrono::seconds request_max_age{};
+  std::size_t max_ciphertexts = 0;
+};
+
+struct CeremonySettings {  // node/ceremony
+  ParticipantIndex self = 0;
+  std::vector<PeerConfig> peers;  // their identities sign and receive ceremony messages
+  std::vector<NamedKey> operators;
+};
+
 struct NodeConfig {
   ParticipantIndex index = 0;
   std::filesystem::path data_dir;
@@ -94,6 +125,11 @@ struct NodeConfig {
   Limits limits;
 
   const PeerConfig* peer(ParticipantIndex i) const;
+
+  PeerLinkSettings peer_links() const;
+  ApiSettings api() const;
+  ServiceSettings service() const;
+  CeremonySettings ceremonies() const;
 };
 
 // Parses and validates; relative paths resolve against `base_dir`.

@@ -1,4 +1,4 @@
-#include "identity.h"
+#include "node/identity.h"
 
 #include <sys/stat.h>
 

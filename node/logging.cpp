@@ -1,4 +1,4 @@
-#include "logging.h"
+#include "node/logging.h"
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>

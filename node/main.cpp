@@ -13,13 +13,13 @@
 
 #include <thread>
 
-#include "node/ceremony_manager.h"
+#include "node/ceremony/manager.h"
 #include "node/config.h"
-#include "node/decryption_service.h"
-#include "node/http_server.h"
+#include "node/release/decryption_service.h"
+#include "node/api/http_server.h"
 #include "node/identity.h"
 #include "node/logging.h"
-#include "node/peer_transport.h"
+#include "node/peers/transport.h"
 
 namespace vigil::node {
 namespace {
@@ -46,7 +46,7 @@ int run(const std::string& config_path, const std::string& log_format) {
   if (!store) return fail("storage", store.error());
 
   SystemClock clock;
-  DecryptionService service(*config, **store, clock, system_rng(),
+  DecryptionService service(config->service(), **store, clock, system_rng(),
                             std::make_unique<RequesterAllowlist>(config->requesters));
   if (auto s = service.load_key(); !s) return fail("key", s.error());
   if (!service.has_key()) spdlog::warn("no key share yet: serving status only until a DKG or an import");
@@ -54,8 +54,8 @@ int run(const std::string& config_path, const std::string& log_format) {
   ApiRouter router(service, metrics);
 
   boost::asio::io_context io;
-  PeerTransport peers(io, *config, *identity, clock, service.key_epoch());
-  CeremonyManager ceremonies(io, *config, *identity, **store, service, metrics, clock, system_rng());
+  PeerTransport peers(io, config->peer_links(), *identity, clock, service.key_epoch());
+  CeremonyManager ceremonies(io, config->ceremonies(), *identity, **store, service, metrics, clock, system_rng());
   ceremonies.set_sender([&peers](ParticipantIndex to, const v1::CeremonyMessage& m) { return peers.send(to, m); });
   ceremonies.set_key_listener([&peers](std::uint32_t epoch) { peers.set_key_epoch(epoch); });
   peers.set_handlers({
@@ -89,8 +89,8 @@ int run(const std::string& config_path, const std::string& log_format) {
   prune();
   spdlog::info("peer links (TLS 1.3, pinned identities) on {}:{}", config->peer_listen.host, *peer_port);
 
-  HttpServer api(io, router, config->limits);
-  auto port = api.start(config->api_listen);
+  HttpServer api(io, router, config->api());
+  auto port = api.start();
   if (!port) return fail("api", port.error());
   spdlog::info("client API on {}:{}; identity {}", config->api_listen.host, *port, to_hex(identity->public_key));
 

@@ -2,8 +2,8 @@
 
 #include <system_error>
 
-#include "node/node_key.h"
-#include "node/store.h"
+#include "node/release/node_key.h"
+#include "node/store/store.h"
 
 namespace vigil::node {
 

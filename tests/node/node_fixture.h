@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "proto/codec.h"
-#include "node/decryption_service.h"
-#include "node/http_api.h"
+#include "node/release/decryption_service.h"
+#include "node/api/router.h"
 #include "proto/decryption_request.h"
 #include "support/test_support.h"
 #include "vigil/dealer.h"
@@ -54,7 +54,7 @@ class NodeCluster {
       rng_.fill(master.mutable_span());
       node->store = Store::open(node->config.data_dir / "node.db", std::move(master)).value();
       node->metrics = std::make_unique<Metrics>();
-      node->service = std::make_unique<DecryptionService>(node->config, *node->store, clock, rng_,
+      node->service = std::make_unique<DecryptionService>(node->config.service(), *node->store, clock, rng_,
                                                           std::make_unique<RequesterAllowlist>(node->config.requesters));
       const auto& share = deal_.shares[i - 1];
       EXPECT_TRUE(node->service

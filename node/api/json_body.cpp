@@ -1,0 +1,60 @@
+#include "node/api/json_body.h"
+
+#include <google/protobuf/util/json_util.h>
+
+namespace vigil::node::api {
+
+HttpResponse json_response(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  HttpResponse r;
+  (void)google::protobuf::util::MessageToJsonString(m, &r.body, options);
+  r.body += "\n";
+  return r;
+}
+
+HttpResponse from_error(const Error& e) {
+  return error_response(http_status_for(e.code), error_code_name(e.code), e.message);
+}
+
+HttpResponse method_not_allowed(const char* use) {
+  return error_response(405, "method_not_allowed", std::string("use ") + use);
+}
+
+Status parse_body(const std::string& body, google::protobuf::Message& message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(body, &message, options);
+  if (!status.ok()) {
+    return make_error(ErrorCode::kBadEncoding, "malformed request body: " + std::string(status.message()));
+  }
+  return {};
+}
+
+}  // namespace vigil::node::api
+
+namespace vigil::node {
+
+HttpResponse error_response(unsigned status, const std::string& code, const std::string& message) {
+  v1::ErrorResponse e;
+  e.set_error(code);
+  e.set_message(message);
+  HttpResponse r = api::json_response(e);
+  r.status = status;
+  return r;
+}
+
+unsigned http_status_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidInput:
+    case ErrorCode::kBadEncoding: return 400;
+    case ErrorCode::kVerificationFailed: return 403;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kResourceExhausted: return 503;
+    case ErrorCode::kTimeout: return 504;
+    default: return 500;
+  }
+}
+
+}  // namespace vigil::node

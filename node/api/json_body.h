@@ -1,0 +1,32 @@
+// How the API's handlers read and write bodies: the protobuf messages' JSON
+// mapping, errors as ErrorResponse with the status their code maps to.
+// Internal to node/api.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <string>
+
+#include "node/api/router.h"
+
+namespace vigil::node::api {
+
+HttpResponse json_response(const google::protobuf::Message& message);
+HttpResponse from_error(const Error& error);
+HttpResponse method_not_allowed(const char* use);
+
+// Parses a request body into `message`; any JSON or schema problem is
+// kBadEncoding naming it (unknown fields are refused).
+Status parse_body(const std::string& body, google::protobuf::Message& message);
+
+// A POST handler: the body parsed as Request, then `handle` (returning a
+// Result of a response message) rendered as JSON or as its error.
+template <class Request, class Handler>
+HttpResponse answer(const std::string& body, Handler&& handle) {
+  Request request;
+  if (auto parsed = parse_body(body, request); !parsed) return from_error(parsed.error());
+  auto response = handle(request);
+  return response ? json_response(*response) : from_error(response.error());
+}
+
+}  // namespace vigil::node::api

@@ -1,0 +1,26 @@
+// The API's resources, one file each, behind ApiRouter (node/api/router.h).
+// Each handler gets the method, the body and the service it speaks for, and
+// answers 405 itself for a method the resource does not take.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "node/api/router.h"
+
+namespace vigil::node::api {
+
+// health.cpp: GET /healthz, GET /metrics (Prometheus text).
+HttpResponse health(std::string_view method);
+HttpResponse metrics(std::string_view method, const Metrics& metrics);
+// status.cpp: GET /v1/status.
+HttpResponse status(std::string_view method, const DecryptionService& service);
+// ciphertexts.cpp: POST /v1/ciphertexts.
+HttpResponse ciphertexts(std::string_view method, const std::string& body, DecryptionService& service);
+// decryption_shares.cpp: POST /v1/decryption-shares.
+HttpResponse decryption_shares(std::string_view method, const std::string& body, DecryptionService& service,
+                               Metrics& metrics);
+// ceremonies.cpp: POST /v1/ceremonies (operators only).
+HttpResponse ceremonies(std::string_view method, const std::string& body, CeremonyManager& manager);
+
+}  // namespace vigil::node::api

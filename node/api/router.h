@@ -1,0 +1,52 @@
+// The client API as a pure function from (method, target, body) to a
+// response, so that every handler is tested without a socket (the server
+// around it is node/api/http_server.h; each resource has its own file,
+// node/api/resources.h):
+//
+//   GET  /healthz                 "ok"
+//   GET  /metrics                 Prometheus text
+//   GET  /v1/status               StatusResponse
+//   POST /v1/ciphertexts          RegisterCiphertextRequest -> RegisterCiphertextResponse
+//   POST /v1/decryption-shares    DecryptionRequest -> DecryptionResponse
+//   POST /v1/ceremonies           StartCeremonyRequest -> CeremonyStatus (operators only)
+//
+// Bodies are the protobuf messages' JSON mapping. Errors are ErrorResponse
+// JSON with 400 (malformed), 403 (refused), 404 (unknown), 405, 413, 503.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "node/ceremony/manager.h"
+#include "node/metrics.h"
+#include "node/release/decryption_service.h"
+
+namespace vigil::node {
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+unsigned http_status_for(ErrorCode code);
+HttpResponse error_response(unsigned status, const std::string& code, const std::string& message);
+
+class ApiRouter {
+ public:
+  ApiRouter(DecryptionService& service, Metrics& metrics) : service_(service), metrics_(metrics) {}
+
+  // Enables POST /v1/ceremonies.
+  void set_ceremonies(CeremonyManager* ceremonies) { ceremonies_ = ceremonies; }
+
+  HttpResponse handle(std::string_view method, std::string_view target, const std::string& body);
+
+ private:
+  HttpResponse dispatch(std::string_view method, std::string_view path, const std::string& body, std::string& kind);
+
+  DecryptionService& service_;
+  Metrics& metrics_;
+  CeremonyManager* ceremonies_ = nullptr;
+};
+
+}  // namespace vigil::node

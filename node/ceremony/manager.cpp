@@ -1,0 +1,287 @@
+#include "node/ceremony/manager.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+namespace vigil::node {
+namespace {
+
+std::uint64_t process_cpu_us() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+std::string short_id(const SessionId& id) { return to_hex(ByteSpan(id).first(4)); }
+
+}  // namespace
+
+CeremonyManager::CeremonyManager(boost::asio::io_context& io, CeremonySettings settings, const Ed25519KeyPair& identity,
+                                 Store& store, DecryptionService& service, Metrics& metrics, const Clock& clock, Rng& rng)
+    : settings_(std::move(settings)), identity_(identity), store_(store), service_(service), metrics_(metrics), clock_(clock),
+      rng_(rng), timer_(io) {}
+
+CeremonyManager::~CeremonyManager() { stop(); }
+
+void CeremonyManager::stop() {
+  std::lock_guard lock(mutex_);
+  timer_.cancel();
+}
+
+bool CeremonyManager::running() const {
+  return ceremony_ && !finished_ && !ceremony_->over();
+}
+
+Result<std::unique_ptr<Ceremony>> CeremonyManager::build(CeremonyPlan plan, SecretBytes seed, std::int64_t accepted) {
+  CeremonyInputs in;
+  in.self = settings_.self;
+  in.identity = &identity_;
+  in.identities.emplace(settings_.self, identity_.public_key);
+  for (const auto& p : settings_.peers) in.identities.emplace(p.index, p.identity);
+  if (plan.reshare && plan.is_dealer(settings_.self)) {
+    VIGIL_ASSIGN_OR_RETURN(in.current_key, store_.latest_key());
+  }
+  in.plan = std::move(plan);
+  in.seed = std::move(seed);
+  in.accepted_unix_ms = accepted;
+  return Ceremony::create(std::move(in));
+}
+
+Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest& request) {
+  std::vector<Ed25519PublicKey> operators;
+  for (const auto& o : settings_.operators) operators.push_back(o.key);
+  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, proto::check_ceremony_request(request, operators));
+  std::lock_guard lock(mutex_);
+  if (running()) {
+    return make_error(ErrorCode::kInvalidInput, "a ceremony is already running on this node (session " +
+                                                    short_id(ceremony_->plan().session_id) + "…)");
+  }
+  if (!plan.reshare && service_.has_key()) {
+    return make_error(ErrorCode::kInvalidInput, "this node already holds a key (epoch " +
+                                                    std::to_string(service_.key_epoch()) + "); reshare it instead");
+  }
+  SecretBytes seed(32);
+  rng_.fill(seed.mutable_span());
+  const std::int64_t accepted = clock_.now_unix_ms();
+  const SessionId session = plan.session_id;
+  const std::uint64_t cpu_at_start = process_cpu_us();
+  VIGIL_ASSIGN_OR_RETURN(auto ceremony, build(std::move(plan), seed.clone(), accepted));
+  // Deal first: nothing is sent before the plan and seed are durable, and a
+  // node that cannot deal refuses the plan rather than run a ceremony it would fail.
+  const CeremonyPhase before = ceremony->phase();
+  VIGIL_RETURN_IF_ERROR(ceremony->start());
+  VIGIL_RETURN_IF_ERROR(store_.begin_ceremony(session, as_bytes(request.SerializeAsString()), seed, accepted));
+  ceremony_ = std::move(ceremony);
+  finished_.reset();
+  seq_ = 0;
+  cpu_at_start_us_ = cpu_at_start;
+  spdlog::info("{} {}: accepted ({}-of-{}, epoch {})", ceremony_->plan().kind_name(), short_id(session),
+               ceremony_->plan().threshold, ceremony_->plan().parties, ceremony_->plan().epoch);
+  send_ready();
+  after_input(before);
+  return ceremony_->status();
+}
+
+Status CeremonyManager::resume() {
+  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.latest_ceremony());
+  if (!stored) return {};
+  v1::StartCeremonyRequest request;
+  if (!request.ParseFromArray(stored->request.data(), static_cast<int>(stored->request.size()))) {
+    return make_error(ErrorCode::kInternal, "stored ceremony request does not parse");
+  }
+  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, proto::parse_ceremony_plan(as_bytes(request.plan())));
+  std::lock_guard lock(mutex_);
+  // What status reports of a ceremony that is over.
+  auto report_finished = [&](const std::string& state, const std::string& error, std::int64_t finished_unix_ms) {
+    v1::CeremonyStatus s;
+    s.set_session_id(plan.message.session_id());
+    s.set_kind(plan.message.kind());
+    s.set_state(state);
+    s.set_phase(state);
+    s.set_epoch(plan.epoch);
+    s.set_parties(static_cast<std::uint32_t>(plan.parties));
+    s.set_threshold(static_cast<std::uint32_t>(plan.threshold));
+    s.set_error(error);
+    s.set_started_unix_ms(stored->accepted_unix_ms);
+    s.set_finished_unix_ms(finished_unix_ms);
+    finished_ = s;
+    metrics_.set_ceremony_phase(plan.kind_name(), state == "done" ? 5 : 6);
+  };
+  // The node keeps serving its current key; the ceremony ends here.
+  auto give_up = [&](const std::string& why) -> Status {
+    spdlog::error("{} {}: cannot resume: {}", plan.kind_name(), short_id(plan.session_id), why);
+    ceremony_.reset();
+    const std::int64_t now = clock_.now_unix_ms();
+    VIGIL_RETURN_IF_ERROR(store_.finish_ceremony(plan.session_id, "failed", "could not resume: " + why, std::nullopt, false, now));
+    report_finished("failed", "could not resume: " + why, now);
+    return {};
+  };
+  if (stored->state != "running") {
+    report_finished(stored->state, stored->error, stored->finished_unix_ms);
+    return {};
+  }
+  auto ceremony = build(plan, std::move(stored->seed), stored->accepted_unix_ms);
+  if (!ceremony) return give_up(ceremony.error().message);
+  ceremony_ = std::move(ceremony).value();
+  cpu_at_start_us_ = process_cpu_us();
+  if (auto s = ceremony_->start(); !s) return give_up(s.error().message);
+  for (const Bytes& bytes : stored->events) {
+    v1::CeremonyEvent event;
+    if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return give_up("the journal is corrupt");
+    if (event.has_message()) {
+      (void)ceremony_->receive(event.from(), event.message());
+    } else {
+      (void)ceremony_->tick(event.deadline_unix_ms());
+    }
+  }
+  seq_ = static_cast<std::int64_t>(stored->events.size());
+  spdlog::info("{} {}: resumed from {} journaled inputs in phase {}", plan.kind_name(), short_id(plan.session_id), seq_,
+               ceremony_phase_name(ceremony_->phase()));
+  send_ready();
+  after_input(CeremonyPhase::kDeal);
+  return {};
+}
+
+std::optional<v1::CeremonyStatus> CeremonyManager::status() const {
+  std::lock_guard lock(mutex_);
+  if (!ceremony_) return finished_;
+  v1::CeremonyStatus s = ceremony_->status();
+  if (finished_) {
+    s.set_state(finished_->state());
+    s.set_finished_unix_ms(finished_->finished_unix_ms());
+    s.set_cpu_us(finished_->cpu_us());
+    if (!finished_->error().empty()) s.set_error(finished_->error());
+  } else {
+    s.set_cpu_us(process_cpu_us() - cpu_at_start_us_);
+  }
+  return s;
+}
+
+void CeremonyManager::on_message(ParticipantIndex from, const v1::CeremonyMessage& message) {
+  std::lock_guard lock(mutex_);
+  if (!ceremony_ || !std::ranges::equal(as_bytes(message.session_id()), ceremony_->plan().session_id)) {
+    return;  // not (or not yet) this node's session: the peer resends when we say "ready"
+  }
+  if (message.has_ready()) {
+    if (ceremony_->plan().is_member(from)) {
+      for (const auto& m : ceremony_->sent_to(from)) send_(from, m);
+    }
+    return;
+  }
+  if (!running()) return;
+  const CeremonyPhase before = ceremony_->phase();
+  auto fresh = ceremony_->receive(from, message);
+  if (!fresh) {
+    spdlog::warn("ceremony: {}", fresh.error().message);
+    metrics_.peer_failure(from, "protocol");
+    return;
+  }
+  if (*fresh) {
+    v1::CeremonyEvent event;
+    event.set_from(from);
+    *event.mutable_message() = message;
+    journal(event);
+  }
+  after_input(before);
+}
+
+void CeremonyManager::on_link_up(ParticipantIndex peer) {
+  std::lock_guard lock(mutex_);
+  if (!running() || !ceremony_->plan().is_member(peer)) return;
+  v1::CeremonyMessage ready;
+  ready.set_session_id(std::string(ceremony_->plan().session_id.begin(), ceremony_->plan().session_id.end()));
+  ready.mutable_ready();
+  send_(peer, ready);
+}
+
+void CeremonyManager::send_ready() {
+  for (ParticipantIndex m : ceremony_->plan().members) {
+    if (m == settings_.self) continue;
+    v1::CeremonyMessage ready;
+    ready.set_session_id(std::string(ceremony_->plan().session_id.begin(), ceremony_->plan().session_id.end()));
+    ready.mutable_ready();
+    send_(m, ready);
+  }
+}
+
+void CeremonyManager::journal(const v1::CeremonyEvent& event) {
+  if (auto s = store_.append_ceremony_event(ceremony_->plan().session_id, seq_++, as_bytes(event.SerializeAsString())); !s) {
+    spdlog::error("ceremony journal: {}", s.error().message);
+  }
+}
+
+void CeremonyManager::flush() {
+  for (auto& out : ceremony_->take_outbox()) send_(out.to, out.message);
+  for (const auto& [peer, what] : ceremony_->take_faults()) {
+    spdlog::warn("ceremony: node {}: {}", peer, what);
+    metrics_.peer_failure(peer, "protocol");
+  }
+}
+
+void CeremonyManager::after_input(CeremonyPhase before) {
+  flush();
+  const CeremonyPhase now = ceremony_->phase();
+  if (now != before) {
+    spdlog::info("{} {}: phase {}", ceremony_->plan().kind_name(), short_id(ceremony_->plan().session_id),
+                 ceremony_phase_name(now));
+  }
+  metrics_.set_ceremony_phase(ceremony_->plan().kind_name(), static_cast<int>(now));
+  if (ceremony_->over()) {
+    conclude();
+  } else {
+    schedule();
+  }
+}
+
+void CeremonyManager::schedule() {
+  const std::int64_t wait = std::max<std::int64_t>(0, ceremony_->deadline_unix_ms() - clock_.now_unix_ms());
+  timer_.expires_after(std::chrono::milliseconds(wait));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    std::lock_guard lock(mutex_);
+    if (!running()) return;
+    const CeremonyPhase before = ceremony_->phase();
+    const std::int64_t now = clock_.now_unix_ms();
+    if (ceremony_->tick(now)) {
+      spdlog::warn("{} {}: phase {} ended on its deadline", ceremony_->plan().kind_name(),
+                   short_id(ceremony_->plan().session_id), ceremony_phase_name(before));
+      v1::CeremonyEvent event;
+      event.set_deadline_unix_ms(now);
+      journal(event);
+    }
+    after_input(before);
+  });
+}
+
+void CeremonyManager::conclude() {
+  if (finished_) return;
+  timer_.cancel();
+  const CeremonyPlan& plan = ceremony_->plan();
+  const bool done = ceremony_->phase() == CeremonyPhase::kDone;
+  v1::CeremonyStatus s = ceremony_->status();
+  const std::int64_t now = clock_.now_unix_ms();
+  auto recorded = store_.finish_ceremony(plan.session_id, done ? "done" : "failed", s.error(), ceremony_->key(), done, now);
+  if (!recorded) {
+    spdlog::critical("{} {}: recording the outcome failed: {}", plan.kind_name(), short_id(plan.session_id),
+                     recorded.error().message);
+    s.set_state("failed");
+    s.set_error("recording the outcome failed: " + recorded.error().message);
+  } else if (done) {
+    if (auto loaded = service_.load_key(); !loaded) spdlog::critical("loading the new key: {}", loaded.error().message);
+    if (key_listener_) key_listener_(service_.key_epoch());
+  }
+  s.set_finished_unix_ms(now);
+  s.set_cpu_us(process_cpu_us() - cpu_at_start_us_);
+  finished_ = s;
+  metrics_.ceremony_finished(plan.kind_name(), s.state());
+  if (s.state() == "done") {
+    spdlog::info("{} {}: done in {} ms; epoch {}, {} dealers excluded{}", plan.kind_name(), short_id(plan.session_id),
+                 now - s.started_unix_ms(), plan.epoch, s.excluded_size(),
+                 ceremony_->key() ? "" : "; this node left the committee and erased its share");
+  } else {
+    spdlog::error("{} {}: failed: {}", plan.kind_name(), short_id(plan.session_id), s.error());
+  }
+}
+
+}  // namespace vigil::node

@@ -1,0 +1,92 @@
+// Links between nodes: TLS 1.3 with pinned identities (tls_identity.h),
+// length-prefixed PeerMessage frames (frame.h) capped at
+// max_frame_bytes, a bounded outbox per peer, a deadline on every
+// read, and reconnection with exponential backoff. Each pair of nodes keeps
+// one link: the node with the lower index dials.
+//
+// The links carry a hello (index and key epoch), pings, and the messages of
+// DKG and resharing ceremonies, which go to the handler set below.
+#pragma once
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+
+#include "vigil/clock.h"
+#include "node/config.h"
+#include "node/peers/peer_state.h"
+#include "vigil/ed25519.h"
+#include "vigil/v1/node.pb.h"
+
+namespace vigil::node {
+
+class PeerTransport {
+ public:
+  // `clock` stamps when each peer was last seen.
+  PeerTransport(boost::asio::io_context& io, PeerLinkSettings settings, const Ed25519KeyPair& identity,
+                const Clock& clock, std::uint32_t key_epoch);
+  ~PeerTransport();
+
+  struct Handlers {
+    // A ceremony message from an authenticated peer (called on its link's strand).
+    std::function<void(ParticipantIndex, const v1::CeremonyMessage&)> ceremony;
+    // A link to a peer has been established and greeted.
+    std::function<void(ParticipantIndex)> link_up;
+    // A peer misbehaved on its link or the link failed: reason "protocol" or "link".
+    std::function<void(ParticipantIndex, const std::string&)> failure;
+  };
+  // Set before start().
+  void set_handlers(Handlers handlers) { handlers_ = std::move(handlers); }
+  void set_key_epoch(std::uint32_t epoch) { key_epoch_ = epoch; }
+
+  // Listens on settings.listen (the bound port is returned) and starts
+  // dialling the peers with higher indices.
+  Result<std::uint16_t> start();
+  void stop();
+
+  // Queues a ceremony message to a connected peer; false if there is no link
+  // (the peer asks for everything again when it reconnects).
+  bool send(ParticipantIndex peer, const v1::CeremonyMessage& message);
+
+  std::vector<PeerState> peers() const;
+  std::size_t connected_peers() const;
+  // Handshakes refused: unpinned or mismatched identities, plaintext, bad frames.
+  std::uint64_t rejected() const { return rejected_.load(); }
+
+ private:
+  using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+  struct Session;
+
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve_incoming(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> dial_loop(PeerConfig peer);
+  boost::asio::awaitable<bool> dial_once(PeerConfig peer);
+  boost::asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, ParticipantIndex expected);
+  // Handles one frame; false when the link must close.
+  bool dispatch(ParticipantIndex peer, const std::shared_ptr<Session>& session, const Bytes& frame, bool& greeted);
+  void set_connected(ParticipantIndex index, bool connected, const std::shared_ptr<Session>& session);
+  void touch(ParticipantIndex index);
+  void failed(ParticipantIndex index, const std::string& reason);
+
+  boost::asio::io_context& io_;
+  const PeerLinkSettings settings_;
+  const Clock& clock_;
+  std::atomic<std::uint32_t> key_epoch_;
+  Handlers handlers_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> rejected_{0};
+  mutable std::mutex mutex_;
+  std::map<ParticipantIndex, PeerState> state_;
+  std::vector<std::weak_ptr<Stream>> live_;
+  std::map<ParticipantIndex, std::weak_ptr<Session>> sessions_;
+};
+
+}  // namespace vigil::node

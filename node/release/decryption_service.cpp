@@ -1,0 +1,201 @@
+#include "node/release/decryption_service.h"
+
+#include "proto/codec.h"
+#include "proto/decryption_request.h"
+
+namespace vigil::node {
+namespace {
+
+std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
+
+Error unavailable() { return make_error(ErrorCode::kInvalidInput, "this node holds no key yet"); }
+
+}  // namespace
+
+DecryptionService::DecryptionService(ServiceSettings settings, Store& store, const Clock& clock, Rng& rng,
+                                     std::unique_ptr<ReleasePolicy> policy)
+    : settings_(std::move(settings)), store_(store), clock_(clock), rng_(rng), policy_(std::move(policy)) {}
+
+Status DecryptionService::load_key() {
+  VIGIL_ASSIGN_OR_RETURN(auto record, store_.latest_key());
+  if (!record) {
+    // None, or erased after this node left the committee.
+    std::lock_guard lock(key_mutex_);
+    key_.reset();
+    return {};
+  }
+  if (record->index() != settings_.self) {
+    return make_error(ErrorCode::kInvalidInput, "stored key belongs to participant " + std::to_string(record->index()) +
+                                                    ", this node is " + std::to_string(settings_.self));
+  }
+  VIGIL_ASSIGN_OR_RETURN(AnyNodeKey key, node_key_from_record(*record));
+  std::lock_guard lock(key_mutex_);
+  key_ = std::make_shared<const AnyNodeKey>(std::move(key));
+  return {};
+}
+
+Status DecryptionService::import_key(const v1::StoredKey& record) {
+  if (record.index() != settings_.self) {
+    return make_error(ErrorCode::kInvalidInput, "key share is for participant " + std::to_string(record.index()) +
+                                                    ", this node is " + std::to_string(settings_.self));
+  }
+  VIGIL_RETURN_IF_ERROR(node_key_from_record(record));
+  VIGIL_RETURN_IF_ERROR(store_.put_key(record, clock_.now_unix_ms()));
+  return load_key();
+}
+
+Status DecryptionService::prune() { return store_.prune_nonces(clock_.now_unix_ms()); }
+
+std::uint32_t DecryptionService::key_epoch() const {
+  std::lock_guard lock(key_mutex_);
+  return key_ ? std::visit([](const auto& k) { return k.epoch; }, *key_) : 0;
+}
+
+bool DecryptionService::has_key() const {
+  std::lock_guard lock(key_mutex_);
+  return key_ != nullptr;
+}
+
+v1::StatusResponse DecryptionService::status() const {
+  v1::StatusResponse s;
+  s.set_node_index(settings_.self);
+  // The ceremony first: once it reads "done", its key is already the one
+  // served (the manager installs it before it reports the outcome), so the
+  // key read below is never older than the ceremony state beside it.
+  if (ceremony_status_) {
+    if (auto c = ceremony_status_()) *s.mutable_ceremony() = std::move(*c);
+  }
+  std::shared_ptr<const AnyNodeKey> key;
+  {
+    std::lock_guard lock(key_mutex_);
+    key = key_;
+  }
+  if (key) {
+    std::visit(
+        [&](const auto& k) {
+          using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
+          s.set_curve(std::string(C::kName));
+          s.set_threshold(static_cast<std::uint32_t>(k.threshold));
+          s.set_parties(static_cast<std::uint32_t>(k.public_shares.size()));
+          s.set_group_public_key(str(k.commitment.group_public_key().encode()));
+          s.set_key_epoch(k.epoch);
+          for (const auto& p : k.public_shares) s.add_public_shares(str(p.encode()));
+          for (const auto& c : k.commitment.elements()) s.add_commitments(str(c.encode()));
+        },
+        *key);
+  }
+  const std::vector<PeerState> states = peer_states_ ? peer_states_() : std::vector<PeerState>{};
+  for (const auto& p : settings_.peers) {
+    auto* ps = s.add_peers();
+    ps->set_index(p.index);
+    ps->set_address(p.address.to_string());
+    for (const auto& st : states) {
+      if (st.index == p.index) {
+        ps->set_connected(st.connected);
+        ps->set_last_seen_unix_ms(st.last_seen_unix_ms);
+      }
+    }
+  }
+  return s;
+}
+
+Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
+    const v1::RegisterCiphertextRequest& request) {
+  std::shared_ptr<const AnyNodeKey> key;
+  {
+    std::lock_guard lock(key_mutex_);
+    key = key_;
+  }
+  if (!key) return unavailable();
+  return std::visit(
+      [&](const auto& k) -> Result<v1::RegisterCiphertextResponse> {
+        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
+        VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(request.ciphertext()));
+        VIGIL_ASSIGN_OR_RETURN(VerifiedCiphertext<C> verified, tdh2_check_ciphertext<C>(k.tdh2, std::move(ct)));
+        const CiphertextDigest digest = verified.digest();
+        VIGIL_ASSIGN_OR_RETURN(auto existing, store_.ciphertext(digest));
+        if (!existing) {
+          VIGIL_ASSIGN_OR_RETURN(std::int64_t count, store_.ciphertext_count());
+          if (static_cast<std::size_t>(count) >= settings_.max_ciphertexts) {
+            return make_error(ErrorCode::kResourceExhausted, "this node keeps at most " +
+                                                                 std::to_string(settings_.max_ciphertexts) +
+                                                                 " ciphertexts (limits.max_ciphertexts)");
+          }
+        }
+        VIGIL_RETURN_IF_ERROR(store_.put_ciphertext(digest, as_bytes(request.ciphertext().SerializeAsString()),
+                                                    clock_.now_unix_ms()));
+        k.verified->insert(std::make_shared<const VerifiedCiphertext<C>>(std::move(verified)));
+        v1::RegisterCiphertextResponse response;
+        response.set_ciphertext_digest(str(digest));
+        return response;
+      },
+      *key);
+}
+
+Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::DecryptionRequest& request) {
+  std::shared_ptr<const AnyNodeKey> key;
+  {
+    std::lock_guard lock(key_mutex_);
+    key = key_;
+  }
+  if (!key) return unavailable();
+  VIGIL_RETURN_IF_ERROR(proto::check_decryption_request(request));
+  const std::uint32_t epoch = std::visit([](const auto& k) { return k.epoch; }, *key);
+  if (request.key_epoch() != 0 && request.key_epoch() != epoch) {
+    // Shares of two epochs never combine: the requester must fetch this epoch's public shares.
+    return make_error(ErrorCode::kInvalidInput, "this node serves key epoch " + std::to_string(epoch) +
+                                                    ", the request is for epoch " + std::to_string(request.key_epoch()) +
+                                                    "; fetch the cluster's current status");
+  }
+  const std::int64_t now = clock_.now_unix_ms();
+  if (request.expires_at_unix_ms() < now) return make_error(ErrorCode::kVerificationFailed, "request has expired");
+  const auto max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.request_max_age).count();
+  if (request.expires_at_unix_ms() > now + max_age_ms) {
+    return make_error(ErrorCode::kVerificationFailed,
+                      "request expiry is more than " + std::to_string(max_age_ms / 1000) + " s in the future");
+  }
+  CiphertextDigest digest{};
+  std::copy(request.ciphertext_digest().begin(), request.ciphertext_digest().end(), digest.begin());
+
+  return std::visit(
+      [&](const auto& k) -> Result<v1::DecryptionResponse> {
+        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
+        auto verified = k.verified->find(digest);
+        if (!verified) {
+          // Registered before a restart: checked again on its first use.
+          VIGIL_ASSIGN_OR_RETURN(auto body, store_.ciphertext(digest));
+          if (!body) return make_error(ErrorCode::kNotFound, "no ciphertext with this digest is registered on this node");
+          v1::Tdh2Ciphertext message;
+          if (!message.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
+            return make_error(ErrorCode::kInternal, "stored ciphertext does not parse");
+          }
+          VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(message));
+          VIGIL_ASSIGN_OR_RETURN(VerifiedCiphertext<C> checked, tdh2_check_ciphertext<C>(k.tdh2, std::move(ct)));
+          verified = std::make_shared<const VerifiedCiphertext<C>>(std::move(checked));
+          k.verified->insert(verified);
+        }
+        VIGIL_RETURN_IF_ERROR(policy_->authorize({request, verified->ciphertext().label, now}));
+        VIGIL_ASSIGN_OR_RETURN(bool fresh, store_.record_nonce(as_bytes(request.requester_key()),
+                                                               as_bytes(request.nonce()), request.expires_at_unix_ms()));
+        if (!fresh) return make_error(ErrorCode::kVerificationFailed, "replayed request: this nonce was already used");
+
+        const DecryptionShare<C> share = tdh2_decryption_share<C>(rng_, *verified, k.share, k.public_share());
+        X25519PublicKey response_key{};
+        std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
+        VIGIL_ASSIGN_OR_RETURN(Bytes sealed, seal_decryption_share<C>(rng_, response_key, as_bytes(request.request_id()),
+                                                                      digest, share));
+        v1::DecryptionResponse response;
+        auto* s = response.mutable_share();
+        s->set_version(proto::kWireVersion);
+        s->set_curve(proto::to_proto_curve(C::kId));
+        s->set_index(share.index);
+        s->set_request_id(request.request_id());
+        s->set_ciphertext_digest(str(digest));
+        s->set_sealed(str(sealed));
+        s->set_key_epoch(k.epoch);
+        return response;
+      },
+      *key);
+}
+
+}  // namespace vigil::node

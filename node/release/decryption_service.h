@@ -1,0 +1,63 @@
+// What a node does for clients, independent of HTTP: report its status,
+// register ciphertexts, and answer decryption requests. A request is
+// checked in this order: field sizes and signature, expiry, release policy,
+// replay (the nonce is recorded durably before any share is computed),
+// ciphertext validity; then the share is computed with its proof and sealed
+// to the requester's key.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "vigil/clock.h"
+#include "node/config.h"
+#include "node/metrics.h"
+#include "node/release/node_key.h"
+#include "node/peers/peer_state.h"
+#include "node/release/policy.h"
+#include "node/store/store.h"
+
+namespace vigil::node {
+
+class DecryptionService {
+ public:
+  DecryptionService(ServiceSettings settings, Store& store, const Clock& clock, Rng& rng,
+                    std::unique_ptr<ReleasePolicy> policy);
+
+  // Loads the newest stored key (again after a ceremony changed it); a node
+  // without one serves only status.
+  Status load_key();
+  // Checks and stores a key record for this node (its index must match).
+  Status import_key(const v1::StoredKey& record);
+  bool has_key() const;
+  // Forgets the nonces of expired requests (they can no longer be replayed);
+  // vigild calls it every minute so the replay table stays bounded.
+  Status prune();
+  // Where status() learns the state of the peer links.
+  void set_peer_states(std::function<std::vector<PeerState>()> source) { peer_states_ = std::move(source); }
+  // Where status() learns the state of the latest DKG or resharing.
+  void set_ceremony_status(std::function<std::optional<v1::CeremonyStatus>()> source) {
+    ceremony_status_ = std::move(source);
+  }
+  // The epoch of the key this node serves (0 without a key).
+  std::uint32_t key_epoch() const;
+
+  v1::StatusResponse status() const;
+  Result<v1::RegisterCiphertextResponse> register_ciphertext(const v1::RegisterCiphertextRequest& request);
+  Result<v1::DecryptionResponse> decryption_share(const v1::DecryptionRequest& request);
+
+ private:
+  const ServiceSettings settings_;
+  Store& store_;
+  const Clock& clock_;
+  Rng& rng_;
+  std::unique_ptr<ReleasePolicy> policy_;
+  mutable std::mutex key_mutex_;
+  std::shared_ptr<const AnyNodeKey> key_;
+  std::function<std::vector<PeerState>()> peer_states_;
+  std::function<std::optional<v1::CeremonyStatus>()> ceremony_status_;
+};
+
+}  // namespace vigil::node

@@ -1,0 +1,95 @@
+// The ceremonies and ceremony_events tables: each DKG or resharing this node
+// accepted, its sealed seed, its journal of inputs, and its outcome.
+#include <limits>
+
+#include "node/store/sqlite.h"
+#include "node/store/store.h"
+#include "vigil/byte_writer.h"
+
+namespace vigil::node {
+namespace {
+
+Bytes seed_context(ByteSpan session_id) {
+  ByteWriter w;
+  w.field("vigil/v1/store/ceremony-seed").field(session_id);
+  return w.take();
+}
+
+}  // namespace
+
+using sqlite::Statement;
+
+Status Store::begin_ceremony(ByteSpan session_id, ByteSpan request, const SecretBytes& seed, std::int64_t now_unix_ms) {
+  VIGIL_ASSIGN_OR_RETURN(Bytes sealed, seal_at_rest(seed.span(), seed_context(session_id)));
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "INSERT INTO ceremonies (session_id, request, sealed_seed, accepted_unix_ms, state) VALUES (?, ?, ?, ?, 'running')");
+  s.bind(1, session_id).bind(2, request).bind(3, sealed).bind(4, now_unix_ms);
+  if (s.step() != SQLITE_DONE) {
+    if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return make_error(ErrorCode::kInvalidInput, "this session id was already used");
+    }
+    return sqlite::error(db_, "storing ceremony");
+  }
+  return {};
+}
+
+Status Store::append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteSpan event) {
+  std::lock_guard lock(mutex_);
+  Statement s(journal_, "INSERT INTO ceremony_events (session_id, seq, event) VALUES (?, ?, ?)");
+  s.bind(1, session_id).bind(2, seq).bind(3, event);
+  if (s.step() != SQLITE_DONE) return sqlite::error(journal_, "journaling ceremony event");
+  return {};
+}
+
+Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT session_id, request, sealed_seed, accepted_unix_ms, state, error, finished_unix_ms FROM ceremonies "
+              "ORDER BY accepted_unix_ms DESC, rowid DESC LIMIT 1");
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<StoredCeremony>();
+  if (rc != SQLITE_ROW) return sqlite::error(db_, "reading ceremony");
+  const Bytes session = s.blob(0);
+  StoredCeremony c;
+  c.request = s.blob(1);
+  VIGIL_ASSIGN_OR_RETURN(c.seed, open_at_rest(s.blob(2), seed_context(session), "ceremony seed"));
+  c.accepted_unix_ms = s.integer(3);
+  c.state = s.text(4);
+  c.error = s.text(5);
+  c.finished_unix_ms = s.integer(6);
+  Statement e(db_, "SELECT event FROM ceremony_events WHERE session_id = ? ORDER BY seq");
+  e.bind(1, session);
+  int erc;
+  while ((erc = e.step()) == SQLITE_ROW) c.events.push_back(e.blob(0));
+  if (erc != SQLITE_DONE) return sqlite::error(db_, "reading ceremony events");
+  return std::optional<StoredCeremony>(std::move(c));
+}
+
+Status Store::finish_ceremony(ByteSpan session_id, const std::string& state, const std::string& error,
+                              const std::optional<v1::StoredKey>& key, bool erase_keys, std::int64_t now_unix_ms) {
+  std::lock_guard lock(mutex_);
+  VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    if (key) VIGIL_RETURN_IF_ERROR(insert_key(*key, now_unix_ms));
+    if (erase_keys) {
+      Statement d(db_, "DELETE FROM key_shares WHERE epoch < ?");
+      d.bind(1, key ? static_cast<std::int64_t>(key->epoch()) : std::numeric_limits<std::int64_t>::max());
+      if (d.step() != SQLITE_DONE) return sqlite::error(db_, "erasing old key shares");
+    }
+    Statement u(db_, "UPDATE ceremonies SET state = ?, error = ?, finished_unix_ms = ? WHERE session_id = ?");
+    u.bind(1, state).bind(2, error).bind(3, now_unix_ms).bind(4, session_id);
+    if (u.step() != SQLITE_DONE || sqlite3_changes(db_) != 1) return sqlite::error(db_, "recording ceremony outcome");
+    Statement j(db_, "DELETE FROM ceremony_events WHERE session_id = ?");
+    j.bind(1, session_id);
+    if (j.step() != SQLITE_DONE) return sqlite::error(db_, "dropping ceremony journal");
+    return {};
+  }();
+  if (!body) {
+    (void)exec("ROLLBACK");
+    return body;
+  }
+  return exec("COMMIT");
+}
+
+}  // namespace vigil::node

@@ -1,0 +1,51 @@
+#include "node/store/migrations.h"
+
+#include <iterator>
+
+#include "node/store/store.h"
+
+namespace vigil::node {
+namespace {
+
+// Version 1: key shares (sealed), registered ciphertexts, request nonces.
+// Version 2: ceremonies and their journals.
+const char* const kMigrations[] = {
+    R"sql(
+      CREATE TABLE key_shares (
+        epoch INTEGER PRIMARY KEY,
+        sealed BLOB NOT NULL,
+        created_unix_ms INTEGER NOT NULL);
+      CREATE TABLE ciphertexts (
+        digest BLOB PRIMARY KEY,
+        body BLOB NOT NULL,
+        registered_unix_ms INTEGER NOT NULL);
+      CREATE TABLE request_nonces (
+        requester BLOB NOT NULL,
+        nonce BLOB NOT NULL,
+        expires_unix_ms INTEGER NOT NULL,
+        PRIMARY KEY (requester, nonce));
+      CREATE INDEX request_nonces_expiry ON request_nonces (expires_unix_ms);
+    )sql",
+    R"sql(
+      CREATE TABLE ceremonies (
+        session_id BLOB PRIMARY KEY,
+        request BLOB NOT NULL,
+        sealed_seed BLOB NOT NULL,
+        accepted_unix_ms INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        error TEXT NOT NULL DEFAULT '',
+        finished_unix_ms INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE ceremony_events (
+        session_id BLOB NOT NULL REFERENCES ceremonies (session_id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        event BLOB NOT NULL,
+        PRIMARY KEY (session_id, seq));
+    )sql",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+}  // namespace
+
+std::span<const char* const> schema_migrations() { return kMigrations; }
+
+}  // namespace vigil::node

@@ -1,0 +1,96 @@
+#include "node/store/store.h"
+
+#include "node/store/migrations.h"
+#include "node/store/sqlite.h"
+#include "vigil/aead.h"
+#include "vigil/random.h"
+
+namespace vigil::node {
+
+using sqlite::Statement;
+
+Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, SecretBytes master_key) {
+  if (master_key.size() != kAeadKeyBytes) return make_error(ErrorCode::kInvalidInput, "master key must be 32 bytes");
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
+    Error e = sqlite::error(db, "cannot open " + file.string());
+    sqlite3_close(db);
+    return e;
+  }
+  std::unique_ptr<Store> store(new Store(db, std::move(master_key)));
+  sqlite3_busy_timeout(db, 5000);
+  VIGIL_RETURN_IF_ERROR(store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  VIGIL_RETURN_IF_ERROR(store->migrate());
+  if (sqlite3_open_v2(file.c_str(), &store->journal_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    return sqlite::error(store->journal_, "cannot open the ceremony journal on " + file.string());
+  }
+  sqlite3_busy_timeout(store->journal_, 5000);
+  char* message = nullptr;
+  if (sqlite3_exec(store->journal_, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", nullptr, nullptr, &message) !=
+      SQLITE_OK) {
+    sqlite3_free(message);
+    return sqlite::error(store->journal_, "configuring the ceremony journal");
+  }
+  return store;
+}
+
+Store::~Store() {
+  sqlite3_close(journal_);
+  sqlite3_close(db_);
+}
+
+Status Store::exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    return make_error(ErrorCode::kInternal, std::string("sqlite: ") + text);
+  }
+  return {};
+}
+
+int Store::schema_version() {
+  Statement s(db_, "PRAGMA user_version");
+  return s.step() == SQLITE_ROW ? static_cast<int>(s.integer(0)) : -1;
+}
+
+Status Store::migrate() {
+  const int current = schema_version();
+  if (current > kSchemaVersion) {
+    return make_error(ErrorCode::kInvalidInput, "database schema version " + std::to_string(current) +
+                                                    " is newer than this vigild (" + std::to_string(kSchemaVersion) + ")");
+  }
+  for (int v = current; v < kSchemaVersion; ++v) {
+    VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+    auto applied = exec(schema_migrations()[static_cast<std::size_t>(v)]);
+    if (applied) applied = exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
+    if (!applied) {
+      (void)exec("ROLLBACK");
+      return applied;
+    }
+    VIGIL_RETURN_IF_ERROR(exec("COMMIT"));
+  }
+  return {};
+}
+
+Result<Bytes> Store::seal_at_rest(ByteSpan plain, ByteSpan context) const {
+  Bytes out(kAeadNonceBytes);
+  system_rng().fill(out);
+  VIGIL_ASSIGN_OR_RETURN(Bytes sealed, aead_encrypt(master_key_.span(), out, plain, context));
+  out.insert(out.end(), sealed.begin(), sealed.end());
+  return out;
+}
+
+Result<SecretBytes> Store::open_at_rest(ByteSpan sealed, ByteSpan context, const char* what) const {
+  if (sealed.size() < kAeadNonceBytes) {
+    return make_error(ErrorCode::kVerificationFailed, std::string("stored ") + what + " is truncated");
+  }
+  auto plain = aead_decrypt(master_key_.span(), sealed.first(kAeadNonceBytes), sealed.subspan(kAeadNonceBytes), context);
+  if (!plain) {
+    return make_error(ErrorCode::kVerificationFailed, std::string("stored ") + what + " does not open with this master key");
+  }
+  return std::move(plain).value();
+}
+
+}  // namespace vigil::node

@@ -1,0 +1,99 @@
+// The node's durable state in one SQLite file: WAL journal with
+// synchronous=FULL, so what the node acknowledged survives kill -9; a
+// versioned schema migrated on open. Key shares are sealed under the node's
+// master key (XChaCha20-Poly1305, the epoch bound as associated data) and
+// never stored in the clear.
+//
+// One class, one file per table family: keys.cpp (key_shares),
+// ceremonies.cpp (ceremonies, ceremony_events), ciphertexts.cpp,
+// nonces.cpp (request_nonces); the whole schema is in migrations.cpp, the
+// master key in master_key.cpp, opening and sealing at rest in store.cpp.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/bytes.h"
+#include "vigil/v1/node.pb.h"
+
+struct sqlite3;
+
+namespace vigil::node {
+
+inline constexpr int kSchemaVersion = 2;
+
+// The master key: VIGIL_MASTER_KEY (64 hex digits) from the environment if
+// set, otherwise `data_dir/master.key`, which must be mode 0600.
+Result<SecretBytes> load_master_key(const std::filesystem::path& data_dir);
+// Writes a fresh random master key to `data_dir/master.key` (mode 0600).
+Status create_master_key(const std::filesystem::path& data_dir);
+
+// A DKG or resharing this node took part in (node/ceremony_manager.h).
+struct StoredCeremony {
+  Bytes request;  // the signed StartCeremonyRequest, as received
+  SecretBytes seed;  // drives this node's dealing, so a restart deals the same
+  std::int64_t accepted_unix_ms = 0;
+  std::string state;  // running, done, failed
+  std::string error;
+  std::int64_t finished_unix_ms = 0;
+  std::vector<Bytes> events;  // the inputs it consumed, in order
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file, SecretBytes master_key);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int schema_version();
+
+  // The key share of an epoch, sealed at rest; replaces an existing one.
+  Status put_key(const v1::StoredKey& key, std::int64_t now_unix_ms);
+  // The key of the newest epoch, if any. kVerificationFailed if it does not
+  // open under the master key (a wrong key or a tampered file).
+  Result<std::optional<v1::StoredKey>> latest_key();
+
+  // Ceremonies. Events go through a second connection with
+  // synchronous=NORMAL: in WAL mode that survives the process being killed
+  // (what resuming needs) without an fsync per protocol message; a ceremony
+  // whose journal was lost to a power failure is re-fed by its peers.
+  Status begin_ceremony(ByteSpan session_id, ByteSpan request, const SecretBytes& seed, std::int64_t now_unix_ms);
+  Status append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteSpan event);
+  // The newest ceremony, if any, with its events.
+  Result<std::optional<StoredCeremony>> latest_ceremony();
+  // Ends a ceremony in one transaction: its state, and on success the new
+  // key (older epochs are erased: refreshed shares must not be combinable
+  // with old ones). `key` is empty for a failure, or for a node that dealt
+  // but left the committee, whose keys are then all erased.
+  Status finish_ceremony(ByteSpan session_id, const std::string& state, const std::string& error,
+                         const std::optional<v1::StoredKey>& key, bool erase_keys, std::int64_t now_unix_ms);
+
+  Status put_ciphertext(ByteSpan digest, ByteSpan body, std::int64_t now_unix_ms);
+  Result<std::optional<Bytes>> ciphertext(ByteSpan digest);
+  Result<std::int64_t> ciphertext_count();
+
+  // Records a request nonce; false if this requester already used it.
+  Result<bool> record_nonce(ByteSpan requester, ByteSpan nonce, std::int64_t expires_unix_ms);
+  // Forgets nonces whose requests have expired (they can no longer be replayed).
+  Status prune_nonces(std::int64_t now_unix_ms);
+
+ private:
+  Store(sqlite3* db, SecretBytes master_key) : db_(db), master_key_(std::move(master_key)) {}
+  Status migrate();
+  Status exec(const char* sql);
+  Result<Bytes> seal_at_rest(ByteSpan plain, ByteSpan context) const;
+  Result<SecretBytes> open_at_rest(ByteSpan sealed, ByteSpan context, const char* what) const;
+  Status insert_key(const v1::StoredKey& key, std::int64_t now_unix_ms);
+
+  sqlite3* db_;
+  sqlite3* journal_ = nullptr;
+  SecretBytes master_key_;
+  std::mutex mutex_;
+};
+
+}  // namespace vigil::node

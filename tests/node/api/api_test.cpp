@@ -1,0 +1,163 @@
+// The client API through ApiRouter: a 2-of-3 decryption end to end, and each
+// malformed or refused request answered with the right status while the node
+// keeps serving.
+#include <google/protobuf/util/json_util.h>
+
+#include "node/node_fixture.h"
+
+namespace vigil::node {
+namespace {
+
+using test::NodeCluster;
+
+std::string to_json(const google::protobuf::Message& m) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(m, &out);
+  return out;
+}
+
+template <class M>
+M from_json(const std::string& body) {
+  M m;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(body, &m).ok()) << body;
+  return m;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  ApiTest() : cluster_(3, 2, test::temp_dir("api")) {}
+
+  // Registers a ciphertext on every node; returns its digest.
+  CiphertextDigest register_everywhere(const Tdh2Ciphertext<Ristretto255>& ct) {
+    v1::RegisterCiphertextRequest req;
+    *req.mutable_ciphertext() = proto::to_proto(ct);
+    for (auto& n : cluster_.nodes) {
+      auto r = n->router->handle("POST", "/v1/ciphertexts", to_json(req));
+      EXPECT_EQ(r.status, 200u) << r.body;
+    }
+    return tdh2_ciphertext_digest(ct);
+  }
+
+  NodeCluster cluster_;
+};
+
+TEST_F(ApiTest, HealthMetricsAndStatus) {
+  auto& router = *cluster_.nodes[0]->router;
+  EXPECT_EQ(router.handle("GET", "/healthz", "").body, "ok\n");
+  auto status = from_json<v1::StatusResponse>(router.handle("GET", "/v1/status", "").body);
+  EXPECT_EQ(status.node_index(), 1u);
+  EXPECT_EQ(status.curve(), "ristretto255");
+  EXPECT_EQ(status.threshold(), 2u);
+  EXPECT_EQ(status.parties(), 3u);
+  EXPECT_EQ(status.key_epoch(), 1u);
+  auto gpk = cluster_.dealt().group_public_key().encode();
+  EXPECT_EQ(status.group_public_key(), std::string(gpk.begin(), gpk.end()));
+  auto metrics = router.handle("GET", "/metrics", "");
+  EXPECT_NE(metrics.body.find("vigil_requests_total{kind=\"status\",outcome=\"ok\"} 1"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("vigil_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_EQ(router.handle("POST", "/healthz", "").status, 405u);
+  EXPECT_EQ(router.handle("GET", "/v2/nothing", "").status, 404u);
+}
+
+TEST_F(ApiTest, TwoOfThreeDecryptionWithSealedShares) {
+  auto ct = cluster_.encrypt("policy:test", "the enclave's key");
+  const auto digest = register_everywhere(ct);
+  auto requester = x25519_generate(cluster_.rng());
+  std::vector<DecryptionShare<Ristretto255>> shares;
+  for (std::size_t i : {0u, 2u}) {
+    auto req = cluster_.request(digest, requester.public_key);
+    auto r = cluster_.nodes[i]->router->handle("POST", "/v1/decryption-shares", to_json(req));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto response = from_json<v1::DecryptionResponse>(r.body);
+    const auto& sealed = response.share();
+    EXPECT_EQ(sealed.index(), i + 1);
+    auto share = open_decryption_share<Ristretto255>(requester.secret_key.span(), as_bytes(sealed.sealed()),
+                                                     as_bytes(req.request_id()), digest, sealed.index());
+    ASSERT_TRUE(share.ok()) << share.error().to_string();
+    shares.push_back(std::move(share).value());
+  }
+  std::vector<Element<Ristretto255>> pubs;
+  for (const auto& s : cluster_.dealt().shares) pubs.push_back(s.public_share);
+  auto out = tdh2_combine<Ristretto255>(cluster_.rng(), cluster_.key(), pubs, 2, ct, shares);
+  ASSERT_TRUE(out.ok()) << out.error().to_string();
+  EXPECT_EQ(std::string(out->plaintext.span().begin(), out->plaintext.span().end()), "the enclave's key");
+  EXPECT_NE(cluster_.nodes[0]->router->handle("GET", "/metrics", "").body.find("vigil_shares_issued_total 1"),
+            std::string::npos);
+}
+
+TEST_F(ApiTest, RefusedAndMalformedRequests) {
+  auto ct = cluster_.encrypt("policy:test", "secret");
+  const auto digest = register_everywhere(ct);
+  auto requester = x25519_generate(cluster_.rng());
+  auto& router = *cluster_.nodes[1]->router;
+  auto post = [&](const v1::DecryptionRequest& r) { return router.handle("POST", "/v1/decryption-shares", to_json(r)); };
+  auto expect = [&](const HttpResponse& r, unsigned status, const std::string& text, const std::string& what) {
+    EXPECT_EQ(r.status, status) << what << ": " << r.body;
+    EXPECT_NE(r.body.find(text), std::string::npos) << what << ": " << r.body;
+  };
+
+  auto ok = cluster_.request(digest, requester.public_key);
+  expect(post(ok), 200, "sealed", "first use");
+  expect(post(ok), 403, "replayed request", "replay");
+
+  auto tampered = cluster_.request(digest, requester.public_key);
+  tampered.set_response_key(std::string(32, 'x'));
+  expect(post(tampered), 403, "signature does not verify", "re-routed response key");
+
+  auto expired = cluster_.request(digest, requester.public_key);
+  expired.set_expires_at_unix_ms(cluster_.clock.now - 1);
+  expect(post(expired), 403, "signature does not verify", "expiry changed after signing");
+
+  cluster_.clock.now += 120'000;
+  auto late = cluster_.request(digest, requester.public_key);
+  cluster_.clock.now += 61'000;
+  expect(post(late), 403, "expired", "expired");
+  cluster_.clock.now -= 181'000;
+
+  auto stranger = cluster_.request(digest, requester.public_key);
+  auto other = ed25519_generate(cluster_.rng());
+  proto::sign_decryption_request(stranger, other);
+  expect(post(stranger), 403, "not authorised", "unknown requester");
+
+  CiphertextDigest unknown{};
+  expect(post(cluster_.request(unknown, requester.public_key)), 404, "no ciphertext", "unregistered digest");
+
+  auto short_id = cluster_.request(digest, requester.public_key);
+  short_id.set_request_id("x");
+  expect(post(short_id), 400, "request_id", "short request id");
+
+  for (const std::string body : {"", "{", "[]", "{\"nonce\": 5}", "{\"unknown_field\": 1}", "{\"nonce\": \"!!\"}"}) {
+    expect(router.handle("POST", "/v1/decryption-shares", body), 400, "malformed", body);
+    expect(router.handle("POST", "/v1/ciphertexts", body), 400, "malformed", body);
+  }
+  // A ciphertext with a changed label is refused at registration.
+  auto bad = proto::to_proto(ct);
+  bad.set_label("policy:weaker");
+  v1::RegisterCiphertextRequest reg;
+  *reg.mutable_ciphertext() = bad;
+  expect(router.handle("POST", "/v1/ciphertexts", to_json(reg)), 403, "ciphertext is invalid", "relabelled");
+  bad = proto::to_proto(ct);
+  bad.set_u(std::string(32, '\xff'));
+  *reg.mutable_ciphertext() = bad;
+  expect(router.handle("POST", "/v1/ciphertexts", to_json(reg)), 400, "ciphertext.u", "bad element");
+
+  // The ciphertext store is bounded: a service over the same store, allowed one ciphertext, takes no more.
+  auto& node = *cluster_.nodes[1];
+  ServiceSettings bounded = node.config.service();
+  bounded.max_ciphertexts = 1;
+  DecryptionService small(bounded, *node.store, cluster_.clock, cluster_.rng(),
+                          std::make_unique<RequesterAllowlist>(node.config.requesters));
+  ASSERT_TRUE(small.load_key().ok());
+  Metrics small_metrics;
+  ApiRouter small_router(small, small_metrics);
+  auto another = cluster_.encrypt("policy:test", "more");
+  *reg.mutable_ciphertext() = proto::to_proto(another);
+  expect(small_router.handle("POST", "/v1/ciphertexts", to_json(reg)), 503, "at most 1 ciphertexts", "store full");
+
+  // Still serving.
+  expect(post(cluster_.request(digest, requester.public_key)), 200, "sealed", "after the bad requests");
+}
+
+}  // namespace
+}  // namespace vigil::node

@@ -1,0 +1,581 @@
+// The node's ceremony state machine (node/ceremony.h) without sockets: n
+// parties on threads over an in-memory transport for honest runs, and a
+// deterministic network with a manual clock for faults, deadlines and
+// replay after a crash.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <filesystem>
+#include <thread>
+
+#include "node/ceremony/ceremony.h"
+#include "node/ceremony/manager.h"
+#include "node/release/node_key.h"
+#include "support/test_support.h"
+
+namespace vigil::node {
+namespace {
+
+constexpr std::int64_t kStart = 1'700'000'000'000;
+constexpr std::int64_t kTimeout = 1000;
+
+v1::CeremonyPlan dkg_plan(std::size_t n, std::size_t t, CurveId curve, std::uint8_t session_byte = 7) {
+  v1::CeremonyPlan m;
+  m.set_version(1);
+  m.set_session_id(std::string(32, static_cast<char>(session_byte)));
+  m.set_kind(v1::CEREMONY_KIND_DKG);
+  m.set_curve(curve == CurveId::kSecp256k1 ? v1::CURVE_SECP256K1 : v1::CURVE_RISTRETTO255);
+  m.set_parties(static_cast<std::uint32_t>(n));
+  m.set_threshold(static_cast<std::uint32_t>(t));
+  m.set_phase_timeout_ms(kTimeout);
+  return m;
+}
+
+CeremonyPlan parse(const v1::CeremonyPlan& m) {
+  auto p = proto::parse_ceremony_plan(as_bytes(m.SerializeAsString()));
+  EXPECT_TRUE(p.ok()) << (p ? "" : p.error().message);
+  return std::move(p).value();
+}
+
+// Identities for nodes 1..count, and each node's ceremony over one plan.
+struct Parties {
+  std::vector<Ed25519KeyPair> identities;
+  std::map<ParticipantIndex, Ed25519PublicKey> public_keys;
+  std::map<ParticipantIndex, std::unique_ptr<Ceremony>> nodes;
+  std::map<ParticipantIndex, std::optional<v1::StoredKey>> held;  // each node's current key
+
+  explicit Parties(std::size_t count) {
+    SeededRng rng(test::test_seed() + 31);
+    for (std::size_t i = 1; i <= count; ++i) {
+      identities.push_back(ed25519_generate(rng));
+      public_keys.emplace(static_cast<ParticipantIndex>(i), identities.back().public_key);
+    }
+  }
+
+  std::unique_ptr<Ceremony> make(const CeremonyPlan& plan, ParticipantIndex i) const {
+    CeremonyInputs in;
+    in.plan = plan;
+    in.self = i;
+    in.identity = &identities[i - 1];
+    in.identities = public_keys;
+    if (auto it = held.find(i); it != held.end()) in.current_key = it->second;
+    in.seed = SecretBytes(32);
+    SeededRng(test::test_seed() * 1000 + i + plan.epoch * 100).fill(in.seed.mutable_span());
+    in.accepted_unix_ms = kStart;
+    auto c = Ceremony::create(std::move(in));
+    EXPECT_TRUE(c.ok()) << (c ? "" : c.error().message);
+    return std::move(c).value();
+  }
+
+  void start(const CeremonyPlan& plan, const std::set<ParticipantIndex>& silent = {}) {
+    nodes.clear();
+    for (ParticipantIndex i : plan.members) {
+      if (silent.count(i)) continue;
+      nodes.emplace(i, make(plan, i));
+    }
+  }
+};
+
+// A deterministic network: FIFO delivery, then the clock jumps to the next
+// deadline when nothing is in flight. `tamper` may rewrite or drop a message.
+struct Network {
+  explicit Network(Parties& p) : parties(p) {}
+  using Tamper = std::function<bool(ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage&)>;
+  Parties& parties;
+  Tamper tamper = [](ParticipantIndex, ParticipantIndex, v1::CeremonyMessage&) { return true; };
+  std::deque<std::tuple<ParticipantIndex, ParticipantIndex, v1::CeremonyMessage>> queue;
+  std::int64_t now = kStart;
+
+  void collect(ParticipantIndex from, Ceremony& c) {
+    for (auto& out : c.take_outbox()) {
+      if (tamper(from, out.to, out.message)) queue.emplace_back(from, out.to, std::move(out.message));
+    }
+  }
+
+  void run() {
+    for (auto& [i, c] : parties.nodes) {
+      ASSERT_TRUE(c->start().ok());
+      collect(i, *c);
+    }
+    for (int rounds = 0; rounds < 10; ++rounds) {
+      while (!queue.empty()) {
+        auto [from, to, m] = std::move(queue.front());
+        queue.pop_front();
+        auto it = parties.nodes.find(to);
+        if (it == parties.nodes.end()) continue;
+        auto r = it->second->receive(from, m);
+        EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message);
+        collect(to, *it->second);
+      }
+      bool running = false;
+      for (auto& [i, c] : parties.nodes) {
+        running = running || !c->over();
+      }
+      if (!running) return;
+      now += kTimeout;
+      for (auto& [i, c] : parties.nodes) {
+        c->tick(now);
+        collect(i, *c);
+      }
+    }
+    FAIL() << "ceremony did not end";
+  }
+};
+
+// Every honest node is done with the same key and transcript, and excluded exactly `excluded`.
+void expect_agreement(Parties& p, const std::vector<ParticipantIndex>& excluded = {}) {
+  std::string group_key, transcript;
+  for (auto& [i, c] : p.nodes) {
+    if (std::find(excluded.begin(), excluded.end(), i) != excluded.end()) continue;
+    const auto s = c->status();
+    ASSERT_EQ(s.state(), "done") << "node " << i << ": " << s.error();
+    if (group_key.empty()) group_key = s.group_public_key(), transcript = s.transcript_digest();
+    EXPECT_EQ(s.group_public_key(), group_key) << "node " << i;
+    EXPECT_EQ(s.transcript_digest(), transcript) << "node " << i;
+    EXPECT_EQ(std::vector<ParticipantIndex>(s.excluded().begin(), s.excluded().end()), excluded) << "node " << i;
+    if (c->plan().is_recipient(i)) {
+      ASSERT_TRUE(c->key().has_value());
+      auto key = node_key_from_record(*c->key());
+      EXPECT_TRUE(key.ok()) << (key ? "" : key.error().message);
+      EXPECT_EQ(c->key()->epoch(), c->plan().epoch);
+    } else {
+      EXPECT_FALSE(c->key().has_value());
+    }
+  }
+}
+
+// ---------------------------------------------------------------- honest runs on threads
+
+struct Shape {
+  std::size_t n, t;
+  CurveId curve;
+};
+void PrintTo(const Shape& s, std::ostream* out) { *out << curve_name(s.curve) << " " << s.t << "-of-" << s.n; }
+
+class ThreadedCeremony : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(ThreadedCeremony, AllNodesAgreeOnOneKey) {
+  const Shape shape = GetParam();
+  Parties parties(shape.n);
+  const CeremonyPlan plan = parse(dkg_plan(shape.n, shape.t, shape.curve));
+  parties.start(plan);
+
+  struct Mailbox {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<std::pair<ParticipantIndex, v1::CeremonyMessage>> messages;
+  };
+  std::map<ParticipantIndex, Mailbox> mailboxes;
+  for (auto& [i, c] : parties.nodes) mailboxes[i];
+  auto post = [&](ParticipantIndex from, Ceremony& c) {
+    for (auto& out : c.take_outbox()) {
+      auto& box = mailboxes.at(out.to);
+      std::lock_guard lock(box.mutex);
+      box.messages.emplace_back(from, std::move(out.message));
+      box.ready.notify_one();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (auto& [index, ceremony] : parties.nodes) {
+    threads.emplace_back([&, i = index, c = ceremony.get()] {
+      ASSERT_TRUE(c->start().ok());
+      post(i, *c);
+      auto& box = mailboxes.at(i);
+      while (!c->over()) {
+        std::unique_lock lock(box.mutex);
+        if (!box.ready.wait_for(lock, std::chrono::seconds(30), [&] { return !box.messages.empty(); })) {
+          ADD_FAILURE() << "node " << i << " starved in phase " << ceremony_phase_name(c->phase());
+          return;
+        }
+        auto [from, m] = std::move(box.messages.front());
+        box.messages.pop_front();
+        lock.unlock();
+        auto r = c->receive(from, m);
+        EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message);
+        post(i, *c);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  expect_agreement(parties);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, ThreadedCeremony,
+                         ::testing::Values(Shape{1, 1, CurveId::kRistretto255}, Shape{2, 2, CurveId::kRistretto255},
+                                           Shape{3, 2, CurveId::kRistretto255}, Shape{7, 5, CurveId::kRistretto255},
+                                           Shape{16, 11, CurveId::kRistretto255}, Shape{3, 2, CurveId::kSecp256k1}),
+                         [](const ::testing::TestParamInfo<Shape>& shape) {
+                           return std::string(curve_name(shape.param.curve)) + "_" + std::to_string(shape.param.n) +
+                                  "_" + std::to_string(shape.param.t);
+                         });
+
+// ---------------------------------------------------------------- faults, one per test
+
+TEST(Ceremony, SilentDealerIsExcludedOnTheDeadlines) {
+  Parties parties(5);
+  parties.start(parse(dkg_plan(5, 3, CurveId::kRistretto255)), {4});
+  Network net(parties);
+  net.run();
+  expect_agreement(parties, {4});
+  const auto s = parties.nodes.at(1)->status();
+  ASSERT_EQ(s.exclusion_reasons_size(), 1);
+  EXPECT_EQ(s.exclusion_reasons(0), "node 4: sent no dealing");
+}
+
+TEST(Ceremony, NodeSilentAfterDealingStaysQualified) {
+  Parties parties(5);
+  parties.start(parse(dkg_plan(5, 3, CurveId::kRistretto255)));
+  Network net(parties);
+  net.tamper = [](ParticipantIndex from, ParticipantIndex, v1::CeremonyMessage& m) {
+    return from != 2 || m.has_dealing() || m.has_share();
+  };
+  net.run();
+  // Node 2 dealt, then said nothing: its dealing counts, and 4 confirmations (>= t) suffice.
+  for (auto& [i, c] : parties.nodes) {
+    if (i == 2) continue;
+    EXPECT_EQ(c->status().state(), "done") << c->status().error();
+    EXPECT_EQ(c->status().excluded_size(), 0);
+  }
+}
+
+TEST(Ceremony, BadShareIsSettledByJustification) {
+  Parties parties(4);
+  parties.start(parse(dkg_plan(4, 3, CurveId::kRistretto255)));
+  Network net(parties);
+  net.tamper = [](ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage& m) {
+    if (from == 1 && to == 3 && m.has_share()) m.mutable_share()->mutable_sealed()->back() ^= 1;
+    return true;
+  };
+  net.run();
+  expect_agreement(parties);
+  EXPECT_EQ(net.now, kStart) << "every phase ended early, without a deadline";
+}
+
+TEST(Ceremony, WrongJustificationExcludesTheDealer) {
+  Parties parties(4);
+  parties.start(parse(dkg_plan(4, 2, CurveId::kRistretto255)));
+  Network net(parties);
+  net.tamper = [](ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage& m) {
+    if (from == 1 && to == 3 && m.has_share()) m.mutable_share()->mutable_sealed()->back() ^= 1;
+    if (from == 1 && m.has_justification()) {
+      auto bad = Scalar<Ristretto255>::from_u64(12345).encode();
+      m.mutable_justification()->set_share(std::string(bad.begin(), bad.end()));
+    }
+    return true;
+  };
+  net.run();
+  expect_agreement(parties, {1});
+}
+
+TEST(Ceremony, AccusedDealerSilentInTheJustifyPhaseIsExcluded) {
+  Parties parties(4);
+  parties.start(parse(dkg_plan(4, 2, CurveId::kRistretto255)));
+  Network net(parties);
+  net.tamper = [](ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage& m) {
+    if (from == 1 && to == 3 && m.has_share()) m.mutable_share()->mutable_sealed()->back() ^= 1;
+    return !(from == 1 && m.has_justification());
+  };
+  net.run();
+  expect_agreement(parties, {1});
+}
+
+TEST(Ceremony, BadProofOfKnowledgeExcludesTheDealer) {
+  Parties parties(4);
+  parties.start(parse(dkg_plan(4, 2, CurveId::kRistretto255)));
+  Network net(parties);
+  net.tamper = [](ParticipantIndex from, ParticipantIndex, v1::CeremonyMessage& m) {
+    if (from == 2 && m.has_dealing()) {
+      auto other = Scalar<Ristretto255>::from_u64(99).encode();
+      m.mutable_dealing()->set_proof_response(std::string(other.begin(), other.end()));
+    }
+    return true;
+  };
+  net.run();
+  expect_agreement(parties, {2});
+}
+
+TEST(Ceremony, EquivocatingDealerAbortsNamingIt) {
+  Parties parties(4);
+  parties.start(parse(dkg_plan(4, 2, CurveId::kRistretto255)));
+  // Node 1 shows node 4 a different (valid) dealing, made from another seed.
+  Network net(parties);
+  std::optional<v1::CeremonyMessage> other_dealing, other_share;
+  net.tamper = [&](ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage& m) {
+    if (from == 1 && to == 4 && m.has_dealing()) m = *other_dealing;
+    if (from == 1 && to == 4 && m.has_share()) m = *other_share;
+    return true;
+  };
+  // The second dealing of node 1, from a different seed.
+  CeremonyInputs in;
+  in.plan = parse(dkg_plan(4, 2, CurveId::kRistretto255));
+  in.self = 1;
+  in.identity = &parties.identities[0];
+  in.identities = parties.public_keys;
+  in.seed = SecretBytes(32);
+  in.seed.mutable_span()[0] = 0xEE;
+  in.accepted_unix_ms = kStart;
+  auto liar = Ceremony::create(std::move(in)).value();
+  ASSERT_TRUE(liar->start().ok());
+  for (auto& out : liar->take_outbox()) {
+    if (out.to == 4 && out.message.has_dealing()) other_dealing = out.message;
+    if (out.to == 4 && out.message.has_share()) other_share = out.message;
+  }
+  net.run();
+  for (auto& [i, c] : parties.nodes) {
+    if (i == 1) continue;
+    EXPECT_EQ(c->status().state(), "failed") << "node " << i;
+    EXPECT_NE(c->status().error().find("participant 1 sent different dealings"), std::string::npos) << c->status().error();
+  }
+}
+
+TEST(Ceremony, RefusesMessagesAPeerMayNotSend) {
+  Parties parties(3);
+  const CeremonyPlan plan = parse(dkg_plan(3, 2, CurveId::kRistretto255));
+  parties.start(plan);
+  Ceremony& node1 = *parties.nodes.at(1);
+  ASSERT_TRUE(node1.start().ok());
+  Ceremony& node2 = *parties.nodes.at(2);
+  ASSERT_TRUE(node2.start().ok());
+  for (auto& out : node2.take_outbox()) {
+    if (out.to != 1) continue;
+    // Relayed by node 3 as if it were its own.
+    auto relayed = node1.receive(3, out.message);
+    ASSERT_FALSE(relayed.ok());
+    EXPECT_EQ(relayed.error().party, 3u);
+    // From outside the committee.
+    EXPECT_FALSE(node1.receive(9, out.message).ok());
+    // Replayed into another session: ignored, never mixed in.
+    v1::CeremonyMessage other = out.message;
+    other.set_session_id(std::string(32, 'x'));
+    auto replay = node1.receive(2, other);
+    ASSERT_TRUE(replay.ok());
+    EXPECT_FALSE(*replay);
+    // The real one counts once; a different one of the same kind is refused.
+    EXPECT_TRUE(*node1.receive(2, out.message));
+    EXPECT_FALSE(*node1.receive(2, out.message));
+    v1::CeremonyMessage second = out.message;
+    if (second.has_dealing()) second.mutable_dealing()->set_proof_response(std::string(32, '\x01'));
+    if (second.has_share()) second.mutable_share()->set_sealed("other");
+    EXPECT_FALSE(node1.receive(2, second).ok());
+  }
+}
+
+TEST(Ceremony, TooManySilentDealersAbortNamingThem) {
+  Parties parties(5);
+  parties.start(parse(dkg_plan(5, 4, CurveId::kRistretto255)), {2, 5});
+  Network net(parties);
+  net.run();
+  for (auto& [i, c] : parties.nodes) {
+    EXPECT_EQ(c->status().state(), "failed");
+    EXPECT_NE(c->status().error().find("3 dealers qualified, 4 needed"), std::string::npos) << c->status().error();
+  }
+}
+
+TEST(Ceremony, SurvivesRandomAndMutatedMessages) {
+  Parties parties(3);
+  const CeremonyPlan plan = parse(dkg_plan(3, 2, CurveId::kRistretto255));
+  parties.start(plan);
+  Ceremony& target = *parties.nodes.at(1);
+  ASSERT_TRUE(target.start().ok());
+  ASSERT_TRUE(parties.nodes.at(2)->start().ok());
+  std::vector<std::string> real;
+  for (auto& out : parties.nodes.at(2)->take_outbox()) {
+    if (out.to == 1) real.push_back(out.message.SerializeAsString());
+  }
+  SeededRng rng(test::test_seed() + 77);
+  auto byte = [&rng] {
+    std::uint8_t b = 0;
+    rng.fill(std::span(&b, 1));
+    return b;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    std::string bytes;
+    if (i % 2 == 0) {
+      bytes.resize(byte() % 200);
+      for (auto& c : bytes) c = static_cast<char>(byte());
+    } else {
+      bytes = real[static_cast<std::size_t>(i) % real.size()];
+      for (int flips = 1 + byte() % 4; flips > 0; --flips) bytes[byte() % bytes.size()] ^= static_cast<char>(1 + byte() % 255);
+    }
+    v1::CeremonyMessage m;
+    if (!m.ParseFromString(bytes)) continue;
+    (void)target.receive(2, m);  // refused or absorbed, never a crash
+    (void)target.take_outbox();
+    for (const auto& [peer, what] : target.take_faults()) EXPECT_EQ(peer, 2u) << what;
+  }
+  // Mutants took the genuine messages' places (one of each kind per peer), so
+  // the genuine ones are now refused or duplicates; nothing grew, nothing failed.
+  for (const auto& r : real) {
+    v1::CeremonyMessage m;
+    ASSERT_TRUE(m.ParseFromString(r));
+    (void)target.receive(2, m);
+  }
+  EXPECT_NE(target.phase(), CeremonyPhase::kFailed);
+}
+
+TEST(Ceremony, UndecodableDealingIsReportedAgainstItsSender) {
+  Parties parties(3);
+  parties.start(parse(dkg_plan(3, 2, CurveId::kRistretto255)));
+  Ceremony& target = *parties.nodes.at(1);
+  ASSERT_TRUE(target.start().ok());
+  v1::CeremonyMessage m;
+  m.set_session_id(std::string(32, 7));
+  m.mutable_dealing()->set_dealer(2);
+  m.mutable_dealing()->add_commitments(std::string(32, '\xff'));  // not a ristretto255 encoding
+  auto r = target.receive(2, m);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(*r) << "accepted: it is node 2's one dealing, and it is bad";
+  const auto faults = target.take_faults();
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0].first, 2u);
+  EXPECT_NE(faults[0].second.find("undecodable dealing"), std::string::npos) << faults[0].second;
+  EXPECT_TRUE(target.take_faults().empty());
+}
+
+// ---------------------------------------------------------------- a crash, replayed
+
+TEST(Ceremony, ReplayingTheJournalRebuildsTheSameState) {
+  Parties parties(4);
+  const CeremonyPlan plan = parse(dkg_plan(4, 3, CurveId::kRistretto255));
+  parties.start(plan);
+  // Record node 2's inputs until it is killed in the complain phase.
+  std::vector<std::pair<ParticipantIndex, v1::CeremonyMessage>> journal;
+  Network net(parties);
+  bool killed = false;
+  net.tamper = [&](ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage& m) {
+    if (to != 2) return true;
+    if (killed) return false;  // lost while it was down
+    journal.emplace_back(from, m);
+    if (m.has_complaints()) killed = true;
+    return true;
+  };
+  for (auto& [i, c] : parties.nodes) {
+    ASSERT_TRUE(c->start().ok());
+    net.collect(i, *c);
+  }
+  while (!net.queue.empty()) {
+    auto [from, to, m] = std::move(net.queue.front());
+    net.queue.pop_front();
+    ASSERT_TRUE(parties.nodes.at(to)->receive(from, m).ok());
+    net.collect(to, *parties.nodes.at(to));
+  }
+  // Restart node 2 from its seed and journal; the others resend everything ("ready").
+  auto reborn = parties.make(plan, 2);
+  ASSERT_TRUE(reborn->start().ok());
+  for (const auto& [from, m] : journal) (void)reborn->receive(from, m);
+  (void)reborn->take_outbox();
+  EXPECT_EQ(reborn->phase(), parties.nodes.at(2)->phase());
+  parties.nodes.at(2) = std::move(reborn);
+  net.tamper = [](ParticipantIndex, ParticipantIndex, v1::CeremonyMessage&) { return true; };
+  for (auto& [i, c] : parties.nodes) {
+    if (i == 2) continue;
+    for (const auto& m : c->sent_to(2)) net.queue.emplace_back(i, 2, m);
+  }
+  for (const auto& [i, c] : parties.nodes) {
+    if (i == 2) continue;
+    for (const auto& m : parties.nodes.at(2)->sent_to(i)) net.queue.emplace_back(2, i, m);
+  }
+  while (!net.queue.empty()) {
+    auto [from, to, m] = std::move(net.queue.front());
+    net.queue.pop_front();
+    ASSERT_TRUE(parties.nodes.at(to)->receive(from, m).ok());
+    net.collect(to, *parties.nodes.at(to));
+  }
+  expect_agreement(parties);
+}
+
+// A node whose journal was damaged while it was down keeps running (and
+// serving whatever key it has); the ceremony is recorded as failed.
+TEST(CeremonyManager, CorruptJournalFailsTheCeremonyNotTheNode) {
+  const auto dir = std::filesystem::temp_directory_path() / ("vigil-ceremony-manager-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  SeededRng rng(test::test_seed() + 5);
+  const auto identity = ed25519_generate(rng);
+  const auto op = ed25519_generate(rng);
+  NodeConfig config;
+  config.index = 1;
+  config.operators.push_back({"ops", op.public_key});
+  SecretBytes master(32);
+  rng.fill(master.mutable_span());
+  auto store = Store::open(dir / "vigil.db", master.clone()).value();
+  const auto request = proto::sign_ceremony_plan(dkg_plan(1, 1, CurveId::kRistretto255), op);
+  const Bytes session(32, 7);  // dkg_plan's session id
+  SecretBytes seed(32);
+  ASSERT_TRUE(store->begin_ceremony(session, as_bytes(request.SerializeAsString()), seed, kStart).ok());
+  ASSERT_TRUE(store->append_ceremony_event(session, 0, as_bytes(std::string("\xff\xff\xff", 3))).ok());
+
+  boost::asio::io_context io;
+  Metrics metrics;
+  struct FixedClock final : Clock {
+    std::int64_t now_unix_ms() const override { return kStart; }
+  } clock;
+  DecryptionService service(config.service(), *store, clock, rng, std::make_unique<RequesterAllowlist>(config.requesters));
+  CeremonyManager manager(io, config.ceremonies(), identity, *store, service, metrics, clock, rng);
+  manager.set_sender([](ParticipantIndex, const v1::CeremonyMessage&) { return true; });
+  ASSERT_TRUE(manager.resume().ok());
+  auto status = manager.status();
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->state(), "failed");
+  EXPECT_NE(status->error().find("the journal is corrupt"), std::string::npos) << status->error();
+  auto stored = store->latest_ceremony().value();
+  EXPECT_EQ(stored->state, "failed");
+  std::filesystem::remove_all(dir);
+}
+
+// ---------------------------------------------------------------- resharing
+
+TEST(Ceremony, ReshareKeepsTheGroupKeyAndMovesToANewCommittee) {
+  Parties parties(7);
+  parties.start(parse(dkg_plan(5, 3, CurveId::kRistretto255)));
+  Network dkg(parties);
+  dkg.run();
+  expect_agreement(parties);
+  const std::string group_key = parties.nodes.at(1)->status().group_public_key();
+  v1::CeremonyPlan m = dkg_plan(7, 4, CurveId::kRistretto255, 9);
+  m.set_kind(v1::CEREMONY_KIND_RESHARE);
+  m.set_old_parties(5);
+  m.set_old_epoch(1);
+  for (const auto& c : parties.nodes.at(1)->key()->commitments()) m.add_old_commitments(c);
+  for (std::uint32_t d : {1, 2, 4, 5}) m.add_dealers(d);  // node 3 is gone
+  for (auto& [i, c] : parties.nodes) parties.held[i] = c->key();
+  const CeremonyPlan reshare = parse(m);
+  EXPECT_EQ(reshare.epoch, 2u);
+  parties.start(reshare, {3});
+  Network net(parties);
+  net.run();
+  for (auto& [i, c] : parties.nodes) {
+    ASSERT_EQ(c->status().state(), "done") << "node " << i << ": " << c->status().error();
+    EXPECT_EQ(c->status().group_public_key(), group_key);
+    ASSERT_TRUE(c->key().has_value());
+    EXPECT_EQ(c->key()->threshold(), 4u);
+    EXPECT_EQ(c->key()->public_shares_size(), 7);
+  }
+}
+
+TEST(Ceremony, ReshareRefusesADealerWithoutTheOldShare) {
+  Parties parties(3);
+  v1::CeremonyPlan m = dkg_plan(3, 2, CurveId::kRistretto255);
+  m.set_kind(v1::CEREMONY_KIND_RESHARE);
+  m.set_old_parties(3);
+  m.set_old_epoch(1);
+  auto g = Element<Ristretto255>::generator().encode();
+  m.add_old_commitments(std::string(g.begin(), g.end()));
+  m.add_old_commitments(std::string(g.begin(), g.end()));
+  m.add_dealers(1);
+  m.add_dealers(2);
+  CeremonyInputs in;
+  in.plan = parse(m);
+  in.self = 1;
+  in.identity = &parties.identities[0];
+  in.identities = parties.public_keys;
+  in.seed = SecretBytes(32);
+  auto c = Ceremony::create(std::move(in));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("holds no share of epoch 1"), std::string::npos) << c.error().message;
+}
+
+}  // namespace
+}  // namespace vigil::node

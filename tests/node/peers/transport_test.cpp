@@ -1,0 +1,125 @@
+// Peer links over real TLS on loopback: pinned nodes connect; an unpinned
+// identity, a mismatched pin and a plaintext client are refused, and the
+// other links keep working.
+#include <gtest/gtest.h>
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <thread>
+
+#include "node/peers/transport.h"
+#include "support/test_support.h"
+
+namespace vigil::node {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::uint16_t free_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+struct RunningNode {
+  explicit RunningNode(Ed25519KeyPair id) : identity(std::move(id)) {}
+  NodeConfig config;
+  Ed25519KeyPair identity;
+  SystemClock clock;
+  boost::asio::io_context io;
+  std::unique_ptr<PeerTransport> transport;
+  std::thread thread;
+
+  void start() {
+    transport = std::make_unique<PeerTransport>(io, config.peer_links(), identity, clock, 1);
+    ASSERT_TRUE(transport->start().ok());
+    thread = std::thread([this] { io.run(); });
+  }
+  ~RunningNode() {
+    if (transport) {
+      boost::asio::post(io, [this] { transport->stop(); });
+      std::this_thread::sleep_for(50ms);
+      io.stop();
+    }
+    if (thread.joinable()) thread.join();
+  }
+};
+
+// n nodes that all pin each other.
+std::vector<std::unique_ptr<RunningNode>> make_nodes(Rng& rng, std::size_t n) {
+  std::vector<std::unique_ptr<RunningNode>> nodes;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto node = std::make_unique<RunningNode>(ed25519_generate(rng));
+    node->config.index = static_cast<ParticipantIndex>(i + 1);
+    node->config.peer_listen = {"127.0.0.1", free_port()};
+    node->config.limits.read_timeout = 3s;
+    nodes.push_back(std::move(node));
+  }
+  for (auto& a : nodes) {
+    for (auto& b : nodes) {
+      if (a != b) a->config.peers.push_back({b->config.index, b->config.peer_listen, b->identity.public_key});
+    }
+  }
+  return nodes;
+}
+
+bool eventually(const std::function<bool()>& condition) {
+  for (int i = 0; i < 100; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return condition();
+}
+
+TEST(PeerTransport, PinnedNodesConnect) {
+  SeededRng rng(test::test_seed() + 110);
+  auto nodes = make_nodes(rng, 3);
+  for (auto& n : nodes) n->start();
+  for (auto& n : nodes) {
+    EXPECT_TRUE(eventually([&] { return n->transport->connected_peers() == 2; })) << "node " << n->config.index;
+    EXPECT_EQ(n->transport->rejected(), 0u);
+  }
+}
+
+TEST(PeerTransport, UnpinnedIdentityCannotJoin) {
+  SeededRng rng(test::test_seed() + 111);
+  auto nodes = make_nodes(rng, 2);
+  // Node 1 presents a key node 2 does not pin.
+  nodes[0]->identity = ed25519_generate(rng);
+  for (auto& n : nodes) n->start();
+  EXPECT_TRUE(eventually([&] { return nodes[1]->transport->rejected() > 0; }));
+  EXPECT_EQ(nodes[1]->transport->connected_peers(), 0u);
+  EXPECT_EQ(nodes[0]->transport->connected_peers(), 0u);
+}
+
+TEST(PeerTransport, MismatchedPinIsRefusedByTheDialer) {
+  SeededRng rng(test::test_seed() + 112);
+  auto nodes = make_nodes(rng, 2);
+  // Node 1 (the dialer) expects another key for node 2.
+  nodes[0]->config.peers[0].identity = ed25519_generate(rng).public_key;
+  for (auto& n : nodes) n->start();
+  EXPECT_TRUE(eventually([&] { return nodes[0]->transport->rejected() > 0; }));
+  EXPECT_EQ(nodes[0]->transport->connected_peers(), 0u);
+}
+
+TEST(PeerTransport, PlaintextClientIsRefusedAndOthersStayUp) {
+  SeededRng rng(test::test_seed() + 113);
+  auto nodes = make_nodes(rng, 2);
+  for (auto& n : nodes) n->start();
+  ASSERT_TRUE(eventually([&] { return nodes[1]->transport->connected_peers() == 1; }));
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket s(io);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), nodes[1]->config.peer_listen.port});
+  const std::string garbage = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::asio::write(s, boost::asio::buffer(garbage));
+  std::array<char, 64> buf{};
+  boost::system::error_code ec;
+  s.read_some(boost::asio::buffer(buf), ec);  // the node answers with a TLS alert or closes
+  s.close();
+  EXPECT_TRUE(eventually([&] { return nodes[1]->transport->rejected() > 0; }));
+  EXPECT_EQ(nodes[1]->transport->connected_peers(), 1u);
+}
+
+}  // namespace
+}  // namespace vigil::node

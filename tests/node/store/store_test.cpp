@@ -1,0 +1,210 @@
+// The node's SQLite store: migrations, sealed key shares, the ciphertext
+// registry, replay protection, and durability across kill -9.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "node/store/store.h"
+#include "support/test_support.h"
+
+namespace vigil::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("vigil-store-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    key_ = SecretBytes(32);
+    SeededRng(test::test_seed() + 90).fill(key_.mutable_span());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::unique_ptr<Store> open(const SecretBytes& key) {
+    auto s = Store::open(dir_ / "node.db", key.clone());
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().to_string());
+    return s.ok() ? std::move(s).value() : nullptr;
+  }
+  fs::path dir_;
+  SecretBytes key_;
+};
+
+v1::StoredKey sample_key(std::uint32_t epoch) {
+  v1::StoredKey k;
+  k.set_version(1);
+  k.set_curve(v1::CURVE_RISTRETTO255);
+  k.set_epoch(epoch);
+  k.set_threshold(2);
+  k.set_index(1);
+  k.set_secret_share(std::string(32, static_cast<char>(epoch)));
+  k.add_commitments(std::string(32, 'c'));
+  k.add_public_shares(std::string(32, 'p'));
+  return k;
+}
+
+TEST_F(StoreTest, KeysAreSealedAndSurviveReopening) {
+  {
+    auto store = open(key_);
+    ASSERT_TRUE(store);
+    EXPECT_EQ(store->schema_version(), kSchemaVersion);
+    auto none = store->latest_key();
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value());
+    ASSERT_TRUE(store->put_key(sample_key(1), 1000).ok());
+    ASSERT_TRUE(store->put_key(sample_key(2), 2000).ok());
+  }
+  auto store = open(key_);
+  auto latest = store->latest_key();
+  ASSERT_TRUE(latest.ok());
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->epoch(), 2u);
+  EXPECT_EQ((*latest)->secret_share(), std::string(32, '\2'));
+
+  // The secret share is not in the file in the clear.
+  std::ifstream db(dir_ / "node.db", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(db)), {});
+  EXPECT_EQ(bytes.find(std::string(32, '\2')), std::string::npos);
+
+  SecretBytes wrong(32);
+  auto other = open(wrong);
+  auto refused = other->latest_key();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kVerificationFailed);
+}
+
+TEST_F(StoreTest, CiphertextsAndNonces) {
+  auto store = open(key_);
+  const Bytes digest(32, 1), body = {1, 2, 3};
+  ASSERT_TRUE(store->put_ciphertext(digest, body, 10).ok());
+  ASSERT_TRUE(store->put_ciphertext(digest, body, 11).ok()) << "registering twice is harmless";
+  EXPECT_EQ(**store->ciphertext(digest), body);
+  EXPECT_FALSE(store->ciphertext(Bytes(32, 2))->has_value());
+  EXPECT_EQ(*store->ciphertext_count(), 1);
+
+  const Bytes alice(32, 'a'), bob(32, 'b'), nonce(16, 'n');
+  EXPECT_TRUE(*store->record_nonce(alice, nonce, 5000));
+  EXPECT_FALSE(*store->record_nonce(alice, nonce, 5000)) << "a replayed nonce is refused";
+  EXPECT_TRUE(*store->record_nonce(bob, nonce, 5000)) << "nonces are per requester";
+  ASSERT_TRUE(store->prune_nonces(4000).ok());
+  EXPECT_FALSE(*store->record_nonce(alice, nonce, 5000));
+  ASSERT_TRUE(store->prune_nonces(6000).ok());
+  EXPECT_TRUE(*store->record_nonce(alice, nonce, 9000));
+}
+
+TEST_F(StoreTest, RefusesANewerSchemaAndWrongMasterKeys) {
+  { open(key_); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "node.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = Store::open(dir_ / "node.db", key_.clone());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("newer"), std::string::npos);
+  EXPECT_FALSE(Store::open(dir_ / "x.db", SecretBytes(16)).ok());
+}
+
+TEST_F(StoreTest, MasterKeyFileAndEnvironment) {
+  ::unsetenv("VIGIL_MASTER_KEY");
+  EXPECT_FALSE(load_master_key(dir_).ok());
+  ASSERT_TRUE(create_master_key(dir_).ok());
+  EXPECT_EQ(fs::status(dir_ / "master.key").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  auto k = load_master_key(dir_);
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(k->size(), 32u);
+  fs::permissions(dir_ / "master.key", fs::perms::group_read, fs::perm_options::add);
+  EXPECT_NE(load_master_key(dir_).error().message.find("chmod 600"), std::string::npos);
+  ::setenv("VIGIL_MASTER_KEY", std::string(64, 'b').c_str(), 1);
+  auto from_env = load_master_key(dir_);
+  ::unsetenv("VIGIL_MASTER_KEY");
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(from_env->span()[0], 0xbb);
+}
+
+// A child process records a nonce, reports success, and is killed with
+// SIGKILL; the acknowledged write is there when the store is reopened.
+TEST_F(StoreTest, AcknowledgedWritesSurviveKill9) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = Store::open(dir_ / "node.db", key_.clone());
+    bool ok = store.ok() && *(*store)->record_nonce(Bytes(32, 'k'), Bytes(16, 'n'), 1 << 30) &&
+              (*store)->put_key(sample_key(7), 1).ok();
+    char ack = ok ? 'y' : 'n';
+    (void)::write(pipe_fds[1], &ack, 1);
+    ::pause();  // killed here, with the database still open
+    ::_exit(0);
+  }
+  char ack = 0;
+  ASSERT_EQ(::read(pipe_fds[0], &ack, 1), 1);
+  ASSERT_EQ(ack, 'y');
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  auto store = open(key_);
+  EXPECT_FALSE(*store->record_nonce(Bytes(32, 'k'), Bytes(16, 'n'), 1 << 30));
+  EXPECT_EQ((*store->latest_key())->epoch(), 7u);
+}
+
+TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction) {
+  const Bytes session(32, 0x5a);
+  SecretBytes seed(32);
+  SeededRng(test::test_seed() + 91).fill(seed.mutable_span());
+  {
+    auto store = open(key_);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->put_key(sample_key(1), 1).ok());
+    ASSERT_TRUE(store->begin_ceremony(session, as_bytes("signed plan"), seed, 1000).ok());
+    auto again = store->begin_ceremony(session, as_bytes("signed plan"), seed, 1001);
+    ASSERT_FALSE(again.ok());
+    EXPECT_NE(again.error().message.find("already used"), std::string::npos);
+    for (std::int64_t i = 0; i < 3; ++i) ASSERT_TRUE(store->append_ceremony_event(session, i, Bytes(4, static_cast<std::uint8_t>(i))).ok());
+    EXPECT_FALSE(store->append_ceremony_event(session, 1, Bytes(1, 9)).ok()) << "a sequence number is written once";
+  }
+  {
+    auto store = open(key_);
+    auto c = store->latest_ceremony();
+    ASSERT_TRUE(c.ok() && c->has_value());
+    EXPECT_EQ((*c)->state, "running");
+    EXPECT_EQ((*c)->accepted_unix_ms, 1000);
+    EXPECT_TRUE((*c)->seed == seed);
+    ASSERT_EQ((*c)->events.size(), 3u);
+    EXPECT_EQ((*c)->events[2], Bytes(4, 2));
+    // Done: the new epoch's key in, the older erased, the journal dropped, together.
+    ASSERT_TRUE(store->finish_ceremony(session, "done", "", sample_key(2), true, 2000).ok());
+    auto latest = store->latest_key();
+    ASSERT_TRUE(latest.ok() && latest->has_value());
+    EXPECT_EQ((*latest)->epoch(), 2u);
+    c = store->latest_ceremony();
+    EXPECT_EQ((*c)->state, "done");
+    EXPECT_TRUE((*c)->events.empty());
+    // A node that left the committee: every key erased.
+    const Bytes second(32, 0x6b);
+    ASSERT_TRUE(store->begin_ceremony(second, as_bytes("plan 2"), seed, 3000).ok());
+    ASSERT_TRUE(store->finish_ceremony(second, "done", "", std::nullopt, true, 4000).ok());
+    latest = store->latest_key();
+    ASSERT_TRUE(latest.ok());
+    EXPECT_FALSE(latest->has_value());
+    EXPECT_FALSE(store->finish_ceremony(Bytes(32, 1), "failed", "x", std::nullopt, false, 5000).ok())
+        << "an unknown session has no outcome to record";
+  }
+  // The seed is sealed: another master key cannot open it.
+  SecretBytes other(32);
+  auto store = open(other);
+  ASSERT_TRUE(store);
+  auto c = store->latest_ceremony();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, ErrorCode::kVerificationFailed);
+}
+
+}  // namespace
+}  // namespace vigil::node
