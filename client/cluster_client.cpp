@@ -51,7 +51,7 @@ Attempt<C> ask_node(HttpTransport& transport, const NodeEndpoint& node, const v1
                     const Tdh2Ciphertext<C>& ciphertext, const X25519KeyPair& response_key,
                     std::chrono::milliseconds timeout) {
   Attempt<C> out{node.index, std::nullopt, {}};
-  auto failed = [&out](std::string problem) {
+  auto failed = [&out](std::string&& problem) {
     out.problem = std::move(problem);
     return std::move(out);
   };
@@ -83,7 +83,8 @@ Attempt<C> ask_node(HttpTransport& transport, const NodeEndpoint& node, const v1
 
 std::string describe(const std::vector<NodeProblem>& problems) {
   std::string out;
-  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + ("node " + std::to_string(p.index) + ": " + p.problem);
+  for (const auto& p : problems)
+    out += (out.empty() ? "" : "; ") + ("node " + std::to_string(p.index) + ": " + p.problem);
   return out;
 }
 
@@ -95,8 +96,8 @@ template <Curve C>
 Result<ClusterClient<C>> ClusterClient<C>::create(const ClusterDescription& cluster, HttpTransport& transport, Rng& rng,
                                                   const Clock& clock) {
   if (cluster.curve != C::kId) {
-    return make_error(ErrorCode::kInvalidInput, "the cluster is on " + std::string(curve_name(cluster.curve)) +
-                                                    ", not " + std::string(C::kName));
+    return make_error(ErrorCode::kInvalidInput,
+                      "the cluster is on " + std::string(curve_name(cluster.curve)) + ", not " + std::string(C::kName));
   }
   if (!cluster.has_key()) return make_error(ErrorCode::kInvalidInput, "the cluster holds no key yet");
   VIGIL_ASSIGN_OR_RETURN(Element<C> group_key, Element<C>::decode(cluster.group_public_key));
@@ -104,18 +105,24 @@ Result<ClusterClient<C>> ClusterClient<C>::create(const ClusterDescription& clus
   std::vector<Element<C>> public_shares;
   for (const auto& bytes : cluster.public_shares) {
     auto share = Element<C>::decode(bytes);
-    if (!share) return make_error(ErrorCode::kBadEncoding, "public share " + std::to_string(public_shares.size() + 1) +
-                                                               ": " + share.error().message);
+    if (!share)
+      return make_error(ErrorCode::kBadEncoding,
+                        "public share " + std::to_string(public_shares.size() + 1) + ": " + share.error().message);
     public_shares.push_back(*share);
   }
   if (cluster.threshold == 0 || cluster.threshold > public_shares.size()) {
     return make_error(ErrorCode::kInvalidInput, "threshold " + std::to_string(cluster.threshold) + " with " +
                                                     std::to_string(public_shares.size()) + " public shares");
   }
+  if (cluster.key_epoch == 0) return make_error(ErrorCode::kInvalidInput, "key epoch 0 names no key");
+  std::vector<bool> seen(public_shares.size() + 1);
   for (const auto& n : cluster.nodes) {
     if (n.index == 0 || n.index > public_shares.size()) {
       return make_error(ErrorCode::kInvalidInput, "node " + std::to_string(n.index) + " has no public share");
     }
+    if (seen[n.index])
+      return make_error(ErrorCode::kInvalidInput, "node " + std::to_string(n.index) + " is listed twice");
+    seen[n.index] = true;
   }
   return ClusterClient(cluster, transport, rng, clock, std::move(key), std::move(public_shares));
 }
@@ -136,13 +143,14 @@ Result<Decryption> ClusterClient<C>::decrypt(const Ed25519KeyPair& requester, co
                                                        response_key.public_key, cluster_.key_epoch, options.validity);
   Decryption result;
   std::vector<DecryptionShare<C>> shares;  // opened, proofs not yet checked
-  std::size_t next = 0;                    // nodes are tried in turn from options.first_node
+  const std::size_t first = options.first_node % nodes.size();
+  std::size_t next = 0;  // nodes are tried in turn from `first`
   while (next < nodes.size()) {
     // Ask as many untried nodes as shares are missing, in parallel; this
     // thread asks the first itself.
     std::vector<const NodeEndpoint*> batch;
     for (; next < nodes.size() && batch.size() < t - shares.size(); ++next) {
-      batch.push_back(&nodes[(next + options.first_node) % nodes.size()]);
+      batch.push_back(&nodes[(first + next) % nodes.size()]);
     }
     std::vector<std::future<Attempt<C>>> others;
     for (std::size_t i = 1; i < batch.size(); ++i) {
@@ -189,7 +197,8 @@ Result<Decryption> ClusterClient<C>::decrypt(const Ed25519KeyPair& requester, co
     }
   }
   return make_error(ErrorCode::kVerificationFailed, "only " + std::to_string(shares.size()) + " of the " +
-                                                        std::to_string(t) + " shares needed: " + describe(result.problems));
+                                                        std::to_string(t) +
+                                                        " shares needed: " + describe(result.problems));
 }
 
 template class ClusterClient<Ristretto255>;

@@ -23,31 +23,67 @@ json cluster_description_to_json(const ClusterDescription& c) {
           {"nodes", nodes}};
 }
 
+namespace {
+
+// A cluster is at most this large; more is a malformed description.
+constexpr std::uint64_t kMaxNodes = 4096;
+
+// The field as an unsigned integer no larger than `max` (JSON numbers like
+// -1, 2.5 or 1e20 are refused, never truncated).
+Result<std::uint64_t> unsigned_field(const json& j, const char* name, std::uint64_t max) {
+  const auto it = j.find(name);
+  if (it == j.end()) return make_error(ErrorCode::kBadEncoding, std::string(name) + ": missing");
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() > max) {
+    return make_error(ErrorCode::kBadEncoding,
+                      std::string(name) + ": must be an integer from 0 to " + std::to_string(max));
+  }
+  return it->get<std::uint64_t>();
+}
+
+}  // namespace
+
 Result<ClusterDescription> cluster_description_from_json(const json& j, const std::string& where) {
   auto bad = [&](const std::string& why) { return make_error(ErrorCode::kBadEncoding, where + ": " + why); };
+  auto field = [&](const json& object, const char* name, std::uint64_t max) -> Result<std::uint64_t> {
+    auto v = unsigned_field(object, name, max);
+    if (!v) return bad(v.error().message);
+    return v;
+  };
   if (!j.is_object()) return bad("not a JSON object");
   ClusterDescription c;
   try {
     auto curve = parse_curve_name(j.at("curve").get<std::string>());
     if (!curve) return bad("curve: " + curve.error().message);
     c.curve = *curve;
-    c.threshold = j.at("threshold").get<std::size_t>();
-    c.key_epoch = j.value("key_epoch", 1u);
+    VIGIL_ASSIGN_OR_RETURN(c.threshold, field(j, "threshold", kMaxNodes));
+    if (j.contains("key_epoch")) {
+      VIGIL_ASSIGN_OR_RETURN(std::uint64_t epoch, field(j, "key_epoch", UINT32_MAX));
+      c.key_epoch = static_cast<std::uint32_t>(epoch);
+    } else {
+      c.key_epoch = 1;
+    }
     auto key = from_hex(j.value("group_public_key", std::string()));
     if (!key) return bad("group_public_key: not hex");
     c.group_public_key = std::move(key).value();
     if (c.has_key()) {
-      for (const auto& hex : j.at("public_shares")) {
+      if (c.key_epoch == 0) return bad("key_epoch: 0 names no key");
+      const json& shares = j.at("public_shares");
+      if (!shares.is_array() || shares.size() > kMaxNodes) return bad("public_shares: must be an array of hex");
+      for (const auto& hex : shares) {
         auto share = from_hex(hex.get<std::string>());
         if (!share) return bad("public_shares: not hex");
         c.public_shares.push_back(std::move(share).value());
       }
     }
+    const json& nodes = j.at("nodes");
+    if (!nodes.is_array() || nodes.size() > kMaxNodes) return bad("nodes: must be an array of {index, api}");
     std::set<ParticipantIndex> seen;
-    for (const auto& n : j.at("nodes")) {
-      const auto index = n.at("index").get<ParticipantIndex>();
-      if (index == 0 || !seen.insert(index).second) return bad("nodes: index " + std::to_string(index) + " is 0 or repeated");
-      c.nodes.push_back({index, n.at("api").get<std::string>()});
+    for (const auto& n : nodes) {
+      VIGIL_ASSIGN_OR_RETURN(std::uint64_t index, field(n, "index", kMaxNodes));
+      if (index == 0 || !seen.insert(static_cast<ParticipantIndex>(index)).second) {
+        return bad("nodes: index " + std::to_string(index) + " is 0 or repeated");
+      }
+      c.nodes.push_back({static_cast<ParticipantIndex>(index), n.at("api").get<std::string>()});
     }
   } catch (const json::exception& e) {
     return bad(e.what());
@@ -77,9 +113,8 @@ Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, s
   if (node_urls.empty()) return make_error(ErrorCode::kInvalidInput, "no node URLs");
   std::vector<std::future<Result<v1::StatusResponse>>> asked;
   for (const auto& url : node_urls) {
-    asked.push_back(std::async(std::launch::async, [&transport, &url, timeout] {
-      return fetch_status(transport, url, timeout);
-    }));
+    asked.push_back(
+        std::async(std::launch::async, [&transport, &url, timeout] { return fetch_status(transport, url, timeout); }));
   }
   ClusterDescription cluster;
   for (std::size_t i = 0; i < node_urls.size(); ++i) {
@@ -101,9 +136,9 @@ Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, s
   std::set<ParticipantIndex> indices;
   for (const auto& n : cluster.nodes) {
     if (n.index == 0 || n.index > cluster.public_shares.size() || !indices.insert(n.index).second) {
-      return make_error(ErrorCode::kVerificationFailed, n.api + " reports index " + std::to_string(n.index) +
-                                                            ", outside 1.." + std::to_string(cluster.public_shares.size()) +
-                                                            " or taken by another URL");
+      return make_error(ErrorCode::kVerificationFailed,
+                        n.api + " reports index " + std::to_string(n.index) + ", outside 1.." +
+                            std::to_string(cluster.public_shares.size()) + " or taken by another URL");
     }
   }
   return cluster;

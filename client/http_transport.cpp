@@ -62,6 +62,10 @@ void run(Connection& c) {
   c.io.run();
 }
 
+// Node API responses are small (a status lists one public share per node);
+// anything larger is refused rather than buffered.
+constexpr std::size_t kMaxResponseBytes = 4u << 20;
+
 // Plain HTTP/1.1 with keep-alive: one blocking exchange per call, a
 // deadline on the whole of it, pooled connections shared by all threads.
 class BeastTransport final : public HttpTransport {
@@ -82,6 +86,8 @@ Result<HttpResponse> BeastTransport::request(std::string_view method, const std:
   const std::string target = slash == std::string::npos ? "/" : url.substr(slash);
   const auto colon = authority.rfind(':');
   if (colon == std::string::npos) return make_error(ErrorCode::kInvalidInput, "URL needs host:port: " + url);
+  std::string host = authority.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);  // IPv6
 
   http::request<http::string_body> req{http::string_to_verb(std::string(method)), target, 11};
   req.set(http::field::host, authority);
@@ -99,7 +105,7 @@ Result<HttpResponse> BeastTransport::request(std::string_view method, const std:
     if (!c) {
       c = std::make_unique<Connection>();
       tcp::resolver resolver(c->io);
-      auto results = resolver.resolve(authority.substr(0, colon), authority.substr(colon + 1), ec);
+      auto results = resolver.resolve(host, authority.substr(colon + 1), ec);
       if (ec) return make_error(ErrorCode::kTransport, "cannot resolve " + authority + ": " + ec.message());
       c->stream.expires_after(timeout);
       c->stream.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
@@ -107,7 +113,7 @@ Result<HttpResponse> BeastTransport::request(std::string_view method, const std:
       if (ec) return transport_error(ec, authority);
     }
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64u << 20);
+    parser.body_limit(kMaxResponseBytes);
     c->stream.expires_after(timeout);
     http::async_write(c->stream, req, [&](beast::error_code e, std::size_t) {
       ec = e;
@@ -118,8 +124,10 @@ Result<HttpResponse> BeastTransport::request(std::string_view method, const std:
       if (reused && ec != beast::error::timeout) continue;
       return transport_error(ec, authority);
     }
-    HttpResponse out{parser.get().result_int(), parser.get().body()};
-    if (parser.get().keep_alive()) pool_.give_back(authority, std::move(c));
+    HttpResponse out{parser.get().result_int(), std::move(parser.get().body())};
+    // Bytes beyond this response would be read as the next one's: such a
+    // connection is not reused.
+    if (parser.get().keep_alive() && c->buffer.size() == 0) pool_.give_back(authority, std::move(c));
     return out;
   }
   return make_error(ErrorCode::kTransport, authority + ": connection closed");

@@ -35,8 +35,9 @@ Result<v1::StatusResponse> fetch_status(HttpTransport& transport, const std::str
 
 Status describe_key(const v1::StatusResponse& status, ClusterDescription& cluster) {
   auto curve = parse_curve_name(status.curve());
-  if (!curve) return make_error(ErrorCode::kBadEncoding, "node " + std::to_string(status.node_index()) + ": " +
-                                                             curve.error().message);
+  if (!curve)
+    return make_error(ErrorCode::kBadEncoding,
+                      "node " + std::to_string(status.node_index()) + ": " + curve.error().message);
   cluster.curve = *curve;
   cluster.threshold = status.threshold();
   cluster.key_epoch = status.key_epoch();

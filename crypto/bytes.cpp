@@ -27,7 +27,8 @@ Result<Bytes> from_hex(std::string_view hex) {
   for (std::size_t i = 0; i < out.size(); ++i) {
     int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return make_error(ErrorCode::kBadEncoding, "invalid hex digit at position " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
+      return make_error(ErrorCode::kBadEncoding,
+                        "invalid hex digit at position " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
     }
     out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
   }

@@ -31,8 +31,9 @@ Status verify_deal(const Deal<C>& d) {
   for (std::size_t i = 0; i < d.shares.size(); ++i) {
     const auto& s = d.shares[i];
     if (s.index != i + 1) {
-      return make_error(ErrorCode::kInvalidInput, "share at position " + std::to_string(i + 1) + " has index " +
-                                                      std::to_string(s.index), s.index);
+      return make_error(ErrorCode::kInvalidInput,
+                        "share at position " + std::to_string(i + 1) + " has index " + std::to_string(s.index),
+                        s.index);
     }
     VIGIL_RETURN_IF_ERROR(d.commitment.verify_share(s.index, s.secret_share));
     VIGIL_RETURN_IF_ERROR(d.commitment.verify_public_share(s.index, s.public_share));
@@ -66,18 +67,18 @@ Result<Bytes> seal_share(Rng& rng, const X25519PublicKey& recipient, const Eleme
 template <Curve C>
 Result<SecretShare<C>> open_share(ByteSpan recipient_secret_key, ByteSpan sealed,
                                   const FeldmanCommitment<C>& commitment, ParticipantIndex index) {
-  VIGIL_ASSIGN_OR_RETURN(SecretBytes plain,
-                         open_sealed(recipient_secret_key, sealed, share_context(commitment.group_public_key(), index)));
+  VIGIL_ASSIGN_OR_RETURN(SecretBytes plain, open_sealed(recipient_secret_key, sealed,
+                                                        share_context(commitment.group_public_key(), index)));
   auto value = Scalar<C>::decode(plain.span());
   if (!value) return make_error(ErrorCode::kVerificationFailed, "sealed share holds no valid scalar", index);
   VIGIL_RETURN_IF_ERROR(commitment.verify_share(index, *value));
   return SecretShare<C>{index, std::move(value).value()};
 }
 
-#define VIGIL_INSTANTIATE_DEALER(C)                                                                              \
+#define VIGIL_INSTANTIATE_DEALER(C)                                                                             \
   template Result<Deal<C>> deal_polynomial<C>(const Polynomial<C>&, std::size_t);                               \
-  template Result<Deal<C>> deal<C>(Rng&, std::size_t, std::size_t);                                              \
-  template Status verify_deal<C>(const Deal<C>&);                                                                \
+  template Result<Deal<C>> deal<C>(Rng&, std::size_t, std::size_t);                                             \
+  template Status verify_deal<C>(const Deal<C>&);                                                               \
   template Result<Bytes> seal_share<C>(Rng&, const X25519PublicKey&, const Element<C>&, const SecretShare<C>&); \
   template Result<SecretShare<C>> open_share<C>(ByteSpan, ByteSpan, const FeldmanCommitment<C>&, ParticipantIndex);
 

@@ -12,7 +12,8 @@ namespace {
 // Proof-of-knowledge challenge, bound to the protocol context (session, old
 // threshold, epoch) and the dealer's index.
 template <Curve C>
-Scalar<C> pok_challenge(ByteSpan context, ParticipantIndex dealer, const Element<C>& constant, const Element<C>& commitment) {
+Scalar<C> pok_challenge(ByteSpan context, ParticipantIndex dealer, const Element<C>& constant,
+                        const Element<C>& commitment) {
   ByteWriter w;
   w.field(C::kName).field(context).u32(dealer).field(constant.encode()).field(commitment.encode());
   return hash_to_scalar<C>(w.bytes(), "vigil/v1/dkg/proof-of-knowledge");
@@ -28,7 +29,11 @@ Bytes share_context(ByteSpan context, ParticipantIndex dealer, ParticipantIndex 
 template <Curve C>
 std::array<std::uint8_t, 32> dealing_digest(ByteSpan context, const DkgDealing<C>& d) {
   ByteWriter w;
-  w.field("vigil/v1/dkg/dealing").field(C::kName).field(context).u32(d.dealer).u32(static_cast<std::uint32_t>(d.commitments.size()));
+  w.field("vigil/v1/dkg/dealing")
+      .field(C::kName)
+      .field(context)
+      .u32(d.dealer)
+      .u32(static_cast<std::uint32_t>(d.commitments.size()));
   for (const auto& c : d.commitments) w.field(c.encode());
   w.field(d.proof.commitment.encode()).field(d.proof.response.encode());
   return sha256(w.bytes());
@@ -37,21 +42,25 @@ std::array<std::uint8_t, 32> dealing_digest(ByteSpan context, const DkgDealing<C
 }  // namespace
 
 template <Curve C>
-Result<DkgParticipant<C>> DkgParticipant<C>::create(const DkgParameters& p, ParticipantIndex self, SecretBytes own_secret,
+Result<DkgParticipant<C>> DkgParticipant<C>::create(const DkgParameters& p, ParticipantIndex self,
+                                                    SecretBytes own_secret,
                                                     std::vector<X25519PublicKey> recipient_keys) {
   VIGIL_RETURN_IF_ERROR(check_threshold(p.parties, p.threshold));
   if (self == 0 || self > p.parties) {
     return make_error(ErrorCode::kInvalidInput, "participant index must be between 1 and " + std::to_string(p.parties));
   }
-  if (recipient_keys.size() != p.parties) return make_error(ErrorCode::kInvalidInput, "need one X25519 key per participant");
-  if (own_secret.size() != kX25519Bytes) return make_error(ErrorCode::kInvalidInput, "X25519 secret key must be 32 bytes");
+  if (recipient_keys.size() != p.parties)
+    return make_error(ErrorCode::kInvalidInput, "need one X25519 key per participant");
+  if (own_secret.size() != kX25519Bytes)
+    return make_error(ErrorCode::kInvalidInput, "X25519 secret key must be 32 bytes");
   return DkgParticipant(p, self, self, std::move(own_secret), std::move(recipient_keys));
 }
 
 template <Curve C>
 Result<DkgParticipant<C>> DkgParticipant<C>::create_reshare(const DkgParameters& p, ReshareSource<C> source,
-                                                            std::optional<SecretShare<C>> old_share, ParticipantIndex new_index,
-                                                            SecretBytes own_secret, std::vector<X25519PublicKey> recipient_keys) {
+                                                            std::optional<SecretShare<C>> old_share,
+                                                            ParticipantIndex new_index, SecretBytes own_secret,
+                                                            std::vector<X25519PublicKey> recipient_keys) {
   VIGIL_RETURN_IF_ERROR(check_threshold(p.parties, p.threshold));
   VIGIL_RETURN_IF_ERROR(check_threshold(source.old_parties, source.old_commitment.threshold()));
   if (new_index > p.parties) return make_error(ErrorCode::kInvalidInput, "new index beyond the new committee");
@@ -62,8 +71,10 @@ Result<DkgParticipant<C>> DkgParticipant<C>::create_reshare(const DkgParameters&
     }
     VIGIL_RETURN_IF_ERROR(source.old_commitment.verify_share(old_share->index, old_share->value));
   }
-  if (recipient_keys.size() != p.parties) return make_error(ErrorCode::kInvalidInput, "need one X25519 key per new member");
-  if (own_secret.size() != kX25519Bytes) return make_error(ErrorCode::kInvalidInput, "X25519 secret key must be 32 bytes");
+  if (recipient_keys.size() != p.parties)
+    return make_error(ErrorCode::kInvalidInput, "need one X25519 key per new member");
+  if (own_secret.size() != kX25519Bytes)
+    return make_error(ErrorCode::kInvalidInput, "X25519 secret key must be 32 bytes");
   DkgParticipant part(p, old_share ? old_share->index : 0, new_index, std::move(own_secret), std::move(recipient_keys));
   part.source_ = std::move(source);
   part.old_share_ = std::move(old_share);
@@ -73,7 +84,9 @@ Result<DkgParticipant<C>> DkgParticipant<C>::create_reshare(const DkgParameters&
 template <Curve C>
 Bytes DkgParticipant<C>::context() const {
   ByteWriter w;
-  w.field(params_.session_id).u32(static_cast<std::uint32_t>(params_.parties)).u32(static_cast<std::uint32_t>(params_.threshold));
+  w.field(params_.session_id)
+      .u32(static_cast<std::uint32_t>(params_.parties))
+      .u32(static_cast<std::uint32_t>(params_.threshold));
   if (source_) {
     w.field("reshare").u32(static_cast<std::uint32_t>(source_->old_parties));
     w.u32(static_cast<std::uint32_t>(source_->old_commitment.threshold())).u32(source_->old_epoch);
@@ -99,7 +112,8 @@ Result<typename DkgParticipant<C>::Deal> DkgParticipant<C>::deal(Rng& rng) {
   const Scalar<C> k = Scalar<C>::random(rng);
   const Element<C> r = Element<C>::base_mult(k);
   const Scalar<C> c = pok_challenge<C>(ctx, dealer_self_, commitment.group_public_key(), r);
-  Deal out{{dealer_self_, std::vector<Element<C>>(commitment.elements().begin(), commitment.elements().end()),
+  Deal out{{dealer_self_,
+            std::vector<Element<C>>(commitment.elements().begin(), commitment.elements().end()),
             {r, k + c * f->secret()}},
            {}};
   for (ParticipantIndex j = 1; j <= params_.parties; ++j) {
@@ -111,8 +125,8 @@ Result<typename DkgParticipant<C>::Deal> DkgParticipant<C>::deal(Rng& rng) {
     auto sealed = seal(rng, recipient_keys_[j - 1], value, share_context<C>(ctx, dealer_self_, j));
     secure_wipe(value.data(), value.size());
     if (!sealed) {
-      return make_error(sealed.error().code, "sealing the share for participant " + std::to_string(j) + ": " +
-                                                 sealed.error().message, j);
+      return make_error(sealed.error().code,
+                        "sealing the share for participant " + std::to_string(j) + ": " + sealed.error().message, j);
     }
     out.shares.push_back({dealer_self_, j, std::move(sealed).value()});
   }
@@ -124,14 +138,15 @@ Result<typename DkgParticipant<C>::Deal> DkgParticipant<C>::deal(Rng& rng) {
 template <Curve C>
 Status DkgParticipant<C>::receive_dealing(const DkgDealing<C>& d) {
   if (d.dealer == 0 || d.dealer > dealers()) {
-    return make_error(ErrorCode::kInvalidInput, "dealing from unknown participant " + std::to_string(d.dealer), d.dealer);
+    return make_error(ErrorCode::kInvalidInput, "dealing from unknown participant " + std::to_string(d.dealer),
+                      d.dealer);
   }
   const Bytes ctx = context();
   if (auto it = dealings_.find(d.dealer); it != dealings_.end()) {
     if (dealing_digest(ctx, it->second) == dealing_digest(ctx, d)) return {};
     exclude(d.dealer, "sent two different dealings");
-    return make_error(ErrorCode::kProtocolAbort, "participant " + std::to_string(d.dealer) + " sent two different dealings",
-                      d.dealer);
+    return make_error(ErrorCode::kProtocolAbort,
+                      "participant " + std::to_string(d.dealer) + " sent two different dealings", d.dealer);
   }
   dealings_.emplace(d.dealer, d.clone());
   auto commitment = FeldmanCommitment<C>::create(d.commitments, params_.threshold);
@@ -159,7 +174,8 @@ Status DkgParticipant<C>::receive_dealing(const DkgDealing<C>& d) {
 template <Curve C>
 Status DkgParticipant<C>::receive_share(const DkgSealedShare& s) {
   if (recipient_self_ == 0 || s.recipient != recipient_self_) {
-    return make_error(ErrorCode::kInvalidInput, "share addressed to participant " + std::to_string(s.recipient), s.dealer);
+    return make_error(ErrorCode::kInvalidInput, "share addressed to participant " + std::to_string(s.recipient),
+                      s.dealer);
   }
   if (s.dealer == 0 || s.dealer > dealers() || s.dealer == dealer_self_) {
     return make_error(ErrorCode::kInvalidInput, "share from unexpected dealer " + std::to_string(s.dealer), s.dealer);
@@ -215,8 +231,8 @@ Status DkgParticipant<C>::receive_justification(const DkgJustification<C>& j) {
   auto commitment = commitments_.find(j.dealer);
   if (commitment == commitments_.end()) return {};
   if (!commitment->second.verify_share(j.recipient, j.share)) {
-    exclude(j.dealer, "revealed a share for participant " + std::to_string(j.recipient) +
-                          " that does not match its commitments");
+    exclude(j.dealer,
+            "revealed a share for participant " + std::to_string(j.recipient) + " that does not match its commitments");
     return {};
   }
   open_complaints_.erase(open);
@@ -254,9 +270,10 @@ Result<DkgResult<C>> DkgParticipant<C>::finish() {
   if (qualified.size() < needed) {
     std::string who;
     for (const auto& [d, why] : excluded_) who += "; participant " + std::to_string(d) + ": " + why;
-    return make_error(ErrorCode::kProtocolAbort, std::to_string(qualified.size()) + " dealers qualified, " +
-                                                     std::to_string(needed) + " needed" + who,
-                      excluded_.empty() ? std::nullopt : std::optional<std::uint32_t>(excluded_.begin()->first));
+    return make_error(
+        ErrorCode::kProtocolAbort,
+        std::to_string(qualified.size()) + " dealers qualified, " + std::to_string(needed) + " needed" + who,
+        excluded_.empty() ? std::nullopt : std::optional<std::uint32_t>(excluded_.begin()->first));
   }
 
   // Weights: 1 for a fresh key (the sum of the dealers' secrets); for a
@@ -289,8 +306,14 @@ Result<DkgResult<C>> DkgParticipant<C>::finish() {
     public_shares.push_back(p);
   }
   const Element<C> group_key = commitment.group_public_key();
-  return DkgResult<C>{{recipient_self_, std::move(x)}, group_key,          std::move(public_shares), std::move(commitment),
-                      std::move(qualified),           std::move(excluded), std::move(exclusions),    std::move(confirmation)};
+  return DkgResult<C>{{recipient_self_, std::move(x)},
+                      group_key,
+                      std::move(public_shares),
+                      std::move(commitment),
+                      std::move(qualified),
+                      std::move(excluded),
+                      std::move(exclusions),
+                      std::move(confirmation)};
 }
 
 Status dkg_check_confirmations(const std::vector<DkgConfirmation>& confirmations) {
@@ -304,8 +327,9 @@ Status dkg_check_confirmations(const std::vector<DkgConfirmation>& confirmations
   }
   for (const auto& [dealer, digests] : seen) {
     if (digests.size() > 1) {
-      return make_error(ErrorCode::kProtocolAbort, "participant " + std::to_string(dealer) +
-                                                       " sent different dealings to different participants", dealer);
+      return make_error(ErrorCode::kProtocolAbort,
+                        "participant " + std::to_string(dealer) + " sent different dealings to different participants",
+                        dealer);
     }
     if (counted[dealer] != confirmations.size()) {
       return make_error(ErrorCode::kProtocolAbort,

@@ -92,10 +92,10 @@ bool dleq_batch_verify(Rng& rng, std::span<const Bytes> contexts, std::span<cons
   return sum.ok() && sum->is_identity();
 }
 
-#define VIGIL_INSTANTIATE_DLEQ(C)                                                                               \
-  template DleqProof<C> dleq_prove<C>(Rng&, ByteSpan, const DleqStatement<C>&, const Scalar<C>&);              \
-  template Status dleq_verify<C>(ByteSpan, const DleqStatement<C>&, const DleqProof<C>&);                      \
-  template bool dleq_batch_verify<C>(Rng&, std::span<const Bytes>, std::span<const DleqStatement<C>>,          \
+#define VIGIL_INSTANTIATE_DLEQ(C)                                                                     \
+  template DleqProof<C> dleq_prove<C>(Rng&, ByteSpan, const DleqStatement<C>&, const Scalar<C>&);     \
+  template Status dleq_verify<C>(ByteSpan, const DleqStatement<C>&, const DleqProof<C>&);             \
+  template bool dleq_batch_verify<C>(Rng&, std::span<const Bytes>, std::span<const DleqStatement<C>>, \
                                      std::span<const DleqProof<C>>);
 
 VIGIL_INSTANTIATE_DLEQ(Ristretto255)

@@ -41,8 +41,10 @@ Ed25519Signature ed25519_sign(const Ed25519KeyPair& key, ByteSpan message) {
 
 Status ed25519_verify(ByteSpan public_key, ByteSpan message, ByteSpan signature) {
   internal::ensure_sodium_initialized();
-  if (public_key.size() != crypto_sign_PUBLICKEYBYTES) return make_error(ErrorCode::kBadEncoding, "Ed25519 public key must be 32 bytes");
-  if (signature.size() != crypto_sign_BYTES) return make_error(ErrorCode::kBadEncoding, "Ed25519 signature must be 64 bytes");
+  if (public_key.size() != crypto_sign_PUBLICKEYBYTES)
+    return make_error(ErrorCode::kBadEncoding, "Ed25519 public key must be 32 bytes");
+  if (signature.size() != crypto_sign_BYTES)
+    return make_error(ErrorCode::kBadEncoding, "Ed25519 signature must be 64 bytes");
   if (crypto_sign_verify_detached(signature.data(), message.data(), message.size(), public_key.data()) != 0) {
     return make_error(ErrorCode::kVerificationFailed, "Ed25519 signature does not verify");
   }

@@ -5,8 +5,7 @@
 namespace vigil {
 
 template <Curve C>
-Result<Element<C>> multi_scalar_mult_vartime(std::span<const Scalar<C>> scalars,
-                                             std::span<const Element<C>> elements) {
+Result<Element<C>> multi_scalar_mult_vartime(std::span<const Scalar<C>> scalars, std::span<const Element<C>> elements) {
   using Ops = internal::PointOps<C>;
   if (scalars.size() != elements.size()) {
     return make_error(ErrorCode::kInvalidInput, "multi-scalar multiplication needs one scalar per element");

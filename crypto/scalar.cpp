@@ -62,8 +62,8 @@ Scalar<C> Scalar<C>::from_u64(std::uint64_t value) {
 template <Curve C>
 Result<Scalar<C>> Scalar<C>::decode(ByteSpan bytes) {
   if (bytes.size() != kBytes) {
-    return make_error(ErrorCode::kBadEncoding, "scalar must be " + std::to_string(kBytes) + " bytes, got " +
-                                                   std::to_string(bytes.size()));
+    return make_error(ErrorCode::kBadEncoding,
+                      "scalar must be " + std::to_string(kBytes) + " bytes, got " + std::to_string(bytes.size()));
   }
   const auto& q = internal::group_order<C>();
   Limbs x = canonical_from_bytes<C>(bytes.template first<32>());
@@ -82,7 +82,8 @@ Scalar<C> Scalar<C>::reduce_wide(ByteSpan bytes) {
   std::array<std::uint8_t, 64> wide{};
   std::size_t n = std::min<std::size_t>(bytes.size(), 64);
   if (C::kScalarBigEndian) {
-    std::copy(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n), wide.end() - static_cast<std::ptrdiff_t>(n));
+    std::copy(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n),
+              wide.end() - static_cast<std::ptrdiff_t>(n));
   } else {
     std::copy(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n), wide.begin());
   }

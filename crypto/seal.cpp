@@ -31,8 +31,8 @@ Result<Bytes> seal(Rng& rng, const X25519PublicKey& recipient, ByteSpan plaintex
 
 Result<SecretBytes> open_sealed(ByteSpan recipient_secret_key, ByteSpan sealed, ByteSpan associated_data) {
   if (sealed.size() < kSealOverheadBytes) {
-    return make_error(ErrorCode::kBadEncoding, "sealed box is shorter than its " +
-                                                   std::to_string(kSealOverheadBytes) + "-byte overhead");
+    return make_error(ErrorCode::kBadEncoding,
+                      "sealed box is shorter than its " + std::to_string(kSealOverheadBytes) + "-byte overhead");
   }
   VIGIL_ASSIGN_OR_RETURN(X25519PublicKey recipient_pk, x25519_public_key(recipient_secret_key));
   ByteSpan ephemeral_pk = sealed.first(kX25519Bytes);

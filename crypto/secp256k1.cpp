@@ -45,8 +45,7 @@ Element<K> from_pubkey(const secp256k1_pubkey& pk) {
   K::ElementRepr r;
   std::memcpy(r.parsed.data(), pk.data, sizeof(pk.data));
   std::size_t len = r.encoding.size();
-  (void)secp256k1_ec_pubkey_serialize(internal::secp256k1_ctx(), r.encoding.data(), &len, &pk,
-                                      SECP256K1_EC_COMPRESSED);
+  (void)secp256k1_ec_pubkey_serialize(internal::secp256k1_ctx(), r.encoding.data(), &len, &pk, SECP256K1_EC_COMPRESSED);
   r.identity = false;
   return Element<K>::from_repr(r);
 }

@@ -16,8 +16,9 @@ Status check_threshold(std::size_t parties, std::size_t threshold) {
   }
   if (threshold == 0) return make_error(ErrorCode::kInvalidInput, "threshold must be at least 1 (t >= 1)");
   if (threshold > parties) {
-    return make_error(ErrorCode::kInvalidInput, "threshold t = " + std::to_string(threshold) +
-                                                    " exceeds the number of participants n = " + std::to_string(parties));
+    return make_error(ErrorCode::kInvalidInput,
+                      "threshold t = " + std::to_string(threshold) +
+                          " exceeds the number of participants n = " + std::to_string(parties));
   }
   return {};
 }
@@ -26,10 +27,12 @@ Status check_indices(std::span<const ParticipantIndex> indices) {
   std::unordered_set<ParticipantIndex> seen;
   seen.reserve(indices.size());
   for (ParticipantIndex i : indices) {
-    if (i == 0) return make_error(ErrorCode::kInvalidInput, "participant index 0 is not allowed (indices start at 1)", 0);
+    if (i == 0)
+      return make_error(ErrorCode::kInvalidInput, "participant index 0 is not allowed (indices start at 1)", 0);
     if (i > kMaxParticipants) {
-      return make_error(ErrorCode::kInvalidInput, "participant index " + std::to_string(i) + " exceeds the maximum of " +
-                                                      std::to_string(kMaxParticipants), i);
+      return make_error(
+          ErrorCode::kInvalidInput,
+          "participant index " + std::to_string(i) + " exceeds the maximum of " + std::to_string(kMaxParticipants), i);
     }
     if (!seen.insert(i).second) {
       return make_error(ErrorCode::kInvalidInput, "duplicate participant index " + std::to_string(i), i);
@@ -67,8 +70,8 @@ Result<Polynomial<C>> Polynomial<C>::random_with_secret(Rng& rng, Scalar<C> secr
 template <Curve C>
 Result<Polynomial<C>> Polynomial<C>::from_coefficients(std::vector<Scalar<C>> coefficients) {
   if (coefficients.empty() || coefficients.size() > kMaxParticipants) {
-    return make_error(ErrorCode::kInvalidInput, "a polynomial needs 1.." + std::to_string(kMaxParticipants) +
-                                                    " coefficients");
+    return make_error(ErrorCode::kInvalidInput,
+                      "a polynomial needs 1.." + std::to_string(kMaxParticipants) + " coefficients");
   }
   return Polynomial(std::move(coefficients));
 }
@@ -121,7 +124,8 @@ Result<FeldmanCommitment<C>> FeldmanCommitment<C>::combine(std::span<const Feldm
     if (part->threshold() != t) return make_error(ErrorCode::kInvalidInput, "commitments of different thresholds");
     points.push_back(&part->precomputed_->get(part->elements_));
   }
-  const bool unweighted = std::all_of(weights.begin(), weights.end(), [](const Scalar<C>& w) { return w == Scalar<C>::one(); });
+  const bool unweighted =
+      std::all_of(weights.begin(), weights.end(), [](const Scalar<C>& w) { return w == Scalar<C>::one(); });
   std::vector<internal::Limbs> canonical;
   for (const auto& w : weights) canonical.push_back(internal::from_mont(w.limbs(), internal::group_order<C>()));
   std::vector<Element<C>> combined;
@@ -277,13 +281,13 @@ Result<Element<C>> interpolate_in_exponent(std::span<const ParticipantIndex> ind
   return multi_scalar_mult_vartime<C>(lambda, values);
 }
 
-#define VIGIL_INSTANTIATE_SHAMIR(C)                                                                         \
-  template class Polynomial<C>;                                                                             \
-  template class FeldmanCommitment<C>;                                                                      \
-  template Result<std::vector<Scalar<C>>> lagrange_coefficients<C>(std::span<const ParticipantIndex>,       \
-                                                                   ParticipantIndex);                       \
-  template Result<Scalar<C>> interpolate<C>(std::span<const SecretShare<C>>);                               \
-  template Result<Element<C>> interpolate_in_exponent<C>(std::span<const ParticipantIndex>,                 \
+#define VIGIL_INSTANTIATE_SHAMIR(C)                                                                   \
+  template class Polynomial<C>;                                                                       \
+  template class FeldmanCommitment<C>;                                                                \
+  template Result<std::vector<Scalar<C>>> lagrange_coefficients<C>(std::span<const ParticipantIndex>, \
+                                                                   ParticipantIndex);                 \
+  template Result<Scalar<C>> interpolate<C>(std::span<const SecretShare<C>>);                         \
+  template Result<Element<C>> interpolate_in_exponent<C>(std::span<const ParticipantIndex>,           \
                                                          std::span<const Element<C>>);
 
 VIGIL_INSTANTIATE_SHAMIR(Ristretto255)

@@ -3,15 +3,13 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "vigil/byte_writer.h"
 #include "vigil/aead.h"
+#include "vigil/byte_writer.h"
 #include "vigil/hash.h"
 #include "vigil/hash_to_curve.h"
 
 namespace vigil {
 namespace {
-
-
 
 // Shoup-Gennaro's H: the challenge of the ciphertext's validity proof.
 template <Curve C>
@@ -203,11 +201,11 @@ Result<Tdh2Decryption<C>> tdh2_combine(Rng& rng, const Tdh2PublicKey<C>& key, st
   if (valid.size() < threshold) {
     std::string invalid;
     for (auto i : result.invalid_shares) invalid += (invalid.empty() ? "" : ", ") + std::to_string(i);
-    return make_error(ErrorCode::kVerificationFailed,
-                      std::to_string(valid.size()) + " valid decryption share(s), " + std::to_string(threshold) +
-                          " needed" + (invalid.empty() ? "" : "; invalid: " + invalid),
-                      result.invalid_shares.empty() ? std::nullopt
-                                                    : std::optional<std::uint32_t>(result.invalid_shares.front()));
+    return make_error(
+        ErrorCode::kVerificationFailed,
+        std::to_string(valid.size()) + " valid decryption share(s), " + std::to_string(threshold) + " needed" +
+            (invalid.empty() ? "" : "; invalid: " + invalid),
+        result.invalid_shares.empty() ? std::nullopt : std::optional<std::uint32_t>(result.invalid_shares.front()));
   }
   std::vector<ParticipantIndex> indices;
   std::vector<Element<C>> values;
@@ -278,31 +276,33 @@ Result<DecryptionShare<C>> open_decryption_share(ByteSpan requester_secret_key, 
                          open_sealed(requester_secret_key, sealed, sealed_share_context<C>(request_id, digest, index)));
   VIGIL_ASSIGN_OR_RETURN(DecryptionShare<C> share, decode_decryption_share<C>(plain.span()));
   if (share.index != index) {
-    return make_error(ErrorCode::kVerificationFailed, "sealed share from node " + std::to_string(index) +
-                                                          " holds the share of index " + std::to_string(share.index), index);
+    return make_error(
+        ErrorCode::kVerificationFailed,
+        "sealed share from node " + std::to_string(index) + " holds the share of index " + std::to_string(share.index),
+        index);
   }
   return share;
 }
 
-#define VIGIL_INSTANTIATE_TDH2(C)                                                                                      \
-  template class Tdh2PublicKey<C>;                                                                                     \
-  template CiphertextDigest tdh2_ciphertext_digest<C>(const Tdh2Ciphertext<C>&);                                       \
-  template Tdh2Ciphertext<C> tdh2_encrypt<C>(Rng&, const Tdh2PublicKey<C>&, ByteSpan, ByteSpan);                       \
-  template Status tdh2_verify_ciphertext<C>(const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&);                        \
-  template Result<VerifiedCiphertext<C>> tdh2_check_ciphertext<C>(const Tdh2PublicKey<C>&, Tdh2Ciphertext<C>);          \
-  template DecryptionShare<C> tdh2_decryption_share<C>(Rng&, const VerifiedCiphertext<C>&, const SecretShare<C>&,       \
-                                                       const Element<C>&);                                             \
-  template Result<DecryptionShare<C>> tdh2_decryption_share<C>(Rng&, const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&, \
-                                                               const SecretShare<C>&, const Element<C>&);              \
-  template Status tdh2_verify_share<C>(const Tdh2Ciphertext<C>&, const Element<C>&, const DecryptionShare<C>&);        \
-  template Result<Tdh2Decryption<C>> tdh2_combine<C>(Rng&, const Tdh2PublicKey<C>&, std::span<const Element<C>>,       \
-                                                     std::size_t, const Tdh2Ciphertext<C>&,                            \
-                                                     std::span<const DecryptionShare<C>>);                             \
-  template Bytes encode_decryption_share<C>(const DecryptionShare<C>&);                                                \
-  template Result<DecryptionShare<C>> decode_decryption_share<C>(ByteSpan);                                            \
-  template Result<Bytes> seal_decryption_share<C>(Rng&, const X25519PublicKey&, ByteSpan, const CiphertextDigest&,     \
-                                                  const DecryptionShare<C>&);                                          \
-  template Result<DecryptionShare<C>> open_decryption_share<C>(ByteSpan, ByteSpan, ByteSpan, const CiphertextDigest&,  \
+#define VIGIL_INSTANTIATE_TDH2(C)                                                                                     \
+  template class Tdh2PublicKey<C>;                                                                                    \
+  template CiphertextDigest tdh2_ciphertext_digest<C>(const Tdh2Ciphertext<C>&);                                      \
+  template Tdh2Ciphertext<C> tdh2_encrypt<C>(Rng&, const Tdh2PublicKey<C>&, ByteSpan, ByteSpan);                      \
+  template Status tdh2_verify_ciphertext<C>(const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&);                       \
+  template Result<VerifiedCiphertext<C>> tdh2_check_ciphertext<C>(const Tdh2PublicKey<C>&, Tdh2Ciphertext<C>);        \
+  template DecryptionShare<C> tdh2_decryption_share<C>(Rng&, const VerifiedCiphertext<C>&, const SecretShare<C>&,     \
+                                                       const Element<C>&);                                            \
+  template Result<DecryptionShare<C>> tdh2_decryption_share<C>(                                                       \
+      Rng&, const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&, const SecretShare<C>&, const Element<C>&);             \
+  template Status tdh2_verify_share<C>(const Tdh2Ciphertext<C>&, const Element<C>&, const DecryptionShare<C>&);       \
+  template Result<Tdh2Decryption<C>> tdh2_combine<C>(Rng&, const Tdh2PublicKey<C>&, std::span<const Element<C>>,      \
+                                                     std::size_t, const Tdh2Ciphertext<C>&,                           \
+                                                     std::span<const DecryptionShare<C>>);                            \
+  template Bytes encode_decryption_share<C>(const DecryptionShare<C>&);                                               \
+  template Result<DecryptionShare<C>> decode_decryption_share<C>(ByteSpan);                                           \
+  template Result<Bytes> seal_decryption_share<C>(Rng&, const X25519PublicKey&, ByteSpan, const CiphertextDigest&,    \
+                                                  const DecryptionShare<C>&);                                         \
+  template Result<DecryptionShare<C>> open_decryption_share<C>(ByteSpan, ByteSpan, ByteSpan, const CiphertextDigest&, \
                                                                ParticipantIndex);
 
 VIGIL_INSTANTIATE_TDH2(Ristretto255)

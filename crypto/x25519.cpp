@@ -16,7 +16,8 @@ X25519KeyPair x25519_generate(Rng& rng) {
 
 Result<X25519PublicKey> x25519_public_key(ByteSpan secret_key) {
   internal::ensure_sodium_initialized();
-  if (secret_key.size() != kX25519Bytes) return make_error(ErrorCode::kBadEncoding, "X25519 secret key must be 32 bytes");
+  if (secret_key.size() != kX25519Bytes)
+    return make_error(ErrorCode::kBadEncoding, "X25519 secret key must be 32 bytes");
   X25519PublicKey pk{};
   crypto_scalarmult_curve25519_base(pk.data(), secret_key.data());
   return pk;
@@ -24,7 +25,8 @@ Result<X25519PublicKey> x25519_public_key(ByteSpan secret_key) {
 
 Result<SecretBytes> x25519(ByteSpan secret_key, ByteSpan peer_public_key) {
   internal::ensure_sodium_initialized();
-  if (secret_key.size() != kX25519Bytes) return make_error(ErrorCode::kBadEncoding, "X25519 secret key must be 32 bytes");
+  if (secret_key.size() != kX25519Bytes)
+    return make_error(ErrorCode::kBadEncoding, "X25519 secret key must be 32 bytes");
   if (peer_public_key.size() != kX25519Bytes) {
     return make_error(ErrorCode::kBadEncoding, "X25519 public key must be 32 bytes");
   }

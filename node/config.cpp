@@ -51,7 +51,8 @@ Result<std::vector<NamedKey>> parse_named_keys(const toml::table& root, const st
   return out;
 }
 
-Result<std::uint64_t> positive(const toml::node_view<const toml::node>& v, const std::string& key, std::uint64_t fallback) {
+Result<std::uint64_t> positive(const toml::node_view<const toml::node>& v, const std::string& key,
+                               std::uint64_t fallback) {
   if (!v) return fallback;
   auto value = v.value<std::int64_t>();
   if (!value || *value <= 0) return config_error(key, "must be a positive integer");
@@ -62,7 +63,8 @@ Result<std::uint64_t> positive(const toml::node_view<const toml::node>& v, const
 
 Result<Endpoint> parse_endpoint(const std::string& text) {
   auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return make_error(ErrorCode::kInvalidInput, "expected host:port, got '" + text + "'");
+  if (colon == std::string::npos || colon == 0)
+    return make_error(ErrorCode::kInvalidInput, "expected host:port, got '" + text + "'");
   Endpoint e;
   e.host = text.substr(0, colon);
   const std::string port = text.substr(colon + 1);
@@ -89,9 +91,7 @@ ApiSettings NodeConfig::api() const {
   return {api_listen, limits.max_request_bytes, limits.max_connections, limits.read_timeout};
 }
 
-ServiceSettings NodeConfig::service() const {
-  return {index, peers, limits.request_max_age, limits.max_ciphertexts};
-}
+ServiceSettings NodeConfig::service() const { return {index, peers, limits.request_max_age, limits.max_ciphertexts}; }
 
 CeremonySettings NodeConfig::ceremonies() const { return {index, peers, operators}; }
 
@@ -102,8 +102,8 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   } catch (const toml::parse_error& e) {
     std::ostringstream where;
     where << "line " << e.source().begin.line << ", column " << e.source().begin.column;
-    return make_error(ErrorCode::kInvalidInput, "config is not valid TOML (" + where.str() + "): " +
-                                                    std::string(e.description()));
+    return make_error(ErrorCode::kInvalidInput,
+                      "config is not valid TOML (" + where.str() + "): " + std::string(e.description()));
   }
   const toml::table& r = root;
   NodeConfig c;
@@ -115,10 +115,12 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   VIGIL_ASSIGN_OR_RETURN(std::string data_dir, required<std::string>(r["node"]["data_dir"], "node.data_dir", "a path"));
   c.data_dir = std::filesystem::path(data_dir).is_absolute() ? std::filesystem::path(data_dir) : base_dir / data_dir;
   c.log_format = r["node"]["log_format"].value_or(std::string("text"));
-  if (c.log_format != "text" && c.log_format != "json") return config_error("node.log_format", "must be \"text\" or \"json\"");
+  if (c.log_format != "text" && c.log_format != "json")
+    return config_error("node.log_format", "must be \"text\" or \"json\"");
   c.log_level = r["node"]["log_level"].value_or(std::string("info"));
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
-  if (!kLevels.count(c.log_level)) return config_error("node.log_level", "must be one of trace, debug, info, warn, error");
+  if (!kLevels.count(c.log_level))
+    return config_error("node.log_level", "must be one of trace, debug, info, warn, error");
 
   for (auto [key, target] : {std::pair{"peer", &c.peer_listen}, std::pair{"api", &c.api_listen}}) {
     const std::string name = std::string("listen.") + key;
@@ -142,7 +144,8 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
       if (!seen.insert(peer.index).second) {
         return config_error(key + ".index", "index " + std::to_string(pi) + " appears twice (or is this node's own)");
       }
-      VIGIL_ASSIGN_OR_RETURN(std::string address, required<std::string>(p["address"], key + ".address", "\"host:port\""));
+      VIGIL_ASSIGN_OR_RETURN(std::string address,
+                             required<std::string>(p["address"], key + ".address", "\"host:port\""));
       auto e = parse_endpoint(address);
       if (!e) return config_error(key + ".address", e.error().message);
       peer.address = *e;
@@ -157,14 +160,18 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   VIGIL_ASSIGN_OR_RETURN(c.operators, parse_named_keys(r, "operators"));
 
   const auto l = r["limits"];
-  VIGIL_ASSIGN_OR_RETURN(c.limits.max_frame_bytes, positive(l["max_frame_bytes"], "limits.max_frame_bytes", c.limits.max_frame_bytes));
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_frame_bytes,
+                         positive(l["max_frame_bytes"], "limits.max_frame_bytes", c.limits.max_frame_bytes));
   VIGIL_ASSIGN_OR_RETURN(c.limits.max_request_bytes,
                          positive(l["max_request_bytes"], "limits.max_request_bytes", c.limits.max_request_bytes));
-  VIGIL_ASSIGN_OR_RETURN(c.limits.max_connections, positive(l["max_connections"], "limits.max_connections", c.limits.max_connections));
-  VIGIL_ASSIGN_OR_RETURN(c.limits.peer_queue_depth, positive(l["peer_queue_depth"], "limits.peer_queue_depth", c.limits.peer_queue_depth));
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_connections,
+                         positive(l["max_connections"], "limits.max_connections", c.limits.max_connections));
+  VIGIL_ASSIGN_OR_RETURN(c.limits.peer_queue_depth,
+                         positive(l["peer_queue_depth"], "limits.peer_queue_depth", c.limits.peer_queue_depth));
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t timeout_ms, positive(l["read_timeout_ms"], "limits.read_timeout_ms", 10000));
   c.limits.read_timeout = std::chrono::milliseconds(timeout_ms);
-  VIGIL_ASSIGN_OR_RETURN(c.limits.max_ciphertexts, positive(l["max_ciphertexts"], "limits.max_ciphertexts", c.limits.max_ciphertexts));
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_ciphertexts,
+                         positive(l["max_ciphertexts"], "limits.max_ciphertexts", c.limits.max_ciphertexts));
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t max_age, positive(l["request_max_age_s"], "limits.request_max_age_s", 300));
   c.limits.request_max_age = std::chrono::seconds(max_age);
   return c;
@@ -190,11 +197,13 @@ std::string render_node_config(const NodeConfig& c) {
     out << "\n[[peers]]\nindex = " << p.index << "\naddress = \"" << p.address.to_string() << "\"\nidentity = \""
         << to_hex(p.identity) << "\"\n";
   }
-  for (const auto& q : c.requesters) out << "\n[[requesters]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
-  for (const auto& q : c.operators) out << "\n[[operators]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
-  out << "\n[limits]\nmax_frame_bytes = " << c.limits.max_frame_bytes << "\nmax_request_bytes = " << c.limits.max_request_bytes
-      << "\nmax_connections = " << c.limits.max_connections << "\npeer_queue_depth = " << c.limits.peer_queue_depth
-      << "\nread_timeout_ms = " << c.limits.read_timeout.count()
+  for (const auto& q : c.requesters)
+    out << "\n[[requesters]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
+  for (const auto& q : c.operators)
+    out << "\n[[operators]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
+  out << "\n[limits]\nmax_frame_bytes = " << c.limits.max_frame_bytes
+      << "\nmax_request_bytes = " << c.limits.max_request_bytes << "\nmax_connections = " << c.limits.max_connections
+      << "\npeer_queue_depth = " << c.limits.peer_queue_depth << "\nread_timeout_ms = " << c.limits.read_timeout.count()
       << "\nrequest_max_age_s = " << c.limits.request_max_age.count()
       << "\nmax_ciphertexts = " << c.limits.max_ciphertexts << "\n";
   return out.str();

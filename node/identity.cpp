@@ -10,7 +10,8 @@ Result<Ed25519KeyPair> load_identity(const std::filesystem::path& data_dir) {
   const auto path = data_dir / "identity.key";
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return make_error(ErrorCode::kInvalidInput, "no identity key at " + path.string() + " (create one with vigil init)");
+    return make_error(ErrorCode::kInvalidInput,
+                      "no identity key at " + path.string() + " (create one with vigil init)");
   }
   if ((st.st_mode & 077) != 0) {
     return make_error(ErrorCode::kInvalidInput, path.string() + " is readable by others; run chmod 600 on it");

@@ -7,19 +7,19 @@
 // cleanly on SIGINT or SIGTERM; everything it acknowledged is on disk.
 #include <utility>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
 
 #include <thread>
 
+#include "node/api/http_server.h"
 #include "node/ceremony/manager.h"
 #include "node/config.h"
-#include "node/release/decryption_service.h"
-#include "node/api/http_server.h"
 #include "node/identity.h"
 #include "node/logging.h"
 #include "node/peers/transport.h"
+#include "node/release/decryption_service.h"
 
 namespace vigil::node {
 namespace {
@@ -115,12 +115,15 @@ int run(const std::string& config_path, const std::string& log_format) {
 }  // namespace vigil::node
 
 int main(int argc, char** argv) {
-  CLI::App app{"vigild: a node of a vigil threshold-decryption cluster.\n"
-               "Holds one share of the cluster's key and answers authorised decryption\n"
-               "requests with verifiable shares sealed to the requester."};
+  CLI::App app{
+      "vigild: a node of a vigil threshold-decryption cluster.\n"
+      "Holds one share of the cluster's key and answers authorised decryption\n"
+      "requests with verifiable shares sealed to the requester."};
   app.name("vigild");
   std::string config;
-  app.add_option("--config", config, "Node configuration (TOML; see node/config.h)")->required()->check(CLI::ExistingFile);
+  app.add_option("--config", config, "Node configuration (TOML; see node/config.h)")
+      ->required()
+      ->check(CLI::ExistingFile);
   std::string log_format;
   app.add_option("--log-format", log_format, "text or json (JSON lines); overrides node.log_format")
       ->check(CLI::IsMember({"text", "json"}));

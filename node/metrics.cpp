@@ -52,8 +52,8 @@ std::string Metrics::render() const {
          "# TYPE vigil_request_duration_seconds histogram\n";
   for (const auto& [kind, h] : latency_) {
     for (std::size_t i = 0; i < bounds().size(); ++i) {
-      out << "vigil_request_duration_seconds_bucket{kind=\"" << kind << "\",le=\"" << bounds()[i] << "\"} " << h.buckets[i]
-          << "\n";
+      out << "vigil_request_duration_seconds_bucket{kind=\"" << kind << "\",le=\"" << bounds()[i] << "\"} "
+          << h.buckets[i] << "\n";
     }
     out << "vigil_request_duration_seconds_bucket{kind=\"" << kind << "\",le=\"+Inf\"} " << h.count << "\n"
         << "vigil_request_duration_seconds_sum{kind=\"" << kind << "\"} " << h.sum << "\n"
@@ -67,8 +67,10 @@ std::string Metrics::render() const {
       << "vigil_peers_connected " << peers_connected_.load() << "\n";
   out << "# HELP vigil_ceremony_phase Phase of the latest DKG or resharing: 1 deal, 2 complain, 3 justify, 4 confirm, "
          "5 done, 6 failed.\n# TYPE vigil_ceremony_phase gauge\n";
-  for (const auto& [kind, phase] : ceremony_phase_) out << "vigil_ceremony_phase{kind=\"" << kind << "\"} " << phase << "\n";
-  out << "# HELP vigil_ceremonies_total Finished DKGs and resharings by outcome.\n# TYPE vigil_ceremonies_total counter\n";
+  for (const auto& [kind, phase] : ceremony_phase_)
+    out << "vigil_ceremony_phase{kind=\"" << kind << "\"} " << phase << "\n";
+  out << "# HELP vigil_ceremonies_total Finished DKGs and resharings by outcome.\n# TYPE vigil_ceremonies_total "
+         "counter\n";
   for (const auto& [key, n] : ceremonies_) {
     out << "vigil_ceremonies_total{kind=\"" << key.first << "\",outcome=\"" << key.second << "\"} " << n << "\n";
   }

@@ -39,7 +39,8 @@ v1::StartCeremonyRequest sign_ceremony_plan(const v1::CeremonyPlan& plan, const 
 
 Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
   CeremonyPlan p;
-  if (plan_bytes.size() > kMaxPlanBytes || !p.message.ParseFromArray(plan_bytes.data(), static_cast<int>(plan_bytes.size()))) {
+  if (plan_bytes.size() > kMaxPlanBytes ||
+      !p.message.ParseFromArray(plan_bytes.data(), static_cast<int>(plan_bytes.size()))) {
     return make_error(ErrorCode::kBadEncoding, "ceremony plan does not parse");
   }
   const v1::CeremonyPlan& m = p.message;
@@ -47,7 +48,8 @@ Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
   if (m.session_id().size() != p.session_id.size()) return plan_error("session_id", "must be 32 bytes");
   std::copy(m.session_id().begin(), m.session_id().end(), p.session_id.begin());
   VIGIL_ASSIGN_OR_RETURN(p.curve, from_proto_curve(m.curve()));
-  if (auto s = check_threshold(m.parties(), m.threshold()); !s) return plan_error("parties/threshold", s.error().message);
+  if (auto s = check_threshold(m.parties(), m.threshold()); !s)
+    return plan_error("parties/threshold", s.error().message);
   p.parties = m.parties();
   p.threshold = m.threshold();
   if (m.phase_timeout_ms() != 0) {
@@ -70,10 +72,12 @@ Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
       if (auto s = check_threshold(m.old_parties(), old_threshold); !s) {
         return plan_error("old_parties/old_commitments", s.error().message);
       }
-      if (m.old_epoch() == 0 || m.old_epoch() == UINT32_MAX) return plan_error("old_epoch", "must be a held epoch (>= 1)");
+      if (m.old_epoch() == 0 || m.old_epoch() == UINT32_MAX)
+        return plan_error("old_epoch", "must be a held epoch (>= 1)");
       std::set<ParticipantIndex> dealers;
       for (std::uint32_t d : m.dealers()) {
-        if (d == 0 || d > m.old_parties()) return plan_error("dealers", "name old members 1.." + std::to_string(m.old_parties()));
+        if (d == 0 || d > m.old_parties())
+          return plan_error("dealers", "name old members 1.." + std::to_string(m.old_parties()));
         if (!dealers.insert(d).second) return plan_error("dealers", "name " + std::to_string(d) + " twice");
       }
       if (dealers.size() < old_threshold) {
@@ -98,7 +102,8 @@ Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& requ
     return make_error(ErrorCode::kBadEncoding, "operator_key must be 32 bytes and signature 64");
   }
   const ByteSpan key = as_bytes(request.operator_key());
-  if (std::none_of(operators.begin(), operators.end(), [&](const Ed25519PublicKey& k) { return std::ranges::equal(k, key); })) {
+  if (std::none_of(operators.begin(), operators.end(),
+                   [&](const Ed25519PublicKey& k) { return std::ranges::equal(k, key); })) {
     return make_error(ErrorCode::kVerificationFailed, "operator key is not listed under [[operators]]");
   }
   if (!ed25519_verify(as_bytes(request.operator_key()), ceremony_plan_signing_bytes(as_bytes(request.plan())),

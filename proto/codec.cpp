@@ -10,7 +10,9 @@ std::string bytes_of(const std::array<std::uint8_t, N>& b) {
   return std::string(b.begin(), b.end());
 }
 
-Error field_error(const char* field, const Error& e) { return make_error(e.code, std::string(field) + ": " + e.message, e.party); }
+Error field_error(const char* field, const Error& e) {
+  return make_error(e.code, std::string(field) + ": " + e.message, e.party);
+}
 
 template <Curve C>
 Result<Element<C>> element_field(const char* field, const std::string& bytes) {
@@ -29,7 +31,8 @@ Result<Scalar<C>> scalar_field(const char* field, const std::string& bytes) {
 template <class Message>
 Status check_header(const Message& m, CurveId expected, const char* what) {
   if (m.version() != kWireVersion) {
-    return make_error(ErrorCode::kBadEncoding, std::string(what) + ": unsupported version " + std::to_string(m.version()));
+    return make_error(ErrorCode::kBadEncoding,
+                      std::string(what) + ": unsupported version " + std::to_string(m.version()));
   }
   VIGIL_ASSIGN_OR_RETURN(CurveId curve, from_proto_curve(m.curve()));
   if (curve != expected) {
@@ -42,7 +45,8 @@ Status check_header(const Message& m, CurveId expected, const char* what) {
 template <class Message>
 Result<Message> parse_message(ByteSpan bytes, const char* what) {
   if (bytes.size() > kMaxMessageBytes) {
-    return make_error(ErrorCode::kBadEncoding, std::string(what) + " is larger than " + std::to_string(kMaxMessageBytes) + " bytes");
+    return make_error(ErrorCode::kBadEncoding,
+                      std::string(what) + " is larger than " + std::to_string(kMaxMessageBytes) + " bytes");
   }
   Message m;
   if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
@@ -65,7 +69,8 @@ Result<CurveId> from_proto_curve(v1::Curve curve) {
   switch (curve) {
     case v1::CURVE_RISTRETTO255: return CurveId::kRistretto255;
     case v1::CURVE_SECP256K1: return CurveId::kSecp256k1;
-    default: return make_error(ErrorCode::kBadEncoding, "unknown or missing curve " + std::to_string(static_cast<int>(curve)));
+    default:
+      return make_error(ErrorCode::kBadEncoding, "unknown or missing curve " + std::to_string(static_cast<int>(curve)));
   }
 }
 
@@ -164,7 +169,8 @@ Result<DkgDealing<C>> from_proto(const v1::DkgDealing& m) {
   // The participant checks the count against the threshold; this bound only
   // keeps a hostile message from costing more than the largest committee.
   if (m.commitments_size() < 1 || static_cast<std::size_t>(m.commitments_size()) > kMaxParticipants) {
-    return make_error(ErrorCode::kBadEncoding, "commitments: between 1 and " + std::to_string(kMaxParticipants) + " entries");
+    return make_error(ErrorCode::kBadEncoding,
+                      "commitments: between 1 and " + std::to_string(kMaxParticipants) + " entries");
   }
   std::vector<Element<C>> commitments;
   for (const auto& c : m.commitments()) {
@@ -184,7 +190,9 @@ v1::DkgShare to_proto(const DkgSealedShare& s) {
   return m;
 }
 
-DkgSealedShare from_proto(const v1::DkgShare& m) { return {m.dealer(), m.recipient(), Bytes(view(m.sealed()).begin(), view(m.sealed()).end())}; }
+DkgSealedShare from_proto(const v1::DkgShare& m) {
+  return {m.dealer(), m.recipient(), Bytes(view(m.sealed()).begin(), view(m.sealed()).end())};
+}
 
 template <Curve C>
 v1::DkgJustification to_proto(const DkgJustification<C>& j) {
@@ -206,14 +214,14 @@ Bytes serialize(const google::protobuf::MessageLite& message) {
   return Bytes(out.begin(), out.end());
 }
 
-#define VIGIL_INSTANTIATE_CODEC(C)                                                  \
-  template v1::Tdh2Ciphertext to_proto<C>(const Tdh2Ciphertext<C>&);                \
-  template Result<Tdh2Ciphertext<C>> from_proto<C>(const v1::Tdh2Ciphertext&);      \
-  template v1::DecryptionShare to_proto<C>(const DecryptionShare<C>&);              \
-  template Result<DecryptionShare<C>> from_proto<C>(const v1::DecryptionShare&);    \
-  template v1::DkgDealing to_proto<C>(const DkgDealing<C>&);                        \
-  template Result<DkgDealing<C>> from_proto<C>(const v1::DkgDealing&);              \
-  template v1::DkgJustification to_proto<C>(const DkgJustification<C>&);            \
+#define VIGIL_INSTANTIATE_CODEC(C)                                               \
+  template v1::Tdh2Ciphertext to_proto<C>(const Tdh2Ciphertext<C>&);             \
+  template Result<Tdh2Ciphertext<C>> from_proto<C>(const v1::Tdh2Ciphertext&);   \
+  template v1::DecryptionShare to_proto<C>(const DecryptionShare<C>&);           \
+  template Result<DecryptionShare<C>> from_proto<C>(const v1::DecryptionShare&); \
+  template v1::DkgDealing to_proto<C>(const DkgDealing<C>&);                     \
+  template Result<DkgDealing<C>> from_proto<C>(const v1::DkgDealing&);           \
+  template v1::DkgJustification to_proto<C>(const DkgJustification<C>&);         \
   template Result<DkgJustification<C>> from_proto<C>(const v1::DkgJustification&);
 
 VIGIL_INSTANTIATE_CODEC(Ristretto255)

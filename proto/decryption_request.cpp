@@ -32,10 +32,12 @@ Status check_decryption_request(const v1::DecryptionRequest& r) {
   if (r.request_id().size() < kMinRequestIdBytes || r.request_id().size() > kMaxRequestIdBytes) {
     return size_error("request_id", "16 to 64 bytes");
   }
-  if (r.nonce().size() < kMinRequestIdBytes || r.nonce().size() > kMaxRequestIdBytes) return size_error("nonce", "16 to 64 bytes");
+  if (r.nonce().size() < kMinRequestIdBytes || r.nonce().size() > kMaxRequestIdBytes)
+    return size_error("nonce", "16 to 64 bytes");
   if (r.requester_key().size() != 32) return size_error("requester_key", "a 32-byte Ed25519 public key");
   if (r.signature().size() != 64) return size_error("signature", "64 bytes");
-  auto status = ed25519_verify(as_bytes(r.requester_key()), decryption_request_signing_bytes(r), as_bytes(r.signature()));
+  auto status =
+      ed25519_verify(as_bytes(r.requester_key()), decryption_request_signing_bytes(r), as_bytes(r.signature()));
   if (!status) return make_error(ErrorCode::kVerificationFailed, "request signature does not verify");
   return {};
 }

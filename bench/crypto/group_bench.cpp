@@ -101,8 +101,8 @@ void register_backend_comparison() {
     }
     a[3] >>= 1;
     b[3] >>= 1;
-    std::vector<mp_limb_t> scratch(static_cast<std::size_t>(
-        std::max(mpn_sec_mul_itch(4, 4), mpn_sec_div_r_itch(8, 4))));
+    std::vector<mp_limb_t> scratch(
+        static_cast<std::size_t>(std::max(mpn_sec_mul_itch(4, 4), mpn_sec_div_r_itch(8, 4))));
     for (auto _ : state) {
       mpn_sec_mul(prod, a, 4, b, 4, scratch.data());
       mpn_sec_div_r(prod, 8, m, 4, scratch.data());

@@ -34,15 +34,13 @@ void register_curve() {
   }
 
   for (std::size_t t : {3, 67, 667}) {
-    add(name<C>("BM_VerifyShare") + "/" + std::to_string(t), t == 67 ? "<= 1.5 ms" : "",
-        [t](benchmark::State& state) {
-          SeededRng rng(8);
-          const std::size_t n = t + t / 2;
-          auto d = deal<C>(rng, n, t).value();
-          const auto& share = d.shares[n - 1];  // the largest index: the most work
-          for (auto _ : state) benchmark::DoNotOptimize(d.commitment.verify_share(share.index, share.secret_share));
-        })
-        ->Unit(benchmark::kMicrosecond);
+    add(name<C>("BM_VerifyShare") + "/" + std::to_string(t), t == 67 ? "<= 1.5 ms" : "", [t](benchmark::State& state) {
+      SeededRng rng(8);
+      const std::size_t n = t + t / 2;
+      auto d = deal<C>(rng, n, t).value();
+      const auto& share = d.shares[n - 1];  // the largest index: the most work
+      for (auto _ : state) benchmark::DoNotOptimize(d.commitment.verify_share(share.index, share.secret_share));
+    })->Unit(benchmark::kMicrosecond);
   }
 
   for (std::size_t t : {3, 67, 667}) {

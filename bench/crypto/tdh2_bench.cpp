@@ -60,7 +60,8 @@ void register_curve() {
     SeededRng rng(13);
     auto share = setup.share(2);
     for (auto _ : state) {
-      benchmark::DoNotOptimize(tdh2_decryption_share<C>(rng, setup.key, setup.ciphertext, share, setup.public_shares[1]));
+      benchmark::DoNotOptimize(
+          tdh2_decryption_share<C>(rng, setup.key, setup.ciphertext, share, setup.public_shares[1]));
     }
   })->Unit(benchmark::kMicrosecond);
 

@@ -10,7 +10,8 @@ Edwards25519Constants compute_constants() {
   c.d = -(Fe25519::from_u64(121665) * Fe25519::from_u64(121666).invert());
   c.d2 = c.d + c.d;
   // 2^((p-1)/4) is a square root of -1 since 2 is not a square mod p.
-  c.sqrt_m1 = Fe25519::from_u64(2).pow(limbs_from_hex("1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffb"));
+  c.sqrt_m1 =
+      Fe25519::from_u64(2).pow(limbs_from_hex("1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffb"));
   return c;
 }
 

@@ -21,10 +21,10 @@ struct EdwardsPoint {
 };
 
 struct Edwards25519Constants {
-  Fe25519 d;                     // -121665/121666
-  Fe25519 d2;                    // 2d
-  Fe25519 sqrt_m1;               // sqrt(-1)
-  Fe25519 invsqrt_a_minus_d;     // 1/sqrt(-1-d)
+  Fe25519 d;                  // -121665/121666
+  Fe25519 d2;                 // 2d
+  Fe25519 sqrt_m1;            // sqrt(-1)
+  Fe25519 invsqrt_a_minus_d;  // 1/sqrt(-1-d)
 };
 
 const Edwards25519Constants& edwards25519_constants();
@@ -65,9 +65,7 @@ struct RistrettoPointOps {
   static Point neg(const Point& p) { return {-p.x, p.y, p.z, -p.t}; }
 
   // Ristretto equality (RFC 9496 4.3.3): x1*y2 == y1*x2 or y1*y2 == x1*x2.
-  static bool equal(const Point& p, const Point& q) {
-    return (p.x * q.y == p.y * q.x) || (p.y * q.y == p.x * q.x);
-  }
+  static bool equal(const Point& p, const Point& q) { return (p.x * q.y == p.y * q.x) || (p.y * q.y == p.x * q.x); }
 
   // RFC 9496 4.3.1. Returns false for any invalid or non-canonical encoding.
   static bool decode(Point& out, const std::array<std::uint8_t, 32>& in);

@@ -209,7 +209,7 @@ constexpr Limbs limbs_from_hex(const char* hex) {
   while (hex[n] != '\0') ++n;
   for (std::size_t i = 0; i < n; ++i) {
     char c = hex[n - 1 - i];
-    u64 v = (c >= '0' && c <= '9') ? static_cast<u64>(c - '0')
+    u64 v = (c >= '0' && c <= '9')   ? static_cast<u64>(c - '0')
             : (c >= 'a' && c <= 'f') ? static_cast<u64>(c - 'a' + 10)
                                      : static_cast<u64>(c - 'A' + 10);
     out[i / 16] |= v << (4 * (i % 16));

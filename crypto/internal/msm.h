@@ -73,7 +73,7 @@ typename PointOps<C>::Point straus_vartime(std::span<const Limbs> scalars,
   for (std::size_t bit = max_len; bit-- > 0;) {
     if (started) acc = Ops::dbl(acc);
     for (std::size_t i = 0; i < n; ++i) {
-      int d = digits[i][bit];
+      int d = digits[i][bit];  // NOLINT(bugprone-signed-char-misuse): signed digits by design
       if (d == 0) continue;
       const Point& m = odd_multiples[i][static_cast<std::size_t>((d > 0 ? d : -d) / 2)];
       acc = started ? Ops::add(acc, d > 0 ? m : Ops::neg(m)) : (d > 0 ? m : Ops::neg(m));

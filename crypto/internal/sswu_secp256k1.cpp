@@ -15,7 +15,8 @@ constexpr FeSecp kXNum[4] = {
     FeSecp::from_hex("534c328d23f234e6e2a413deca25caece4506144037c40314ecbd0b53d9dd262"),
     FeSecp::from_hex("8e38e38e38e38e38e38e38e38e38e38e38e38e38e38e38e38e38e38daaaaa88c"),
 };
-constexpr FeSecp kXDen[2] = {  // x^2 + k21 x + k20
+constexpr FeSecp kXDen[2] = {
+    // x^2 + k21 x + k20
     FeSecp::from_hex("d35771193d94918a9ca34ccbb7b640dd86cd409542f8487d9fe6b745781eb49b"),
     FeSecp::from_hex("edadc6f64383dc1df7c4b2d51b54225406d36b641f5e41bbc52a56612a8c6d14"),
 };
@@ -25,7 +26,8 @@ constexpr FeSecp kYNum[4] = {
     FeSecp::from_hex("29a6194691f91a73715209ef6512e576722830a201be2018a765e85a9ecee931"),
     FeSecp::from_hex("2f684bda12f684bda12f684bda12f684bda12f684bda12f684bda12f38e38d84"),
 };
-constexpr FeSecp kYDen[3] = {  // x^3 + k42 x^2 + k41 x + k40
+constexpr FeSecp kYDen[3] = {
+    // x^3 + k42 x^2 + k41 x + k40
     FeSecp::from_hex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffff93b"),
     FeSecp::from_hex("7a06534bb8bdb49fd5e9e6632722c2989467c1bfc8e8d978dfb425d2685c2573"),
     FeSecp::from_hex("6484aa716545ca2cf3a70c3fa8fe337e0a3d21162f0d6299a7bf8192bfd2a76f"),

@@ -32,9 +32,7 @@ bool equal_ct(ByteSpan a, ByteSpan b);
 // Overwrites memory in a way the compiler may not elide.
 void secure_wipe(void* data, std::size_t size);
 
-inline ByteSpan as_bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+inline ByteSpan as_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 
 // Owned secret bytes: wiped on destruction and on move, never printed,
 // compared in constant time, copied only through clone().

@@ -98,11 +98,13 @@ struct Decryption {
 struct DecryptOptions {
   std::chrono::milliseconds per_node_timeout{5000};
   std::chrono::milliseconds validity{60000};  // how long the signed request stays valid
-  std::size_t first_node = 0;  // which node to ask first, to spread load (taken modulo n)
+  std::size_t first_node = 0;                 // which node to ask first, to spread load (taken modulo n)
 };
 
 // A cluster's key on curve C, with the transport, clock and randomness the
-// requests use. Holds references: they must outlive the client.
+// requests use. Holds references: they must outlive the client. `rng` is
+// used by the calling thread only, so one client may serve several threads
+// when its Rng is thread-safe (system_rng() is; a StreamRng is not).
 template <Curve C>
 class ClusterClient {
  public:

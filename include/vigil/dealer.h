@@ -53,7 +53,7 @@ Result<Bytes> seal_share(Rng& rng, const X25519PublicKey& recipient, const Eleme
 // Opens a sealed share and checks it against the commitments: fails with
 // kVerificationFailed when the box does not open or the share does not verify.
 template <Curve C>
-Result<SecretShare<C>> open_share(ByteSpan recipient_secret_key, ByteSpan sealed, const FeldmanCommitment<C>& commitment,
-                                  ParticipantIndex index);
+Result<SecretShare<C>> open_share(ByteSpan recipient_secret_key, ByteSpan sealed,
+                                  const FeldmanCommitment<C>& commitment, ParticipantIndex index);
 
 }  // namespace vigil

@@ -167,7 +167,10 @@ class DkgParticipant {
  private:
   DkgParticipant(const DkgParameters& p, ParticipantIndex dealer_self, ParticipantIndex recipient_self,
                  SecretBytes secret, std::vector<X25519PublicKey> keys)
-      : params_(p), dealer_self_(dealer_self), recipient_self_(recipient_self), secret_key_(std::move(secret)),
+      : params_(p),
+        dealer_self_(dealer_self),
+        recipient_self_(recipient_self),
+        secret_key_(std::move(secret)),
         recipient_keys_(std::move(keys)) {}
   void exclude(ParticipantIndex dealer, const std::string& why);
   std::size_t dealers() const { return source_ ? source_->old_parties : params_.parties; }
@@ -183,7 +186,7 @@ class DkgParticipant {
   std::optional<Polynomial<C>> polynomial_;
   std::map<ParticipantIndex, DkgDealing<C>> dealings_;
   std::map<ParticipantIndex, FeldmanCommitment<C>> commitments_;
-  std::map<ParticipantIndex, Scalar<C>> received_;  // dealer -> f_dealer(self)
+  std::map<ParticipantIndex, Scalar<C>> received_;                           // dealer -> f_dealer(self)
   std::set<std::pair<ParticipantIndex, ParticipantIndex>> open_complaints_;  // (accused, complainer)
   std::map<ParticipantIndex, std::string> excluded_;
 };

@@ -204,7 +204,6 @@ class PrecomputedElement {
 // (Lagrange coefficients, challenges, verifier randomness). Fails with
 // kInvalidInput when the spans differ in length.
 template <Curve C>
-Result<Element<C>> multi_scalar_mult_vartime(std::span<const Scalar<C>> scalars,
-                                             std::span<const Element<C>> elements);
+Result<Element<C>> multi_scalar_mult_vartime(std::span<const Scalar<C>> scalars, std::span<const Element<C>> elements);
 
 }  // namespace vigil

@@ -38,15 +38,14 @@ struct Error {
   std::string to_string() const;
 };
 
-inline Error make_error(ErrorCode code, std::string message,
-                        std::optional<std::uint32_t> party = std::nullopt) {
+inline Error make_error(ErrorCode code, std::string message, std::optional<std::uint32_t> party = std::nullopt) {
   return Error{code, std::move(message), party};
 }
 
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -75,7 +74,7 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return !error_.has_value(); }
   explicit operator bool() const { return ok(); }
-  const Error& error() const { return *error_; }
+  const Error& error() const { return *error_; }  // only after !ok()
 
  private:
   std::optional<Error> error_;
@@ -87,9 +86,9 @@ using Status = Result<void>;
 
 // Propagates the error of a Result-returning expression; otherwise yields
 // nothing. For use inside functions that themselves return a Result.
-#define VIGIL_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    auto vigil_status_ = (expr);                    \
+#define VIGIL_RETURN_IF_ERROR(expr)                        \
+  do {                                                     \
+    auto vigil_status_ = (expr);                           \
     if (!vigil_status_.ok()) return vigil_status_.error(); \
   } while (0)
 

@@ -68,6 +68,13 @@ Tdh2Ciphertext<C> tdh2_encrypt(Rng& rng, const Tdh2PublicKey<C>& key, ByteSpan l
 template <Curve C>
 Status tdh2_verify_ciphertext(const Tdh2PublicKey<C>& key, const Tdh2Ciphertext<C>& ciphertext);
 
+template <Curve C>
+class VerifiedCiphertext;
+
+// tdh2_verify_ciphertext, keeping the result as a VerifiedCiphertext.
+template <Curve C>
+Result<VerifiedCiphertext<C>> tdh2_check_ciphertext(const Tdh2PublicKey<C>& key, Tdh2Ciphertext<C> ciphertext);
+
 // A ciphertext whose validity proof has been checked under a key, with its
 // digest. Only tdh2_check_ciphertext makes one, so a holder of a share that is
 // given a VerifiedCiphertext need not check it again (a node checks once, at
@@ -79,16 +86,14 @@ class VerifiedCiphertext {
   const CiphertextDigest& digest() const { return digest_; }
 
  private:
-  template <Curve D>
-  friend Result<VerifiedCiphertext<D>> tdh2_check_ciphertext(const Tdh2PublicKey<D>&, Tdh2Ciphertext<D>);
-  VerifiedCiphertext(Tdh2Ciphertext<C> ct, const CiphertextDigest& digest) : ciphertext_(std::move(ct)), digest_(digest) {}
+  // Befriends the one specialisation for C (a friend template with a
+  // constrained parameter is not matched by clang 16).
+  friend Result<VerifiedCiphertext> tdh2_check_ciphertext<C>(const Tdh2PublicKey<C>&, Tdh2Ciphertext<C>);
+  VerifiedCiphertext(Tdh2Ciphertext<C> ct, const CiphertextDigest& digest)
+      : ciphertext_(std::move(ct)), digest_(digest) {}
   Tdh2Ciphertext<C> ciphertext_;
   CiphertextDigest digest_;
 };
-
-// tdh2_verify_ciphertext, keeping the result as a VerifiedCiphertext.
-template <Curve C>
-Result<VerifiedCiphertext<C>> tdh2_check_ciphertext(const Tdh2PublicKey<C>& key, Tdh2Ciphertext<C> ciphertext);
 
 template <Curve C>
 struct DecryptionShare;

@@ -1,8 +1,8 @@
 #include "node/api/http_server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 namespace vigil::node {
 
@@ -76,7 +76,8 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     HttpResponse out;
     bool keep_alive = false;
     if (ec == http::error::body_limit) {
-      out = error_response(413, "too_large", "request body exceeds " + std::to_string(settings_.max_request_bytes) + " bytes");
+      out = error_response(413, "too_large",
+                           "request body exceeds " + std::to_string(settings_.max_request_bytes) + " bytes");
     } else if (ec) {
       out = error_response(400, "bad_request", "malformed HTTP request: " + ec.message());
     } else {

@@ -5,12 +5,12 @@
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
 
-#include <boost/asio.hpp>
 #include <atomic>
+#include <boost/asio.hpp>
 #include <memory>
 
-#include "node/config.h"
 #include "node/api/router.h"
+#include "node/config.h"
 
 namespace vigil::node {
 

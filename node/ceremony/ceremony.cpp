@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "proto/codec.h"
 #include "node/release/node_key.h"
+#include "proto/codec.h"
 #include "vigil/byte_writer.h"
 #include "vigil/hash.h"
 
@@ -132,14 +132,16 @@ class CeremonyImpl final : public Ceremony {
     s.set_threshold(static_cast<std::uint32_t>(in_.plan.threshold));
     for (ParticipantIndex i : waiting_for()) s.add_waiting_for(i);
     s.set_error(phase_ == CeremonyPhase::kDone && !dissent_.empty() ? "nodes " + dissent_ + " confirmed another view"
-                                                                     : error_);
+                                                                    : error_);
     s.set_started_unix_ms(in_.accepted_unix_ms);
     if (result_) {
       for (ParticipantIndex d : result_->excluded) s.add_excluded(d);
-      for (const auto& [d, why] : result_->exclusions) s.add_exclusion_reasons("node " + std::to_string(d) + ": " + why);
+      for (const auto& [d, why] : result_->exclusions)
+        s.add_exclusion_reasons("node " + std::to_string(d) + ": " + why);
       s.set_group_public_key(str(result_->group_key.encode()));
       s.set_transcript_digest(str(transcript_));
-      s.set_confirmations(static_cast<std::uint32_t>(confirmations_.size() + (in_.plan.is_recipient(in_.self) ? 1 : 0)));
+      s.set_confirmations(
+          static_cast<std::uint32_t>(confirmations_.size() + (in_.plan.is_recipient(in_.self) ? 1 : 0)));
     }
     return s;
   }
@@ -183,7 +185,8 @@ class CeremonyImpl final : public Ceremony {
         }
         return {};
       case v1::CeremonyMessage::kJustification:
-        if (m.justification().dealer() != from || !p.is_dealer(from) || !p.is_recipient(m.justification().recipient())) {
+        if (m.justification().dealer() != from || !p.is_dealer(from) ||
+            !p.is_recipient(m.justification().recipient())) {
           return refused(from, "sent a justification it may not send");
         }
         return {};
@@ -249,7 +252,8 @@ class CeremonyImpl final : public Ceremony {
   }
 
   void receive_confirmation(ParticipantIndex from, const v1::DkgConfirmation& c) {
-    if (c.dealers_size() != c.dealing_digests_size() || static_cast<std::size_t>(c.dealers_size()) > in_.plan.dealers.size()) {
+    if (c.dealers_size() != c.dealing_digests_size() ||
+        static_cast<std::size_t>(c.dealers_size()) > in_.plan.dealers.size()) {
       note_fault(from, "malformed confirmation");
       return;
     }
@@ -263,8 +267,10 @@ class CeremonyImpl final : public Ceremony {
       std::copy(c.dealing_digests(i).begin(), c.dealing_digests(i).end(), d.begin());
       core.dealing_digests.emplace(c.dealers(i), d);
     }
-    const Digest transcript = proto::ceremony_transcript_digest(in_.plan, as_bytes(c.group_public_key()), core.dealing_digests);
-    if (!ed25519_verify(in_.identities.at(from), proto::ceremony_confirmation_signing_bytes(transcript, from), as_bytes(c.signature()))) {
+    const Digest transcript =
+        proto::ceremony_transcript_digest(in_.plan, as_bytes(c.group_public_key()), core.dealing_digests);
+    if (!ed25519_verify(in_.identities.at(from), proto::ceremony_confirmation_signing_bytes(transcript, from),
+                        as_bytes(c.signature()))) {
       note_fault(from, "confirmation signature does not verify");
       return;
     }
@@ -349,7 +355,8 @@ class CeremonyImpl final : public Ceremony {
       return;
     }
     result_ = std::move(result).value();
-    transcript_ = proto::ceremony_transcript_digest(in_.plan, result_->group_key.encode(), result_->confirmation.dealing_digests);
+    transcript_ =
+        proto::ceremony_transcript_digest(in_.plan, result_->group_key.encode(), result_->confirmation.dealing_digests);
     if (in_.plan.is_recipient(in_.self)) {
       v1::CeremonyMessage m = envelope();
       auto* c = m.mutable_confirmation();
@@ -359,7 +366,8 @@ class CeremonyImpl final : public Ceremony {
         c->add_dealing_digests(str(digest));
       }
       c->set_group_public_key(str(result_->group_key.encode()));
-      c->set_signature(str(ed25519_sign(*in_.identity, proto::ceremony_confirmation_signing_bytes(transcript_, in_.self))));
+      c->set_signature(
+          str(ed25519_sign(*in_.identity, proto::ceremony_confirmation_signing_bytes(transcript_, in_.self))));
       broadcast(m);
     }
     enter(CeremonyPhase::kConfirm);
@@ -392,8 +400,9 @@ class CeremonyImpl final : public Ceremony {
     }
     const std::size_t needed = std::max(in_.plan.threshold, in_.plan.parties / 2 + 1);
     if (matching < needed) {
-      fail(std::to_string(matching) + " of " + std::to_string(in_.plan.parties) + " nodes confirmed this node's view; " +
-           std::to_string(needed) + " needed" + (dissent.empty() ? "" : " (different view: nodes " + dissent + ")"));
+      fail(std::to_string(matching) + " of " + std::to_string(in_.plan.parties) +
+           " nodes confirmed this node's view; " + std::to_string(needed) + " needed" +
+           (dissent.empty() ? "" : " (different view: nodes " + dissent + ")"));
       return;
     }
     dissent_ = dissent;
@@ -437,8 +446,8 @@ Result<std::unique_ptr<Ceremony>> create_for(CeremonyInputs in) {
   const X25519KeyPair own = ed25519_to_x25519(*in.identity);
   DkgParameters params{p.session_id, p.parties, p.threshold};
   if (!p.reshare) {
-    VIGIL_ASSIGN_OR_RETURN(auto participant,
-                           DkgParticipant<C>::create(params, in.self, own.secret_key.clone(), std::move(recipient_keys)));
+    VIGIL_ASSIGN_OR_RETURN(auto participant, DkgParticipant<C>::create(params, in.self, own.secret_key.clone(),
+                                                                       std::move(recipient_keys)));
     return std::unique_ptr<Ceremony>(new CeremonyImpl<C>(std::move(in), std::move(participant)));
   }
   std::vector<Element<C>> old;
@@ -480,7 +489,8 @@ Result<std::unique_ptr<Ceremony>> Ceremony::create(CeremonyInputs in) {
   }
   for (ParticipantIndex m : in.plan.members) {
     if (!in.identities.count(m)) {
-      return make_error(ErrorCode::kInvalidInput, "node " + std::to_string(m) + " is in the plan but not a pinned peer of this node");
+      return make_error(ErrorCode::kInvalidInput,
+                        "node " + std::to_string(m) + " is in the plan but not a pinned peer of this node");
     }
   }
   if (in.seed.size() != 32) return make_error(ErrorCode::kInvalidInput, "ceremony seed must be 32 bytes");

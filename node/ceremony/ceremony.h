@@ -2,7 +2,7 @@
 // vigil/dkg.h plus what a network needs around it. No I/O: the inputs are
 // peer messages and the time, the outputs are messages in an outbox, so the
 // same code runs over an in-memory transport in tests and over TLS in vigild
-// (node/ceremony_manager.h), and replaying its journaled inputs after a crash
+// (node/ceremony/manager.h), and replaying its journaled inputs after a crash
 // brings a node back exactly where it was.
 //
 // Phases, each ended early once everything it waits for is in, or on its
@@ -38,10 +38,10 @@ using proto::CeremonyPlan;
 struct CeremonyInputs {
   CeremonyPlan plan;
   ParticipantIndex self = 0;
-  const Ed25519KeyPair* identity = nullptr;  // signs confirmations; as X25519 it opens shares
+  const Ed25519KeyPair* identity = nullptr;                 // signs confirmations; as X25519 it opens shares
   std::map<ParticipantIndex, Ed25519PublicKey> identities;  // every member, this node included
-  std::optional<v1::StoredKey> current_key;  // what a resharing dealer deals from
-  SecretBytes seed;                          // drives this node's dealing
+  std::optional<v1::StoredKey> current_key;                 // what a resharing dealer deals from
+  SecretBytes seed;                                         // drives this node's dealing
   std::int64_t accepted_unix_ms = 0;
 };
 

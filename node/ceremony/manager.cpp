@@ -18,9 +18,16 @@ std::string short_id(const SessionId& id) { return to_hex(ByteSpan(id).first(4))
 }  // namespace
 
 CeremonyManager::CeremonyManager(boost::asio::io_context& io, CeremonySettings settings, const Ed25519KeyPair& identity,
-                                 Store& store, DecryptionService& service, Metrics& metrics, const Clock& clock, Rng& rng)
-    : settings_(std::move(settings)), identity_(identity), store_(store), service_(service), metrics_(metrics), clock_(clock),
-      rng_(rng), timer_(io) {}
+                                 Store& store, DecryptionService& service, Metrics& metrics, const Clock& clock,
+                                 Rng& rng)
+    : settings_(std::move(settings)),
+      identity_(identity),
+      store_(store),
+      service_(service),
+      metrics_(metrics),
+      clock_(clock),
+      rng_(rng),
+      timer_(io) {}
 
 CeremonyManager::~CeremonyManager() { stop(); }
 
@@ -29,9 +36,7 @@ void CeremonyManager::stop() {
   timer_.cancel();
 }
 
-bool CeremonyManager::running() const {
-  return ceremony_ && !finished_ && !ceremony_->over();
-}
+bool CeremonyManager::running() const { return ceremony_ && !finished_ && !ceremony_->over(); }
 
 Result<std::unique_ptr<Ceremony>> CeremonyManager::build(CeremonyPlan plan, SecretBytes seed, std::int64_t accepted) {
   CeremonyInputs in;
@@ -113,7 +118,8 @@ Status CeremonyManager::resume() {
     spdlog::error("{} {}: cannot resume: {}", plan.kind_name(), short_id(plan.session_id), why);
     ceremony_.reset();
     const std::int64_t now = clock_.now_unix_ms();
-    VIGIL_RETURN_IF_ERROR(store_.finish_ceremony(plan.session_id, "failed", "could not resume: " + why, std::nullopt, false, now));
+    VIGIL_RETURN_IF_ERROR(
+        store_.finish_ceremony(plan.session_id, "failed", "could not resume: " + why, std::nullopt, false, now));
     report_finished("failed", "could not resume: " + why, now);
     return {};
   };
@@ -206,7 +212,8 @@ void CeremonyManager::send_ready() {
 }
 
 void CeremonyManager::journal(const v1::CeremonyEvent& event) {
-  if (auto s = store_.append_ceremony_event(ceremony_->plan().session_id, seq_++, as_bytes(event.SerializeAsString())); !s) {
+  if (auto s = store_.append_ceremony_event(ceremony_->plan().session_id, seq_++, as_bytes(event.SerializeAsString()));
+      !s) {
     spdlog::error("ceremony journal: {}", s.error().message);
   }
 }
@@ -261,7 +268,8 @@ void CeremonyManager::conclude() {
   const bool done = ceremony_->phase() == CeremonyPhase::kDone;
   v1::CeremonyStatus s = ceremony_->status();
   const std::int64_t now = clock_.now_unix_ms();
-  auto recorded = store_.finish_ceremony(plan.session_id, done ? "done" : "failed", s.error(), ceremony_->key(), done, now);
+  auto recorded =
+      store_.finish_ceremony(plan.session_id, done ? "done" : "failed", s.error(), ceremony_->key(), done, now);
   if (!recorded) {
     spdlog::critical("{} {}: recording the outcome failed: {}", plan.kind_name(), short_id(plan.session_id),
                      recorded.error().message);

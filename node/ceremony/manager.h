@@ -19,10 +19,10 @@
 #include <mutex>
 
 #include "node/ceremony/ceremony.h"
-#include "vigil/clock.h"
-#include "node/release/decryption_service.h"
 #include "node/metrics.h"
+#include "node/release/decryption_service.h"
 #include "node/store/store.h"
+#include "vigil/clock.h"
 
 namespace vigil::node {
 
@@ -74,7 +74,7 @@ class CeremonyManager {
 
   mutable std::mutex mutex_;
   boost::asio::steady_timer timer_;
-  std::unique_ptr<Ceremony> ceremony_;  // kept after it ends, to answer late "ready"s
+  std::unique_ptr<Ceremony> ceremony_;          // kept after it ends, to answer late "ready"s
   std::optional<v1::CeremonyStatus> finished_;  // the outcome once recorded
   std::int64_t seq_ = 0;
   std::uint64_t cpu_at_start_us_ = 0;

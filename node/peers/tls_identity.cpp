@@ -22,7 +22,8 @@ Result<std::unique_ptr<boost::asio::ssl::context>> make_peer_tls_context(const E
     X509_gmtime_adj(X509_getm_notAfter(cert), 20L * 365 * 24 * 3600);
     X509_set_pubkey(cert, key);
     X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("vigil node"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("vigil node"), -1, -1,
+                               0);
     X509_set_issuer_name(cert, name);
     ok = X509_sign(cert, key, nullptr) > 0 && SSL_CTX_use_certificate(native, cert) == 1 &&
          SSL_CTX_use_PrivateKey(native, key) == 1 && SSL_CTX_check_private_key(native) == 1;

@@ -83,7 +83,8 @@ Result<std::uint16_t> PeerTransport::start() {
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return make_error(ErrorCode::kTransport, "cannot listen on " + settings_.listen.to_string() + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorCode::kTransport, "cannot listen on " + settings_.listen.to_string() + ": " + ec.message());
   asio::co_spawn(io_, accept_loop(), asio::detached);
   for (const auto& p : settings_.peers) {
     if (p.index > settings_.self) asio::co_spawn(io_, dial_loop(p), asio::detached);
@@ -297,35 +298,42 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
   session->send(hello, max_frame);
 
   // Writer: drains the outbox.
-  asio::co_spawn(stream->get_executor(), [session]() -> asio::awaitable<void> {
-    while (!session->closed) {
-      if (session->outbox.empty()) {
-        boost::system::error_code ec;
-        co_await session->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        session->wake.expires_at(std::chrono::steady_clock::time_point::max());
-        continue;
-      }
-      Bytes frame = std::move(session->outbox.front());
-      session->outbox.pop_front();
-      boost::system::error_code ec;
-      co_await asio::async_write(*session->stream, asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) session->close();
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      stream->get_executor(),
+      [session]() -> asio::awaitable<void> {
+        while (!session->closed) {
+          if (session->outbox.empty()) {
+            boost::system::error_code ec;
+            co_await session->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            session->wake.expires_at(std::chrono::steady_clock::time_point::max());
+            continue;
+          }
+          Bytes frame = std::move(session->outbox.front());
+          session->outbox.pop_front();
+          boost::system::error_code ec;
+          co_await asio::async_write(*session->stream, asio::buffer(frame),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) session->close();
+        }
+      },
+      asio::detached);
 
   // Pinger: keeps the link's liveness visible and its reads within deadline.
-  asio::co_spawn(stream->get_executor(), [session, max_frame, clock = &clock_]() -> asio::awaitable<void> {
-    asio::steady_timer timer(session->stream->get_executor());
-    for (std::uint64_t seq = 1; !session->closed; ++seq) {
-      v1::PeerMessage ping;
-      ping.mutable_ping()->set_sequence(seq);
-      ping.mutable_ping()->set_sent_unix_ms(clock->now_unix_ms());
-      if (!session->send(ping, max_frame)) spdlog::warn("peer outbox full: ping dropped");
-      timer.expires_after(kPingInterval);
-      boost::system::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      stream->get_executor(),
+      [session, max_frame, clock = &clock_]() -> asio::awaitable<void> {
+        asio::steady_timer timer(session->stream->get_executor());
+        for (std::uint64_t seq = 1; !session->closed; ++seq) {
+          v1::PeerMessage ping;
+          ping.mutable_ping()->set_sequence(seq);
+          ping.mutable_ping()->set_sent_unix_ms(clock->now_unix_ms());
+          if (!session->send(ping, max_frame)) spdlog::warn("peer outbox full: ping dropped");
+          timer.expires_after(kPingInterval);
+          boost::system::error_code ec;
+          co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+      },
+      asio::detached);
 
   // Reader, with a deadline on every read.
   FrameDecoder decoder(max_frame);
@@ -338,7 +346,8 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
       if (!ec) session->close();
     });
     boost::system::error_code ec;
-    const std::size_t n = co_await stream->async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n =
+        co_await stream->async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
     deadline.cancel();
     if (ec) break;
     std::vector<Bytes> frames;

@@ -10,17 +10,17 @@
 
 #include <utility>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
 
-#include "vigil/clock.h"
 #include "node/config.h"
 #include "node/peers/peer_state.h"
+#include "vigil/clock.h"
 #include "vigil/ed25519.h"
 #include "vigil/v1/node.pb.h"
 

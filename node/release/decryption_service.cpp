@@ -122,8 +122,8 @@ Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
                                                                  " ciphertexts (limits.max_ciphertexts)");
           }
         }
-        VIGIL_RETURN_IF_ERROR(store_.put_ciphertext(digest, as_bytes(request.ciphertext().SerializeAsString()),
-                                                    clock_.now_unix_ms()));
+        VIGIL_RETURN_IF_ERROR(
+            store_.put_ciphertext(digest, as_bytes(request.ciphertext().SerializeAsString()), clock_.now_unix_ms()));
         k.verified->insert(std::make_shared<const VerifiedCiphertext<C>>(std::move(verified)));
         v1::RegisterCiphertextResponse response;
         response.set_ciphertext_digest(str(digest));
@@ -143,9 +143,9 @@ Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::Dec
   const std::uint32_t epoch = std::visit([](const auto& k) { return k.epoch; }, *key);
   if (request.key_epoch() != 0 && request.key_epoch() != epoch) {
     // Shares of two epochs never combine: the requester must fetch this epoch's public shares.
-    return make_error(ErrorCode::kInvalidInput, "this node serves key epoch " + std::to_string(epoch) +
-                                                    ", the request is for epoch " + std::to_string(request.key_epoch()) +
-                                                    "; fetch the cluster's current status");
+    return make_error(ErrorCode::kInvalidInput,
+                      "this node serves key epoch " + std::to_string(epoch) + ", the request is for epoch " +
+                          std::to_string(request.key_epoch()) + "; fetch the cluster's current status");
   }
   const std::int64_t now = clock_.now_unix_ms();
   if (request.expires_at_unix_ms() < now) return make_error(ErrorCode::kVerificationFailed, "request has expired");
@@ -164,7 +164,8 @@ Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::Dec
         if (!verified) {
           // Registered before a restart: checked again on its first use.
           VIGIL_ASSIGN_OR_RETURN(auto body, store_.ciphertext(digest));
-          if (!body) return make_error(ErrorCode::kNotFound, "no ciphertext with this digest is registered on this node");
+          if (!body)
+            return make_error(ErrorCode::kNotFound, "no ciphertext with this digest is registered on this node");
           v1::Tdh2Ciphertext message;
           if (!message.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
             return make_error(ErrorCode::kInternal, "stored ciphertext does not parse");
@@ -175,15 +176,16 @@ Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::Dec
           k.verified->insert(verified);
         }
         VIGIL_RETURN_IF_ERROR(policy_->authorize({request, verified->ciphertext().label, now}));
-        VIGIL_ASSIGN_OR_RETURN(bool fresh, store_.record_nonce(as_bytes(request.requester_key()),
-                                                               as_bytes(request.nonce()), request.expires_at_unix_ms()));
+        VIGIL_ASSIGN_OR_RETURN(bool fresh,
+                               store_.record_nonce(as_bytes(request.requester_key()), as_bytes(request.nonce()),
+                                                   request.expires_at_unix_ms()));
         if (!fresh) return make_error(ErrorCode::kVerificationFailed, "replayed request: this nonce was already used");
 
         const DecryptionShare<C> share = tdh2_decryption_share<C>(rng_, *verified, k.share, k.public_share());
         X25519PublicKey response_key{};
         std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
-        VIGIL_ASSIGN_OR_RETURN(Bytes sealed, seal_decryption_share<C>(rng_, response_key, as_bytes(request.request_id()),
-                                                                      digest, share));
+        VIGIL_ASSIGN_OR_RETURN(
+            Bytes sealed, seal_decryption_share<C>(rng_, response_key, as_bytes(request.request_id()), digest, share));
         v1::DecryptionResponse response;
         auto* s = response.mutable_share();
         s->set_version(proto::kWireVersion);

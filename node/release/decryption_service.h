@@ -1,9 +1,10 @@
 // What a node does for clients, independent of HTTP: report its status,
 // register ciphertexts, and answer decryption requests. A request is
-// checked in this order: field sizes and signature, expiry, release policy,
-// replay (the nonce is recorded durably before any share is computed),
-// ciphertext validity; then the share is computed with its proof and sealed
-// to the requester's key.
+// checked in this order: field sizes and signature, key epoch, expiry,
+// the ciphertext (registered, its validity proof checked once), release
+// policy, replay (the nonce is recorded durably before any share is
+// computed); then the share is computed with its proof and sealed to the
+// requester's key.
 #pragma once
 
 #include <functional>
@@ -11,13 +12,13 @@
 #include <mutex>
 #include <optional>
 
-#include "vigil/clock.h"
 #include "node/config.h"
 #include "node/metrics.h"
-#include "node/release/node_key.h"
 #include "node/peers/peer_state.h"
+#include "node/release/node_key.h"
 #include "node/release/policy.h"
 #include "node/store/store.h"
+#include "vigil/clock.h"
 
 namespace vigil::node {
 

@@ -25,8 +25,12 @@ Result<AnyNodeKey> decode(const v1::StoredKey& r) {
   VIGIL_ASSIGN_OR_RETURN(Scalar<C> secret, Scalar<C>::decode(as_bytes(r.secret_share())));
   VIGIL_RETURN_IF_ERROR(commitment.verify_share(r.index(), secret));
   VIGIL_ASSIGN_OR_RETURN(auto tdh2, Tdh2PublicKey<C>::create(commitment.group_public_key()));
-  return AnyNodeKey(NodeKey<C>{r.epoch(), r.threshold(), {r.index(), std::move(secret)}, std::move(public_shares),
-                               std::move(commitment), std::move(tdh2)});
+  return AnyNodeKey(NodeKey<C>{r.epoch(),
+                               r.threshold(),
+                               {r.index(), std::move(secret)},
+                               std::move(public_shares),
+                               std::move(commitment),
+                               std::move(tdh2)});
 }
 
 }  // namespace
@@ -50,7 +54,8 @@ v1::StoredKey make_key_record(std::uint32_t epoch, const FeldmanCommitment<C>& c
 }
 
 template v1::StoredKey make_key_record<Ristretto255>(std::uint32_t, const FeldmanCommitment<Ristretto255>&,
-                                                     std::span<const Element<Ristretto255>>, const SecretShare<Ristretto255>&);
+                                                     std::span<const Element<Ristretto255>>,
+                                                     const SecretShare<Ristretto255>&);
 template v1::StoredKey make_key_record<Secp256k1>(std::uint32_t, const FeldmanCommitment<Secp256k1>&,
                                                   std::span<const Element<Secp256k1>>, const SecretShare<Secp256k1>&);
 

@@ -23,7 +23,8 @@ Status Store::begin_ceremony(ByteSpan session_id, ByteSpan request, const Secret
   VIGIL_ASSIGN_OR_RETURN(Bytes sealed, seal_at_rest(seed.span(), seed_context(session_id)));
   std::lock_guard lock(mutex_);
   Statement s(db_,
-              "INSERT INTO ceremonies (session_id, request, sealed_seed, accepted_unix_ms, state) VALUES (?, ?, ?, ?, 'running')");
+              "INSERT INTO ceremonies (session_id, request, sealed_seed, accepted_unix_ms, state) VALUES (?, ?, ?, ?, "
+              "'running')");
   s.bind(1, session_id).bind(2, request).bind(3, sealed).bind(4, now_unix_ms);
   if (s.step() != SQLITE_DONE) {
     if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_PRIMARYKEY) {
@@ -44,9 +45,10 @@ Status Store::append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteS
 
 Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
   std::lock_guard lock(mutex_);
-  Statement s(db_,
-              "SELECT session_id, request, sealed_seed, accepted_unix_ms, state, error, finished_unix_ms FROM ceremonies "
-              "ORDER BY accepted_unix_ms DESC, rowid DESC LIMIT 1");
+  Statement s(
+      db_,
+      "SELECT session_id, request, sealed_seed, accepted_unix_ms, state, error, finished_unix_ms FROM ceremonies "
+      "ORDER BY accepted_unix_ms DESC, rowid DESC LIMIT 1");
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<StoredCeremony>();
   if (rc != SQLITE_ROW) return sqlite::error(db_, "reading ceremony");

@@ -22,7 +22,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Se
   sqlite3_busy_timeout(db, 5000);
   VIGIL_RETURN_IF_ERROR(store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   VIGIL_RETURN_IF_ERROR(store->migrate());
-  if (sqlite3_open_v2(file.c_str(), &store->journal_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(file.c_str(), &store->journal_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
     return sqlite::error(store->journal_, "cannot open the ceremony journal on " + file.string());
   }
   sqlite3_busy_timeout(store->journal_, 5000);
@@ -59,7 +60,8 @@ Status Store::migrate() {
   const int current = schema_version();
   if (current > kSchemaVersion) {
     return make_error(ErrorCode::kInvalidInput, "database schema version " + std::to_string(current) +
-                                                    " is newer than this vigild (" + std::to_string(kSchemaVersion) + ")");
+                                                    " is newer than this vigild (" + std::to_string(kSchemaVersion) +
+                                                    ")");
   }
   for (int v = current; v < kSchemaVersion; ++v) {
     VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
@@ -86,9 +88,11 @@ Result<SecretBytes> Store::open_at_rest(ByteSpan sealed, ByteSpan context, const
   if (sealed.size() < kAeadNonceBytes) {
     return make_error(ErrorCode::kVerificationFailed, std::string("stored ") + what + " is truncated");
   }
-  auto plain = aead_decrypt(master_key_.span(), sealed.first(kAeadNonceBytes), sealed.subspan(kAeadNonceBytes), context);
+  auto plain =
+      aead_decrypt(master_key_.span(), sealed.first(kAeadNonceBytes), sealed.subspan(kAeadNonceBytes), context);
   if (!plain) {
-    return make_error(ErrorCode::kVerificationFailed, std::string("stored ") + what + " does not open with this master key");
+    return make_error(ErrorCode::kVerificationFailed,
+                      std::string("stored ") + what + " does not open with this master key");
   }
   return std::move(plain).value();
 }

@@ -32,9 +32,9 @@ Result<SecretBytes> load_master_key(const std::filesystem::path& data_dir);
 // Writes a fresh random master key to `data_dir/master.key` (mode 0600).
 Status create_master_key(const std::filesystem::path& data_dir);
 
-// A DKG or resharing this node took part in (node/ceremony_manager.h).
+// A DKG or resharing this node took part in (node/ceremony/manager.h).
 struct StoredCeremony {
-  Bytes request;  // the signed StartCeremonyRequest, as received
+  Bytes request;     // the signed StartCeremonyRequest, as received
   SecretBytes seed;  // drives this node's dealing, so a restart deals the same
   std::int64_t accepted_unix_ms = 0;
   std::string state;  // running, done, failed

@@ -120,6 +120,18 @@ TEST_F(ClusterClientTest, DecryptsWithTheFirstTNodesOnly) {
   EXPECT_EQ(transport_.calls.load(), 9);
 }
 
+TEST_F(ClusterClientTest, AnyFirstNodeIsTakenModuloTheCluster) {
+  auto vault = make_client();
+  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("secret"));
+  for (std::size_t first : {std::size_t{7}, SIZE_MAX}) {
+    auto r = vault.decrypt(cluster_.requester(), ct, {.first_node = first});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->problems.empty()) << first;
+    std::set<ParticipantIndex> used(r->used.begin(), r->used.end());
+    EXPECT_EQ(used.size(), 3u);
+  }
+}
+
 TEST_F(ClusterClientTest, TurnsToOtherNodesAndNamesThoseThatFailedOrLied) {
   auto vault = make_client();
   const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("secret"));
@@ -183,6 +195,15 @@ TEST_F(ClusterClientTest, RefusesDescriptionsItCannotUse) {
   EXPECT_EQ(r.error().code, ErrorCode::kBadEncoding);
   EXPECT_EQ(r.error().message.rfind("public share 3: ", 0), 0u) << r.error().message;
 
+  auto twice = description_;
+  twice.nodes.push_back(twice.nodes[0]);
+  EXPECT_EQ(ClusterClient<C>::create(twice, transport_, rng_, cluster_.clock).error().message,
+            "node 1 is listed twice");
+  auto epoch0 = description_;
+  epoch0.key_epoch = 0;  // nodes read 0 as "any epoch" and answer with theirs: no share would ever match
+  EXPECT_EQ(ClusterClient<C>::create(epoch0, transport_, rng_, cluster_.clock).error().message,
+            "key epoch 0 names no key");
+
   auto stray = description_;
   stray.nodes.push_back({9, "http://node9"});
   EXPECT_EQ(ClusterClient<C>::create(stray, transport_, rng_, cluster_.clock).error().message,
@@ -191,13 +212,16 @@ TEST_F(ClusterClientTest, RefusesDescriptionsItCannotUse) {
 
 TEST_F(ClusterClientTest, DescriptionRoundTripsThroughJsonAndFromTheNodes) {
   auto parsed = parse_cluster_description(R"({"curve": "ristretto255", "threshold": 3, "key_epoch": 1,
-      "group_public_key": ")" + to_hex(description_.group_public_key) + R"(", "public_shares": [)" + [&] {
+      "group_public_key": ")" + to_hex(description_.group_public_key) +
+                                          R"(", "public_shares": [)" +
+                                          [&] {
                                             std::string list;
                                             for (const auto& s : description_.public_shares) {
                                               list += (list.empty() ? "\"" : ", \"") + to_hex(s) + "\"";
                                             }
                                             return list;
-                                          }() + R"(], "nodes": [{"index": 1, "api": "http://node1"},
+                                          }() +
+                                          R"(], "nodes": [{"index": 1, "api": "http://node1"},
       {"index": 2, "api": "http://node2"}, {"index": 3, "api": "http://node3"}, {"index": 4, "api": "http://node4"},
       {"index": 5, "api": "http://node5", "pid": 42}]})");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
@@ -228,7 +252,7 @@ TEST_F(ClusterClientTest, DescriptionRoundTripsThroughJsonAndFromTheNodes) {
 }
 
 TEST_F(ClusterClientTest, MalformedDescriptionsAreRefusedNamingTheField) {
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  std::vector<std::pair<std::string, std::string>> cases = {
       {"{", "cluster description: not valid JSON"},
       {"[]", "cluster description: not a JSON object"},
       {R"({"curve": "p256", "threshold": 1, "nodes": []})", "cluster description: curve: unknown curve 'p256'"},
@@ -245,6 +269,18 @@ TEST_F(ClusterClientTest, MalformedDescriptionsAreRefusedNamingTheField) {
            "nodes": [{"index": 2, "api": "http://a"}]})",
        "cluster description: node 2 has no public share (public_shares lists 1)"},
   };
+  // Numbers are unsigned integers in range, never truncated.
+  cases.push_back({R"({"curve": "ristretto255", "threshold": -1, "nodes": []})",
+                   "cluster description: threshold: must be an integer from 0 to 4096"});
+  cases.push_back({R"({"curve": "ristretto255", "threshold": 2.5, "nodes": []})",
+                   "cluster description: threshold: must be an integer from 0 to 4096"});
+  cases.push_back({R"({"curve": "ristretto255", "threshold": 1, "nodes": [{"index": 4294967297, "api": "x"}]})",
+                   "cluster description: index: must be an integer from 0 to 4096"});
+  cases.push_back({R"({"curve": "ristretto255", "threshold": 1, "nodes": {"index": 1}})",
+                   "cluster description: nodes: must be an array of {index, api}"});
+  cases.push_back({R"({"curve": "ristretto255", "threshold": 1, "key_epoch": 0, "group_public_key": "00",
+                      "public_shares": ["00"], "nodes": [{"index": 1, "api": "x"}]})",
+                   "cluster description: key_epoch: 0 names no key"});
   for (const auto& [json, message] : cases) {
     auto r = parse_cluster_description(json);
     ASSERT_FALSE(r.ok()) << json;

@@ -31,7 +31,8 @@ struct Outcome {
 };
 
 template <Curve C>
-Outcome<C> run_dkg(std::size_t n, std::size_t t, std::uint64_t seed, std::map<ParticipantIndex, Behaviour<C>> bad = {}) {
+Outcome<C> run_dkg(std::size_t n, std::size_t t, std::uint64_t seed,
+                   std::map<ParticipantIndex, Behaviour<C>> bad = {}) {
   SeededRng rng(seed);
   DkgParameters params;
   rng.fill(params.session_id);
@@ -45,7 +46,9 @@ Outcome<C> run_dkg(std::size_t n, std::size_t t, std::uint64_t seed, std::map<Pa
   }
   std::vector<DkgParticipant<C>> parts;
   for (std::size_t i = 0; i < n; ++i) {
-    parts.push_back(DkgParticipant<C>::create(params, static_cast<ParticipantIndex>(i + 1), keys[i].secret_key.clone(), pubs).value());
+    parts.push_back(
+        DkgParticipant<C>::create(params, static_cast<ParticipantIndex>(i + 1), keys[i].secret_key.clone(), pubs)
+            .value());
   }
   auto behaviour = [&](ParticipantIndex i) { return bad.count(i) ? bad.at(i) : Behaviour<C>{}; };
 
@@ -119,7 +122,8 @@ void expect_agreement(const Outcome<C>& out, std::size_t t, const std::vector<Pa
     EXPECT_TRUE(res.group_key == first->group_key);
     EXPECT_EQ(res.qualified, first->qualified);
     EXPECT_EQ(res.excluded, expected_excluded);
-    for (std::size_t i = 0; i < res.public_shares.size(); ++i) EXPECT_TRUE(res.public_shares[i] == first->public_shares[i]);
+    for (std::size_t i = 0; i < res.public_shares.size(); ++i)
+      EXPECT_TRUE(res.public_shares[i] == first->public_shares[i]);
     EXPECT_TRUE(Element<C>::base_mult(res.share.value) == res.public_shares[res.share.index - 1]);
     shares.push_back(res.share.clone());
   }

@@ -29,8 +29,8 @@ TEST(Ristretto255Vectors, GeneratorMultiples) {
     EXPECT_EQ(to_hex(by_mult.encode()), to_hex(expected)) << "k = " << k;
     EXPECT_TRUE(sum == by_mult) << "k = " << k;
     // The variable-time path encodes the same multiple the same way.
-    auto p = internal::mul_small_vartime<Ristretto255>(PointOps<Ristretto255>::from_element(E::generator()),
-                                                       k == 0 ? 1 : k);
+    auto p =
+        internal::mul_small_vartime<Ristretto255>(PointOps<Ristretto255>::from_element(E::generator()), k == 0 ? 1 : k);
     if (k > 0) {
       EXPECT_EQ(to_hex(PointOps<Ristretto255>::to_element(p).encode()), to_hex(expected)) << "k = " << k;
     }
@@ -254,9 +254,11 @@ TEST(Fe25519, MatchesMontgomeryReference) {
     if (!internal::limbs_less_than(limbs, internal::kP25519.m)) limbs[0] = 7;  // keep it below p
     return limbs;
   };
-  const internal::Limbs edge[] = {
-      {0, 0, 0, 0}, {1, 0, 0, 0}, {0xffffffffffffffec, 0xffffffffffffffff, 0xffffffffffffffff, 0x7fffffffffffffff},
-      {0xffffffffffffffeb, 0xffffffffffffffff, 0xffffffffffffffff, 0x7fffffffffffffff}, {19, 0, 0, 0}};
+  const internal::Limbs edge[] = {{0, 0, 0, 0},
+                                  {1, 0, 0, 0},
+                                  {0xffffffffffffffec, 0xffffffffffffffff, 0xffffffffffffffff, 0x7fffffffffffffff},
+                                  {0xffffffffffffffeb, 0xffffffffffffffff, 0xffffffffffffffff, 0x7fffffffffffffff},
+                                  {19, 0, 0, 0}};
   for (int i = 0; i < 2000; ++i) {
     internal::Limbs x = i < 5 ? edge[i] : random_canonical();
     internal::Limbs y = i < 5 ? edge[4 - i] : random_canonical();
@@ -270,7 +272,8 @@ TEST(Fe25519, MatchesMontgomeryReference) {
     ASSERT_EQ(a.sq().canonical(), (ma * ma).canonical());
     ASSERT_EQ(a.invert().canonical(), ma.invert().canonical());
     ASSERT_EQ(a.pow_p58().canonical(),
-              ma.pow(internal::limbs_from_hex("0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffd")).canonical());
+              ma.pow(internal::limbs_from_hex("0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffd"))
+                  .canonical());
     // Long chains stay within the limb bounds.
     Fe25519 c = a;
     Fe25519Montgomery mc = ma;

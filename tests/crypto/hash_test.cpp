@@ -105,7 +105,8 @@ TEST(Hkdf, WycheproofSha256) {
   VIGIL_LOAD_SHARED_OR_SKIP(v, "wycheproof/hkdf_sha256_test.json");
   int checked = 0;
   test::for_each_wycheproof(v, [&](const nlohmann::json&, const nlohmann::json& t) {
-    auto out = hkdf_sha256(test::hex(t["ikm"]), test::hex(t["salt"]), test::hex(t["info"]), t["size"].get<std::size_t>());
+    auto out =
+        hkdf_sha256(test::hex(t["ikm"]), test::hex(t["salt"]), test::hex(t["info"]), t["size"].get<std::size_t>());
     if (t["result"] == "invalid") {
       EXPECT_FALSE(out.ok()) << "tcId " << t["tcId"];
     } else {

@@ -41,7 +41,8 @@ ReshareOutcome<C> run_reshare(Rng& rng, const Deal<C>& old, std::size_t n_new, s
   }
   std::vector<DkgParticipant<C>> parts;
   for (auto& m : members) {
-    SecretBytes secret = m.new_index ? keys[m.new_index - 1].secret_key.clone() : x25519_generate(rng).secret_key.clone();
+    SecretBytes secret =
+        m.new_index ? keys[m.new_index - 1].secret_key.clone() : x25519_generate(rng).secret_key.clone();
     std::optional<SecretShare<C>> share;
     if (m.old_share) share = m.old_share->clone();
     parts.push_back(DkgParticipant<C>::create_reshare(params, {old.commitment, old.parties(), 1}, std::move(share),

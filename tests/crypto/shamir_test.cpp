@@ -44,7 +44,7 @@ void check_frost_vectors(const nlohmann::json& v) {
   }
   // The signing participants' shares (the vectors' own) reconstruct the key.
   std::vector<SecretShare<C>> subset;
-  for (auto index : in["participant_list"]) {
+  for (const auto& index : in["participant_list"]) {
     auto i = index.get<ParticipantIndex>();
     for (const auto& p : in["participant_shares"]) {
       if (p["identifier"] == i) subset.push_back({i, scalar_from_hex<C>(p["participant_share"])});

@@ -60,7 +60,8 @@ TYPED_TEST(Tdh2Test, RoundTripOverPayloadSizes) {
   SeededRng rng(test::test_seed() + 50);
   auto cluster = Cluster<C>::make(rng, 5, 3);
   const std::size_t k = kStreamChunkBytes;
-  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{32}, k - 1, k, k + 1, std::size_t{5} * 1024 * 1024}) {
+  for (std::size_t size :
+       {std::size_t{0}, std::size_t{1}, std::size_t{32}, k - 1, k, k + 1, std::size_t{5} * 1024 * 1024}) {
     SCOPED_TRACE("payload " + std::to_string(size) + " bytes");
     Bytes plaintext(size);
     rng.fill(plaintext);

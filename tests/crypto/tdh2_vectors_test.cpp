@@ -52,10 +52,11 @@ TYPED_TEST(Tdh2VectorsTest, SharesVerifyAndEveryTSubsetDecrypts) {
     ASSERT_TRUE(tdh2_verify_ciphertext<C>(key, ct).ok());
     std::vector<DecryptionShare<C>> shares;
     for (const auto& s : c["decryption_shares"]) {
-      DecryptionShare<C> ds{s["index"], *Element<C>::decode(test::hex(s["value"])),
-                            {*Element<C>::decode(test::hex(s["proof"]["a1"])),
-                             *Element<C>::decode(test::hex(s["proof"]["a2"])),
-                             Scalar<C>::decode(test::hex(s["proof"]["z"])).value()}};
+      DecryptionShare<C> ds{
+          s["index"],
+          *Element<C>::decode(test::hex(s["value"])),
+          {*Element<C>::decode(test::hex(s["proof"]["a1"])), *Element<C>::decode(test::hex(s["proof"]["a2"])),
+           Scalar<C>::decode(test::hex(s["proof"]["z"])).value()}};
       ASSERT_TRUE(tdh2_verify_share<C>(ct, public_shares[ds.index - 1], ds).ok());
       shares.push_back(std::move(ds));
     }

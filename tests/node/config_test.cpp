@@ -21,16 +21,19 @@ api = "127.0.0.1:0"
 [[peers]]
 index = 1
 address = "127.0.0.1:7101"
-identity = ")" + kKey + R"("
+identity = ")" +
+         kKey + R"("
 
 [[peers]]
 index = 3
 address = "localhost:7103"
-identity = ")" + kKey + R"("
+identity = ")" +
+         kKey + R"("
 
 [[requesters]]
 name = "admin"
-key = ")" + kKey + R"("
+key = ")" +
+         kKey + R"("
 
 [limits]
 max_frame_bytes = 4096

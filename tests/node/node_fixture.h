@@ -10,9 +10,9 @@
 #include <memory>
 #include <vector>
 
-#include "proto/codec.h"
-#include "node/release/decryption_service.h"
 #include "node/api/router.h"
+#include "node/release/decryption_service.h"
+#include "proto/codec.h"
 #include "proto/decryption_request.h"
 #include "support/test_support.h"
 #include "vigil/dealer.h"
@@ -54,8 +54,9 @@ class NodeCluster {
       rng_.fill(master.mutable_span());
       node->store = Store::open(node->config.data_dir / "node.db", std::move(master)).value();
       node->metrics = std::make_unique<Metrics>();
-      node->service = std::make_unique<DecryptionService>(node->config.service(), *node->store, clock, rng_,
-                                                          std::make_unique<RequesterAllowlist>(node->config.requesters));
+      node->service =
+          std::make_unique<DecryptionService>(node->config.service(), *node->store, clock, rng_,
+                                              std::make_unique<RequesterAllowlist>(node->config.requesters));
       const auto& share = deal_.shares[i - 1];
       EXPECT_TRUE(node->service
                       ->import_key(make_key_record<Ristretto255>(1, deal_.commitment, pubs,
@@ -102,9 +103,8 @@ class NodeCluster {
 };
 
 inline std::filesystem::path temp_dir(const std::string& what) {
-  return std::filesystem::temp_directory_path() /
-         ("vigil-" + what + "-" + std::to_string(::getpid()) + "-" +
-          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  return std::filesystem::temp_directory_path() / ("vigil-" + what + "-" + std::to_string(::getpid()) + "-" +
+                                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
 }
 
 }  // namespace vigil::node::test

@@ -138,7 +138,7 @@ TEST(SignedMessagesTest, OnlyAnUnalteredPlanFromAListedOperatorIsAccepted) {
 }
 
 TEST(SignedMessagesTest, MalformedPlansAreRefusedNamingTheField) {
-  auto bad = [](std::function<void(v1::CeremonyPlan&)> edit, const char* expect) {
+  auto bad = [](const std::function<void(v1::CeremonyPlan&)>& edit, const char* expect) {
     v1::CeremonyPlan m = dkg_plan_message();
     m.set_parties(3);
     m.set_threshold(2);
@@ -154,7 +154,8 @@ TEST(SignedMessagesTest, MalformedPlansAreRefusedNamingTheField) {
   bad([](auto& m) { m.set_phase_timeout_ms(5); }, "phase_timeout_ms");
   bad([](auto& m) { m.add_dealers(1); }, "must be empty for a DKG");
   bad([](auto& m) { m.set_curve(v1::CURVE_UNSPECIFIED); }, "curve");
-  bad([](auto& m) {
+  bad(
+      [](auto& m) {
         m.set_kind(v1::CEREMONY_KIND_RESHARE);
         m.set_old_parties(3);
         m.set_old_epoch(1);
@@ -163,7 +164,8 @@ TEST(SignedMessagesTest, MalformedPlansAreRefusedNamingTheField) {
         m.add_dealers(1);
       },
       "at least the old threshold (2) must deal");
-  bad([](auto& m) {
+  bad(
+      [](auto& m) {
         m.set_kind(v1::CEREMONY_KIND_RESHARE);
         m.set_old_parties(3);
         m.set_old_epoch(1);
@@ -189,8 +191,9 @@ TEST(SignedMessagesTest, TranscriptAndConfirmationMatchTheVector) {
   }
   const Digest transcript = ceremony_transcript_digest(plan, test::hex(v["group_public_key"]), dealings);
   EXPECT_EQ(to_hex(transcript), v["transcript_digest"].get<std::string>());
-  EXPECT_EQ(to_hex(ceremony_confirmation_signing_bytes(transcript, v["confirming_participant"].get<ParticipantIndex>())),
-            v["confirmation_signing_bytes"].get<std::string>());
+  EXPECT_EQ(
+      to_hex(ceremony_confirmation_signing_bytes(transcript, v["confirming_participant"].get<ParticipantIndex>())),
+      v["confirmation_signing_bytes"].get<std::string>());
 }
 
 }  // namespace

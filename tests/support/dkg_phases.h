@@ -13,8 +13,7 @@
 namespace vigil::test {
 
 template <Curve C>
-void run_dispute_phases(std::vector<DkgParticipant<C>>& parts,
-                        const std::function<bool(std::size_t)>& silent = nullptr,
+void run_dispute_phases(std::vector<DkgParticipant<C>>& parts, const std::function<bool(std::size_t)>& silent = nullptr,
                         const std::function<void(std::size_t, DkgJustification<C>&)>& tamper = nullptr) {
   std::vector<DkgComplaint> complaints;
   for (auto& p : parts) {

@@ -37,25 +37,28 @@ nlohmann::json make_tdh2_vectors(std::uint64_t seed) {
       auto ds = tdh2_decryption_share<C>(rng, key, ct, {s.index, s.secret_share.clone()}, s.public_share).value();
       dshares.push_back({{"index", ds.index},
                          {"value", to_hex(ds.value.encode())},
-                         {"proof", {{"a1", to_hex(ds.proof.a1.encode())},
-                                    {"a2", to_hex(ds.proof.a2.encode())},
-                                    {"z", to_hex(ds.proof.z.encode())}}}});
+                         {"proof",
+                          {{"a1", to_hex(ds.proof.a1.encode())},
+                           {"a2", to_hex(ds.proof.a2.encode())},
+                           {"z", to_hex(ds.proof.z.encode())}}}});
     }
     out_cases.push_back({{"label", c.label},
                          {"plaintext", to_hex(c.plaintext)},
-                         {"ciphertext", {{"u", to_hex(ct.u.encode())},
-                                         {"u_bar", to_hex(ct.u_bar.encode())},
-                                         {"w", to_hex(ct.w.encode())},
-                                         {"w_bar", to_hex(ct.w_bar.encode())},
-                                         {"f", to_hex(ct.f.encode())},
-                                         {"payload", to_hex(ct.payload)}}},
+                         {"ciphertext",
+                          {{"u", to_hex(ct.u.encode())},
+                           {"u_bar", to_hex(ct.u_bar.encode())},
+                           {"w", to_hex(ct.w.encode())},
+                           {"w_bar", to_hex(ct.w_bar.encode())},
+                           {"f", to_hex(ct.f.encode())},
+                           {"payload", to_hex(ct.payload)}}},
                          {"ciphertext_protobuf", to_hex(proto::serialize(proto::to_proto(ct)))},
                          {"ciphertext_digest", to_hex(tdh2_ciphertext_digest(ct))},
                          {"decryption_shares", std::move(dshares)}});
   }
-  return json{{"description", "vigil TDH2 vectors: TDH2 KEM (Shoup-Gennaro, proof in commitment form w, w_bar, f) + "
-                              "STREAM XChaCha20-Poly1305, DLEQ decryption-share proofs; any 3 of the 5 shares "
-                              "decrypt each case"},
+  return json{{"description",
+               "vigil TDH2 vectors: TDH2 KEM (Shoup-Gennaro, proof in commitment form w, w_bar, f) + "
+               "STREAM XChaCha20-Poly1305, DLEQ decryption-share proofs; any 3 of the 5 shares "
+               "decrypt each case"},
               {"curve", std::string(C::kName)},
               {"seed", seed},
               {"parties", kParties},

@@ -35,10 +35,9 @@ Bytes hex(const std::string& s);  // aborts the test binary on bad hex
 
 }  // namespace vigil::test
 
-#define VIGIL_LOAD_SHARED_OR_SKIP(var, relative)                                      \
-  auto var##_opt = ::vigil::test::load_shared_vectors(relative);                     \
-  if (!var##_opt) GTEST_SKIP() << "shared vectors missing: "                          \
-                               << ::vigil::test::shared_vectors_path(relative);      \
+#define VIGIL_LOAD_SHARED_OR_SKIP(var, relative)                                                              \
+  auto var##_opt = ::vigil::test::load_shared_vectors(relative);                                              \
+  if (!var##_opt) GTEST_SKIP() << "shared vectors missing: " << ::vigil::test::shared_vectors_path(relative); \
   const nlohmann::json& var = *var##_opt
 
 namespace vigil::test {

@@ -27,9 +27,8 @@ using test::run_cli;
 class CeremonyCluster : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("vigil-ceremony-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("vigil-ceremony-test-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
   }
   void TearDown() override {
@@ -43,8 +42,8 @@ class CeremonyCluster : public ::testing::Test {
   }
   void encrypt(const std::string& text, const std::string& ct) {
     std::ofstream(path("plain.txt")) << text;
-    auto r = run_cli("encrypt --cluster " + dir_.string() + " --label policy:7 --in " + path("plain.txt") + " --force --out " +
-                     path(ct));
+    auto r = run_cli("encrypt --cluster " + dir_.string() + " --label policy:7 --in " + path("plain.txt") +
+                     " --force --out " + path(ct));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   std::string decrypt(const std::string& ct) {
@@ -94,7 +93,8 @@ TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {
       std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000);
   request.set_key_epoch(1);
   proto::sign_decryption_request(request, requester);
-  auto refused = http_request("POST", after.description.nodes[0].api + "/v1/decryption-shares", client::to_json(request), milliseconds(2000));
+  auto refused = http_request("POST", after.description.nodes[0].api + "/v1/decryption-shares",
+                              client::to_json(request), milliseconds(2000));
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 400u);
   EXPECT_NE(refused->body.find("serves key epoch 2"), std::string::npos) << refused->body;
@@ -169,12 +169,12 @@ TEST_F(CeremonyCluster, RefusesPlansNotSignedByAnOperator) {
   const auto stranger = ed25519_generate(rng);
   const v1::CeremonyPlan plan = dkg_plan(CurveId::kRistretto255, 2, 2, milliseconds(5000));
   auto r = http_request("POST", cluster.description.nodes[0].api + "/v1/ceremonies",
-                        client::to_json(proto::sign_ceremony_plan(plan, stranger)),
-                        milliseconds(5000));
+                        client::to_json(proto::sign_ceremony_plan(plan, stranger)), milliseconds(5000));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 403u) << r->body;
   EXPECT_NE(r->body.find("[[operators]]"), std::string::npos) << r->body;
-  auto junk = http_request("POST", cluster.description.nodes[0].api + "/v1/ceremonies", "{\"plan\": \"AAAA\"}", milliseconds(5000));
+  auto junk = http_request("POST", cluster.description.nodes[0].api + "/v1/ceremonies", "{\"plan\": \"AAAA\"}",
+                           milliseconds(5000));
   ASSERT_TRUE(junk.ok());
   EXPECT_EQ(junk->status, 400u) << junk->body;
   // The cluster can still run its DKG afterwards.

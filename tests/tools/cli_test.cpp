@@ -121,7 +121,8 @@ TEST_F(CliTest, SealedDealVerifiesAndOpensPerParticipant) {
   EXPECT_EQ(run("keygen --out " + path("p1.key")).exit_code, 1) << "keygen must not overwrite a key";
   std::ofstream(path("recipients.txt")) << "# participants 1..3\n" << recipients;
 
-  auto r = run("deal --curve secp256k1 --n 3 --t 2 --recipients " + path("recipients.txt") + " --out " + path("deal.json"));
+  auto r =
+      run("deal --curve secp256k1 --n 3 --t 2 --recipients " + path("recipients.txt") + " --out " + path("deal.json"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto d = nlohmann::json::parse(std::ifstream(path("deal.json")));
   for (const auto& s : d["shares"]) {
@@ -183,7 +184,8 @@ TEST_F(CliTest, EncryptPartialDecryptCombineOnBothCurves) {
     auto j = nlohmann::json::parse(r.output);
     EXPECT_EQ(j["curve"], curve);
     EXPECT_EQ(j["label"], "policy:42");
-    EXPECT_TRUE(j.contains("u") && j.contains("u_bar") && j.contains("w") && j.contains("w_bar") && j.contains("f") && j.contains("payload"));
+    EXPECT_TRUE(j.contains("u") && j.contains("u_bar") && j.contains("w") && j.contains("w_bar") && j.contains("f") &&
+                j.contains("payload"));
     std::ofstream(path("ct.json")) << r.output;
 
     // Shares from the binary ciphertext; the JSON one decrypts too.
@@ -205,7 +207,8 @@ TEST_F(CliTest, EncryptPartialDecryptCombineOnBothCurves) {
     forged["index"] = 3;
     std::ofstream(path("s3.json")) << forged.dump();
     r = run("combine --deal " + path("deal.json") + " --ciphertext " + path("ct.bin") + " --shares " + path("s1.json") +
-            " " + path("s3.json") + " " + path("s4.json") + " " + path("s5.json") + " --force --out " + path("out2.bin"));
+            " " + path("s3.json") + " " + path("s4.json") + " " + path("s5.json") + " --force --out " +
+            path("out2.bin"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("share 3: INVALID"), std::string::npos) << r.output;
     EXPECT_EQ(slurp(path("out2.bin")), secret);
@@ -232,7 +235,9 @@ TEST_F(CliTest, Tdh2CommandsRefuseBadInput) {
   auto r = run("encrypt --deal " + path("deal.json") + " --label x --in " + path("msg"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("nothing to write"), std::string::npos);
-  ASSERT_EQ(run("encrypt --deal " + path("deal.json") + " --label x --in " + path("msg") + " --out " + path("ct")).exit_code, 0);
+  ASSERT_EQ(
+      run("encrypt --deal " + path("deal.json") + " --label x --in " + path("msg") + " --out " + path("ct")).exit_code,
+      0);
   r = run("partial-decrypt --deal " + path("deal.json") + " --index 4 --ciphertext " + path("ct") + " --json");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--index must be between 1 and 3"), std::string::npos) << r.output;
@@ -247,7 +252,8 @@ TEST_F(CliTest, Tdh2CommandsRefuseBadInput) {
   auto j = nlohmann::json::parse(ct.output);
   j["label"] = "y";
   std::ofstream(path("relabelled.json")) << j.dump();
-  r = run("partial-decrypt --deal " + path("deal.json") + " --index 1 --ciphertext " + path("relabelled.json") + " --json");
+  r = run("partial-decrypt --deal " + path("deal.json") + " --index 1 --ciphertext " + path("relabelled.json") +
+          " --json");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("ciphertext is invalid"), std::string::npos) << r.output;
 }
@@ -264,12 +270,15 @@ TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
   for (const auto& c : std::vector<Case>{
            {"", "expected {\"nodes\""},
            {"[]", "expected {\"nodes\""},
-           {R"({"nodes": [{"index": 2, "peer": "h:1", "identity": ")" + identity + R"("}]})", "lists no node with index 1"},
-           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + std::string(64, 'a') + R"("}]})", "not this node's key"},
+           {R"({"nodes": [{"index": 2, "peer": "h:1", "identity": ")" + identity + R"("}]})",
+            "lists no node with index 1"},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + std::string(64, 'a') + R"("}]})",
+            "not this node's key"},
            {R"({"nodes": [{"index": 1, "peer": "nohost", "identity": ")" + identity + R"("}]})", "nodes[].peer"},
            {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": "zz"}]})", "nodes[].identity"},
            {R"({"nodes": [{"index": "one"}]})", "type"},
-           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity + R"("}], "requesters": [{"name": "a", "key": "00"}]})",
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity +
+                R"("}], "requesters": [{"name": "a", "key": "00"}]})",
             "requesters[].key"},
        }) {
     std::ofstream(path("desc.json")) << c.json;
@@ -278,7 +287,8 @@ TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
     EXPECT_NE(r.output.find(c.message), std::string::npos) << c.json << "\n" << r.output;
   }
   std::ofstream(path("desc.json")) << R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity +
-                                          R"("}, {"index": 2, "peer": "h:2", "identity": ")" + std::string(64, 'b') + R"("}]})";
+                                          R"("}, {"index": 2, "peer": "h:2", "identity": ")" + std::string(64, 'b') +
+                                          R"("}]})";
   r = run("init --data-dir " + path("n1") + " --index 1 --force --cluster " + path("desc.json"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("peers pinned: 1"), std::string::npos) << r.output;

@@ -18,12 +18,12 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "cluster_file.h"
+#include "http.h"
 #include "proto/codec.h"
 #include "proto/decryption_request.h"
 #include "support/test_support.h"
 #include "tools/run_cli.h"
-#include "cluster_file.h"
-#include "http.h"
 
 namespace vigil::cli {
 namespace {
@@ -74,7 +74,9 @@ TEST_F(ClusterTest, ClusterJsonDescribesEveryNode) {
 TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestart) {
   std::ofstream(path("secret.txt")) << "wallet key 0xabcdef";
   ASSERT_EQ(vigil_cli("encrypt --cluster " + dir_.string() + " --label policy:1 --in " + path("secret.txt") +
-                      " --force --out " + path("secret.ct")).exit_code, 0);
+                      " --force --out " + path("secret.ct"))
+                .exit_code,
+            0);
   auto r = decrypt("out1.txt");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(slurp(path("out1.txt")), "wallet key 0xabcdef");
@@ -113,9 +115,9 @@ TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestar
 TEST_F(ClusterTest, ReplayedRequestIsRefusedOverHttp) {
   auto c = cluster();
   SeededRng rng(vigil::test::test_seed() + 120);
-  const auto key = Tdh2PublicKey<Ristretto255>::create(
-                       Element<Ristretto255>::decode(c.description.group_public_key).value())
-                       .value();
+  const auto key =
+      Tdh2PublicKey<Ristretto255>::create(Element<Ristretto255>::decode(c.description.group_public_key).value())
+          .value();
   auto ct = tdh2_encrypt<Ristretto255>(rng, key, as_bytes("p"), as_bytes("m"));
   v1::RegisterCiphertextRequest reg;
   *reg.mutable_ciphertext() = proto::to_proto(ct);
@@ -166,7 +168,8 @@ TEST_F(ClusterTest, RealServerRefusesMalformedInputAndKeepsServing) {
   auto junk = http_request("POST", api + "/v1/decryption-shares", "{not json", milliseconds(2000));
   ASSERT_TRUE(junk.ok());
   EXPECT_EQ(junk->status, 400u);
-  auto wrong_type = http_request("POST", api + "/v1/decryption-shares", "{\"expires_at_unix_ms\": \"soon\"}", milliseconds(2000));
+  auto wrong_type =
+      http_request("POST", api + "/v1/decryption-shares", "{\"expires_at_unix_ms\": \"soon\"}", milliseconds(2000));
   ASSERT_TRUE(wrong_type.ok());
   EXPECT_EQ(wrong_type->status, 400u);
   auto health = http_request("GET", api + "/healthz", "", milliseconds(2000));

@@ -4,8 +4,8 @@
 
 #include <random>
 
-#include "support/test_support.h"
 #include "deal_file.h"
+#include "support/test_support.h"
 
 namespace vigil::cli {
 namespace {
@@ -48,7 +48,8 @@ TEST(DealFile, EachDamageHasItsError) {
       {"missing key", [](auto& d) { d.erase("group_public_key"); }, "missing field 'group_public_key'"},
       {"bad hex", [](auto& d) { d["group_public_key"] = "zz"; }, "invalid hex digit"},
       {"identity key", [](auto& d) { d["group_public_key"] = std::string(64, '0'); }, "identity"},
-      {"key != C0", [](auto& d) { d["group_public_key"] = d["shares"][0]["public_share"]; }, "differs from group_public_key"},
+      {"key != C0", [](auto& d) { d["group_public_key"] = d["shares"][0]["public_share"]; },
+       "differs from group_public_key"},
       {"commitments long", [](auto& d) { d["commitments"].push_back(d["commitments"][0]); }, "requires exactly 3"},
       {"shares short", [](auto& d) { d["shares"].erase(0); }, "parties says 4"},
       {"index order", [](auto& d) { d["shares"][1]["index"] = 3; }, "expected 2"},
@@ -80,13 +81,11 @@ TEST(DealFile, RandomCorruptionNeverCrashes) {
     std::string text = i % 2 ? plain : sealed;
     switch (pick() % 3) {
       case 0:
-        for (int k = 0; k < 1 + static_cast<int>(pick() % 4); ++k) text[pick() % text.size()] = static_cast<char>(pick());
+        for (int k = 0; k < 1 + static_cast<int>(pick() % 4); ++k)
+          text[pick() % text.size()] = static_cast<char>(pick());
         break;
-      case 1:
-        text.resize(pick() % text.size());
-        break;
-      default:
-        text.insert(pick() % text.size(), std::string(1 + pick() % 8, static_cast<char>(pick())));
+      case 1: text.resize(pick() % text.size()); break;
+      default: text.insert(pick() % text.size(), std::string(1 + pick() % 8, static_cast<char>(pick())));
     }
     auto r = parse_deal_file(text);
     if (r.ok()) ++accepted;

@@ -111,7 +111,8 @@ Result<CeremonyReport> run_ceremony(const std::vector<client::NodeEndpoint>& nod
       auto r = posts[i - first].get();
       const std::string who = "node " + std::to_string(nodes[i].index);
       if (!r) return make_error(r.error().code, who + ": " + r.error().message);
-      if (r->status != 200) return make_error(ErrorCode::kInvalidInput, who + " did not take the plan: " + client::api_refusal(*r));
+      if (r->status != 200)
+        return make_error(ErrorCode::kInvalidInput, who + " did not take the plan: " + client::api_refusal(*r));
     }
   }
 

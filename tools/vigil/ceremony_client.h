@@ -21,14 +21,17 @@ namespace vigil::cli {
 Result<v1::StatusResponse> fetch_status(const std::string& api, std::chrono::milliseconds timeout);
 
 // Polls until every node reports each of its pinned peers connected.
-Status wait_for_links(const std::vector<client::NodeEndpoint>& nodes, std::chrono::milliseconds timeout, std::ostream& progress);
+Status wait_for_links(const std::vector<client::NodeEndpoint>& nodes, std::chrono::milliseconds timeout,
+                      std::ostream& progress);
 
 // A fresh plan with a random session id.
-v1::CeremonyPlan dkg_plan(CurveId curve, std::size_t parties, std::size_t threshold, std::chrono::milliseconds phase_timeout);
+v1::CeremonyPlan dkg_plan(CurveId curve, std::size_t parties, std::size_t threshold,
+                          std::chrono::milliseconds phase_timeout);
 // A resharing of the key `current` (a node's status) to nodes 1..parties, dealt by `dealers`.
 // kBadEncoding if the status names a curve this tool does not know.
 Result<v1::CeremonyPlan> reshare_plan(const v1::StatusResponse& current, const std::vector<ParticipantIndex>& dealers,
-                                      std::size_t parties, std::size_t threshold, std::chrono::milliseconds phase_timeout);
+                                      std::size_t parties, std::size_t threshold,
+                                      std::chrono::milliseconds phase_timeout);
 
 struct CeremonyReport {
   v1::StatusResponse committee;  // node 1's status after the ceremony: key, epoch, public shares

@@ -8,8 +8,8 @@
 #include <iostream>
 #include <string>
 
-#include "vigil/group.h"
 #include "keys.h"
+#include "vigil/group.h"
 
 namespace vigil::cli {
 

@@ -22,8 +22,8 @@ struct NodeProblem {
 template <Curve C>
 struct ClusterDecryption {
   SecretBytes plaintext;
-  std::vector<unsigned> used;          // nodes whose valid shares were combined or offered
-  std::vector<NodeProblem> problems;   // nodes that failed, and why
+  std::vector<unsigned> used;         // nodes whose valid shares were combined or offered
+  std::vector<NodeProblem> problems;  // nodes that failed, and why
 };
 
 // The cluster's key material from cluster.json.

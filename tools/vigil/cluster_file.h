@@ -27,7 +27,7 @@ struct LocalProcess {
 
 struct ClusterFile {
   client::ClusterDescription description;
-  std::vector<LocalProcess> processes;        // one per description.nodes entry, in the same order
+  std::vector<LocalProcess> processes;  // one per description.nodes entry, in the same order
   std::string requester_key = "requester.key";
   std::string operator_key = "operator.key";  // signs DKG and resharing plans
 

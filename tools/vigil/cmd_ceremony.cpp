@@ -29,7 +29,8 @@ Result<std::vector<Target>> discover(const std::vector<std::string>& urls) {
     while (!url.empty() && url.back() == '/') url.pop_back();
     VIGIL_ASSIGN_OR_RETURN(v1::StatusResponse s, fetch_status(url, milliseconds(5000)));
     if (!seen.insert(s.node_index()).second) {
-      return make_error(ErrorCode::kInvalidInput, url + " is node " + std::to_string(s.node_index()) + ", listed twice");
+      return make_error(ErrorCode::kInvalidInput,
+                        url + " is node " + std::to_string(s.node_index()) + ", listed twice");
     }
     out.push_back({{s.node_index(), url}, std::move(s)});
   }
@@ -77,12 +78,14 @@ int run_dkg(const std::vector<std::string>& urls, std::size_t t, const std::stri
   if (auto s = check_threshold(n, t); !s) return fail("dkg", s.error(), kExitUsage);
   for (const auto& node : *nodes) {
     if (node.api.index < 1 || node.api.index > n) {
-      return fail("dkg", "node indices must be 1.." + std::to_string(n) + "; " + node.api.api + " is node " +
-                             std::to_string(node.api.index), kExitUsage);
+      return fail("dkg",
+                  "node indices must be 1.." + std::to_string(n) + "; " + node.api.api + " is node " +
+                      std::to_string(node.api.index),
+                  kExitUsage);
     }
   }
-  auto report = run_ceremony(apis(*nodes), dkg_plan(parse_curve_name(curve_name_text).value(), n, t, phase_timeout), *op,
-                             std::cout);
+  auto report = run_ceremony(apis(*nodes), dkg_plan(parse_curve_name(curve_name_text).value(), n, t, phase_timeout),
+                             *op, std::cout);
   if (!report) return fail("dkg", report.error());
   summarise(*report);
   if (!out.empty()) {
@@ -91,8 +94,8 @@ int run_dkg(const std::vector<std::string>& urls, std::size_t t, const std::stri
   return kExitOk;
 }
 
-int run_reshare(const std::vector<std::string>& urls, std::size_t n2, std::size_t t2, const std::string& operator_key_path,
-                milliseconds phase_timeout, const std::string& out) {
+int run_reshare(const std::vector<std::string>& urls, std::size_t n2, std::size_t t2,
+                const std::string& operator_key_path, milliseconds phase_timeout, const std::string& out) {
   auto op = read_signing_key_file(operator_key_path);
   if (!op) return fail("reshare", op.error(), kExitUsage);
   if (auto s = check_threshold(n2, t2); !s) return fail("reshare", s.error(), kExitUsage);
@@ -101,7 +104,8 @@ int run_reshare(const std::vector<std::string>& urls, std::size_t n2, std::size_
   // The current key is the newest epoch any listed node holds; its holders deal.
   const v1::StatusResponse* current = nullptr;
   for (const auto& node : *nodes) {
-    if (node.status.key_epoch() > 0 && (!current || node.status.key_epoch() > current->key_epoch())) current = &node.status;
+    if (node.status.key_epoch() > 0 && (!current || node.status.key_epoch() > current->key_epoch()))
+      current = &node.status;
   }
   if (!current) return fail("reshare", "none of the listed nodes holds a key");
   std::vector<ParticipantIndex> dealers;
@@ -114,7 +118,8 @@ int run_reshare(const std::vector<std::string>& urls, std::size_t n2, std::size_
   }
   std::sort(dealers.begin(), dealers.end());
   for (ParticipantIndex i = 1; i <= n2; ++i) {
-    if (!listed.count(i)) return fail("reshare", "node " + std::to_string(i) + " of the new committee is not listed", kExitUsage);
+    if (!listed.count(i))
+      return fail("reshare", "node " + std::to_string(i) + " of the new committee is not listed", kExitUsage);
   }
   std::vector<Target> taking_part;
   for (const auto& node : *nodes) {
@@ -150,7 +155,8 @@ void register_ceremonies(CLI::App& app, int& exit_code) {
     cmd->add_option("--nodes", o->nodes, "Client API URLs of the nodes (http://host:port), comma-separated")
         ->required()
         ->delimiter(',');
-    cmd->add_option("--operator-key", o->operator_key, "Ed25519 key listed under [[operators]] (vigil keygen --type ed25519)")
+    cmd->add_option("--operator-key", o->operator_key,
+                    "Ed25519 key listed under [[operators]] (vigil keygen --type ed25519)")
         ->required()
         ->check(CLI::ExistingFile);
     cmd->add_option("--phase-timeout-ms", o->phase_timeout_ms, "Deadline of each phase (default 30000)")
@@ -163,7 +169,8 @@ void register_ceremonies(CLI::App& app, int& exit_code) {
                                  "is awaited; every node verifies the operator's signature on the plan.");
   common(dkg);
   dkg->add_option("--t", o->t, "Threshold")->required();
-  dkg->add_option("--curve", o->curve, "ristretto255 (default) or secp256k1")->check(CLI::IsMember({"ristretto255", "secp256k1"}));
+  dkg->add_option("--curve", o->curve, "ristretto255 (default) or secp256k1")
+      ->check(CLI::IsMember({"ristretto255", "secp256k1"}));
   dkg->callback([o, &exit_code] {
     exit_code = run_dkg(o->nodes, o->t, o->curve, o->operator_key, milliseconds(o->phase_timeout_ms), o->out);
   });

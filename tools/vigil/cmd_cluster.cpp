@@ -1,20 +1,20 @@
 // vigil cluster up | status | down | restart: a local cluster of vigild
 // processes on 127.0.0.1, for trying vigil and for tests.
 #include <chrono>
+#include <iomanip>
 #include <map>
 #include <sstream>
-#include <iomanip>
 
-#include "node/provision.h"
-#include "cli.h"
 #include "ceremony_client.h"
+#include "cli.h"
 #include "cluster_file.h"
 #include "deal_file.h"
-#include "vigil/ed25519.h"
 #include "files.h"
 #include "http.h"
 #include "local_cluster.h"
+#include "node/provision.h"
 #include "node_setup.h"
+#include "vigil/ed25519.h"
 
 namespace vigil::cli {
 namespace {
@@ -104,9 +104,10 @@ void print_timing(const CeremonyReport& report) {
     max_cpu = std::max<std::uint64_t>(max_cpu, c.cpu_us());
     total_cpu += c.cpu_us();
   }
-  std::cout << std::fixed << std::setprecision(1) << "done in " << report.wall_ms << " ms (nodes' clocks); CPU per node "
-            << "mean " << static_cast<double>(total_cpu) / 1000.0 / static_cast<double>(report.nodes.size()) << " ms, max "
-            << static_cast<double>(max_cpu) / 1000.0 << " ms\n";
+  std::cout << std::fixed << std::setprecision(1) << "done in " << report.wall_ms
+            << " ms (nodes' clocks); CPU per node "
+            << "mean " << static_cast<double>(total_cpu) / 1000.0 / static_cast<double>(report.nodes.size())
+            << " ms, max " << static_cast<double>(max_cpu) / 1000.0 << " ms\n";
 }
 
 // How `cluster up` gives the nodes their key.
@@ -130,8 +131,10 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, KeySource sour
   const bool dealer = source == KeySource::kDealer;
   if (auto s = check_threshold(n, t); !s) return fail("cluster up", s.error(), kExitUsage);
   if (fs::exists(dir / "cluster.json")) {
-    return fail("cluster up", (dir / "cluster.json").string() + " exists: run vigil cluster down and remove " +
-                                  dir.string() + ", or choose another --dir", kExitUsage);
+    return fail("cluster up",
+                (dir / "cluster.json").string() + " exists: run vigil cluster down and remove " + dir.string() +
+                    ", or choose another --dir",
+                kExitUsage);
   }
   auto vigild = find_vigild();
   if (!vigild) return fail("cluster up", vigild.error());
@@ -142,14 +145,16 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, KeySource sour
   ClusterFile cluster;
   const auto requester = ed25519_generate(system_rng());
   const auto operator_key = ed25519_generate(system_rng());
-  for (const auto& [file, key] : {std::pair{cluster.requester_key, &requester}, std::pair{cluster.operator_key, &operator_key}}) {
+  for (const auto& [file, key] :
+       {std::pair{cluster.requester_key, &requester}, std::pair{cluster.operator_key, &operator_key}}) {
     if (auto s = write_file(root / file, to_hex(key->seed.span()) + "\n", FileMode::kSecret, false); !s) {
       return fail("cluster up", s.error());
     }
   }
   std::vector<LocalNode> nodes;
   for (std::size_t i = 1; i <= n; ++i) {
-    auto node = create_local_node(root, static_cast<ParticipantIndex>(i), requester.public_key, operator_key.public_key);
+    auto node =
+        create_local_node(root, static_cast<ParticipantIndex>(i), requester.public_key, operator_key.public_key);
     if (!node) return fail("cluster up", node.error());
     nodes.push_back(std::move(node).value());
   }
@@ -290,8 +295,8 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
     }
   }
   if (auto s = save_cluster(root, *cluster); !s) return fail(cmd, s.error());
-  std::cout << t2 << "-of-" << n2 << " at key epoch " << cluster->description.key_epoch << "; group public key unchanged "
-            << to_hex(cluster->description.group_public_key) << "\n";
+  std::cout << t2 << "-of-" << n2 << " at key epoch " << cluster->description.key_epoch
+            << "; group public key unchanged " << to_hex(cluster->description.group_public_key) << "\n";
   return kExitOk;
 }
 
@@ -378,14 +383,14 @@ int bench_ceremonies(std::size_t n, std::size_t t, bool reshare, bool keep, mill
   auto verdict = [&](double ms) {
     auto it = target_ms.find(n);
     if (it == target_ms.end()) return std::string("(no target for n=" + std::to_string(n) + ")");
-    return "(target <= " + std::to_string(static_cast<int>(it->second)) + " ms: " + (ms <= it->second ? "met" : "MISSED") + ")";
+    return "(target <= " + std::to_string(static_cast<int>(it->second)) +
+           " ms: " + (ms <= it->second ? "met" : "MISSED") + ")";
   };
   std::vector<std::string> lines;
   auto measure = [&](const char* what, const v1::CeremonyPlan& plan) -> Status {
     const auto start = std::chrono::steady_clock::now();
     VIGIL_ASSIGN_OR_RETURN(CeremonyReport report, run_ceremony(members, plan, *operator_key, std::cout));
-    const double observed =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double observed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::vector<double> cpu;
     for (const auto& [index, c] : report.nodes) cpu.push_back(static_cast<double>(c.cpu_us()) / 1000.0);
     std::sort(cpu.begin(), cpu.end());
@@ -431,7 +436,8 @@ void register_bench_ceremonies(CLI::App& bench, int& exit_code) {
   dkg->add_option("--t", o->t, "Threshold (default floor(2n/3)+1)");
   dkg->add_flag("--reshare", o->reshare, "Also time a resharing to the same committee");
   dkg->add_flag("--keep", o->keep, "Leave the cluster running");
-  dkg->add_option("--curve", o->curve, "ristretto255 (default) or secp256k1")->check(CLI::IsMember({"ristretto255", "secp256k1"}));
+  dkg->add_option("--curve", o->curve, "ristretto255 (default) or secp256k1")
+      ->check(CLI::IsMember({"ristretto255", "secp256k1"}));
   dkg->add_option("--phase-timeout-ms", o->phase_timeout_ms, "Deadline of each phase (default 60000)")
       ->check(CLI::Range(100u, 3600000u));
   dkg->callback([o, &exit_code] {
@@ -442,7 +448,8 @@ void register_bench_ceremonies(CLI::App& bench, int& exit_code) {
 }
 
 void register_cluster(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("cluster", "Run a local cluster of vigild nodes on 127.0.0.1 (for trying vigil and for tests).");
+  auto* cmd = app.add_subcommand("cluster",
+                                 "Run a local cluster of vigild nodes on 127.0.0.1 (for trying vigil and for tests).");
   cmd->require_subcommand(1);
   auto dir = std::make_shared<std::string>();
   auto n = std::make_shared<std::size_t>(0), t = std::make_shared<std::size_t>(0);
@@ -456,10 +463,12 @@ void register_cluster(CLI::App& app, int& exit_code) {
   up->add_option("--dir", *dir, "Folder for the cluster (must not hold one already)")->required();
   up->add_option("--n", *n, "Number of nodes")->required();
   up->add_option("--t", *t, "Threshold")->required();
-  up->add_option("--curve", *curve, "ristretto255 (default) or secp256k1")->check(CLI::IsMember({"ristretto255", "secp256k1"}));
-  auto* dealer_flag =
-      up->add_flag("--dealer", *dealer, "Deal the key with a trusted dealer instead of a DKG (each share sealed to its node)");
-  up->add_flag("--no-key", *no_key, "Start the nodes without a key (run vigil cluster dkg later)")->excludes(dealer_flag);
+  up->add_option("--curve", *curve, "ristretto255 (default) or secp256k1")
+      ->check(CLI::IsMember({"ristretto255", "secp256k1"}));
+  auto* dealer_flag = up->add_flag(
+      "--dealer", *dealer, "Deal the key with a trusted dealer instead of a DKG (each share sealed to its node)");
+  up->add_flag("--no-key", *no_key, "Start the nodes without a key (run vigil cluster dkg later)")
+      ->excludes(dealer_flag);
   up->add_option("--phase-timeout-ms", *phase_timeout_ms, "Deadline of each DKG phase (default 30000)")
       ->check(CLI::Range(100u, 3600000u));
   up->callback([=, &exit_code] {
@@ -469,8 +478,9 @@ void register_cluster(CLI::App& app, int& exit_code) {
     });
   });
 
-  auto* dkg = cmd->add_subcommand("dkg", "Run a DKG on a cluster whose nodes hold no key yet (after cluster up --no-key,\n"
-                                         "or to retry one that failed). Updates DIR/cluster.json.");
+  auto* dkg = cmd->add_subcommand("dkg",
+                                  "Run a DKG on a cluster whose nodes hold no key yet (after cluster up --no-key,\n"
+                                  "or to retry one that failed). Updates DIR/cluster.json.");
   dkg->add_option("--dir", *dir, "The cluster folder")->required()->check(CLI::ExistingDirectory);
   dkg->add_option("--t", *t, "Threshold")->required();
   dkg->add_option("--phase-timeout-ms", *phase_timeout_ms, "Deadline of each phase (default 30000)")
@@ -510,7 +520,8 @@ void register_cluster(CLI::App& app, int& exit_code) {
   down->callback([=, &exit_code] { exit_code = cluster_down(*dir); });
 
   auto index = std::make_shared<unsigned>(0);
-  auto* restart = cmd->add_subcommand("restart", "Start node I again from its data folder (stopping it first if running).");
+  auto* restart =
+      cmd->add_subcommand("restart", "Start node I again from its data folder (stopping it first if running).");
   restart->add_option("--dir", *dir, "The cluster folder")->required()->check(CLI::ExistingDirectory);
   restart->add_option("--node", *index, "Node index")->required();
   restart->callback([=, &exit_code] { exit_code = cluster_restart(*dir, *index); });

@@ -62,7 +62,8 @@ void print_summary(const DealFile<C>& file, const DealOptions& opt) {
     std::cout << "  shares            in the clear: keep the deal file secret\n";
   }
   std::cout << "  participant  public share\n";
-  for (const auto& s : file.shares) std::cout << "  " << std::setw(11) << s.index << "  " << to_hex(s.public_share.encode()) << "\n";
+  for (const auto& s : file.shares)
+    std::cout << "  " << std::setw(11) << s.index << "  " << to_hex(s.public_share.encode()) << "\n";
 }
 
 template <Curve C>
@@ -73,8 +74,9 @@ int run_deal(const DealOptions& opt) {
     if (!r) return fail("deal", r.error(), kExitUsage);
     recipients = std::move(r).value();
     if (recipients.size() != opt.parties) {
-      return fail("deal", opt.recipients_path + " lists " + std::to_string(recipients.size()) +
-                              " keys; --n " + std::to_string(opt.parties) + " needs one per participant",
+      return fail("deal",
+                  opt.recipients_path + " lists " + std::to_string(recipients.size()) + " keys; --n " +
+                      std::to_string(opt.parties) + " needs one per participant",
                   kExitUsage);
     }
   }
@@ -119,6 +121,7 @@ int run_verify(DealFile<C>& file, const VerifyOptions& opt) {
         status = "ok (public and secret share verified)";
       }
     } else {
+      // A share without its secret carries its recipient (parse_deal_file checks).
       status = "ok (public share verified; secret share sealed to " + to_hex(*s.recipient).substr(0, 16) + "...)";
     }
     std::cout << "  share " << s.index << ": " << status << "\n";
@@ -135,7 +138,8 @@ int run_verify(DealFile<C>& file, const VerifyOptions& opt) {
       }
       if (index == 0) return fail("deal verify", "no share in the deal is sealed to " + opt.key_path);
     }
-    if (index > file.parties()) return fail("deal verify", "--index " + std::to_string(index) + " is out of range", kExitUsage);
+    if (index > file.parties())
+      return fail("deal verify", "--index " + std::to_string(index) + " is out of range", kExitUsage);
     const auto& s = file.shares[index - 1];
     if (!s.sealed_share) return fail("deal verify", "share " + std::to_string(index) + " is not sealed", kExitUsage);
     auto opened = open_share<C>(key->span(), *s.sealed_share, file.commitment, index);
@@ -167,10 +171,11 @@ void register_deal(CLI::App& app, int& exit_code) {
                                  "cluster's DKG where no single party may.");
   cmd->add_option("--curve", opt->curve, "ristretto255 (default) or secp256k1")
       ->check(CLI::IsMember({"ristretto255", "secp256k1"}));
-  auto* n_opt = cmd->add_option("--n", opt->parties, "Number of participants (1.." + std::to_string(kMaxParticipants) + ")")
-                    ->check(kWholeNumber);
-  auto* t_opt = cmd->add_option("--t", opt->threshold, "Threshold: shares needed to recover the key (1..n)")
-                    ->check(kWholeNumber);
+  auto* n_opt =
+      cmd->add_option("--n", opt->parties, "Number of participants (1.." + std::to_string(kMaxParticipants) + ")")
+          ->check(kWholeNumber);
+  auto* t_opt =
+      cmd->add_option("--t", opt->threshold, "Threshold: shares needed to recover the key (1..n)")->check(kWholeNumber);
   cmd->add_option("--recipients", opt->recipients_path,
                   "File with one X25519 public key (hex) per line, in participant order;\n"
                   "each share is sealed to its participant's key (see `vigil keygen`)")
@@ -213,9 +218,8 @@ void register_deal(CLI::App& app, int& exit_code) {
       exit_code = fail("deal", s.error(), kExitUsage);
       return;
     }
-    exit_code = run_for_curve("deal", parse_curve_name(opt->curve).value(), [&](auto curve) {
-      return run_deal<decltype(curve)>(*opt);
-    });
+    exit_code = run_for_curve("deal", parse_curve_name(opt->curve).value(),
+                              [&](auto curve) { return run_deal<decltype(curve)>(*opt); });
   });
 }
 

@@ -69,7 +69,8 @@ int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::
     auto warm = ask(i);
     if (!warm) return fail("bench cluster", warm.error());
   }
-  auto phase = [&](std::size_t n, std::size_t workers, std::vector<double>& latencies_ms) -> std::pair<double, std::size_t> {
+  auto phase = [&](std::size_t n, std::size_t workers,
+                   std::vector<double>& latencies_ms) -> std::pair<double, std::size_t> {
     std::atomic<std::size_t> next{0}, failures{0};
     std::vector<std::vector<double>> per_worker(workers);
     const auto start = Stopwatch::now();
@@ -95,16 +96,15 @@ int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::
   };
 
   const auto& d = cluster.description;
-  std::cout << "vigil bench cluster: " << d.threshold << "-of-" << d.nodes.size() << " " << C::kName
-            << " cluster, " << payload_bytes << "-byte payload; each decryption = signed requests to t nodes,\n"
+  std::cout << "vigil bench cluster: " << d.threshold << "-of-" << d.nodes.size() << " " << C::kName << " cluster, "
+            << payload_bytes << "-byte payload; each decryption = signed requests to t nodes,\n"
             << "sealed shares, proof verification, combination, payload decryption\n";
   std::vector<double> low;
   auto [low_rate, low_fail] = phase(std::max<std::size_t>(50, requests / 10), 1, low);
   std::vector<double> sat;
   auto [sat_rate, sat_fail] = phase(requests, concurrency, sat);
-  std::cout << std::fixed << std::setprecision(2)
-            << "  low load (1 client):       p50 " << percentile(low, 0.5) << " ms   p99 " << percentile(low, 0.99)
-            << " ms   " << low_rate << "/s   (target p50 <= 5 ms)\n"
+  std::cout << std::fixed << std::setprecision(2) << "  low load (1 client):       p50 " << percentile(low, 0.5)
+            << " ms   p99 " << percentile(low, 0.99) << " ms   " << low_rate << "/s   (target p50 <= 5 ms)\n"
             << "  saturation (" << concurrency << " clients):   p50 " << percentile(sat, 0.5) << " ms   p99 "
             << percentile(sat, 0.99) << " ms   " << sat_rate << " decryptions/s   (target >= 500/s)\n"
             << "  failures: " << low_fail + sat_fail << "\n";
@@ -124,8 +124,12 @@ void register_decrypt(CLI::App& app, int& exit_code) {
                                  "Decrypt a ciphertext with a running cluster: ask t nodes (others if some fail)\n"
                                  "for decryption shares sealed to a fresh key, verify each, combine, and name\n"
                                  "every node that failed or answered wrongly.");
-  cmd->add_option("--cluster", o->cluster, "Local cluster folder (cluster.json)")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--ciphertext", o->ciphertext, "Ciphertext file (binary or JSON)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--cluster", o->cluster, "Local cluster folder (cluster.json)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--ciphertext", o->ciphertext, "Ciphertext file (binary or JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out, "Where to write the payload (mode 0600)")->required();
   cmd->add_option("--timeout-ms", o->timeout_ms, "Per-node timeout (default 5000)");
   cmd->add_flag("--force", o->force, "Replace an existing --out file");
@@ -144,7 +148,9 @@ void register_decrypt(CLI::App& app, int& exit_code) {
                                         "throughput and p50/p99 latency beside the targets.");
   bench->require_subcommand(1);
   register_bench_ceremonies(*bench, exit_code);
-  cluster->add_option("--dir", b->dir, "Local cluster folder (cluster.json)")->required()->check(CLI::ExistingDirectory);
+  cluster->add_option("--dir", b->dir, "Local cluster folder (cluster.json)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   cluster->add_option("--requests", b->requests, "Decryptions in the saturation phase (default 2000)");
   cluster->add_option("--concurrency", b->concurrency, "Concurrent clients in the saturation phase (default 8)");
   cluster->add_option("--payload", b->payload, "Payload bytes (default 32)");

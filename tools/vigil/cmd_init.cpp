@@ -2,10 +2,10 @@
 // multi-machine cluster (docs/deployment.md walks through it).
 #include <nlohmann/json.hpp>
 
-#include "node/provision.h"
 #include "cli.h"
 #include "deal_file.h"
 #include "files.h"
+#include "node/provision.h"
 #include "node_setup.h"
 
 namespace vigil::cli {
@@ -21,7 +21,8 @@ Status apply_description(node::NodeConfig& config, const std::string& path, cons
   VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 20));
   auto j = nlohmann::json::parse(text, nullptr, false);
   auto bad = [&](const std::string& why) { return make_error(ErrorCode::kBadEncoding, path + ": " + why); };
-  if (j.is_discarded() || !j.is_object() || !j.contains("nodes") || !j["nodes"].is_array()) return bad("expected {\"nodes\": [...]}");
+  if (j.is_discarded() || !j.is_object() || !j.contains("nodes") || !j["nodes"].is_array())
+    return bad("expected {\"nodes\": [...]}");
   try {
     bool found_self = false;
     for (const auto& n : j["nodes"]) {
@@ -40,7 +41,8 @@ Status apply_description(node::NodeConfig& config, const std::string& path, cons
       config.peers.push_back({index, *address, pk});
     }
     if (!found_self) return bad("lists no node with index " + std::to_string(config.index));
-    for (const auto& [list, target] : {std::pair{"requesters", &config.requesters}, std::pair{"operators", &config.operators}}) {
+    for (const auto& [list, target] :
+         {std::pair{"requesters", &config.requesters}, std::pair{"operators", &config.operators}}) {
       for (const auto& r : j.value(list, nlohmann::json::array())) {
         auto key = from_hex_exact(r.at("key").get<std::string>(), 32);
         if (!key) return bad(std::string(list) + "[].key: expected 64 hex digits");
@@ -110,7 +112,9 @@ void register_init(CLI::App& app, int& exit_code) {
                                     "Import this node's share from a deal file: open the share sealed to the\n"
                                     "node's identity, check it, and store it sealed under the master key.");
   import->add_option("--config", io->config, "The node's node.toml")->required()->check(CLI::ExistingFile);
-  import->add_option("--deal", io->deal, "Deal file with shares sealed to the nodes")->required()->check(CLI::ExistingFile);
+  import->add_option("--deal", io->deal, "Deal file with shares sealed to the nodes")
+      ->required()
+      ->check(CLI::ExistingFile);
   import->callback([io, &exit_code] {
     auto config = node::load_node_config(io->config);
     if (!config) return void(exit_code = fail("import-share", config.error(), kExitUsage));
@@ -126,8 +130,9 @@ void register_init(CLI::App& app, int& exit_code) {
           if (auto s = import_dealt_share<C>(config->data_dir, *identity, d, config->index); !s) {
             return fail("import-share", s.error());
           }
-          std::cout << "node " << config->index << " holds share " << config->index << " of the " << d.threshold() << "-of-"
-                    << d.parties() << " " << C::kName << " key " << to_hex(d.group_public_key().encode()) << "\n";
+          std::cout << "node " << config->index << " holds share " << config->index << " of the " << d.threshold()
+                    << "-of-" << d.parties() << " " << C::kName << " key " << to_hex(d.group_public_key().encode())
+                    << "\n";
           return kExitOk;
         },
         *deal);

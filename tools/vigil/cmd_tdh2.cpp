@@ -86,7 +86,8 @@ void register_encrypt(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("encrypt",
                                  "Encrypt a file to a group key under a label (TDH2 + XChaCha20-Poly1305).\n"
                                  "Any t share holders can decrypt it together; the label cannot be changed.");
-  auto* deal_opt = cmd->add_option("--deal", o->deal, "Deal file whose group key to encrypt to")->check(CLI::ExistingFile);
+  auto* deal_opt =
+      cmd->add_option("--deal", o->deal, "Deal file whose group key to encrypt to")->check(CLI::ExistingFile);
   auto* cluster_opt =
       cmd->add_option("--cluster", o->cluster, "Local cluster folder (cluster.json) whose key to encrypt to")
           ->check(CLI::ExistingDirectory);
@@ -115,7 +116,8 @@ void register_encrypt(CLI::App& app, int& exit_code) {
       auto ct = tdh2_encrypt<C>(system_rng(), key, as_bytes(o->label), as_bytes(*plaintext));
       if (!o->output.out_path.empty()) {
         auto bytes = proto::serialize(proto::to_proto(ct));
-        auto s = write_file(o->output.out_path, std::string(bytes.begin(), bytes.end()), FileMode::kPublic, o->output.force);
+        auto s =
+            write_file(o->output.out_path, std::string(bytes.begin(), bytes.end()), FileMode::kPublic, o->output.force);
         if (!s) return fail("encrypt", s.error());
       }
       if (o->output.json) {
@@ -143,7 +145,9 @@ void register_partial_decrypt(CLI::App& app, int& exit_code) {
                                  "it is correct. The ciphertext is checked first; an invalid one is refused.");
   cmd->add_option("--deal", o->deal, "Deal file holding the participant's share")->required()->check(CLI::ExistingFile);
   cmd->add_option("--index", o->index, "Participant index")->required();
-  cmd->add_option("--ciphertext", o->ciphertext, "Ciphertext file (binary or JSON)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--ciphertext", o->ciphertext, "Ciphertext file (binary or JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--key", o->key, "Secret key file that opens a sealed share")->check(CLI::ExistingFile);
   add_output_options(cmd, o->output, "decryption share as JSON");
   cmd->callback([o, &exit_code] {
@@ -188,9 +192,15 @@ void register_combine(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("combine",
                                  "Verify decryption shares, combine any t valid ones and decrypt.\n"
                                  "Names every share that is malformed or fails its proof.");
-  cmd->add_option("--deal", o->deal, "Deal file (for the public shares and threshold)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--ciphertext", o->ciphertext, "Ciphertext file (binary or JSON)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--shares", o->shares, "Decryption share files from partial-decrypt")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--deal", o->deal, "Deal file (for the public shares and threshold)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--ciphertext", o->ciphertext, "Ciphertext file (binary or JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--shares", o->shares, "Decryption share files from partial-decrypt")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out, "Where to write the decrypted payload (mode 0600)")->required();
   cmd->add_flag("--force", o->force, "Replace an existing --out file");
   cmd->callback([o, &exit_code] {

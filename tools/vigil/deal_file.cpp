@@ -8,7 +8,9 @@ using nlohmann::json;
 constexpr int kDealFileVersion = 1;
 
 Error at(const std::string& path, const Error& e) { return make_error(e.code, path + ": " + e.message, e.party); }
-Error bad(const std::string& path, const std::string& what) { return make_error(ErrorCode::kBadEncoding, path + ": " + what); }
+Error bad(const std::string& path, const std::string& what) {
+  return make_error(ErrorCode::kBadEncoding, path + ": " + what);
+}
 
 Result<const json*> member(const json& obj, const std::string& key, const std::string& path) {
   auto it = obj.find(key);
@@ -80,7 +82,8 @@ Result<DealFile<C>> parse_for_curve(const json& root) {
     if (!s.is_object()) return bad(path, "must be an object");
     DealFileShare<C> share;
     VIGIL_ASSIGN_OR_RETURN(std::uint64_t index, uint_field(s, "index", path));
-    if (index != i + 1) return bad(path + ".index", "expected " + std::to_string(i + 1) + " (shares are in index order)");
+    if (index != i + 1)
+      return bad(path + ".index", "expected " + std::to_string(i + 1) + " (shares are in index order)");
     share.index = static_cast<ParticipantIndex>(index);
     VIGIL_ASSIGN_OR_RETURN(std::string pub_hex, string_field(s, "public_share", path));
     VIGIL_ASSIGN_OR_RETURN(share.public_share, element_from_hex<C>(pub_hex, path + ".public_share"));
@@ -152,6 +155,7 @@ json deal_file_to_json(const DealFile<C>& file) {
       entry["secret_share"] = to_hex(enc);
       secure_wipe(enc.data(), enc.size());
     } else {
+      // A share without its secret is sealed (make_deal_file and parse_deal_file ensure it).
       entry["recipient"] = to_hex(*s.recipient);
       entry["sealed_share"] = to_hex(*s.sealed_share);
     }
@@ -185,7 +189,8 @@ Result<AnyDealFile> parse_deal_file(const std::string& text) {
   });
 }
 
-template Result<DealFile<Ristretto255>> make_deal_file(Rng&, const Deal<Ristretto255>&, const std::vector<X25519PublicKey>&);
+template Result<DealFile<Ristretto255>> make_deal_file(Rng&, const Deal<Ristretto255>&,
+                                                       const std::vector<X25519PublicKey>&);
 template Result<DealFile<Secp256k1>> make_deal_file(Rng&, const Deal<Secp256k1>&, const std::vector<X25519PublicKey>&);
 template json deal_file_to_json(const DealFile<Ristretto255>&);
 template json deal_file_to_json(const DealFile<Secp256k1>&);

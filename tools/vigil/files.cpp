@@ -16,7 +16,8 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t max
   auto size = std::filesystem::file_size(path, ec);
   if (ec) return make_error(ErrorCode::kInvalidInput, "cannot read " + path.string() + ": " + ec.message());
   if (size > max_bytes) {
-    return make_error(ErrorCode::kInvalidInput, path.string() + " is larger than " + std::to_string(max_bytes) + " bytes");
+    return make_error(ErrorCode::kInvalidInput,
+                      path.string() + " is larger than " + std::to_string(max_bytes) + " bytes");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(ErrorCode::kInvalidInput, "cannot open " + path.string());
@@ -54,7 +55,8 @@ Status write_file(const std::filesystem::path& path, const std::string& contents
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    return make_error(ErrorCode::kInvalidInput, "cannot rename " + tmp + " to " + path.string() + ": " + std::strerror(err));
+    return make_error(ErrorCode::kInvalidInput,
+                      "cannot rename " + tmp + " to " + path.string() + ": " + std::strerror(err));
   }
   return {};
 }

@@ -9,11 +9,11 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
 #include <set>
-#include <cstdlib>
 #include <thread>
 
 #include "http.h"
@@ -52,7 +52,8 @@ bool can_bind(unsigned port) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor acceptor(io);
   boost::system::error_code ec;
-  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"),
+                                          static_cast<unsigned short>(port));
   acceptor.open(ep.protocol(), ec);
   if (!ec) acceptor.bind(ep, ec);
   return !ec;

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
       "vigil: threshold cryptography for keys that must outlive their enclave.\n"
       "Split keys t-of-n with verifiable shares on ristretto255 or secp256k1,\n"
       "and encrypt to them with TDH2 threshold decryption.\n"
-      "Participants: at most " + std::to_string(vigil::kMaxParticipants) + "."};
+      "Participants: at most " +
+      std::to_string(vigil::kMaxParticipants) + "."};
   app.name("vigil");
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");

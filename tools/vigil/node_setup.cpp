@@ -5,8 +5,8 @@
 namespace vigil::cli {
 
 template <Curve C>
-Status import_dealt_share(const std::filesystem::path& data_dir, const Ed25519KeyPair& identity, const DealFile<C>& deal,
-                          ParticipantIndex index) {
+Status import_dealt_share(const std::filesystem::path& data_dir, const Ed25519KeyPair& identity,
+                          const DealFile<C>& deal, ParticipantIndex index) {
   if (index == 0 || index > deal.parties()) {
     return make_error(ErrorCode::kInvalidInput, "the deal has no participant " + std::to_string(index));
   }
@@ -16,10 +16,11 @@ Status import_dealt_share(const std::filesystem::path& data_dir, const Ed25519Ke
   }
   const X25519KeyPair share_key = ed25519_to_x25519(identity);
   if (entry.recipient != share_key.public_key) {
-    return make_error(ErrorCode::kInvalidInput, "share " + std::to_string(index) + " is sealed to another key than this node's identity");
+    return make_error(ErrorCode::kInvalidInput,
+                      "share " + std::to_string(index) + " is sealed to another key than this node's identity");
   }
-  VIGIL_ASSIGN_OR_RETURN(SecretShare<C> share, open_share<C>(share_key.secret_key.span(), *entry.sealed_share,
-                                                             deal.commitment, index));
+  VIGIL_ASSIGN_OR_RETURN(SecretShare<C> share,
+                         open_share<C>(share_key.secret_key.span(), *entry.sealed_share, deal.commitment, index));
   std::vector<Element<C>> public_shares;
   for (const auto& s : deal.shares) public_shares.push_back(s.public_share);
   return node::import_dealt_key<C>(data_dir, deal.commitment, public_shares, share);

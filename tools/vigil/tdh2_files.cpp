@@ -28,10 +28,12 @@ Result<proto::AnyCiphertext> ciphertext_from_json(const json& j) {
     return make_error(ErrorCode::kBadEncoding, "ciphertext: missing version");
   }
   m.set_version(j["version"].get<std::uint32_t>());
-  if (!j.contains("curve") || !j["curve"].is_string()) return make_error(ErrorCode::kBadEncoding, "ciphertext: missing curve");
+  if (!j.contains("curve") || !j["curve"].is_string())
+    return make_error(ErrorCode::kBadEncoding, "ciphertext: missing curve");
   VIGIL_ASSIGN_OR_RETURN(CurveId curve, parse_curve_name(j["curve"].get<std::string>()));
   m.set_curve(proto::to_proto_curve(curve));
-  if (!j.contains("label") || !j["label"].is_string()) return make_error(ErrorCode::kBadEncoding, "ciphertext: missing label");
+  if (!j.contains("label") || !j["label"].is_string())
+    return make_error(ErrorCode::kBadEncoding, "ciphertext: missing label");
   m.set_label(j["label"].get<std::string>());
   VIGIL_ASSIGN_OR_RETURN(Bytes u, hex_field(j, "u", "ciphertext"));
   VIGIL_ASSIGN_OR_RETURN(Bytes u_bar, hex_field(j, "u_bar", "ciphertext"));
@@ -88,12 +90,9 @@ json share_to_json(const DecryptionShare<C>& share, const CiphertextDigest& dige
   }
   auto z = share.proof.z.encode();
   proof.insert(proof.end(), z.begin(), z.end());
-  return json{{"version", proto::kWireVersion},
-              {"curve", std::string(C::kName)},
-              {"index", share.index},
-              {"value", to_hex(share.value.encode())},
-              {"proof", to_hex(proof)},
-              {"ciphertext_digest", to_hex(digest)}};
+  return json{{"version", proto::kWireVersion}, {"curve", std::string(C::kName)},
+              {"index", share.index},           {"value", to_hex(share.value.encode())},
+              {"proof", to_hex(proof)},         {"ciphertext_digest", to_hex(digest)}};
 }
 
 template <Curve C>
@@ -102,7 +101,8 @@ Result<DecryptionShare<C>> read_share(const std::string& path, const CiphertextD
   json j = json::parse(text, nullptr, false);
   auto bad = [&](const std::string& why) { return make_error(ErrorCode::kBadEncoding, path + ": " + why); };
   if (j.is_discarded() || !j.is_object()) return bad("not a JSON share file");
-  if (!j.contains("curve") || j["curve"] != std::string(C::kName)) return bad("share is not for curve " + std::string(C::kName));
+  if (!j.contains("curve") || j["curve"] != std::string(C::kName))
+    return bad("share is not for curve " + std::string(C::kName));
   if (!j.contains("index") || !j["index"].is_number_unsigned()) return bad("missing index");
   VIGIL_ASSIGN_OR_RETURN(Bytes claimed, hex_field(j, "ciphertext_digest", path));
   if (!equal_ct(claimed, digest)) return bad("share was made for another ciphertext");
@@ -129,16 +129,18 @@ Result<SecretShare<C>> secret_share_from_deal(const DealFile<C>& deal, Participa
   const auto& entry = deal.shares[index - 1];
   if (entry.secret_share) return SecretShare<C>{index, entry.secret_share->clone()};
   if (key_path.empty()) {
-    return make_error(ErrorCode::kInvalidInput, "share " + std::to_string(index) + " is sealed; pass --key with its secret key");
+    return make_error(ErrorCode::kInvalidInput,
+                      "share " + std::to_string(index) + " is sealed; pass --key with its secret key");
   }
   VIGIL_ASSIGN_OR_RETURN(SecretBytes key, read_secret_key_file(key_path));
+  // A share without its secret is sealed (parse_deal_file checks).
   return open_share<C>(key.span(), *entry.sealed_share, deal.commitment, index);
 }
 
-#define VIGIL_INSTANTIATE_TDH2_FILES(C)                                                                   \
-  template json ciphertext_to_json<C>(const Tdh2Ciphertext<C>&);                                          \
-  template json share_to_json<C>(const DecryptionShare<C>&, const CiphertextDigest&);                    \
-  template Result<DecryptionShare<C>> read_share<C>(const std::string&, const CiphertextDigest&);        \
+#define VIGIL_INSTANTIATE_TDH2_FILES(C)                                                           \
+  template json ciphertext_to_json<C>(const Tdh2Ciphertext<C>&);                                  \
+  template json share_to_json<C>(const DecryptionShare<C>&, const CiphertextDigest&);             \
+  template Result<DecryptionShare<C>> read_share<C>(const std::string&, const CiphertextDigest&); \
   template Result<SecretShare<C>> secret_share_from_deal<C>(const DealFile<C>&, ParticipantIndex, const std::string&);
 
 VIGIL_INSTANTIATE_TDH2_FILES(Ristretto255)

@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "proto/codec.h"
 #include "deal_file.h"
+#include "proto/codec.h"
 
 namespace vigil::cli {
 

@@ -91,7 +91,9 @@ TEST_F(ApiTest, RefusedAndMalformedRequests) {
   const auto digest = register_everywhere(ct);
   auto requester = x25519_generate(cluster_.rng());
   auto& router = *cluster_.nodes[1]->router;
-  auto post = [&](const v1::DecryptionRequest& r) { return router.handle("POST", "/v1/decryption-shares", to_json(r)); };
+  auto post = [&](const v1::DecryptionRequest& r) {
+    return router.handle("POST", "/v1/decryption-shares", to_json(r));
+  };
   auto expect = [&](const HttpResponse& r, unsigned status, const std::string& text, const std::string& what) {
     EXPECT_EQ(r.status, status) << what << ": " << r.body;
     EXPECT_NE(r.body.find(text), std::string::npos) << what << ": " << r.body;

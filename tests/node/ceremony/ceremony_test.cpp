@@ -6,8 +6,8 @@
 
 #include <condition_variable>
 #include <deque>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "node/ceremony/ceremony.h"
@@ -326,7 +326,8 @@ TEST(Ceremony, EquivocatingDealerAbortsNamingIt) {
   for (auto& [i, c] : parties.nodes) {
     if (i == 1) continue;
     EXPECT_EQ(c->status().state(), "failed") << "node " << i;
-    EXPECT_NE(c->status().error().find("participant 1 sent different dealings"), std::string::npos) << c->status().error();
+    EXPECT_NE(c->status().error().find("participant 1 sent different dealings"), std::string::npos)
+        << c->status().error();
   }
 }
 
@@ -397,7 +398,8 @@ TEST(Ceremony, SurvivesRandomAndMutatedMessages) {
       for (auto& c : bytes) c = static_cast<char>(byte());
     } else {
       bytes = real[static_cast<std::size_t>(i) % real.size()];
-      for (int flips = 1 + byte() % 4; flips > 0; --flips) bytes[byte() % bytes.size()] ^= static_cast<char>(1 + byte() % 255);
+      for (int flips = 1 + byte() % 4; flips > 0; --flips)
+        bytes[byte() % bytes.size()] ^= static_cast<char>(1 + byte() % 255);
     }
     v1::CeremonyMessage m;
     if (!m.ParseFromString(bytes)) continue;
@@ -512,7 +514,8 @@ TEST(CeremonyManager, CorruptJournalFailsTheCeremonyNotTheNode) {
   struct FixedClock final : Clock {
     std::int64_t now_unix_ms() const override { return kStart; }
   } clock;
-  DecryptionService service(config.service(), *store, clock, rng, std::make_unique<RequesterAllowlist>(config.requesters));
+  DecryptionService service(config.service(), *store, clock, rng,
+                            std::make_unique<RequesterAllowlist>(config.requesters));
   CeremonyManager manager(io, config.ceremonies(), identity, *store, service, metrics, clock, rng);
   manager.set_sender([](ParticipantIndex, const v1::CeremonyMessage&) { return true; });
   ASSERT_TRUE(manager.resume().ok());

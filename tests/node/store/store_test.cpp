@@ -116,7 +116,8 @@ TEST_F(StoreTest, MasterKeyFileAndEnvironment) {
   ::unsetenv("VIGIL_MASTER_KEY");
   EXPECT_FALSE(load_master_key(dir_).ok());
   ASSERT_TRUE(create_master_key(dir_).ok());
-  EXPECT_EQ(fs::status(dir_ / "master.key").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(dir_ / "master.key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   auto k = load_master_key(dir_);
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(k->size(), 32u);
@@ -167,7 +168,8 @@ TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction)
     auto again = store->begin_ceremony(session, as_bytes("signed plan"), seed, 1001);
     ASSERT_FALSE(again.ok());
     EXPECT_NE(again.error().message.find("already used"), std::string::npos);
-    for (std::int64_t i = 0; i < 3; ++i) ASSERT_TRUE(store->append_ceremony_event(session, i, Bytes(4, static_cast<std::uint8_t>(i))).ok());
+    for (std::int64_t i = 0; i < 3; ++i)
+      ASSERT_TRUE(store->append_ceremony_event(session, i, Bytes(4, static_cast<std::uint8_t>(i))).ok());
     EXPECT_FALSE(store->append_ceremony_event(session, 1, Bytes(1, 9)).ok()) << "a sequence number is written once";
   }
   {
