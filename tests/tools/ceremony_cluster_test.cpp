@@ -154,7 +154,9 @@ TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
     EXPECT_EQ(s.key_epoch(), 1u);
   }
 
-  // The key works: record it and decrypt through the cluster.
+  // The key works: record it (in cluster.json as the restart left it, with
+  // node 3's new process, so that cluster down stops it) and decrypt.
+  cluster = load_cluster(dir_).value();
   ASSERT_TRUE(record_key(cluster, fetch_status(nodes[0].api, milliseconds(2000)).value()).ok());
   ASSERT_TRUE(save_cluster(dir_, cluster).ok());
   encrypt("survived a crash mid-DKG", "ct");
