@@ -55,9 +55,11 @@ Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
   const Bytes session = s.blob(0);
   StoredCeremony c;
   c.request = s.blob(1);
-  VIGIL_ASSIGN_OR_RETURN(c.seed, open_at_rest(s.blob(2), seed_context(session), "ceremony seed"));
   c.accepted_unix_ms = s.integer(3);
   c.state = s.text(4);
+  if (c.state == "running") {  // a finished ceremony's seed is erased
+    VIGIL_ASSIGN_OR_RETURN(c.seed, open_at_rest(s.blob(2), seed_context(session), "ceremony seed"));
+  }
   c.error = s.text(5);
   c.finished_unix_ms = s.integer(6);
   Statement e(db_, "SELECT event FROM ceremony_events WHERE session_id = ? ORDER BY seq");
@@ -79,7 +81,11 @@ Status Store::finish_ceremony(ByteSpan session_id, const std::string& state, con
       d.bind(1, key ? static_cast<std::int64_t>(key->epoch()) : std::numeric_limits<std::int64_t>::max());
       if (d.step() != SQLITE_DONE) return sqlite::error(db_, "erasing old key shares");
     }
-    Statement u(db_, "UPDATE ceremonies SET state = ?, error = ?, finished_unix_ms = ? WHERE session_id = ?");
+    // The seed determines this node's dealing polynomial (in a resharing,
+    // whose constant term is its old share): it goes with the ceremony.
+    Statement u(db_,
+                "UPDATE ceremonies SET state = ?, error = ?, finished_unix_ms = ?, sealed_seed = x'' "
+                "WHERE session_id = ?");
     u.bind(1, state).bind(2, error).bind(3, now_unix_ms).bind(4, session_id);
     if (u.step() != SQLITE_DONE || sqlite3_changes(db_) != 1) return sqlite::error(db_, "recording ceremony outcome");
     Statement j(db_, "DELETE FROM ceremony_events WHERE session_id = ?");
@@ -91,7 +97,8 @@ Status Store::finish_ceremony(ByteSpan session_id, const std::string& state, con
     (void)exec("ROLLBACK");
     return body;
   }
-  return exec("COMMIT");
+  VIGIL_RETURN_IF_ERROR(exec("COMMIT"));
+  return forget_deleted();
 }
 
 }  // namespace vigil::node

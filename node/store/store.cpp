@@ -20,7 +20,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Se
   }
   std::unique_ptr<Store> store(new Store(db, std::move(master_key)));
   sqlite3_busy_timeout(db, 5000);
-  VIGIL_RETURN_IF_ERROR(store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  // secure_delete: what the store deletes is overwritten, not left in free
+  // space (with forget_deleted(), also not in the write-ahead log).
+  VIGIL_RETURN_IF_ERROR(store->exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"));
   VIGIL_RETURN_IF_ERROR(store->migrate());
   if (sqlite3_open_v2(file.c_str(), &store->journal_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
       SQLITE_OK) {
@@ -28,8 +31,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Se
   }
   sqlite3_busy_timeout(store->journal_, 5000);
   char* message = nullptr;
-  if (sqlite3_exec(store->journal_, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", nullptr, nullptr, &message) !=
-      SQLITE_OK) {
+  if (sqlite3_exec(store->journal_, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
+                   nullptr, nullptr, &message) != SQLITE_OK) {
     sqlite3_free(message);
     return sqlite::error(store->journal_, "configuring the ceremony journal");
   }
@@ -47,6 +50,16 @@ Status Store::exec(const char* sql) {
     std::string text = message ? message : "unknown error";
     sqlite3_free(message);
     return make_error(ErrorCode::kInternal, std::string("sqlite: ") + text);
+  }
+  return {};
+}
+
+Status Store::forget_deleted() {
+  // Copies every logged page into the database (where secure_delete has
+  // zeroed what was deleted) and truncates the log to nothing.
+  int logged = 0, copied = 0;
+  if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &logged, &copied) != SQLITE_OK) {
+    return sqlite::error(db_, "truncating the write-ahead log (deleted values may linger in it until it succeeds)");
   }
   return {};
 }

@@ -35,12 +35,12 @@ Status create_master_key(const std::filesystem::path& data_dir);
 // A DKG or resharing this node took part in (node/ceremony/manager.h).
 struct StoredCeremony {
   Bytes request;     // the signed StartCeremonyRequest, as received
-  SecretBytes seed;  // drives this node's dealing, so a restart deals the same
+  SecretBytes seed;  // drives this node's dealing, so a restart deals the same; empty once it ended
   std::int64_t accepted_unix_ms = 0;
   std::string state;  // running, done, failed
   std::string error;
   std::int64_t finished_unix_ms = 0;
-  std::vector<Bytes> events;  // the inputs it consumed, in order
+  std::vector<Bytes> events;  // the inputs it consumed, in order (empty once it ended)
 };
 
 class Store {
@@ -68,7 +68,9 @@ class Store {
   Result<std::optional<StoredCeremony>> latest_ceremony();
   // Ends a ceremony in one transaction: its state, and on success the new
   // key (older epochs are erased: refreshed shares must not be combinable
-  // with old ones). `key` is empty for a failure, or for a node that dealt
+  // with old ones). The ceremony's seed and journal are erased too, and then
+  // the write-ahead log is truncated, so no file of the data folder still
+  // holds an erased epoch's sealed share or the seed. `key` is empty for a failure, or for a node that dealt
   // but left the committee, whose keys are then all erased.
   Status finish_ceremony(ByteSpan session_id, const std::string& state, const std::string& error,
                          const std::optional<v1::StoredKey>& key, bool erase_keys, std::int64_t now_unix_ms);
@@ -85,6 +87,8 @@ class Store {
  private:
   Store(sqlite3* db, SecretBytes master_key) : db_(db), master_key_(std::move(master_key)) {}
   Status migrate();
+  // Truncates the write-ahead log after deletions (secure_delete is on).
+  Status forget_deleted();
   Status exec(const char* sql);
   Result<Bytes> seal_at_rest(ByteSpan plain, ByteSpan context) const;
   Result<SecretBytes> open_at_rest(ByteSpan sealed, ByteSpan context, const char* what) const;

@@ -199,13 +199,74 @@ TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction)
     EXPECT_FALSE(store->finish_ceremony(Bytes(32, 1), "failed", "x", std::nullopt, false, 5000).ok())
         << "an unknown session has no outcome to record";
   }
-  // The seed is sealed: another master key cannot open it.
+  // A running ceremony's seed is sealed: another master key cannot open it.
+  ASSERT_TRUE(open(key_)->begin_ceremony(Bytes(32, 0x7c), as_bytes("plan 3"), seed, 6000).ok());
   SecretBytes other(32);
   auto store = open(other);
   ASSERT_TRUE(store);
   auto c = store->latest_ceremony();
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code, ErrorCode::kVerificationFailed);
+}
+
+// Every file of the folder, as raw bytes.
+std::vector<std::pair<std::string, std::string>> folder_bytes(const fs::path& dir) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    out.emplace_back(entry.path().filename().string(), std::string(std::istreambuf_iterator<char>(in), {}));
+  }
+  return out;
+}
+
+// A value read straight from the database file, as SQLite stores it.
+std::string raw_value(const fs::path& db, const char* sql) {
+  sqlite3* handle = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(handle, sql, -1, &stmt, nullptr), SQLITE_OK);
+  std::string value;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    value.assign(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
+                 static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return value;
+}
+
+TEST_F(StoreTest, AnErasedEpochAndAFinishedCeremonysSeedLeaveNoTraceInAnyFile) {
+  const Bytes session(32, 0x3c);
+  SecretBytes seed(32);
+  SeededRng(test::test_seed() + 92).fill(seed.mutable_span());
+  auto store = open(key_);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->put_key(sample_key(1), 1).ok());
+  ASSERT_TRUE(store->begin_ceremony(session, as_bytes("plan"), seed, 1000).ok());
+  ASSERT_TRUE(store->append_ceremony_event(session, 0, Bytes(48, 0xe7)).ok());
+  const std::string old_share = raw_value(dir_ / "node.db", "SELECT sealed FROM key_shares WHERE epoch = 1");
+  const std::string sealed_seed = raw_value(dir_ / "node.db", "SELECT sealed_seed FROM ceremonies");
+  ASSERT_GE(old_share.size(), 48u);
+  ASSERT_GE(sealed_seed.size(), 48u);
+  const std::string event(48, '\xe7');
+  const std::string plain_seed(seed.span().begin(), seed.span().end());
+
+  ASSERT_TRUE(store->finish_ceremony(session, "done", "", sample_key(2), true, 2000).ok());
+  for (const auto& [file, bytes] : folder_bytes(dir_)) {
+    EXPECT_EQ(bytes.find(old_share), std::string::npos) << "the erased epoch's sealed share is still in " << file;
+    EXPECT_EQ(bytes.find(sealed_seed), std::string::npos) << "the sealed seed is still in " << file;
+    EXPECT_EQ(bytes.find(plain_seed), std::string::npos) << "the seed is in " << file;
+    EXPECT_EQ(bytes.find(event), std::string::npos) << "the journal is still in " << file;
+  }
+  auto c = store->latest_ceremony();
+  ASSERT_TRUE(c.ok() && c->has_value()) << (c.ok() ? "" : c.error().message);
+  EXPECT_EQ((*c)->state, "done");
+  EXPECT_EQ((*c)->seed.size(), 0u);
+  store.reset();
+  auto reopened = open(key_);
+  auto latest = reopened->latest_key();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->epoch(), 2u) << "only the new epoch remains";
 }
 
 }  // namespace
