@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "vigil/shamir.h"
+
 namespace vigil::client {
 
 std::string to_json(const google::protobuf::Message& message) {
@@ -33,11 +35,46 @@ Result<v1::StatusResponse> fetch_status(HttpTransport& transport, const std::str
   return s;
 }
 
+namespace {
+
+// A reported key must be one key: the commitments (exactly `threshold`)
+// decode, the first is the group key, and every public share lies on them.
+// Otherwise a node that lies about them would make honest nodes' valid
+// shares look invalid.
+template <Curve C>
+Status check_reported_key(const v1::StatusResponse& s) {
+  std::vector<Element<C>> elements;
+  for (const auto& c : s.commitments()) {
+    VIGIL_ASSIGN_OR_RETURN(Element<C> e, Element<C>::decode(as_bytes(c)));
+    elements.push_back(e);
+  }
+  VIGIL_ASSIGN_OR_RETURN(auto commitment, FeldmanCommitment<C>::create(std::move(elements), s.threshold()));
+  VIGIL_ASSIGN_OR_RETURN(Element<C> group_key, Element<C>::decode(as_bytes(s.group_public_key())));
+  if (!(commitment.group_public_key() == group_key)) {
+    return make_error(ErrorCode::kVerificationFailed, "its group key is not its first commitment");
+  }
+  for (int i = 0; i < s.public_shares_size(); ++i) {
+    const auto index = static_cast<ParticipantIndex>(i + 1);
+    auto share = Element<C>::decode(as_bytes(s.public_shares(i)));
+    if (!share || !commitment.verify_public_share(index, *share)) {
+      return make_error(ErrorCode::kVerificationFailed,
+                        "its public share " + std::to_string(index) + " does not match its commitments");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Status describe_key(const v1::StatusResponse& status, ClusterDescription& cluster) {
+  const std::string who = "node " + std::to_string(status.node_index());
   auto curve = parse_curve_name(status.curve());
-  if (!curve)
-    return make_error(ErrorCode::kBadEncoding,
-                      "node " + std::to_string(status.node_index()) + ": " + curve.error().message);
+  if (!curve) return make_error(ErrorCode::kBadEncoding, who + ": " + curve.error().message);
+  if (!status.group_public_key().empty()) {
+    auto checked = visit_curve(*curve, [&](auto c) { return check_reported_key<decltype(c)>(status); });
+    if (!checked)
+      return make_error(checked.error().code, who + " reports an inconsistent key: " + checked.error().message);
+  }
   cluster.curve = *curve;
   cluster.threshold = status.threshold();
   cluster.key_epoch = status.key_epoch();

@@ -23,7 +23,10 @@ Result<v1::StatusResponse> fetch_status(HttpTransport& transport, const std::str
                                         std::chrono::milliseconds timeout);
 
 // The key a node reports (curve, threshold, epoch, group key, public shares)
-// written into `cluster`; kBadEncoding for a curve this client does not know.
+// written into `cluster`, once checked: the commitments decode, the first is
+// the group key and every public share lies on them (kVerificationFailed
+// naming the node otherwise); kBadEncoding for a curve this client does not
+// know.
 Status describe_key(const v1::StatusResponse& status, ClusterDescription& cluster);
 
 }  // namespace vigil::client

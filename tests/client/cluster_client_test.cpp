@@ -38,13 +38,23 @@ class InProcessTransport final : public HttpTransport {
     auto& node = *cluster_.nodes.at(index - 1);
     auto r = node.router->handle(method, path, body);
     if (lying.count(index) && path == "/v1/decryption-shares" && r.status == 200) return lie(index, body);
+    if (misreporting.count(index) && path == "/v1/status") return misreport(r.body);
     return HttpResponse{r.status, r.body};
   }
 
-  std::set<ParticipantIndex> down, lying;
+  // `down`: unreachable; `lying`: wrong shares; `misreporting`: a status
+  // whose public share 2 is node 3's.
+  std::set<ParticipantIndex> down, lying, misreporting;
   std::atomic<int> calls{0};
 
  private:
+  static HttpResponse misreport(const std::string& body) {
+    v1::StatusResponse status;
+    EXPECT_TRUE(from_json(body, status));
+    status.set_public_shares(1, status.public_shares(2));
+    return {200, to_json(status)};
+  }
+
   HttpResponse lie(ParticipantIndex index, const std::string& body) {
     std::lock_guard lock(mutex_);
     v1::DecryptionRequest request;
@@ -244,6 +254,16 @@ TEST_F(ClusterClientTest, DescriptionRoundTripsThroughJsonAndFromTheNodes) {
   auto r = vault.decrypt(cluster_.requester(), vault.encrypt(as_bytes("l"), as_bytes("from three URLs")));
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(text(r->plaintext), "from three URLs");
+
+  // A node that reports public shares off its own commitments is named; the
+  // honest nodes' shares would otherwise look invalid.
+  transport_.misreporting = {1};
+  auto inconsistent = fetch_cluster_description(transport_, urls, std::chrono::milliseconds(1000));
+  ASSERT_FALSE(inconsistent.ok());
+  EXPECT_EQ(inconsistent.error().code, ErrorCode::kVerificationFailed);
+  EXPECT_EQ(inconsistent.error().message,
+            "node 1 reports an inconsistent key: its public share 2 does not match its commitments");
+  transport_.misreporting.clear();
 
   transport_.down = {5};
   auto unreachable = fetch_cluster_description(transport_, urls, std::chrono::milliseconds(1000));
