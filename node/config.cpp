@@ -93,7 +93,12 @@ ApiSettings NodeConfig::api() const {
 
 ServiceSettings NodeConfig::service() const { return {index, peers, limits.request_max_age, limits.max_ciphertexts}; }
 
-CeremonySettings NodeConfig::ceremonies() const { return {index, peers, operators}; }
+CeremonySettings NodeConfig::ceremonies() const {
+  CeremonySettings s{index, {}, {}};
+  for (const auto& p : peers) s.peer_identities.emplace(p.index, p.identity);
+  for (const auto& o : operators) s.operators.push_back(o.key);
+  return s;
+}
 
 Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::filesystem::path& base_dir) {
   toml::table root;

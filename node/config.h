@@ -39,6 +39,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -108,8 +109,8 @@ struct ServiceSettings {  // node/release
 
 struct CeremonySettings {  // node/ceremony
   ParticipantIndex self = 0;
-  std::vector<PeerConfig> peers;  // their identities sign and receive ceremony messages
-  std::vector<NamedKey> operators;
+  std::map<ParticipantIndex, Ed25519PublicKey> peer_identities;  // sign and receive ceremony messages
+  std::vector<Ed25519PublicKey> operators;                       // may sign a plan
 };
 
 struct NodeConfig {

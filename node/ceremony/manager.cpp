@@ -42,8 +42,8 @@ Result<std::unique_ptr<Ceremony>> CeremonyManager::build(CeremonyPlan plan, Secr
   CeremonyInputs in;
   in.self = settings_.self;
   in.identity = &identity_;
+  in.identities = settings_.peer_identities;
   in.identities.emplace(settings_.self, identity_.public_key);
-  for (const auto& p : settings_.peers) in.identities.emplace(p.index, p.identity);
   if (plan.reshare && plan.is_dealer(settings_.self)) {
     VIGIL_ASSIGN_OR_RETURN(in.current_key, store_.latest_key());
   }
@@ -54,9 +54,7 @@ Result<std::unique_ptr<Ceremony>> CeremonyManager::build(CeremonyPlan plan, Secr
 }
 
 Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest& request) {
-  std::vector<Ed25519PublicKey> operators;
-  for (const auto& o : settings_.operators) operators.push_back(o.key);
-  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, proto::check_ceremony_request(request, operators));
+  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, proto::check_ceremony_request(request, settings_.operators));
   std::lock_guard lock(mutex_);
   if (running()) {
     return make_error(ErrorCode::kInvalidInput, "a ceremony is already running on this node (session " +
