@@ -231,9 +231,10 @@ Status DkgParticipant<C>::receive_justification(const DkgJustification<C>& j) {
   auto commitment = commitments_.find(j.dealer);
   if (commitment == commitments_.end()) return {};
   if (!commitment->second.verify_share(j.recipient, j.share)) {
-    exclude(j.dealer,
-            "revealed a share for participant " + std::to_string(j.recipient) + " that does not match its commitments");
-    return {};
+    const std::string why =
+        "revealed a share for participant " + std::to_string(j.recipient) + " that does not match its commitments";
+    wrong_answers_.emplace(*open, why);
+    return make_error(ErrorCode::kVerificationFailed, why, j.dealer);
   }
   open_complaints_.erase(open);
   if (j.recipient == recipient_self_) received_.insert_or_assign(j.dealer, j.share.clone());
@@ -249,8 +250,11 @@ std::size_t DkgParticipant<C>::unanswered_complaints() const {
 
 template <Curve C>
 Result<DkgResult<C>> DkgParticipant<C>::finish() {
-  for (const auto& [accused, complainer] : open_complaints_) {
-    exclude(accused, "did not answer the complaint of participant " + std::to_string(complainer));
+  for (const auto& complaint : open_complaints_) {
+    auto wrong = wrong_answers_.find(complaint);
+    exclude(complaint.first, wrong != wrong_answers_.end()
+                                 ? wrong->second
+                                 : "did not answer the complaint of participant " + std::to_string(complaint.second));
   }
   std::vector<ParticipantIndex> qualified, excluded;
   std::map<ParticipantIndex, std::string> exclusions;

@@ -122,10 +122,45 @@ Digest ceremony_transcript_digest(const CeremonyPlan& plan, ByteSpan group_key,
   return sha256(w.bytes());
 }
 
-Bytes ceremony_confirmation_signing_bytes(const Digest& transcript, ParticipantIndex participant) {
+Bytes ceremony_statement_signing_bytes(const SessionId& session, const StatementSlot& slot, const Digest& body_digest) {
   ByteWriter w;
-  w.field("vigil/v1/dkg/confirmation").field(transcript).u32(participant);
+  w.field("vigil/v1/ceremony/statement").field(session).u32(slot.author).u32(static_cast<std::uint32_t>(slot.kind));
+  w.u32(slot.subject).field(body_digest);
   return w.take();
+}
+
+v1::CeremonyStatement sign_ceremony_statement(const SessionId& session, const StatementSlot& slot, std::string body,
+                                              const Ed25519KeyPair& author_key) {
+  v1::CeremonyStatement s;
+  s.set_author(slot.author);
+  s.set_kind(slot.kind);
+  s.set_subject(slot.subject);
+  const Digest digest = sha256(as_bytes(body));
+  s.set_body(std::move(body));
+  const auto signature = ed25519_sign(author_key, ceremony_statement_signing_bytes(session, slot, digest));
+  s.set_signature(std::string(signature.begin(), signature.end()));
+  return s;
+}
+
+v1::StatementDigest statement_digest(const v1::CeremonyStatement& statement) {
+  v1::StatementDigest d;
+  d.set_author(statement.author());
+  d.set_kind(statement.kind());
+  d.set_subject(statement.subject());
+  const Digest digest = sha256(as_bytes(statement.body()));
+  d.set_body_digest(std::string(digest.begin(), digest.end()));
+  d.set_signature(statement.signature());
+  return d;
+}
+
+bool verify_statement_digest(const SessionId& session, const v1::StatementDigest& d,
+                             const Ed25519PublicKey& author_key) {
+  if (d.body_digest().size() != 32 || d.signature().size() != 64) return false;
+  Digest digest{};
+  std::copy(d.body_digest().begin(), d.body_digest().end(), digest.begin());
+  const StatementSlot slot{d.author(), d.kind(), d.subject()};
+  return ed25519_verify(author_key, ceremony_statement_signing_bytes(session, slot, digest), as_bytes(d.signature()))
+      .ok();
 }
 
 }  // namespace vigil::proto

@@ -57,11 +57,28 @@ Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& requ
 
 using Digest = std::array<std::uint8_t, 32>;
 
-// What every confirmation signs: SHA-256 over the session, the curve, the
+// What every confirmation states: SHA-256 over the session, the curve, the
 // epoch, the group key and each qualified dealer's dealing digest.
 Digest ceremony_transcript_digest(const CeremonyPlan& plan, ByteSpan group_key,
                                   const std::map<ParticipantIndex, Digest>& dealings);
-// The bytes participant `participant` signs to confirm `transcript`.
-Bytes ceremony_confirmation_signing_bytes(const Digest& transcript, ParticipantIndex participant);
+
+// Where a statement sits: an author signs one body per slot.
+struct StatementSlot {
+  ParticipantIndex author = 0;
+  v1::StatementKind kind = v1::STATEMENT_KIND_UNSPECIFIED;
+  std::uint32_t subject = 0;  // a justification: the complainer it answers
+  auto operator<=>(const StatementSlot&) const = default;
+};
+
+// The bytes an author signs for a statement: the session, the slot and the
+// SHA-256 of the body, so the signature can be checked (and an
+// equivocation proven) from the digest alone.
+Bytes ceremony_statement_signing_bytes(const SessionId& session, const StatementSlot& slot, const Digest& body_digest);
+v1::CeremonyStatement sign_ceremony_statement(const SessionId& session, const StatementSlot& slot, std::string body,
+                                              const Ed25519KeyPair& author_key);
+// The statement's digest form; `signature` is copied.
+v1::StatementDigest statement_digest(const v1::CeremonyStatement& statement);
+bool verify_statement_digest(const SessionId& session, const v1::StatementDigest& digest,
+                             const Ed25519PublicKey& author_key);
 
 }  // namespace vigil::proto

@@ -154,10 +154,18 @@ class DkgParticipant {
   Status receive_complaint(const DkgComplaint& complaint);
   // As a dealer: the shares it must reveal for complaints against it.
   std::vector<DkgJustification<C>> justifications() const;
+  // A justification that does not match the dealer's commitments answers
+  // nothing (kVerificationFailed); the complaint stays open, and finish()
+  // excludes a dealer whose complaints are still open, whatever order the
+  // justifications arrived in.
   Status receive_justification(const DkgJustification<C>& justification);
   // Complaints against dealers still in the running that no valid
   // justification has answered yet: phase 3 can end early at zero.
   std::size_t unanswered_complaints() const;
+
+  // Leaves `dealer` out of the qualified set, for a fault found outside this
+  // state machine (the node proved it signed two different messages).
+  void disqualify(ParticipantIndex dealer, const std::string& why) { exclude(dealer, why); }
 
   // Phase 4. Fails with kProtocolAbort when fewer than t dealers (t_old for
   // a resharing) qualify or this participant's own share cannot be formed.
@@ -186,8 +194,9 @@ class DkgParticipant {
   std::optional<Polynomial<C>> polynomial_;
   std::map<ParticipantIndex, DkgDealing<C>> dealings_;
   std::map<ParticipantIndex, FeldmanCommitment<C>> commitments_;
-  std::map<ParticipantIndex, Scalar<C>> received_;                           // dealer -> f_dealer(self)
-  std::set<std::pair<ParticipantIndex, ParticipantIndex>> open_complaints_;  // (accused, complainer)
+  std::map<ParticipantIndex, Scalar<C>> received_;                                      // dealer -> f_dealer(self)
+  std::set<std::pair<ParticipantIndex, ParticipantIndex>> open_complaints_;             // (accused, complainer)
+  std::map<std::pair<ParticipantIndex, ParticipantIndex>, std::string> wrong_answers_;  // why an answer failed
   std::map<ParticipantIndex, std::string> excluded_;
 };
 

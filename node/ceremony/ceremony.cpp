@@ -34,16 +34,45 @@ Error refused(ParticipantIndex from, const std::string& why) {
   return make_error(ErrorCode::kProtocolAbort, "node " + std::to_string(from) + ": " + why, from);
 }
 
-// The phase a message belongs to.
-CeremonyPhase phase_of(const v1::CeremonyMessage& m) {
-  switch (m.body_case()) {
-    case v1::CeremonyMessage::kDealing:
-    case v1::CeremonyMessage::kShare: return CeremonyPhase::kDeal;
-    case v1::CeremonyMessage::kComplaints: return CeremonyPhase::kComplain;
-    case v1::CeremonyMessage::kJustification: return CeremonyPhase::kJustify;
-    case v1::CeremonyMessage::kConfirmation: return CeremonyPhase::kConfirm;
+using proto::StatementSlot;
+
+// Confirmations of one transcript that make it the outcome (see ceremony.h).
+std::size_t confirmations_needed(const CeremonyPlan& p) {
+  return std::min(p.parties, std::max(p.threshold + 1, (p.parties + 1) / 2 + 1));
+}
+
+CeremonyPhase phase_of(v1::StatementKind kind) {
+  switch (kind) {
+    case v1::STATEMENT_KIND_DEALING: return CeremonyPhase::kDeal;
+    case v1::STATEMENT_KIND_COMPLAINTS: return CeremonyPhase::kComplain;
+    case v1::STATEMENT_KIND_JUSTIFICATION: return CeremonyPhase::kJustify;
+    case v1::STATEMENT_KIND_CONFIRMATION: return CeremonyPhase::kConfirm;
     default: return CeremonyPhase::kFailed;
   }
+}
+
+// The last phase in which a statement of `kind` still counts. A complaint
+// is answered until the node finishes, so that a complaint relayed a little
+// late still reaches the dealer and every node settles it the same way.
+CeremonyPhase last_phase_of(v1::StatementKind kind) {
+  return kind == v1::STATEMENT_KIND_COMPLAINTS ? CeremonyPhase::kJustify : phase_of(kind);
+}
+
+const char* kind_name(v1::StatementKind kind) {
+  switch (kind) {
+    case v1::STATEMENT_KIND_DEALING: return "dealings";
+    case v1::STATEMENT_KIND_COMPLAINTS: return "complaints";
+    case v1::STATEMENT_KIND_JUSTIFICATION: return "justifications";
+    case v1::STATEMENT_KIND_CONFIRMATION: return "confirmations";
+    default: return "statements";
+  }
+}
+
+template <std::size_t N>
+bool to_array(const std::string& bytes, std::array<std::uint8_t, N>& out) {
+  if (bytes.size() != N) return false;
+  std::copy(bytes.begin(), bytes.end(), out.begin());
+  return true;
 }
 
 template <Curve C>
@@ -56,47 +85,25 @@ class CeremonyImpl final : public Ceremony {
     if (!in_.plan.is_dealer(in_.self)) return {};
     StreamRng rng(in_.seed.span().first<32>());
     VIGIL_ASSIGN_OR_RETURN(auto deal, participant_.deal(rng));
-    v1::CeremonyMessage dealing = envelope();
-    *dealing.mutable_dealing() = proto::to_proto(deal.dealing);
-    broadcast(dealing);
-    for (const auto& share : deal.shares) {
-      v1::CeremonyMessage m = envelope();
-      *m.mutable_share() = proto::to_proto(share);
-      send(share.recipient, std::move(m));
-    }
+    v1::DkgDealing bundle = proto::to_proto(deal.dealing);
+    for (const auto& share : deal.shares) *bundle.add_shares() = proto::to_proto(share);
+    publish({in_.self, v1::STATEMENT_KIND_DEALING, 0}, bundle.SerializeAsString());
     advance();
     return {};
   }
 
   Result<bool> receive(ParticipantIndex from, const v1::CeremonyMessage& m) override {
-    if (over()) return false;
     if (!std::ranges::equal(as_bytes(m.session_id()), in_.plan.session_id)) {
       return false;  // another session's message: never mixed into this one
     }
     if (!in_.plan.is_member(from) || from == in_.self) return refused(from, "is not a member of this ceremony");
-    VIGIL_RETURN_IF_ERROR(check_author(from, m));
-    const CeremonyPhase belongs = phase_of(m);
-    if (belongs < phase_) return false;  // its phase has ended
-    ByteWriter w;
-    w.u32(from).field(as_bytes(m.SerializeAsString()));
-    const Digest digest = sha256(w.bytes());
-    if (seen_.count(digest)) return false;
-    // Each peer sends each kind of message once (justifications: once per
-    // complaint), so neither the journal nor the inbox can grow past that.
-    const auto kind = static_cast<int>(m.body_case());
-    const std::size_t allowed = m.has_justification() ? in_.plan.parties : 1;
-    if (++counts_[{from, kind}] > allowed) {
-      --counts_[{from, kind}];
-      return refused(from, "sent more messages of one kind than the protocol allows");
+    switch (m.body_case()) {
+      case v1::CeremonyMessage::kFetch: return answer_fetch(from, m.fetch());
+      case v1::CeremonyMessage::kStatement: return over() ? false : receive_statement(from, m.statement());
+      case v1::CeremonyMessage::kEcho: return over() ? false : receive_echo(from, m.echo());
+      case v1::CeremonyMessage::kReady: return false;  // the manager answers it
+      default: return refused(from, "sent an unknown ceremony message");
     }
-    seen_.insert(digest);
-    if (belongs > phase_) {
-      inbox_[belongs].emplace_back(from, m);
-    } else {
-      process(from, m);
-      advance();
-    }
-    return true;
   }
 
   bool tick(std::int64_t now) override {
@@ -140,8 +147,7 @@ class CeremonyImpl final : public Ceremony {
         s.add_exclusion_reasons("node " + std::to_string(d) + ": " + why);
       s.set_group_public_key(str(result_->group_key.encode()));
       s.set_transcript_digest(str(transcript_));
-      s.set_confirmations(
-          static_cast<std::uint32_t>(confirmations_.size() + (in_.plan.is_recipient(in_.self) ? 1 : 0)));
+      s.set_confirmations(static_cast<std::uint32_t>(matching_confirmations()));
     }
     return s;
   }
@@ -150,6 +156,10 @@ class CeremonyImpl final : public Ceremony {
   const CeremonyPlan& plan() const override { return in_.plan; }
 
  private:
+  using StatementId = std::pair<StatementSlot, Digest>;
+
+  // ---------------------------------------------------------------- sending
+
   v1::CeremonyMessage envelope() const {
     v1::CeremonyMessage m;
     m.set_session_id(str(in_.plan.session_id));
@@ -167,117 +177,266 @@ class CeremonyImpl final : public Ceremony {
     }
   }
 
-  Status check_author(ParticipantIndex from, const v1::CeremonyMessage& m) const {
+  // Signs a statement of this node's, keeps it (to answer fetches) and sends it to every member.
+  void publish(const StatementSlot& slot, std::string body) {
+    v1::CeremonyMessage m = envelope();
+    *m.mutable_statement() = proto::sign_ceremony_statement(in_.plan.session_id, slot, std::move(body), *in_.identity);
+    const auto digest = proto::statement_digest(m.statement());
+    Digest d{};
+    to_array(digest.body_digest(), d);
+    known_[slot].emplace(d, digest);
+    bodies_.emplace(StatementId{slot, d}, m.statement());
+    broadcast(m);
+  }
+
+  // Tells every member that this node ended `ended` and what it accepted
+  // since it last said so: a member that missed a statement fetches it from
+  // here, and one that holds another body for the same slot now has a proof
+  // of equivocation.
+  void echo(CeremonyPhase ended) {
+    v1::CeremonyMessage m = envelope();
+    for (auto& d : unechoed_) *m.mutable_echo()->add_statements() = std::move(d);
+    unechoed_.clear();
+    m.mutable_echo()->set_phase_ended(static_cast<std::uint32_t>(ended));
+    broadcast(m);
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  // Whether `slot` names a statement its author may make in this plan. A
+  // statement that breaks the rules is the fault of the peer that sent it:
+  // an honest node checks before it relays.
+  Status check_slot(ParticipantIndex from, const StatementSlot& slot) const {
     const CeremonyPlan& p = in_.plan;
-    switch (m.body_case()) {
-      case v1::CeremonyMessage::kDealing:
-        if (m.dealing().dealer() != from || !p.is_dealer(from)) return refused(from, "sent a dealing it may not send");
-        return {};
-      case v1::CeremonyMessage::kShare:
-        if (m.share().dealer() != from || !p.is_dealer(from) || m.share().recipient() != in_.self) {
-          return refused(from, "sent a share it may not send");
-        }
-        return {};
-      case v1::CeremonyMessage::kComplaints:
-        if (m.complaints().complainer() != from || !p.is_recipient(from) ||
-            static_cast<std::size_t>(m.complaints().accused_size()) > p.dealers.size()) {
-          return refused(from, "sent complaints it may not send");
-        }
-        return {};
-      case v1::CeremonyMessage::kJustification:
-        if (m.justification().dealer() != from || !p.is_dealer(from) ||
-            !p.is_recipient(m.justification().recipient())) {
-          return refused(from, "sent a justification it may not send");
-        }
-        return {};
-      case v1::CeremonyMessage::kConfirmation:
-        if (m.confirmation().participant() != from || !p.is_recipient(from)) {
-          return refused(from, "sent a confirmation it may not send");
-        }
-        return {};
-      default: return refused(from, "sent an unknown ceremony message");
+    bool ok = false;
+    switch (slot.kind) {
+      case v1::STATEMENT_KIND_DEALING: ok = p.is_dealer(slot.author) && slot.subject == 0; break;
+      case v1::STATEMENT_KIND_COMPLAINTS: ok = p.is_recipient(slot.author) && slot.subject == 0; break;
+      case v1::STATEMENT_KIND_JUSTIFICATION: ok = p.is_dealer(slot.author) && p.is_recipient(slot.subject); break;
+      case v1::STATEMENT_KIND_CONFIRMATION: ok = p.is_recipient(slot.author) && slot.subject == 0; break;
+      default: break;
+    }
+    if (!ok) return refused(from, "sent a statement its author may not make");
+    return {};
+  }
+
+  // Records a signed digest for `slot`, to be echoed; a slot that already
+  // held a different one proves its author equivocated.
+  void record(const StatementSlot& slot, const Digest& digest, const v1::StatementDigest& signed_digest) {
+    auto& held = known_[slot];
+    const bool conflict = !held.empty() && !held.count(digest);
+    held.emplace(digest, signed_digest);
+    unechoed_.push_back(signed_digest);
+    if (conflict) equivocated(slot);
+  }
+
+  Result<bool> receive_statement(ParticipantIndex from, const v1::CeremonyStatement& s) {
+    const StatementSlot slot{s.author(), s.kind(), s.subject()};
+    VIGIL_RETURN_IF_ERROR(check_slot(from, slot));
+    if (slot.author == in_.self) return false;  // this node's own, back from a peer
+    const Digest digest = sha256(as_bytes(s.body()));
+    if (bodies_.count({slot, digest})) return false;
+    auto signed_digest = proto::statement_digest(s);
+    if (!proto::verify_statement_digest(in_.plan.session_id, signed_digest, in_.identities.at(slot.author))) {
+      return refused(from, "relayed a statement whose signature does not verify");
+    }
+    auto& held = known_[slot];
+    const bool known_digest = held.count(digest) > 0;
+    if (!known_digest && held.size() >= 2) return false;  // a proof is in hand; more bodies add nothing
+    if (last_phase_of(slot.kind) < phase_) return false;  // its phase has ended here
+    const bool first_body = held.empty() || (held.size() == 1 && known_digest);
+    if (!known_digest) record(slot, digest, signed_digest);
+    bodies_.emplace(StatementId{slot, digest}, s);
+    missing_.erase({slot, digest});
+    if (!first_body && !every_body_counts(slot.kind)) return true;
+    if (phase_of(slot.kind) > phase_) {
+      inbox_[phase_of(slot.kind)].emplace_back(slot, digest);
+    } else {
+      process(slot, digest);
+      advance();
+    }
+    return true;
+  }
+
+  Result<bool> receive_echo(ParticipantIndex from, const v1::CeremonyEcho& e) {
+    if (e.phase_ended() < static_cast<std::uint32_t>(CeremonyPhase::kDeal) ||
+        e.phase_ended() > static_cast<std::uint32_t>(CeremonyPhase::kConfirm)) {
+      return refused(from, "echoed the end of an unknown phase");
+    }
+    bool changed = false;
+    if (auto& ended = phases_ended_[from]; e.phase_ended() > ended) {
+      ended = e.phase_ended();
+      changed = true;
+    }
+    v1::CeremonyMessage fetch = envelope();
+    for (const auto& d : e.statements()) {
+      const StatementSlot slot{d.author(), d.kind(), d.subject()};
+      VIGIL_RETURN_IF_ERROR(check_slot(from, slot));
+      Digest digest{};
+      if (!to_array(d.body_digest(), digest)) return refused(from, "echoed a malformed digest");
+      if (slot.author == in_.self) continue;
+      auto& held = known_[slot];
+      if (held.count(digest) || held.size() >= 2) continue;
+      if (!proto::verify_statement_digest(in_.plan.session_id, d, in_.identities.at(slot.author))) {
+        return refused(from, "echoed a statement whose signature does not verify");
+      }
+      const bool conflict = !held.empty();
+      if (conflict) {
+        record(slot, digest, d);  // a second body for the slot: the proof is the two signatures
+        changed = true;
+        if (!every_body_counts(slot.kind)) continue;
+      }
+      if (last_phase_of(slot.kind) < phase_) continue;
+      // The body is missing here: ask the peer that holds it. The digest is
+      // recorded with the body, which need not be the one asked for.
+      missing_.emplace(slot, digest);
+      if (asked_.emplace(from, slot, digest).second) {
+        v1::StatementDigest* want = fetch.mutable_fetch()->add_wanted();
+        *want = d;
+        want->clear_signature();
+      }
+    }
+    if (fetch.fetch().wanted_size() > 0) send(from, std::move(fetch));
+    if (changed) advance();
+    return changed;
+  }
+
+  // Sends `from` the statements it asks for, each at most once.
+  Result<bool> answer_fetch(ParticipantIndex from, const v1::CeremonyFetch& f) {
+    for (const auto& want : f.wanted()) {
+      Digest digest{};
+      if (!to_array(want.body_digest(), digest)) return refused(from, "asked for a malformed digest");
+      const StatementSlot slot{want.author(), want.kind(), want.subject()};
+      auto it = bodies_.find({slot, digest});
+      if (it == bodies_.end() || !answered_.emplace(from, slot, digest).second) continue;
+      v1::CeremonyMessage m = envelope();
+      *m.mutable_statement() = it->second;
+      send(from, std::move(m));
+    }
+    return false;
+  }
+
+  // Two signed bodies for one slot, and what every node does about it
+  // (ceremony.h): a dealer that dealt twice is left out of the key; a
+  // confirmer's confirmations stop counting (matching_confirmations()).
+  void equivocated(const StatementSlot& slot) {
+    const std::string why = std::string("signed two different ") + kind_name(slot.kind);
+    note_fault(slot.author, why);
+    if (slot.kind == v1::STATEMENT_KIND_DEALING && !result_) participant_.disqualify(slot.author, why);
+  }
+
+  // Every body of an equivocating complainer counts (all its accusations
+  // stand, and an honest dealer answers each), and so does every body of a
+  // dealer's justifications (any right one answers the complaint): nodes
+  // that saw different bodies first still agree.
+  static bool every_body_counts(v1::StatementKind kind) {
+    return kind == v1::STATEMENT_KIND_COMPLAINTS || kind == v1::STATEMENT_KIND_JUSTIFICATION;
+  }
+
+  bool equivocator(ParticipantIndex author, v1::StatementKind kind, std::uint32_t subject = 0) const {
+    auto it = known_.find({author, kind, subject});
+    return it != known_.end() && it->second.size() > 1;
+  }
+
+  void process(const StatementSlot& slot, const Digest& digest) {
+    const v1::CeremonyStatement& s = bodies_.at({slot, digest});
+    switch (slot.kind) {
+      case v1::STATEMENT_KIND_DEALING: process_dealing(slot.author, s.body()); return;
+      case v1::STATEMENT_KIND_COMPLAINTS: process_complaints(slot.author, s.body()); return;
+      case v1::STATEMENT_KIND_JUSTIFICATION: process_justification(slot, s.body()); return;
+      case v1::STATEMENT_KIND_CONFIRMATION: process_confirmation(slot.author, s.body()); return;
+      default: return;
     }
   }
 
-  void process(ParticipantIndex from, const v1::CeremonyMessage& m) {
-    switch (m.body_case()) {
-      case v1::CeremonyMessage::kDealing: {
-        dealings_from_.insert(from);
-        auto dealing = proto::from_proto<C>(m.dealing());
-        if (!dealing) {
-          note_fault(from, "undecodable dealing: " + dealing.error().message);
-          return;
-        }
-        if (auto s = participant_.receive_dealing(*dealing); !s) note_fault(from, s.error().message);
+  void process_dealing(ParticipantIndex dealer, const std::string& body) {
+    dealings_from_.insert(dealer);
+    v1::DkgDealing m;
+    if (!m.ParseFromString(body) || m.dealer() != dealer ||
+        static_cast<std::size_t>(m.shares_size()) > in_.plan.parties) {
+      return bad_dealing(dealer, "malformed dealing");
+    }
+    auto dealing = proto::from_proto<C>(m);
+    if (!dealing) return bad_dealing(dealer, "undecodable dealing: " + dealing.error().message);
+    if (auto s = participant_.receive_dealing(*dealing); !s) note_fault(dealer, s.error().message);
+    if (!in_.plan.is_recipient(in_.self)) return;
+    for (const auto& share : m.shares()) {
+      if (share.recipient() == in_.self && share.dealer() == dealer) {
+        (void)participant_.receive_share(proto::from_proto(share));  // a bad share becomes a complaint
         return;
       }
-      case v1::CeremonyMessage::kShare:
-        shares_from_.insert(from);
-        (void)participant_.receive_share(proto::from_proto(m.share()));  // a bad share becomes a complaint
-        return;
-      case v1::CeremonyMessage::kComplaints:
-        complaints_from_.insert(from);
-        for (std::uint32_t accused : m.complaints().accused()) {
-          if (auto s = participant_.receive_complaint({from, accused}); !s) {
-            note_fault(from, s.error().message);
-            continue;
-          }
-          if (accused == in_.self && in_.plan.is_dealer(in_.self)) answer_complaint(from);
-        }
-        return;
-      case v1::CeremonyMessage::kJustification: {
-        auto j = proto::from_proto<C>(m.justification());
-        if (!j) {
-          note_fault(from, "undecodable justification: " + j.error().message);
-          return;
-        }
-        (void)participant_.receive_justification(*j);  // a wrong one excludes its dealer
-        return;
+    }
+  }
+
+  void bad_dealing(ParticipantIndex dealer, const std::string& why) {
+    note_fault(dealer, why);
+    participant_.disqualify(dealer, why);
+  }
+
+  void process_complaints(ParticipantIndex complainer, const std::string& body) {
+    complaints_from_.insert(complainer);
+    v1::DkgComplaints m;
+    if (!m.ParseFromString(body) || m.complainer() != complainer ||
+        static_cast<std::size_t>(m.accused_size()) > in_.plan.dealers.size()) {
+      note_fault(complainer, "malformed complaints");
+      return;
+    }
+    for (std::uint32_t accused : m.accused()) {
+      if (auto s = participant_.receive_complaint({complainer, accused}); !s) {
+        note_fault(complainer, s.error().message);
+        continue;
       }
-      case v1::CeremonyMessage::kConfirmation: receive_confirmation(from, m.confirmation()); return;
-      default: return;
+      if (accused == in_.self && in_.plan.is_dealer(in_.self)) answer_complaint(complainer);
     }
   }
 
   // As an accused dealer: reveal the disputed share to everyone, and
   // settle the complaint locally too.
   void answer_complaint(ParticipantIndex complainer) {
+    if (result_ || !answered_complaints_.insert(complainer).second) return;
     for (auto& j : participant_.justifications()) {
       if (j.recipient != complainer) continue;
-      v1::CeremonyMessage m = envelope();
-      *m.mutable_justification() = proto::to_proto(j);
-      broadcast(m);
+      publish({in_.self, v1::STATEMENT_KIND_JUSTIFICATION, complainer}, proto::to_proto(j).SerializeAsString());
       (void)participant_.receive_justification(j);
     }
   }
 
-  void receive_confirmation(ParticipantIndex from, const v1::DkgConfirmation& c) {
-    if (c.dealers_size() != c.dealing_digests_size() ||
+  void process_justification(const StatementSlot& slot, const std::string& body) {
+    v1::DkgJustification m;
+    if (!m.ParseFromString(body) || m.dealer() != slot.author || m.recipient() != slot.subject) {
+      note_fault(slot.author, "malformed justification");
+      return;
+    }
+    auto j = proto::from_proto<C>(m);
+    if (!j) {
+      note_fault(slot.author, "undecodable justification: " + j.error().message);
+      return;
+    }
+    if (auto s = participant_.receive_justification(*j); !s) note_fault(slot.author, s.error().message);
+  }
+
+  void process_confirmation(ParticipantIndex from, const std::string& body) {
+    v1::DkgConfirmation c;
+    if (!c.ParseFromString(body) || c.participant() != from || c.dealers_size() != c.dealing_digests_size() ||
         static_cast<std::size_t>(c.dealers_size()) > in_.plan.dealers.size()) {
       note_fault(from, "malformed confirmation");
       return;
     }
-    DkgConfirmation core{from, {}};
+    std::map<ParticipantIndex, Digest> dealings;
     for (int i = 0; i < c.dealers_size(); ++i) {
-      if (c.dealing_digests(i).size() != 32) {
+      Digest d{};
+      if (!to_array(c.dealing_digests(i), d)) {
         note_fault(from, "malformed confirmation");
         return;
       }
-      Digest d{};
-      std::copy(c.dealing_digests(i).begin(), c.dealing_digests(i).end(), d.begin());
-      core.dealing_digests.emplace(c.dealers(i), d);
+      dealings.emplace(c.dealers(i), d);
     }
-    const Digest transcript =
-        proto::ceremony_transcript_digest(in_.plan, as_bytes(c.group_public_key()), core.dealing_digests);
-    if (!ed25519_verify(in_.identities.at(from), proto::ceremony_confirmation_signing_bytes(transcript, from),
-                        as_bytes(c.signature()))) {
-      note_fault(from, "confirmation signature does not verify");
-      return;
-    }
-    confirmations_.emplace(from, Received{std::move(core), transcript});
+    confirmations_.emplace(from, proto::ceremony_transcript_digest(in_.plan, as_bytes(c.group_public_key()), dealings));
   }
 
   void note_fault(ParticipantIndex from, const std::string& why) { faults_.emplace_back(from, why); }
+
+  // ---------------------------------------------------------------- phases
 
   std::vector<ParticipantIndex> waiting_for() const {
     std::vector<ParticipantIndex> out;
@@ -285,17 +444,21 @@ class CeremonyImpl final : public Ceremony {
     switch (phase_) {
       case CeremonyPhase::kDeal:
         for (ParticipantIndex d : p.dealers) {
-          if (d == in_.self) continue;
-          if (!dealings_from_.count(d) || (p.is_recipient(in_.self) && !shares_from_.count(d))) out.push_back(d);
+          if (d != in_.self && !dealings_from_.count(d)) out.push_back(d);
         }
         break;
       case CeremonyPhase::kComplain:
-        for (ParticipantIndex r = 1; r <= p.parties; ++r) {
-          if (r != in_.self && !complaints_from_.count(r)) out.push_back(r);
+        for (ParticipantIndex m : p.members) {
+          if (m != in_.self && ((p.is_recipient(m) && !complaints_from_.count(m)) || !ended(m, CeremonyPhase::kDeal))) {
+            out.push_back(m);
+          }
         }
         break;
       case CeremonyPhase::kJustify:
-        if (participant_.unanswered_complaints() > 0) out = p.dealers;  // the accused are among them
+        if (participant_.unanswered_complaints() > 0) return p.dealers;  // the accused are among them
+        for (ParticipantIndex m : p.members) {
+          if (m != in_.self && !ended(m, CeremonyPhase::kComplain)) out.push_back(m);
+        }
         break;
       case CeremonyPhase::kConfirm:
         for (ParticipantIndex r = 1; r <= p.parties; ++r) {
@@ -307,31 +470,47 @@ class CeremonyImpl final : public Ceremony {
     return out;
   }
 
+  // A statement this node has asked a peer for and that would still count now.
+  bool awaiting_fetch() const {
+    return std::ranges::any_of(missing_, [&](const StatementId& id) {
+      return phase_of(id.first.kind) <= phase_ && last_phase_of(id.first.kind) >= phase_;
+    });
+  }
+
   bool phase_complete() const {
-    if (phase_ == CeremonyPhase::kJustify) return participant_.unanswered_complaints() == 0;
-    return waiting_for().empty();
+    if (phase_ != CeremonyPhase::kConfirm && awaiting_fetch()) return false;
+    switch (phase_) {
+      case CeremonyPhase::kConfirm: return matching_confirmations() >= confirmations_needed(in_.plan);
+      default: return waiting_for().empty();
+    }
   }
 
   void advance() {
     while (!over() && phase_complete()) end_phase();
   }
 
+  // Whether `member` said it ended `phase`.
+  bool ended(ParticipantIndex member, CeremonyPhase phase) const {
+    auto it = phases_ended_.find(member);
+    return it != phases_ended_.end() && it->second >= static_cast<std::uint32_t>(phase);
+  }
+
   void enter(CeremonyPhase next) {
+    echo(phase_);
     phase_ = next;
     auto pending = std::move(inbox_[next]);
     inbox_.erase(next);
-    for (const auto& [from, m] : pending) process(from, m);
+    for (const auto& [slot, digest] : pending) process(slot, digest);
   }
 
   void end_phase() {
     switch (phase_) {
       case CeremonyPhase::kDeal: {
-        const auto complaints = participant_.complaints();
         if (in_.plan.is_recipient(in_.self)) {
-          v1::CeremonyMessage m = envelope();
-          m.mutable_complaints()->set_complainer(in_.self);
-          for (const auto& c : complaints) m.mutable_complaints()->add_accused(c.accused);
-          broadcast(m);
+          v1::DkgComplaints m;
+          m.set_complainer(in_.self);
+          for (const auto& c : participant_.complaints()) m.add_accused(c.accused);
+          publish({in_.self, v1::STATEMENT_KIND_COMPLAINTS, 0}, m.SerializeAsString());
         }
         enter(CeremonyPhase::kComplain);
         return;
@@ -345,6 +524,7 @@ class CeremonyImpl final : public Ceremony {
 
   void fail(const std::string& why) {
     error_ = why;
+    echo(std::min(phase_, CeremonyPhase::kConfirm));
     phase_ = CeremonyPhase::kFailed;
   }
 
@@ -358,74 +538,69 @@ class CeremonyImpl final : public Ceremony {
     transcript_ =
         proto::ceremony_transcript_digest(in_.plan, result_->group_key.encode(), result_->confirmation.dealing_digests);
     if (in_.plan.is_recipient(in_.self)) {
-      v1::CeremonyMessage m = envelope();
-      auto* c = m.mutable_confirmation();
-      c->set_participant(in_.self);
+      v1::DkgConfirmation c;
+      c.set_participant(in_.self);
       for (const auto& [dealer, digest] : result_->confirmation.dealing_digests) {
-        c->add_dealers(dealer);
-        c->add_dealing_digests(str(digest));
+        c.add_dealers(dealer);
+        c.add_dealing_digests(str(digest));
       }
-      c->set_group_public_key(str(result_->group_key.encode()));
-      c->set_signature(
-          str(ed25519_sign(*in_.identity, proto::ceremony_confirmation_signing_bytes(transcript_, in_.self))));
-      broadcast(m);
+      c.set_group_public_key(str(result_->group_key.encode()));
+      publish({in_.self, v1::STATEMENT_KIND_CONFIRMATION, 0}, c.SerializeAsString());
     }
     enter(CeremonyPhase::kConfirm);
   }
 
-  // Done when a majority of the new committee, and at least t, confirmed
-  // this node's transcript: with a majority, no two views of one ceremony
-  // can both succeed. A dealer whose dealing digests differ between
-  // confirmations sent different dealings to different nodes: abort, naming it.
-  void conclude() {
-    std::map<ParticipantIndex, std::set<Digest>> digests;
-    for (const auto& [dealer, digest] : result_->confirmation.dealing_digests) digests[dealer].insert(digest);
-    for (const auto& [from, r] : confirmations_) {
-      for (const auto& [dealer, digest] : r.confirmation.dealing_digests) digests[dealer].insert(digest);
-    }
-    for (const auto& [dealer, seen] : digests) {
-      if (seen.size() > 1) {
-        fail("participant " + std::to_string(dealer) + " sent different dealings to different participants");
-        return;
-      }
-    }
+  // Members of the new committee that confirmed this node's transcript, this
+  // node included; one that signed two confirmations counts for nothing.
+  std::size_t matching_confirmations() const {
+    if (!result_) return 0;
     std::size_t matching = in_.plan.is_recipient(in_.self) ? 1 : 0;
+    for (const auto& [from, transcript] : confirmations_) {
+      if (transcript == transcript_ && !equivocator(from, v1::STATEMENT_KIND_CONFIRMATION)) ++matching;
+    }
+    return matching;
+  }
+
+  // On enough matching confirmations (ceremony.h says how many and why), or
+  // on the confirm deadline.
+  void conclude() {
     std::string dissent;
-    for (const auto& [from, r] : confirmations_) {
-      if (r.transcript == transcript_) {
-        ++matching;
-      } else {
+    for (const auto& [from, transcript] : confirmations_) {
+      if (transcript != transcript_ || equivocator(from, v1::STATEMENT_KIND_CONFIRMATION)) {
         dissent += (dissent.empty() ? "" : ", ") + std::to_string(from);
       }
     }
-    const std::size_t needed = std::max(in_.plan.threshold, in_.plan.parties / 2 + 1);
+    const std::size_t matching = matching_confirmations();
+    const std::size_t needed = confirmations_needed(in_.plan);
     if (matching < needed) {
       fail(std::to_string(matching) + " of " + std::to_string(in_.plan.parties) +
            " nodes confirmed this node's view; " + std::to_string(needed) + " needed" +
-           (dissent.empty() ? "" : " (different view: nodes " + dissent + ")"));
+           (dissent.empty() ? "" : " (another view, or two: nodes " + dissent + ")"));
       return;
     }
     dissent_ = dissent;
     if (in_.plan.is_recipient(in_.self)) {
       key_ = make_key_record<C>(in_.plan.epoch, result_->commitment, result_->public_shares, result_->share);
     }
+    echo(CeremonyPhase::kConfirm);
     phase_ = CeremonyPhase::kDone;
   }
-
-  struct Received {
-    DkgConfirmation confirmation;
-    Digest transcript;
-  };
 
   CeremonyInputs in_;
   DkgParticipant<C> participant_;
   CeremonyPhase phase_ = CeremonyPhase::kDeal;
   std::string error_;
-  std::set<Digest> seen_;
-  std::map<std::pair<ParticipantIndex, int>, std::size_t> counts_;  // (peer, message kind) -> accepted
-  std::map<CeremonyPhase, std::vector<std::pair<ParticipantIndex, v1::CeremonyMessage>>> inbox_;
-  std::set<ParticipantIndex> dealings_from_, shares_from_, complaints_from_;
-  std::map<ParticipantIndex, Received> confirmations_;
+  // Every signed digest seen per slot (two at most: the second is a proof),
+  // and the statements whose bodies this node holds.
+  std::map<StatementSlot, std::map<Digest, v1::StatementDigest>> known_;
+  std::map<StatementId, v1::CeremonyStatement> bodies_;
+  std::vector<v1::StatementDigest> unechoed_;
+  std::set<std::tuple<ParticipantIndex, StatementSlot, Digest>> asked_, answered_;  // fetches, by peer
+  std::set<StatementId> missing_;                                                   // asked for, not yet received
+  std::map<CeremonyPhase, std::vector<StatementId>> inbox_;
+  std::set<ParticipantIndex> dealings_from_, complaints_from_, answered_complaints_;
+  std::map<ParticipantIndex, Digest> confirmations_;        // the first transcript each member confirmed
+  std::map<ParticipantIndex, std::uint32_t> phases_ended_;  // the last phase each member echoed the end of
   std::vector<std::pair<ParticipantIndex, std::string>> faults_;
   std::optional<DkgResult<C>> result_;
   Digest transcript_{};

@@ -9,17 +9,76 @@
 // deadline (the k-th phase ends at most k * phase_timeout after the node
 // accepted the plan):
 //
-//   deal      dealings from every dealer, and this node's share from each
-//   complain  one DkgComplaints from every member of the new committee
-//             (possibly empty); an accused dealer answers at once
-//   justify   a valid justification for every open complaint
-//   confirm   signed confirmations (transcript digest) from the new committee;
-//             "done" once a majority of it, and at least t, confirmed this
-//             node's transcript; a dealer whose dealing digest differs
-//             between confirmations equivocated, and the ceremony fails
+//   deal      one dealing from every dealer: commitments, proof of knowledge
+//             and every recipient's sealed share, as one bundle
+//   complain  one complaints statement from every member of the new
+//             committee (possibly empty), and every member's end of the
+//             deal phase; an accused dealer answers at once
+//   justify   a right justification for every open complaint, and every
+//             member's end of the complain phase
+//   confirm   confirmations (the transcript: group key and each qualified
+//             dealing's digest) from enough of the new committee
 //
-// A message for a later phase waits in an inbox; one for a phase that has
-// ended is dropped. The author of a message must be the peer it came from.
+// Signed statements, relayed. Every dealing, complaints, justification and
+// confirmation is a statement signed by its author over the session, its
+// slot (author, kind, subject) and its body's digest (proto/ceremony.h), so
+// it means the same whoever delivers it. When a node ends a phase it echoes
+// to every member the signed digests of the statements it accepted since
+// its last echo; a member that lacks one fetches it from the echoer, and
+// does not end a phase while a statement that still counts is on its way.
+// One node, or a broken link, therefore cannot show a statement to some
+// nodes and hide it from the rest: a dealer that withholds its bundle from
+// two nodes, or a complainer that accuses a dealer before one node only,
+// reaches them all through the others. Because a phase ends early only once
+// every member has echoed the end of the one before, whatever any honest
+// node accepted in a phase is known to all before they move past the next.
+//
+// Equivocation. Two signed digests of one slot prove that their author
+// signed two bodies; the proof travels in the same echoes, and every node
+// acts on it the same way: a dealer that dealt twice is left out of the
+// key; a confirmer that confirmed twice counts for nothing; all of an
+// equivocating complainer's accusations stand (an honest dealer answers
+// each); and any right justification answers its complaint, however many
+// wrong ones its dealer signed. A wrong justification answers nothing: the
+// complaint stays open until a right one arrives or the phase ends, so the
+// order in which nodes see a dealer's answers cannot split them.
+//
+// The finish rule, and when the old epoch is erased. A node is done, stores
+// the new key and erases older epochs, once q members of the new committee
+// (itself included, none that equivocated) confirmed its transcript, with
+//
+//   q = min(n, max(t + 1, floor((n + 1) / 2) + 1))
+//
+// for a t-of-n committee. It holds against one faulty node:
+//   - t + 1 confirmers include at least t honest nodes, each of which
+//     computed its share of exactly that key before confirming, so the new
+//     key is usable without the faulty node, and erasing the old epoch
+//     loses nothing;
+//   - two sets of floor((n + 1) / 2) + 1 confirmers share at least two
+//     nodes, one of them honest, and an honest node confirms one transcript:
+//     no two nodes are ever done with different keys, whatever the faulty
+//     node signs for whom;
+//   - with one faulty node silent, the n - 1 honest nodes still reach q
+//     when n - 1 >= q (t <= n - 2 and n >= 4). Otherwise every node's
+//     confirmation is needed, and a silent node fails the ceremony
+//     everywhere, each node keeping the previous epoch, rather than leave a
+//     key that needs the silent node.
+// A node that cannot reach q by the confirm deadline fails and keeps the
+// previous epoch intact. A node that is done echoes the confirmations it
+// counted, so one that is behind reaches q from them.
+//
+// What remains timing-dependent: the rules above make every honest node
+// see the same statements when messages between honest nodes arrive well
+// within a phase (the deadlines are the synchrony assumption), and cost a
+// faulty or cut-off node's peers its phases' deadlines, not the outcome. A
+// faulty node that releases a statement to one node at the very end of a
+// phase, after the others ended it on its deadline, can still leave that
+// node with another view; that node then fails the ceremony while the
+// others are done, and the key is still held by at least t honest nodes
+// (a refresh brings the node back).
+//
+// A message for a later phase waits in an inbox; a statement for a phase
+// that has ended is dropped.
 #pragma once
 
 #include <map>
@@ -38,7 +97,7 @@ using proto::CeremonyPlan;
 struct CeremonyInputs {
   CeremonyPlan plan;
   ParticipantIndex self = 0;
-  const Ed25519KeyPair* identity = nullptr;                 // signs confirmations; as X25519 it opens shares
+  const Ed25519KeyPair* identity = nullptr;                 // signs statements; as X25519 it opens shares
   std::map<ParticipantIndex, Ed25519PublicKey> identities;  // every member, this node included
   std::optional<v1::StoredKey> current_key;                 // what a resharing dealer deals from
   SecretBytes seed;                                         // drives this node's dealing

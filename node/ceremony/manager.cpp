@@ -173,7 +173,15 @@ void CeremonyManager::on_message(ParticipantIndex from, const v1::CeremonyMessag
     }
     return;
   }
-  if (!running()) return;
+  if (!running()) {
+    // A finished ceremony still hands out what it holds: a peer that is
+    // behind may need a statement only this node kept.
+    if (message.has_fetch() && ceremony_->plan().is_member(from)) {
+      (void)ceremony_->receive(from, message);
+      for (auto& out : ceremony_->take_outbox()) send_(out.to, out.message);
+    }
+    return;
+  }
   const CeremonyPhase before = ceremony_->phase();
   auto fresh = ceremony_->receive(from, message);
   if (!fresh) {

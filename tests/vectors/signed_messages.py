@@ -68,11 +68,22 @@ def ceremony_transcript():
     for dealer in sorted(dealings):
         msg += u32(dealer) + field(dealings[dealer])
     transcript = hashlib.sha256(msg).digest()
-    confirmation = field(b"vigil/v1/dkg/confirmation") + field(transcript) + u32(4)
     return {"session_id": session.hex(), "curve": "ristretto255", "epoch": 2, "group_public_key": group_key.hex(),
-            "dealing_digests": {str(d): v.hex() for d, v in dealings.items()}, "transcript_digest": transcript.hex(),
-            "confirming_participant": 4, "confirmation_signing_bytes": confirmation.hex()}
+            "dealing_digests": {str(d): v.hex() for d, v in dealings.items()}, "transcript_digest": transcript.hex()}
+
+
+def ceremony_statement():
+    seed = bytes([0x09] * 32)
+    sk, pk = key_pair(seed)
+    session = bytes([0x11] * 32)
+    author, kind, subject = 3, 3, 5  # a justification by node 3 answering node 5's complaint
+    body = bytes.fromhex("0803100512") + bytes([0x20]) + bytes([0x44] * 32)  # opaque to the signature
+    msg = (field(b"vigil/v1/ceremony/statement") + field(session) + u32(author) + u32(kind) + u32(subject) +
+           field(hashlib.sha256(body).digest()))
+    return {"session_id": session.hex(), "author_seed": seed.hex(), "author_key": pk.hex(), "author": author,
+            "kind": kind, "subject": subject, "body": body.hex(), "signing_bytes": msg.hex(),
+            "signature": sk.sign(msg).hex()}
 
 
 print(json.dumps({"decryption_request": decryption_request(), "ceremony_plan": ceremony_plan(),
-                  "ceremony_transcript": ceremony_transcript()}, indent=2))
+                  "ceremony_transcript": ceremony_transcript(), "ceremony_statement": ceremony_statement()}, indent=2))
