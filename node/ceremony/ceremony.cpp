@@ -220,13 +220,16 @@ class CeremonyImpl final : public Ceremony {
     return {};
   }
 
-  // Records a signed digest for `slot`, to be echoed; a slot that already
-  // held a different one proves its author equivocated.
-  void record(const StatementSlot& slot, const Digest& digest, const v1::StatementDigest& signed_digest) {
+  // Records a signed digest for `slot`. A slot that already held a
+  // different one proves its author equivocated, and the proof is echoed;
+  // otherwise the digest is echoed once this node holds the body, so that
+  // whoever fetches it from here gets it.
+  void record(const StatementSlot& slot, const Digest& digest, const v1::StatementDigest& signed_digest,
+              bool holds_body) {
     auto& held = known_[slot];
     const bool conflict = !held.empty() && !held.count(digest);
     held.emplace(digest, signed_digest);
-    unechoed_.push_back(signed_digest);
+    if (holds_body || conflict) unechoed_.push_back(signed_digest);
     if (conflict) equivocated(slot);
   }
 
@@ -244,11 +247,15 @@ class CeremonyImpl final : public Ceremony {
     const bool known_digest = held.count(digest) > 0;
     if (!known_digest && held.size() >= 2) return false;  // a proof is in hand; more bodies add nothing
     if (last_phase_of(slot.kind) < phase_) return false;  // its phase has ended here
-    const bool first_body = held.empty() || (held.size() == 1 && known_digest);
-    if (!known_digest) record(slot, digest, signed_digest);
+    if (known_digest) {
+      unechoed_.push_back(signed_digest);  // known from an echo; now held
+    } else {
+      record(slot, digest, signed_digest, true);
+    }
     bodies_.emplace(StatementId{slot, digest}, s);
     missing_.erase({slot, digest});
-    if (!first_body && !every_body_counts(slot.kind)) return true;
+    // Only the first body of a slot counts, except where every body does.
+    if (!processed_.insert(slot).second && !every_body_counts(slot.kind)) return true;
     if (phase_of(slot.kind) > phase_) {
       inbox_[phase_of(slot.kind)].emplace_back(slot, digest);
     } else {
@@ -280,15 +287,14 @@ class CeremonyImpl final : public Ceremony {
       if (!proto::verify_statement_digest(in_.plan.session_id, d, in_.identities.at(slot.author))) {
         return refused(from, "echoed a statement whose signature does not verify");
       }
+      // Recorded at once, so an author that signs many bodies for one slot
+      // is caught at the second, whether or not their bodies ever arrive.
       const bool conflict = !held.empty();
-      if (conflict) {
-        record(slot, digest, d);  // a second body for the slot: the proof is the two signatures
-        changed = true;
-        if (!every_body_counts(slot.kind)) continue;
-      }
+      record(slot, digest, d, false);
+      changed = true;
+      if (conflict && !every_body_counts(slot.kind)) continue;
       if (last_phase_of(slot.kind) < phase_) continue;
-      // The body is missing here: ask the peer that holds it. The digest is
-      // recorded with the body, which need not be the one asked for.
+      // The body is missing here: ask the peer that holds it.
       missing_.emplace(slot, digest);
       if (asked_.emplace(from, slot, digest).second) {
         v1::StatementDigest* want = fetch.mutable_fetch()->add_wanted();
@@ -444,7 +450,9 @@ class CeremonyImpl final : public Ceremony {
     switch (phase_) {
       case CeremonyPhase::kDeal:
         for (ParticipantIndex d : p.dealers) {
-          if (d != in_.self && !dealings_from_.count(d)) out.push_back(d);
+          if (d != in_.self && !dealings_from_.count(d) && !equivocator(d, v1::STATEMENT_KIND_DEALING)) {
+            out.push_back(d);
+          }
         }
         break;
       case CeremonyPhase::kComplain:
@@ -597,6 +605,7 @@ class CeremonyImpl final : public Ceremony {
   std::vector<v1::StatementDigest> unechoed_;
   std::set<std::tuple<ParticipantIndex, StatementSlot, Digest>> asked_, answered_;  // fetches, by peer
   std::set<StatementId> missing_;                                                   // asked for, not yet received
+  std::set<StatementSlot> processed_;  // slots whose (first) body was processed
   std::map<CeremonyPhase, std::vector<StatementId>> inbox_;
   std::set<ParticipantIndex> dealings_from_, complaints_from_, answered_complaints_;
   std::map<ParticipantIndex, Digest> confirmations_;        // the first transcript each member confirmed

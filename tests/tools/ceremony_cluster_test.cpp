@@ -1,10 +1,18 @@
 // DKG and resharing over real sockets: vigild processes on loopback started
 // by `vigil cluster up`, ceremonies carried by their TLS peer links.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <regex>
 #include <thread>
 
 #include "ceremony_client.h"
@@ -51,6 +59,16 @@ class CeremonyCluster : public ::testing::Test {
                      path("out.txt") + " --timeout-ms 3000");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return slurp("out.txt");
+  }
+  // A node's status once its ceremony is over (or after 15 s).
+  static v1::StatusResponse status_once_over(const client::NodeEndpoint& node) {
+    v1::StatusResponse s;
+    for (int tries = 0; tries < 600; ++tries) {
+      s = fetch_status(node.api, milliseconds(2000)).value();
+      if (s.ceremony().state() != "running") break;
+      std::this_thread::sleep_for(milliseconds(25));
+    }
+    return s;
   }
   fs::path dir_;
 };
@@ -141,12 +159,7 @@ TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
   ASSERT_EQ(r->status, 200u) << r->body;
   std::string group_key;
   for (const auto& n : nodes) {
-    v1::StatusResponse s;
-    for (int tries = 0; tries < 400; ++tries) {
-      s = fetch_status(n.api, milliseconds(2000)).value();
-      if (s.ceremony().state() != "running") break;
-      std::this_thread::sleep_for(milliseconds(25));
-    }
+    const v1::StatusResponse s = status_once_over(n);
     ASSERT_EQ(s.ceremony().state(), "done") << "node " << n.index << ": " << s.ceremony().error();
     EXPECT_EQ(s.ceremony().excluded_size(), 0) << "node " << n.index;
     if (group_key.empty()) group_key = s.group_public_key();
@@ -161,6 +174,162 @@ TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
   ASSERT_TRUE(save_cluster(dir_, cluster).ok());
   encrypt("survived a crash mid-DKG", "ct");
   EXPECT_EQ(decrypt("ct"), "survived a crash mid-DKG");
+}
+
+// A TCP relay on loopback standing in for peer links, which the test can
+// cut: cut() closes every relayed connection and drops new ones until heal().
+class LinkCutter {
+ public:
+  explicit LinkCutter(std::uint16_t target_port) : target_port_(target_port) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listener_, 16) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("link cutter: cannot listen on loopback");
+    }
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~LinkCutter() {
+    stopping_ = true;
+    cut();
+    acceptor_.join();
+    for (auto& t : pumps_) t.join();
+    for (int fd : open_) ::close(fd);
+    ::close(listener_);
+  }
+  LinkCutter(const LinkCutter&) = delete;
+  LinkCutter& operator=(const LinkCutter&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  void cut() {
+    cut_ = true;
+    std::lock_guard lock(mutex_);
+    for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
+  }
+  void heal() { cut_ = false; }
+
+ private:
+  void accept_loop() {
+    while (!stopping_) {
+      pollfd p{listener_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int in = ::accept(listener_, nullptr, nullptr);
+      if (in < 0) continue;
+      if (cut_) {
+        ::close(in);
+        continue;
+      }
+      const int out = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in target{};
+      target.sin_family = AF_INET;
+      target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      target.sin_port = htons(target_port_);
+      if (::connect(out, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
+        ::close(in);
+        ::close(out);
+        continue;
+      }
+      std::lock_guard lock(mutex_);
+      open_.push_back(in);
+      open_.push_back(out);
+      pumps_.emplace_back([in, out] { pump(in, out); });
+      pumps_.emplace_back([in, out] { pump(out, in); });
+    }
+  }
+  static void pump(int from, int to) {
+    char buffer[16384];
+    for (;;) {
+      const ssize_t n = ::read(from, buffer, sizeof(buffer));
+      if (n <= 0 || ::write(to, buffer, static_cast<std::size_t>(n)) != n) break;
+    }
+    ::shutdown(from, SHUT_RDWR);
+    ::shutdown(to, SHUT_RDWR);
+  }
+
+  std::uint16_t target_port_;
+  std::uint16_t port_ = 0;
+  int listener_ = -1;
+  std::atomic<bool> cut_{false}, stopping_{false};
+  std::mutex mutex_;
+  std::vector<int> open_;
+  std::vector<std::thread> pumps_;
+  std::thread acceptor_;
+};
+
+// Points node `node`'s link to peer `peer` at `port` on loopback.
+void reroute_peer(const fs::path& node_toml, ParticipantIndex peer, std::uint16_t port) {
+  std::ifstream in(node_toml);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::regex entry("(\\[\\[peers\\]\\]\\nindex = " + std::to_string(peer) +
+                         "\\naddress = \"127\\.0\\.0\\.1:)\\d+");
+  std::smatch found;
+  ASSERT_TRUE(std::regex_search(text, found, entry)) << "no [[peers]] entry for node " << peer << " in " << node_toml;
+  std::ofstream(node_toml) << found.prefix().str() << found[1].str() << port << found.suffix().str();
+}
+
+// The review's finding over real processes: node 5's links to nodes 3 and 4
+// are down for the whole DKG, so its dealing (and everything else it says)
+// reaches them only through nodes 1 and 2. Every node still ends with the
+// same key, which works without node 5.
+TEST_F(CeremonyCluster, NodeCutOffFromTwoPeersDuringTheDkgStillLeavesOneKey) {
+  auto up = run_cli("cluster up --no-key --dir " + dir_.string() + " --n 5 --t 3");
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  ClusterFile cluster = load_cluster(dir_).value();
+  const std::vector<client::NodeEndpoint> nodes = cluster.description.nodes;
+  // Nodes 3 and 4 dial node 5 (the lower index dials): through the cutter.
+  const std::string node5_peer = cluster.processes[4].peer;
+  LinkCutter cutter(static_cast<std::uint16_t>(std::stoi(node5_peer.substr(node5_peer.rfind(':') + 1))));
+  for (unsigned i : {3u, 4u}) {
+    reroute_peer(dir_ / cluster.processes[i - 1].dir / "node.toml", 5, cutter.port());
+    auto r = run_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::ostringstream quiet;
+  ASSERT_TRUE(wait_for_links(nodes, milliseconds(30000), quiet).ok()) << "links through the cutter came up";
+  cutter.cut();
+  auto sees_5 = [&](const client::NodeEndpoint& n) {
+    auto s = fetch_status(n.api, milliseconds(2000));
+    if (!s.ok()) return true;
+    for (const auto& p : s->peers()) {
+      if (p.index() == 5) return p.connected();
+    }
+    return false;
+  };
+  for (int tries = 0; tries < 200 && (sees_5(nodes[2]) || sees_5(nodes[3])); ++tries) {
+    std::this_thread::sleep_for(milliseconds(25));
+  }
+  ASSERT_FALSE(sees_5(nodes[2]) || sees_5(nodes[3])) << "the cut took";
+
+  const auto op = read_signing_key_file(path("operator.key")).value();
+  const v1::CeremonyPlan plan = dkg_plan(CurveId::kRistretto255, 5, 3, milliseconds(2000));
+  const std::string body = client::to_json(proto::sign_ceremony_plan(plan, op));
+  for (const auto& n : nodes) {
+    auto r = http_request("POST", n.api + "/v1/ceremonies", body, milliseconds(5000));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200u) << r->body;
+  }
+  std::string group_key, transcript;
+  for (const auto& n : nodes) {
+    const v1::StatusResponse s = status_once_over(n);
+    ASSERT_EQ(s.ceremony().state(), "done") << "node " << n.index << ": " << s.ceremony().error();
+    EXPECT_EQ(s.ceremony().excluded_size(), 0) << "node " << n.index << ": node 5's dealing counts everywhere";
+    if (group_key.empty()) group_key = s.group_public_key(), transcript = s.ceremony().transcript_digest();
+    EXPECT_EQ(s.group_public_key(), group_key) << "node " << n.index;
+    EXPECT_EQ(s.ceremony().transcript_digest(), transcript) << "node " << n.index;
+    EXPECT_EQ(s.key_epoch(), 1u) << "node " << n.index;
+  }
+
+  // The key works, and works without node 5.
+  cluster = load_cluster(dir_).value();
+  ASSERT_TRUE(record_key(cluster, fetch_status(nodes[0].api, milliseconds(2000)).value()).ok());
+  ASSERT_TRUE(save_cluster(dir_, cluster).ok());
+  encrypt("dealt around a cut link", "ct");
+  ASSERT_EQ(::kill(cluster.processes[4].pid, SIGKILL), 0);
+  EXPECT_EQ(decrypt("ct"), "dealt around a cut link");
 }
 
 TEST_F(CeremonyCluster, RefusesPlansNotSignedByAnOperator) {

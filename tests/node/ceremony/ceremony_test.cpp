@@ -550,6 +550,45 @@ TEST(Ceremony, RefusesStatementsNoMemberSigned) {
   EXPECT_FALSE(*node1.receive(3, second));
 }
 
+// A faulty node echoing many bodies it signed for one slot: the second is
+// the proof, and the rest cost nothing, kept or fetched.
+TEST(Ceremony, AnAuthorSigningManyBodiesIsCaughtAtTheSecond) {
+  Parties parties(3);
+  parties.start(parse(dkg_plan(3, 2, CurveId::kRistretto255)));
+  Ceremony& node1 = *parties.nodes.at(1);
+  ASSERT_TRUE(node1.start().ok());
+  (void)node1.take_outbox();
+  SessionId session{};
+  session.fill(7);
+  auto many = [&](int from) {
+    v1::CeremonyMessage echo;
+    echo.set_session_id(std::string(32, 7));
+    echo.mutable_echo()->set_phase_ended(1);
+    for (int i = from; i < from + 100; ++i) {
+      v1::DkgConfirmation c;
+      c.set_participant(2);
+      c.set_group_public_key(std::to_string(i));
+      *echo.mutable_echo()->add_statements() = proto::statement_digest(proto::sign_ceremony_statement(
+          session, {2, v1::STATEMENT_KIND_CONFIRMATION, 0}, c.SerializeAsString(), parties.identities[1]));
+    }
+    return echo;
+  };
+  auto first = node1.receive(2, many(0));
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first);
+  const auto faults = node1.take_faults();
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0], std::make_pair(ParticipantIndex{2}, std::string("signed two different confirmations")));
+  int wanted = 0;
+  for (const auto& out : node1.take_outbox()) wanted += out.message.fetch().wanted_size();
+  EXPECT_EQ(wanted, 1) << "only the first body is worth fetching";
+  auto more = node1.receive(2, many(100));
+  ASSERT_TRUE(more.ok());
+  EXPECT_FALSE(*more);
+  EXPECT_TRUE(node1.take_faults().empty());
+  EXPECT_TRUE(node1.take_outbox().empty());
+}
+
 TEST(Ceremony, TooManySilentDealersAbortNamingThem) {
   Parties parties(5);
   parties.start(parse(dkg_plan(5, 4, CurveId::kRistretto255)), {2, 5});
