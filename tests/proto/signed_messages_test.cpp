@@ -214,7 +214,7 @@ TEST(SignedMessagesTest, CeremonyStatementMatchesTheVector) {
   // The digest form verifies; changing the slot, the body or the session does not.
   const v1::StatementDigest digest = statement_digest(statement);
   EXPECT_TRUE(verify_statement_digest(session, digest, author_key.public_key));
-  for (auto mutate : std::vector<std::function<void(v1::StatementDigest&, SessionId&)>>{
+  for (const auto& mutate : std::vector<std::function<void(v1::StatementDigest&, SessionId&)>>{
            [](auto& d, auto&) { d.set_author(d.author() + 1); },
            [](auto& d, auto&) { d.set_kind(v1::STATEMENT_KIND_DEALING); },
            [](auto& d, auto&) { d.set_subject(d.subject() + 1); },
