@@ -210,7 +210,8 @@ Status DkgParticipant<C>::receive_complaint(const DkgComplaint& c) {
       (!source_ && c.accused == c.complainer)) {
     return make_error(ErrorCode::kInvalidInput, "malformed complaint", c.complainer);
   }
-  open_complaints_.emplace(c.accused, c.complainer);
+  // A complaint already answered stays answered, however often it is repeated.
+  if (!answered_.count({c.accused, c.complainer})) open_complaints_.emplace(c.accused, c.complainer);
   return {};
 }
 
@@ -226,17 +227,20 @@ std::vector<DkgJustification<C>> DkgParticipant<C>::justifications() const {
 
 template <Curve C>
 Status DkgParticipant<C>::receive_justification(const DkgJustification<C>& j) {
-  auto open = open_complaints_.find({j.dealer, j.recipient});
-  if (open == open_complaints_.end()) return {};  // nothing was disputed
   auto commitment = commitments_.find(j.dealer);
-  if (commitment == commitments_.end()) return {};
+  if (commitment == commitments_.end()) {
+    return make_error(ErrorCode::kInvalidInput, "justification from a dealer without a valid dealing", j.dealer);
+  }
+  const std::pair<ParticipantIndex, ParticipantIndex> complaint{j.dealer, j.recipient};
   if (!commitment->second.verify_share(j.recipient, j.share)) {
     const std::string why =
         "revealed a share for participant " + std::to_string(j.recipient) + " that does not match its commitments";
-    wrong_answers_.emplace(*open, why);
+    if (open_complaints_.count(complaint)) wrong_answers_.emplace(complaint, why);
     return make_error(ErrorCode::kVerificationFailed, why, j.dealer);
   }
-  open_complaints_.erase(open);
+  // Settles the complaint whether it is open yet or arrives later.
+  open_complaints_.erase(complaint);
+  answered_.insert(complaint);
   if (j.recipient == recipient_self_) received_.insert_or_assign(j.dealer, j.share.clone());
   return {};
 }

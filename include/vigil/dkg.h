@@ -157,7 +157,8 @@ class DkgParticipant {
   // A justification that does not match the dealer's commitments answers
   // nothing (kVerificationFailed); the complaint stays open, and finish()
   // excludes a dealer whose complaints are still open, whatever order the
-  // justifications arrived in.
+  // justifications arrived in. A right one settles its complaint for good,
+  // also when it arrives before the complaint.
   Status receive_justification(const DkgJustification<C>& justification);
   // Complaints against dealers still in the running that no valid
   // justification has answered yet: phase 3 can end early at zero.
@@ -196,6 +197,7 @@ class DkgParticipant {
   std::map<ParticipantIndex, FeldmanCommitment<C>> commitments_;
   std::map<ParticipantIndex, Scalar<C>> received_;                                      // dealer -> f_dealer(self)
   std::set<std::pair<ParticipantIndex, ParticipantIndex>> open_complaints_;             // (accused, complainer)
+  std::set<std::pair<ParticipantIndex, ParticipantIndex>> answered_;                    // (accused, complainer)
   std::map<std::pair<ParticipantIndex, ParticipantIndex>, std::string> wrong_answers_;  // why an answer failed
   std::map<ParticipantIndex, std::string> excluded_;
 };

@@ -6,6 +6,7 @@
 #include "proto/codec.h"
 #include "vigil/byte_writer.h"
 #include "vigil/hash.h"
+#include "vigil/seal.h"
 
 namespace vigil::node {
 
@@ -35,6 +36,7 @@ Error refused(ParticipantIndex from, const std::string& why) {
 }
 
 using proto::StatementSlot;
+using StatementId = std::pair<StatementSlot, Digest>;
 
 // Confirmations of one transcript that make it the outcome (see ceremony.h).
 std::size_t confirmations_needed(const CeremonyPlan& p) {
@@ -44,27 +46,21 @@ std::size_t confirmations_needed(const CeremonyPlan& p) {
 CeremonyPhase phase_of(v1::StatementKind kind) {
   switch (kind) {
     case v1::STATEMENT_KIND_DEALING: return CeremonyPhase::kDeal;
-    case v1::STATEMENT_KIND_COMPLAINTS: return CeremonyPhase::kComplain;
+    case v1::STATEMENT_KIND_COMPLAINT: return CeremonyPhase::kComplain;
     case v1::STATEMENT_KIND_JUSTIFICATION: return CeremonyPhase::kJustify;
     case v1::STATEMENT_KIND_CONFIRMATION: return CeremonyPhase::kConfirm;
     default: return CeremonyPhase::kFailed;
   }
 }
 
-// The last phase in which a statement of `kind` still counts. A complaint
-// is answered until the node finishes, so that a complaint relayed a little
-// late still reaches the dealer and every node settles it the same way.
-CeremonyPhase last_phase_of(v1::StatementKind kind) {
-  return kind == v1::STATEMENT_KIND_COMPLAINTS ? CeremonyPhase::kJustify : phase_of(kind);
-}
-
-const char* kind_name(v1::StatementKind kind) {
+// The largest body a statement of `kind` can have in this plan: a peer
+// cannot make a node hold, or relay, more.
+std::size_t max_body_size(const CeremonyPlan& p, v1::StatementKind kind) {
+  constexpr std::size_t kElement = 33 + 2, kShare = 16 + kSealOverheadBytes + 32 + 2;
   switch (kind) {
-    case v1::STATEMENT_KIND_DEALING: return "dealings";
-    case v1::STATEMENT_KIND_COMPLAINTS: return "complaints";
-    case v1::STATEMENT_KIND_JUSTIFICATION: return "justifications";
-    case v1::STATEMENT_KIND_CONFIRMATION: return "confirmations";
-    default: return "statements";
+    case v1::STATEMENT_KIND_DEALING: return 64 + p.threshold * kElement + 2 * kElement + p.parties * kShare;
+    case v1::STATEMENT_KIND_CONFIRMATION: return 64 + kElement + p.dealers.size() * (8 + 32 + 2);
+    default: return 128;
   }
 }
 
@@ -99,6 +95,8 @@ class CeremonyImpl final : public Ceremony {
     if (!in_.plan.is_member(from) || from == in_.self) return refused(from, "is not a member of this ceremony");
     switch (m.body_case()) {
       case v1::CeremonyMessage::kFetch: return answer_fetch(from, m.fetch());
+      case v1::CeremonyMessage::kCertificate:
+        return over() && !awaiting_certificate() ? false : receive_certificate(from, m.certificate());
       case v1::CeremonyMessage::kStatement: return over() ? false : receive_statement(from, m.statement());
       case v1::CeremonyMessage::kEcho: return over() ? false : receive_echo(from, m.echo());
       case v1::CeremonyMessage::kReady: return false;  // the manager answers it
@@ -122,6 +120,7 @@ class CeremonyImpl final : public Ceremony {
   }
 
   CeremonyPhase phase() const override { return phase_; }
+  bool awaiting_certificate() const override { return phase_ == CeremonyPhase::kFailed && result_ && confirmed_; }
 
   std::int64_t deadline_unix_ms() const override {
     const auto k = std::min(static_cast<int>(phase_), static_cast<int>(CeremonyPhase::kConfirm));
@@ -138,8 +137,9 @@ class CeremonyImpl final : public Ceremony {
     s.set_parties(static_cast<std::uint32_t>(in_.plan.parties));
     s.set_threshold(static_cast<std::uint32_t>(in_.plan.threshold));
     for (ParticipantIndex i : waiting_for()) s.add_waiting_for(i);
-    s.set_error(phase_ == CeremonyPhase::kDone && !dissent_.empty() ? "nodes " + dissent_ + " confirmed another view"
-                                                                    : error_);
+    s.set_error(phase_ == CeremonyPhase::kDone && !dissent_.empty()
+                    ? "nodes " + list(dissent_) + " confirmed another view"
+                    : error_);
     s.set_started_unix_ms(in_.accepted_unix_ms);
     if (result_) {
       for (ParticipantIndex d : result_->excluded) s.add_excluded(d);
@@ -156,7 +156,11 @@ class CeremonyImpl final : public Ceremony {
   const CeremonyPlan& plan() const override { return in_.plan; }
 
  private:
-  using StatementId = std::pair<StatementSlot, Digest>;
+  static std::string list(const std::set<ParticipantIndex>& nodes) {
+    std::string out;
+    for (ParticipantIndex i : nodes) out += (out.empty() ? "" : ", ") + std::to_string(i);
+    return out;
+  }
 
   // ---------------------------------------------------------------- sending
 
@@ -178,21 +182,20 @@ class CeremonyImpl final : public Ceremony {
   }
 
   // Signs a statement of this node's, keeps it (to answer fetches) and sends it to every member.
-  void publish(const StatementSlot& slot, std::string body) {
+  const v1::CeremonyStatement& publish(const StatementSlot& slot, std::string body) {
     v1::CeremonyMessage m = envelope();
     *m.mutable_statement() = proto::sign_ceremony_statement(in_.plan.session_id, slot, std::move(body), *in_.identity);
-    const auto digest = proto::statement_digest(m.statement());
-    Digest d{};
-    to_array(digest.body_digest(), d);
-    known_[slot].emplace(d, digest);
-    bodies_.emplace(StatementId{slot, d}, m.statement());
+    const Digest digest = sha256(as_bytes(m.statement().body()));
+    if (slot.kind == v1::STATEMENT_KIND_DEALING) known_[slot].emplace(digest, proto::statement_digest(m.statement()));
+    settled_.insert(slot);
     broadcast(m);
+    return bodies_.emplace(StatementId{slot, digest}, m.statement()).first->second;
   }
 
   // Tells every member that this node ended `ended` and what it accepted
   // since it last said so: a member that missed a statement fetches it from
-  // here, and one that holds another body for the same slot now has a proof
-  // of equivocation.
+  // here, and one that holds another dealing of the same dealer now has a
+  // proof of equivocation.
   void echo(CeremonyPhase ended) {
     v1::CeremonyMessage m = envelope();
     for (auto& d : unechoed_) *m.mutable_echo()->add_statements() = std::move(d);
@@ -211,7 +214,9 @@ class CeremonyImpl final : public Ceremony {
     bool ok = false;
     switch (slot.kind) {
       case v1::STATEMENT_KIND_DEALING: ok = p.is_dealer(slot.author) && slot.subject == 0; break;
-      case v1::STATEMENT_KIND_COMPLAINTS: ok = p.is_recipient(slot.author) && slot.subject == 0; break;
+      case v1::STATEMENT_KIND_COMPLAINT:
+        ok = p.is_recipient(slot.author) && p.is_dealer(slot.subject) && (p.reshare || slot.subject != slot.author);
+        break;
       case v1::STATEMENT_KIND_JUSTIFICATION: ok = p.is_dealer(slot.author) && p.is_recipient(slot.subject); break;
       case v1::STATEMENT_KIND_CONFIRMATION: ok = p.is_recipient(slot.author) && slot.subject == 0; break;
       default: break;
@@ -220,49 +225,187 @@ class CeremonyImpl final : public Ceremony {
     return {};
   }
 
-  // Records a signed digest for `slot`. A slot that already held a
-  // different one proves its author equivocated, and the proof is echoed;
-  // otherwise the digest is echoed once this node holds the body, so that
-  // whoever fetches it from here gets it.
-  void record(const StatementSlot& slot, const Digest& digest, const v1::StatementDigest& signed_digest,
-              bool holds_body) {
-    auto& held = known_[slot];
-    const bool conflict = !held.empty() && !held.count(digest);
-    held.emplace(digest, signed_digest);
-    if (holds_body || conflict) unechoed_.push_back(signed_digest);
-    if (conflict) equivocated(slot);
+  // Whether a statement of `kind` still counts here. In its own phase (or
+  // before) it does from anyone. A complaint also counts in the phase after,
+  // but only relayed by another member: an honest member that accepted it in
+  // time echoed it to everyone, while one that arrives late from its author
+  // alone may have reached this node only.
+  bool window_open(v1::StatementKind kind, bool from_author) const {
+    if (phase_ <= phase_of(kind)) return true;
+    return kind == v1::STATEMENT_KIND_COMPLAINT && phase_ == CeremonyPhase::kJustify && !from_author;
   }
 
   Result<bool> receive_statement(ParticipantIndex from, const v1::CeremonyStatement& s) {
     const StatementSlot slot{s.author(), s.kind(), s.subject()};
     VIGIL_RETURN_IF_ERROR(check_slot(from, slot));
     if (slot.author == in_.self) return false;  // this node's own, back from a peer
+    if (s.body().size() > max_body_size(in_.plan, slot.kind)) return refused(from, "sent an oversized statement");
+    if (!window_open(slot.kind, from == slot.author)) return false;
     const Digest digest = sha256(as_bytes(s.body()));
     if (bodies_.count({slot, digest})) return false;
     auto signed_digest = proto::statement_digest(s);
     if (!proto::verify_statement_digest(in_.plan.session_id, signed_digest, in_.identities.at(slot.author))) {
       return refused(from, "relayed a statement whose signature does not verify");
     }
-    auto& held = known_[slot];
-    const bool known_digest = held.count(digest) > 0;
-    if (!known_digest && held.size() >= 2) return false;  // a proof is in hand; more bodies add nothing
-    if (last_phase_of(slot.kind) < phase_) return false;  // its phase has ended here
-    if (known_digest) {
-      unechoed_.push_back(signed_digest);  // known from an echo; now held
-    } else {
-      record(slot, digest, signed_digest, true);
+    std::erase_if(outstanding_, [&](const auto& o) { return o.first.second == slot && o.second == digest; });
+    bool changed = false;
+    switch (slot.kind) {
+      case v1::STATEMENT_KIND_DEALING: changed = accept_dealing(slot, digest, s, signed_digest); break;
+      case v1::STATEMENT_KIND_COMPLAINT: changed = accept_complaint(slot, digest, s, signed_digest); break;
+      case v1::STATEMENT_KIND_JUSTIFICATION: changed = accept_justification(slot, digest, s, signed_digest); break;
+      case v1::STATEMENT_KIND_CONFIRMATION: changed = accept_confirmation(s, digest, signed_digest); break;
+      default: break;
     }
+    advance();
+    return changed;
+  }
+
+  // A dealer's bundle; a second, different one is the proof that it dealt twice.
+  bool accept_dealing(const StatementSlot& slot, const Digest& digest, const v1::CeremonyStatement& s,
+                      const v1::StatementDigest& signed_digest) {
+    auto& held = known_[slot];
+    if (!held.count(digest) && held.size() >= 2) return false;  // the proof is in hand
+    record_dealing(slot, digest, signed_digest);
     bodies_.emplace(StatementId{slot, digest}, s);
-    missing_.erase({slot, digest});
-    // Only the first body of a slot counts, except where every body does.
-    if (!processed_.insert(slot).second && !every_body_counts(slot.kind)) return true;
-    if (phase_of(slot.kind) > phase_) {
-      inbox_[phase_of(slot.kind)].emplace_back(slot, digest);
+    unechoed_.push_back(signed_digest);
+    if (settled_.insert(slot).second) process_dealing(slot.author, s.body());
+    return true;
+  }
+
+  void record_dealing(const StatementSlot& slot, const Digest& digest, const v1::StatementDigest& signed_digest) {
+    auto& held = known_[slot];
+    const bool conflict = !held.empty() && !held.count(digest);
+    held.emplace(digest, signed_digest);
+    if (!conflict) return;
+    unechoed_.push_back(signed_digest);  // the second half of the proof
+    const std::string why = "signed two different dealings";
+    note_fault(slot.author, why);
+    if (!result_) participant_.disqualify(slot.author, why);
+  }
+
+  // The body of a complaint or justification if it is the canonical
+  // encoding of one for its slot; otherwise a fault of its author.
+  template <class Body>
+  std::optional<Body> canonical(const StatementSlot& slot, const std::string& bytes, const char* what) {
+    Body body;
+    if (body.ParseFromString(bytes) && body.SerializeAsString() == bytes && fits(slot, body)) return body;
+    note_fault(slot.author, std::string("signed a malformed ") + what);
+    return std::nullopt;
+  }
+  static bool fits(const StatementSlot& slot, const v1::DkgComplaint& c) {
+    return c.complainer() == slot.author && c.accused() == slot.subject;
+  }
+  static bool fits(const StatementSlot& slot, const v1::DkgJustification& j) {
+    return j.dealer() == slot.author && j.recipient() == slot.subject;
+  }
+
+  // A complaint has one valid body (its encoding is canonical), so an author
+  // cannot say two different things in one slot.
+  bool accept_complaint(const StatementSlot& slot, const Digest& digest, const v1::CeremonyStatement& s,
+                        const v1::StatementDigest& signed_digest) {
+    if (settled_.count(slot) || !canonical<v1::DkgComplaint>(slot, s.body(), "complaint")) return false;
+    settled_.insert(slot);
+    bodies_.emplace(StatementId{slot, digest}, s);
+    unechoed_.push_back(signed_digest);
+    if (phase_ < CeremonyPhase::kComplain) {
+      inbox_[CeremonyPhase::kComplain].emplace_back(slot, digest);
     } else {
-      process(slot, digest);
-      advance();
+      process_complaint(slot.author, slot.subject);
     }
     return true;
+  }
+
+  // Only a right justification is kept and relayed, so a dealer's wrong
+  // ones cannot crowd out its right one anywhere.
+  bool accept_justification(const StatementSlot& slot, const Digest& digest, const v1::CeremonyStatement& s,
+                            const v1::StatementDigest& signed_digest) {
+    if (settled_.count(slot)) return false;
+    auto m = canonical<v1::DkgJustification>(slot, s.body(), "justification");
+    if (!m) return false;
+    if (phase_ < CeremonyPhase::kComplain) {
+      // The dealer's commitments may not be in yet: check it on entering
+      // the complain phase. Two per slot at most wait.
+      auto& early = early_justifications_[slot];
+      if (early.size() >= 2) return false;
+      early.push_back(s);
+      return true;
+    }
+    auto j = proto::from_proto<C>(*m);
+    if (!j) {
+      note_fault(slot.author, "undecodable justification: " + j.error().message);
+      return false;
+    }
+    if (auto answered = participant_.receive_justification(*j); !answered) {
+      note_fault(slot.author, answered.error().message);
+      return false;
+    }
+    settled_.insert(slot);
+    bodies_.emplace(StatementId{slot, digest}, s);
+    unechoed_.push_back(signed_digest);
+    return true;
+  }
+
+  // Before this node has a transcript, up to two confirmations per member
+  // wait; after, one that matches counts, whoever else its author signed for.
+  bool accept_confirmation(const v1::CeremonyStatement& s, const Digest& digest,
+                           const v1::StatementDigest& signed_digest) {
+    const ParticipantIndex author = s.author();
+    if (!result_) {
+      auto& early = early_confirmations_[author];
+      if (early.size() >= 2) return false;
+      early.push_back(s);
+      return true;
+    }
+    if (confirmers_.count(author)) return false;
+    v1::DkgConfirmation c;
+    std::map<ParticipantIndex, Digest> dealings;
+    bool ok = c.ParseFromString(s.body()) && c.participant() == author && c.dealers_size() == c.dealing_digests_size();
+    for (int i = 0; ok && i < c.dealers_size(); ++i) {
+      Digest d{};
+      ok = to_array(c.dealing_digests(i), d) && dealings.emplace(c.dealers(i), d).second;
+    }
+    if (!ok) {
+      note_fault(author, "signed a malformed confirmation");
+      return false;
+    }
+    if (proto::ceremony_transcript_digest(in_.plan, as_bytes(c.group_public_key()), dealings) != transcript_) {
+      return dissent_.insert(author).second;
+    }
+    confirmers_.emplace(author, s);
+    bodies_.emplace(StatementId{StatementSlot{author, v1::STATEMENT_KIND_CONFIRMATION, 0}, digest}, s);
+    unechoed_.push_back(signed_digest);
+    return true;
+  }
+
+  Result<bool> receive_certificate(ParticipantIndex from, const v1::CeremonyCertificate& certificate) {
+    if (static_cast<std::size_t>(certificate.confirmations_size()) > in_.plan.parties) {
+      return refused(from, "sent an oversized certificate");
+    }
+    for (const auto& s : certificate.confirmations()) {
+      if (s.kind() != v1::STATEMENT_KIND_CONFIRMATION) return refused(from, "sent a certificate of other statements");
+    }
+    if (!result_) {
+      early_certificates_[from] = certificate;  // the latest from each peer, for when this node has a transcript
+      return true;
+    }
+    bool changed = false;
+    for (const auto& s : certificate.confirmations()) {
+      const StatementSlot slot{s.author(), s.kind(), s.subject()};
+      VIGIL_RETURN_IF_ERROR(check_slot(from, slot));
+      if (slot.author == in_.self || confirmers_.count(slot.author)) continue;
+      if (s.body().size() > max_body_size(in_.plan, slot.kind)) return refused(from, "sent an oversized statement");
+      auto signed_digest = proto::statement_digest(s);
+      if (!proto::verify_statement_digest(in_.plan.session_id, signed_digest, in_.identities.at(slot.author))) {
+        return refused(from, "sent a certificate whose signature does not verify");
+      }
+      changed = accept_confirmation(s, sha256(as_bytes(s.body())), signed_digest) || changed;
+    }
+    if (awaiting_certificate()) {
+      if (matching_confirmations() >= confirmations_needed(in_.plan)) complete();
+    } else {
+      advance();
+    }
+    return changed;
   }
 
   Result<bool> receive_echo(ParticipantIndex from, const v1::CeremonyEcho& e) {
@@ -270,41 +413,63 @@ class CeremonyImpl final : public Ceremony {
         e.phase_ended() > static_cast<std::uint32_t>(CeremonyPhase::kConfirm)) {
       return refused(from, "echoed the end of an unknown phase");
     }
+    // Every entry is checked before any is used, so an echo is taken whole or not at all.
+    std::vector<std::tuple<StatementSlot, Digest, const v1::StatementDigest*>> fresh;
+    for (const auto& d : e.statements()) {
+      const StatementSlot slot{d.author(), d.kind(), d.subject()};
+      VIGIL_RETURN_IF_ERROR(check_slot(from, slot));
+      Digest digest{};
+      if (!to_array(d.body_digest(), digest)) return refused(from, "echoed a malformed digest");
+      if (slot.author == from) return refused(from, "echoed its own statement");
+      if (slot.author == in_.self || !wanted(slot, digest)) continue;
+      if (!proto::verify_statement_digest(in_.plan.session_id, d, in_.identities.at(slot.author))) {
+        return refused(from, "echoed a statement whose signature does not verify");
+      }
+      fresh.emplace_back(slot, digest, &d);
+    }
     bool changed = false;
     if (auto& ended = phases_ended_[from]; e.phase_ended() > ended) {
       ended = e.phase_ended();
       changed = true;
     }
     v1::CeremonyMessage fetch = envelope();
-    for (const auto& d : e.statements()) {
-      const StatementSlot slot{d.author(), d.kind(), d.subject()};
-      VIGIL_RETURN_IF_ERROR(check_slot(from, slot));
-      Digest digest{};
-      if (!to_array(d.body_digest(), digest)) return refused(from, "echoed a malformed digest");
-      if (slot.author == in_.self) continue;
-      auto& held = known_[slot];
-      if (held.count(digest) || held.size() >= 2) continue;
-      if (!proto::verify_statement_digest(in_.plan.session_id, d, in_.identities.at(slot.author))) {
-        return refused(from, "echoed a statement whose signature does not verify");
+    for (const auto& [slot, digest, d] : fresh) {
+      if (!wanted(slot, digest)) continue;  // an earlier entry of this echo settled it
+      if (slot.kind == v1::STATEMENT_KIND_DEALING) {
+        auto& held = known_[slot];
+        const bool proof = !held.empty() && !held.count(digest);
+        record_dealing(slot, digest, *d);  // a second dealing: the two signatures are the proof
+        changed = true;
+        if (proof) continue;
       }
-      // Recorded at once, so an author that signs many bodies for one slot
-      // is caught at the second, whether or not their bodies ever arrive.
-      const bool conflict = !held.empty();
-      record(slot, digest, d, false);
+      // Ask the peer that holds the body, one request per peer and slot at a time.
+      if (!outstanding_.emplace(std::pair{from, slot}, digest).second) continue;
+      v1::StatementDigest* want = fetch.mutable_fetch()->add_wanted();
+      *want = *d;
+      want->clear_signature();
       changed = true;
-      if (conflict && !every_body_counts(slot.kind)) continue;
-      if (last_phase_of(slot.kind) < phase_) continue;
-      // The body is missing here: ask the peer that holds it.
-      missing_.emplace(slot, digest);
-      if (asked_.emplace(from, slot, digest).second) {
-        v1::StatementDigest* want = fetch.mutable_fetch()->add_wanted();
-        *want = d;
-        want->clear_signature();
-      }
     }
     if (fetch.fetch().wanted_size() > 0) send(from, std::move(fetch));
     if (changed) advance();
     return changed;
+  }
+
+  // Whether an echoed digest tells this node something it can still use.
+  bool wanted(const StatementSlot& slot, const Digest& digest) const {
+    if (bodies_.count({slot, digest})) return false;
+    switch (slot.kind) {
+      case v1::STATEMENT_KIND_DEALING: {
+        // The body while the deal phase lasts; a second digest, which
+        // proves the dealer dealt twice, until the node finishes.
+        auto it = known_.find(slot);
+        if (it == known_.end() || it->second.count(digest)) return phase_ == CeremonyPhase::kDeal;
+        return it->second.size() < 2 && phase_ <= CeremonyPhase::kComplain;
+      }
+      case v1::STATEMENT_KIND_COMPLAINT:
+      case v1::STATEMENT_KIND_JUSTIFICATION: return !settled_.count(slot) && window_open(slot.kind, false);
+      case v1::STATEMENT_KIND_CONFIRMATION: return !confirmers_.count(slot.author) && phase_ <= CeremonyPhase::kConfirm;
+      default: return false;
+    }
   }
 
   // Sends `from` the statements it asks for, each at most once.
@@ -322,41 +487,12 @@ class CeremonyImpl final : public Ceremony {
     return false;
   }
 
-  // Two signed bodies for one slot, and what every node does about it
-  // (ceremony.h): a dealer that dealt twice is left out of the key; a
-  // confirmer's confirmations stop counting (matching_confirmations()).
-  void equivocated(const StatementSlot& slot) {
-    const std::string why = std::string("signed two different ") + kind_name(slot.kind);
-    note_fault(slot.author, why);
-    if (slot.kind == v1::STATEMENT_KIND_DEALING && !result_) participant_.disqualify(slot.author, why);
-  }
-
-  // Every body of an equivocating complainer counts (all its accusations
-  // stand, and an honest dealer answers each), and so does every body of a
-  // dealer's justifications (any right one answers the complaint): nodes
-  // that saw different bodies first still agree.
-  static bool every_body_counts(v1::StatementKind kind) {
-    return kind == v1::STATEMENT_KIND_COMPLAINTS || kind == v1::STATEMENT_KIND_JUSTIFICATION;
-  }
-
-  bool equivocator(ParticipantIndex author, v1::StatementKind kind, std::uint32_t subject = 0) const {
-    auto it = known_.find({author, kind, subject});
+  bool equivocator(ParticipantIndex dealer) const {
+    auto it = known_.find({dealer, v1::STATEMENT_KIND_DEALING, 0});
     return it != known_.end() && it->second.size() > 1;
   }
 
-  void process(const StatementSlot& slot, const Digest& digest) {
-    const v1::CeremonyStatement& s = bodies_.at({slot, digest});
-    switch (slot.kind) {
-      case v1::STATEMENT_KIND_DEALING: process_dealing(slot.author, s.body()); return;
-      case v1::STATEMENT_KIND_COMPLAINTS: process_complaints(slot.author, s.body()); return;
-      case v1::STATEMENT_KIND_JUSTIFICATION: process_justification(slot, s.body()); return;
-      case v1::STATEMENT_KIND_CONFIRMATION: process_confirmation(slot.author, s.body()); return;
-      default: return;
-    }
-  }
-
   void process_dealing(ParticipantIndex dealer, const std::string& body) {
-    dealings_from_.insert(dealer);
     v1::DkgDealing m;
     if (!m.ParseFromString(body) || m.dealer() != dealer ||
         static_cast<std::size_t>(m.shares_size()) > in_.plan.parties) {
@@ -379,27 +515,18 @@ class CeremonyImpl final : public Ceremony {
     participant_.disqualify(dealer, why);
   }
 
-  void process_complaints(ParticipantIndex complainer, const std::string& body) {
-    complaints_from_.insert(complainer);
-    v1::DkgComplaints m;
-    if (!m.ParseFromString(body) || m.complainer() != complainer ||
-        static_cast<std::size_t>(m.accused_size()) > in_.plan.dealers.size()) {
-      note_fault(complainer, "malformed complaints");
+  void process_complaint(ParticipantIndex complainer, ParticipantIndex accused) {
+    if (auto s = participant_.receive_complaint({complainer, accused}); !s) {
+      note_fault(complainer, s.error().message);
       return;
     }
-    for (std::uint32_t accused : m.accused()) {
-      if (auto s = participant_.receive_complaint({complainer, accused}); !s) {
-        note_fault(complainer, s.error().message);
-        continue;
-      }
-      if (accused == in_.self && in_.plan.is_dealer(in_.self)) answer_complaint(complainer);
-    }
+    if (accused == in_.self && in_.plan.is_dealer(in_.self)) answer_complaint(complainer);
   }
 
   // As an accused dealer: reveal the disputed share to everyone, and
   // settle the complaint locally too.
   void answer_complaint(ParticipantIndex complainer) {
-    if (result_ || !answered_complaints_.insert(complainer).second) return;
+    if (result_ || settled_.count({in_.self, v1::STATEMENT_KIND_JUSTIFICATION, complainer})) return;
     for (auto& j : participant_.justifications()) {
       if (j.recipient != complainer) continue;
       publish({in_.self, v1::STATEMENT_KIND_JUSTIFICATION, complainer}, proto::to_proto(j).SerializeAsString());
@@ -407,95 +534,9 @@ class CeremonyImpl final : public Ceremony {
     }
   }
 
-  void process_justification(const StatementSlot& slot, const std::string& body) {
-    v1::DkgJustification m;
-    if (!m.ParseFromString(body) || m.dealer() != slot.author || m.recipient() != slot.subject) {
-      note_fault(slot.author, "malformed justification");
-      return;
-    }
-    auto j = proto::from_proto<C>(m);
-    if (!j) {
-      note_fault(slot.author, "undecodable justification: " + j.error().message);
-      return;
-    }
-    if (auto s = participant_.receive_justification(*j); !s) note_fault(slot.author, s.error().message);
-  }
-
-  void process_confirmation(ParticipantIndex from, const std::string& body) {
-    v1::DkgConfirmation c;
-    if (!c.ParseFromString(body) || c.participant() != from || c.dealers_size() != c.dealing_digests_size() ||
-        static_cast<std::size_t>(c.dealers_size()) > in_.plan.dealers.size()) {
-      note_fault(from, "malformed confirmation");
-      return;
-    }
-    std::map<ParticipantIndex, Digest> dealings;
-    for (int i = 0; i < c.dealers_size(); ++i) {
-      Digest d{};
-      if (!to_array(c.dealing_digests(i), d)) {
-        note_fault(from, "malformed confirmation");
-        return;
-      }
-      dealings.emplace(c.dealers(i), d);
-    }
-    confirmations_.emplace(from, proto::ceremony_transcript_digest(in_.plan, as_bytes(c.group_public_key()), dealings));
-  }
-
   void note_fault(ParticipantIndex from, const std::string& why) { faults_.emplace_back(from, why); }
 
   // ---------------------------------------------------------------- phases
-
-  std::vector<ParticipantIndex> waiting_for() const {
-    std::vector<ParticipantIndex> out;
-    const CeremonyPlan& p = in_.plan;
-    switch (phase_) {
-      case CeremonyPhase::kDeal:
-        for (ParticipantIndex d : p.dealers) {
-          if (d != in_.self && !dealings_from_.count(d) && !equivocator(d, v1::STATEMENT_KIND_DEALING)) {
-            out.push_back(d);
-          }
-        }
-        break;
-      case CeremonyPhase::kComplain:
-        for (ParticipantIndex m : p.members) {
-          if (m != in_.self && ((p.is_recipient(m) && !complaints_from_.count(m)) || !ended(m, CeremonyPhase::kDeal))) {
-            out.push_back(m);
-          }
-        }
-        break;
-      case CeremonyPhase::kJustify:
-        if (participant_.unanswered_complaints() > 0) return p.dealers;  // the accused are among them
-        for (ParticipantIndex m : p.members) {
-          if (m != in_.self && !ended(m, CeremonyPhase::kComplain)) out.push_back(m);
-        }
-        break;
-      case CeremonyPhase::kConfirm:
-        for (ParticipantIndex r = 1; r <= p.parties; ++r) {
-          if (r != in_.self && !confirmations_.count(r)) out.push_back(r);
-        }
-        break;
-      default: break;
-    }
-    return out;
-  }
-
-  // A statement this node has asked a peer for and that would still count now.
-  bool awaiting_fetch() const {
-    return std::ranges::any_of(missing_, [&](const StatementId& id) {
-      return phase_of(id.first.kind) <= phase_ && last_phase_of(id.first.kind) >= phase_;
-    });
-  }
-
-  bool phase_complete() const {
-    if (phase_ != CeremonyPhase::kConfirm && awaiting_fetch()) return false;
-    switch (phase_) {
-      case CeremonyPhase::kConfirm: return matching_confirmations() >= confirmations_needed(in_.plan);
-      default: return waiting_for().empty();
-    }
-  }
-
-  void advance() {
-    while (!over() && phase_complete()) end_phase();
-  }
 
   // Whether `member` said it ended `phase`.
   bool ended(ParticipantIndex member, CeremonyPhase phase) const {
@@ -503,26 +544,92 @@ class CeremonyImpl final : public Ceremony {
     return it != phases_ended_.end() && it->second >= static_cast<std::uint32_t>(phase);
   }
 
+  std::vector<ParticipantIndex> waiting_for() const {
+    std::vector<ParticipantIndex> out;
+    const CeremonyPlan& p = in_.plan;
+    auto members_that_did_not_end = [&](CeremonyPhase phase) {
+      for (ParticipantIndex m : p.members) {
+        if (m != in_.self && !ended(m, phase)) out.push_back(m);
+      }
+    };
+    switch (phase_) {
+      case CeremonyPhase::kDeal:
+        for (ParticipantIndex d : p.dealers) {
+          if (d != in_.self && !settled_.count({d, v1::STATEMENT_KIND_DEALING, 0}) && !equivocator(d)) {
+            out.push_back(d);
+          }
+        }
+        break;
+      case CeremonyPhase::kComplain: members_that_did_not_end(CeremonyPhase::kDeal); break;
+      case CeremonyPhase::kJustify:
+        if (participant_.unanswered_complaints() > 0) return p.dealers;  // the accused are among them
+        members_that_did_not_end(CeremonyPhase::kComplain);
+        break;
+      case CeremonyPhase::kConfirm:
+        for (ParticipantIndex r = 1; r <= p.parties; ++r) {
+          if (r != in_.self && !confirmers_.count(r)) out.push_back(r);
+        }
+        break;
+      default: break;
+    }
+    return out;
+  }
+
+  // A statement this node asked a peer for and that would still count now.
+  bool awaiting_fetch() const {
+    return std::ranges::any_of(outstanding_, [&](const auto& o) {
+      const StatementSlot& slot = o.first.second;
+      return slot.kind != v1::STATEMENT_KIND_CONFIRMATION && wanted(slot, o.second);
+    });
+  }
+
+  bool phase_complete() const {
+    if (phase_ == CeremonyPhase::kConfirm) return matching_confirmations() >= confirmations_needed(in_.plan);
+    return waiting_for().empty() && !awaiting_fetch();
+  }
+
+  void advance() {
+    while (!over() && phase_complete()) end_phase();
+  }
+
   void enter(CeremonyPhase next) {
     echo(phase_);
     phase_ = next;
     auto pending = std::move(inbox_[next]);
     inbox_.erase(next);
-    for (const auto& [slot, digest] : pending) process(slot, digest);
+    for (const auto& [slot, digest] : pending) process_complaint(slot.author, slot.subject);
+    if (next == CeremonyPhase::kComplain) {
+      for (auto& [slot, statements] : std::exchange(early_justifications_, {})) {
+        for (const auto& s : statements) {
+          (void)accept_justification(slot, sha256(as_bytes(s.body())), s, proto::statement_digest(s));
+        }
+      }
+    }
+    if (next == CeremonyPhase::kConfirm) {
+      for (auto& [author, statements] : std::exchange(early_confirmations_, {})) {
+        for (const auto& s : statements) {
+          (void)accept_confirmation(s, sha256(as_bytes(s.body())), proto::statement_digest(s));
+        }
+      }
+      for (auto& [from, certificate] : std::exchange(early_certificates_, {})) {
+        (void)receive_certificate(from, certificate);
+      }
+    }
   }
 
   void end_phase() {
     switch (phase_) {
-      case CeremonyPhase::kDeal: {
+      case CeremonyPhase::kDeal:
         if (in_.plan.is_recipient(in_.self)) {
-          v1::DkgComplaints m;
-          m.set_complainer(in_.self);
-          for (const auto& c : participant_.complaints()) m.add_accused(c.accused);
-          publish({in_.self, v1::STATEMENT_KIND_COMPLAINTS, 0}, m.SerializeAsString());
+          for (const auto& c : participant_.complaints()) {
+            v1::DkgComplaint m;
+            m.set_complainer(in_.self);
+            m.set_accused(c.accused);
+            publish({in_.self, v1::STATEMENT_KIND_COMPLAINT, c.accused}, m.SerializeAsString());
+          }
         }
         enter(CeremonyPhase::kComplain);
         return;
-      }
       case CeremonyPhase::kComplain: enter(CeremonyPhase::kJustify); return;
       case CeremonyPhase::kJustify: finish(); return;
       case CeremonyPhase::kConfirm: conclude(); return;
@@ -553,44 +660,42 @@ class CeremonyImpl final : public Ceremony {
         c.add_dealing_digests(str(digest));
       }
       c.set_group_public_key(str(result_->group_key.encode()));
-      publish({in_.self, v1::STATEMENT_KIND_CONFIRMATION, 0}, c.SerializeAsString());
+      confirmers_.emplace(in_.self, publish({in_.self, v1::STATEMENT_KIND_CONFIRMATION, 0}, c.SerializeAsString()));
+      confirmed_ = true;
     }
     enter(CeremonyPhase::kConfirm);
   }
 
-  // Members of the new committee that confirmed this node's transcript, this
-  // node included; one that signed two confirmations counts for nothing.
-  std::size_t matching_confirmations() const {
-    if (!result_) return 0;
-    std::size_t matching = in_.plan.is_recipient(in_.self) ? 1 : 0;
-    for (const auto& [from, transcript] : confirmations_) {
-      if (transcript == transcript_ && !equivocator(from, v1::STATEMENT_KIND_CONFIRMATION)) ++matching;
-    }
-    return matching;
-  }
+  // Members of the new committee that signed a confirmation of this node's
+  // transcript, this node included. One that also signed another still
+  // counts: two sets of q confirmers share an honest node (ceremony.h).
+  std::size_t matching_confirmations() const { return result_ ? confirmers_.size() : 0; }
 
-  // On enough matching confirmations (ceremony.h says how many and why), or
-  // on the confirm deadline.
+  // On the confirm deadline without enough matching confirmations: this node
+  // keeps the previous epoch. If it confirmed, it still completes on a
+  // certificate from a node that was done (awaiting_certificate()).
   void conclude() {
-    std::string dissent;
-    for (const auto& [from, transcript] : confirmations_) {
-      if (transcript != transcript_ || equivocator(from, v1::STATEMENT_KIND_CONFIRMATION)) {
-        dissent += (dissent.empty() ? "" : ", ") + std::to_string(from);
-      }
-    }
-    const std::size_t matching = matching_confirmations();
-    const std::size_t needed = confirmations_needed(in_.plan);
-    if (matching < needed) {
-      fail(std::to_string(matching) + " of " + std::to_string(in_.plan.parties) +
-           " nodes confirmed this node's view; " + std::to_string(needed) + " needed" +
-           (dissent.empty() ? "" : " (another view, or two: nodes " + dissent + ")"));
+    if (matching_confirmations() >= confirmations_needed(in_.plan)) {
+      complete();
       return;
     }
-    dissent_ = dissent;
+    fail(std::to_string(matching_confirmations()) + " of " + std::to_string(in_.plan.parties) +
+         " nodes confirmed this node's view; " + std::to_string(confirmations_needed(in_.plan)) + " needed" +
+         (dissent_.empty() ? "" : " (another view: nodes " + list(dissent_) + ")"));
+  }
+
+  // Done: the key, and a certificate of it for every member.
+  void complete() {
+    error_.clear();
     if (in_.plan.is_recipient(in_.self)) {
       key_ = make_key_record<C>(in_.plan.epoch, result_->commitment, result_->public_shares, result_->share);
     }
     echo(CeremonyPhase::kConfirm);
+    v1::CeremonyMessage certificate = envelope();
+    for (const auto& [author, statement] : confirmers_) {
+      *certificate.mutable_certificate()->add_confirmations() = statement;
+    }
+    broadcast(certificate);
     phase_ = CeremonyPhase::kDone;
   }
 
@@ -598,22 +703,25 @@ class CeremonyImpl final : public Ceremony {
   DkgParticipant<C> participant_;
   CeremonyPhase phase_ = CeremonyPhase::kDeal;
   std::string error_;
-  // Every signed digest seen per slot (two at most: the second is a proof),
-  // and the statements whose bodies this node holds.
+  // Signed digests of each dealer's dealing (two at most: the second is a
+  // proof), every statement whose body this node holds, and the slots settled.
   std::map<StatementSlot, std::map<Digest, v1::StatementDigest>> known_;
   std::map<StatementId, v1::CeremonyStatement> bodies_;
+  std::set<StatementSlot> settled_;
   std::vector<v1::StatementDigest> unechoed_;
-  std::set<std::tuple<ParticipantIndex, StatementSlot, Digest>> asked_, answered_;  // fetches, by peer
-  std::set<StatementId> missing_;                                                   // asked for, not yet received
-  std::set<StatementSlot> processed_;  // slots whose (first) body was processed
-  std::map<CeremonyPhase, std::vector<StatementId>> inbox_;
-  std::set<ParticipantIndex> dealings_from_, complaints_from_, answered_complaints_;
-  std::map<ParticipantIndex, Digest> confirmations_;        // the first transcript each member confirmed
+  std::map<std::pair<ParticipantIndex, StatementSlot>, Digest> outstanding_;  // fetches: (peer, slot) -> digest
+  std::set<std::tuple<ParticipantIndex, StatementSlot, Digest>> answered_;    // fetches answered, by peer
   std::map<ParticipantIndex, std::uint32_t> phases_ended_;  // the last phase each member echoed the end of
+  std::map<CeremonyPhase, std::vector<StatementId>> inbox_;
+  std::map<StatementSlot, std::vector<v1::CeremonyStatement>> early_justifications_;
+  std::map<ParticipantIndex, std::vector<v1::CeremonyStatement>> early_confirmations_;
+  std::map<ParticipantIndex, v1::CeremonyCertificate> early_certificates_;
+  std::map<ParticipantIndex, v1::CeremonyStatement> confirmers_;  // signed confirmations of this node's transcript
+  std::set<ParticipantIndex> dissent_;                            // members that confirmed another transcript
   std::vector<std::pair<ParticipantIndex, std::string>> faults_;
   std::optional<DkgResult<C>> result_;
   Digest transcript_{};
-  std::string dissent_;  // nodes that confirmed another view
+  bool confirmed_ = false;
   std::optional<v1::StoredKey> key_;
   std::vector<CeremonyOutgoing> outbox_;
   std::map<ParticipantIndex, std::vector<v1::CeremonyMessage>> sent_;

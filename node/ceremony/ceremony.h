@@ -11,49 +11,60 @@
 //
 //   deal      one dealing from every dealer: commitments, proof of knowledge
 //             and every recipient's sealed share, as one bundle
-//   complain  one complaints statement from every member of the new
-//             committee (possibly empty), and every member's end of the
-//             deal phase; an accused dealer answers at once
+//   complain  every member's end of the deal phase; a recipient complains
+//             (one statement per accused dealer) as it ends the deal phase,
+//             and an accused dealer answers at once
 //   justify   a right justification for every open complaint, and every
 //             member's end of the complain phase
 //   confirm   confirmations (the transcript: group key and each qualified
 //             dealing's digest) from enough of the new committee
 //
-// Signed statements, relayed. Every dealing, complaints, justification and
+// Signed statements, relayed. Every dealing, complaint, justification and
 // confirmation is a statement signed by its author over the session, its
 // slot (author, kind, subject) and its body's digest (proto/ceremony.h), so
 // it means the same whoever delivers it. When a node ends a phase it echoes
 // to every member the signed digests of the statements it accepted since
-// its last echo; a member that lacks one fetches it from the echoer, and
-// does not end a phase while a statement that still counts is on its way.
-// One node, or a broken link, therefore cannot show a statement to some
-// nodes and hide it from the rest: a dealer that withholds its bundle from
-// two nodes, or a complainer that accuses a dealer before one node only,
-// reaches them all through the others. Because a phase ends early only once
-// every member has echoed the end of the one before, whatever any honest
-// node accepted in a phase is known to all before they move past the next.
+// its last echo; a member that lacks one fetches it from each echoer (one
+// request per peer and slot at a time, so a peer that never answers cannot
+// hide it), and does not end a phase while a statement that still counts
+// is on its way. One node, or a broken link, therefore cannot show a
+// statement to some nodes and hide it from the rest: a dealer that
+// withholds its bundle from two nodes, or a complainer that accuses a
+// dealer before one node only, reaches them all through the others.
+// Because a phase ends early only once every member has echoed the end of
+// the one before, whatever any honest node accepted in a phase is known to
+// all before they move past the next. A statement counts in its own phase
+// and, for a complaint, in the next one too, but then only relayed by a
+// member other than its author: an honest member that accepted it in time
+// echoed it to everyone, while one its author sends late may have reached
+// one node only.
 //
-// Equivocation. Two signed digests of one slot prove that their author
-// signed two bodies; the proof travels in the same echoes, and every node
-// acts on it the same way: a dealer that dealt twice is left out of the
-// key; a confirmer that confirmed twice counts for nothing; all of an
-// equivocating complainer's accusations stand (an honest dealer answers
-// each); and any right justification answers its complaint, however many
-// wrong ones its dealer signed. A wrong justification answers nothing: the
-// complaint stays open until a right one arrives or the phase ends, so the
-// order in which nodes see a dealer's answers cannot split them.
+// One body per slot. A complaint's body is canonical and a justification
+// has one right share, so only a dealing can be signed twice to effect:
+// two signed digests of one dealer's dealing prove it dealt twice, the
+// proof travels in the echoes, and every node leaves that dealer out of
+// the key. A wrong justification answers nothing and is neither kept nor
+// relayed: the complaint stays open until the right one arrives (before or
+// after the complaint itself) or the phase ends, so the order in which
+// nodes see a dealer's answers cannot split them.
 //
 // The finish rule, and when the old epoch is erased. A node is done, stores
 // the new key and erases older epochs, once q members of the new committee
-// (itself included, none that equivocated) confirmed its transcript, with
+// (itself included) signed a confirmation of its transcript, with
 //
 //   q = min(n, max(t + 1, floor((n + 1) / 2) + 1))
 //
-// for a t-of-n committee. It holds against one faulty node:
+// for a t-of-n committee. A member that also signed a confirmation of
+// another transcript still counts. It holds against one faulty node:
 //   - t + 1 confirmers include at least t honest nodes, each of which
 //     computed its share of exactly that key before confirming, so the new
 //     key is usable without the faulty node, and erasing the old epoch
-//     loses nothing;
+//     loses nothing (the next point sees to it that those t finish too);
+//   - a node that is done sends every member a certificate: the signed
+//     confirmations it counted. A member holding the same transcript is
+//     done on it whenever it arrives, even after failing on its own
+//     deadline: a node that confirmed keeps its new share, and the previous
+//     epoch, until a certificate completes it (awaiting_certificate());
 //   - two sets of floor((n + 1) / 2) + 1 confirmers share at least two
 //     nodes, one of them honest, and an honest node confirms one transcript:
 //     no two nodes are ever done with different keys, whatever the faulty
@@ -63,19 +74,18 @@
 //     confirmation is needed, and a silent node fails the ceremony
 //     everywhere, each node keeping the previous epoch, rather than leave a
 //     key that needs the silent node.
-// A node that cannot reach q by the confirm deadline fails and keeps the
-// previous epoch intact. A node that is done echoes the confirmations it
-// counted, so one that is behind reaches q from them.
 //
 // What remains timing-dependent: the rules above make every honest node
 // see the same statements when messages between honest nodes arrive well
 // within a phase (the deadlines are the synchrony assumption), and cost a
 // faulty or cut-off node's peers its phases' deadlines, not the outcome. A
-// faulty node that releases a statement to one node at the very end of a
-// phase, after the others ended it on its deadline, can still leave that
-// node with another view; that node then fails the ceremony while the
-// others are done, and the key is still held by at least t honest nodes
-// (a refresh brings the node back).
+// faulty dealer that releases its dealing to one node at the very end of
+// the deal phase, after the others ended it on its deadline, can still
+// leave that node with another view; that node then fails the ceremony
+// while the others are done, and the key is still held by at least t
+// honest nodes (a refresh brings the node back). A node that failed
+// awaiting a certificate and is restarted before one arrives loses the
+// pending share: the journal goes with the ceremony.
 //
 // A message for a later phase waits in an inbox; a statement for a phase
 // that has ended is dropped.
@@ -137,8 +147,10 @@ class Ceremony {
   virtual std::vector<v1::CeremonyMessage> sent_to(ParticipantIndex peer) const = 0;
 
   virtual CeremonyPhase phase() const = 0;
-  // Done or failed: it takes no more input.
+  // Done or failed: it takes no more input, except, when it failed after
+  // confirming, a certificate that completes it (awaiting_certificate()).
   bool over() const { return phase() >= CeremonyPhase::kDone; }
+  virtual bool awaiting_certificate() const = 0;
   virtual std::int64_t deadline_unix_ms() const = 0;
   virtual v1::CeremonyStatus status() const = 0;
   // Once done: this node's new key, or nothing if it left the committee.

@@ -174,11 +174,19 @@ void CeremonyManager::on_message(ParticipantIndex from, const v1::CeremonyMessag
     return;
   }
   if (!running()) {
-    // A finished ceremony still hands out what it holds: a peer that is
-    // behind may need a statement only this node kept.
-    if (message.has_fetch() && ceremony_->plan().is_member(from)) {
-      (void)ceremony_->receive(from, message);
-      for (auto& out : ceremony_->take_outbox()) send_(out.to, out.message);
+    // A finished ceremony still hands out what it holds (a peer that is
+    // behind may need a statement only this node kept), and one that failed
+    // after confirming completes on a certificate from a node that is done.
+    const bool late_certificate = message.has_certificate() && ceremony_->awaiting_certificate();
+    if ((message.has_fetch() || late_certificate) && ceremony_->plan().is_member(from)) {
+      if (auto r = ceremony_->receive(from, message); !r) spdlog::warn("ceremony: {}", r.error().message);
+      flush();
+      if (ceremony_->phase() == CeremonyPhase::kDone && finished_ && finished_->state() != "done") {
+        spdlog::info("{} {}: completed by a certificate after failing on its deadline", ceremony_->plan().kind_name(),
+                     short_id(ceremony_->plan().session_id));
+        finished_.reset();
+        conclude();
+      }
     }
     return;
   }

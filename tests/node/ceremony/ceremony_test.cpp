@@ -376,21 +376,96 @@ TEST(Ceremony, EquivocatingConfirmerCountsForNothing) {
   }
 }
 
-// Node 5 accuses dealer 1 before node 2 only, and tells the others it has
-// no complaint. The accusation reaches node 1 through node 2; node 1
-// answers, and every node settles it the same way.
-TEST(Ceremony, ComplaintShownToOneNodeIsSettledByAll) {
+// Node 5's complaint against dealer `accused`, signed by node 5.
+v1::CeremonyMessage complaint_by_5(const Parties& parties, ParticipantIndex accused) {
+  v1::DkgComplaint c;
+  c.set_complainer(5);
+  c.set_accused(accused);
+  v1::CeremonyMessage m;
+  m.set_session_id(std::string(32, 7));
+  SessionId session{};
+  session.fill(7);
+  *m.mutable_statement() = proto::sign_ceremony_statement(session, {5, v1::STATEMENT_KIND_COMPLAINT, accused},
+                                                          c.SerializeAsString(), parties.identities[4]);
+  return m;
+}
+
+// Node 5 accuses dealer 1 before node `shown_to` only, just as it ends the
+// deal phase. The accusation reaches everyone through that node; node 1
+// answers, and every node settles it the same way, also those that see
+// the answer before the complaint.
+void complaint_shown_to_one_node(ParticipantIndex shown_to) {
   Parties parties(5);
   parties.start(parse(dkg_plan(5, 3, CurveId::kRistretto255)));
   Network net(parties);
+  bool injected = false;
   net.tamper = [&](ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage& m) {
-    if (from == 5 && to == 2 && is(m, v1::STATEMENT_KIND_COMPLAINTS)) {
-      resign<v1::DkgComplaints>(parties, m, [](auto& c) { c.add_accused(1); });
+    if (from == 5 && to == shown_to && m.has_echo() && !injected) {
+      net.queue.emplace_back(5, shown_to, complaint_by_5(parties, 1));
+      injected = true;
     }
     return true;
   };
   net.run();
+  EXPECT_TRUE(injected);
   expect_safe_without(parties, 5);
+}
+
+TEST(Ceremony, ComplaintShownToOneNodeIsSettledByAll) { complaint_shown_to_one_node(2); }
+TEST(Ceremony, ComplaintShownOnlyToTheAccusedIsSettledByAll) { complaint_shown_to_one_node(1); }
+
+// A complaint its author sends a node only after that node moved on counts
+// nowhere: late, it would count only where it landed.
+TEST(Ceremony, ComplaintSentLateByItsAuthorCountsNowhere) {
+  Parties parties(5);
+  parties.start(parse(dkg_plan(5, 3, CurveId::kRistretto255)));
+  Ceremony& node2 = *parties.nodes.at(2);
+  Network net(parties);
+  bool injected = false;
+  net.tamper = [&](ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage& m) {
+    if (from == 5 && to == 2 && !injected && node2.phase() == CeremonyPhase::kJustify) {
+      net.queue.emplace_front(5, 2, complaint_by_5(parties, 1));
+      injected = true;
+    }
+    return !(m.has_echo() && from == 5 && to == 2 && m.echo().phase_ended() == 2 && !injected);
+  };
+  net.run();
+  expect_safe_without(parties, 5);
+}
+
+// 2-of-3, where every confirmation is needed: node 3 confirms the real
+// transcript to node 1 and another to node 2, and withholds its own
+// certificate from node 2. Node 1 counts three and is done; node 2 counts
+// node 3's real confirmation from node 1's certificate, even though it
+// fails on its deadline first.
+TEST(Ceremony, ConfirmerEquivocatingWhereAllAreNeededCannotSplitIt) {
+  Parties parties(3);
+  parties.start(parse(dkg_plan(3, 2, CurveId::kRistretto255)));
+  Network net(parties);
+  std::vector<v1::CeremonyMessage> late;
+  net.tamper = [&](ParticipantIndex from, ParticipantIndex to, v1::CeremonyMessage& m) {
+    if (from == 3 && to == 2) {
+      if (is(m, v1::STATEMENT_KIND_CONFIRMATION)) {
+        resign<v1::DkgConfirmation>(parties, m, [](auto& c) { c.set_group_public_key(std::string(32, 'x')); });
+      }
+      if (m.has_certificate() || (m.has_echo() && m.echo().phase_ended() >= 4)) return false;
+    }
+    if (from == 1 && to == 2 && (m.has_certificate() || (m.has_echo() && m.echo().phase_ended() >= 4))) {
+      late.push_back(m);
+      return false;
+    }
+    return true;
+  };
+  net.run();
+  Ceremony& node2 = *parties.nodes.at(2);
+  ASSERT_EQ(node2.status().state(), "failed");
+  EXPECT_TRUE(node2.awaiting_certificate());
+  auto certificate = std::ranges::find_if(late, [](const auto& m) { return m.has_certificate(); });
+  ASSERT_NE(certificate, late.end());
+  auto r = node2.receive(1, *certificate);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(*r);
+  expect_safe_without(parties, 3);
 }
 
 // Dealer 1 gave node 3 a bad share (in the bundle everyone sees), then
@@ -560,16 +635,17 @@ TEST(Ceremony, AnAuthorSigningManyBodiesIsCaughtAtTheSecond) {
   (void)node1.take_outbox();
   SessionId session{};
   session.fill(7);
-  auto many = [&](int from) {
+  auto many = [&](int first) {
+    // Dealings node 3 signed, relayed by node 2.
     v1::CeremonyMessage echo;
     echo.set_session_id(std::string(32, 7));
     echo.mutable_echo()->set_phase_ended(1);
-    for (int i = from; i < from + 100; ++i) {
-      v1::DkgConfirmation c;
-      c.set_participant(2);
-      c.set_group_public_key(std::to_string(i));
+    for (int i = first; i < first + 100; ++i) {
+      v1::DkgDealing d;
+      d.set_dealer(3);
+      d.set_proof_response(std::to_string(i));
       *echo.mutable_echo()->add_statements() = proto::statement_digest(proto::sign_ceremony_statement(
-          session, {2, v1::STATEMENT_KIND_CONFIRMATION, 0}, c.SerializeAsString(), parties.identities[1]));
+          session, {3, v1::STATEMENT_KIND_DEALING, 0}, d.SerializeAsString(), parties.identities[2]));
     }
     return echo;
   };
@@ -578,10 +654,12 @@ TEST(Ceremony, AnAuthorSigningManyBodiesIsCaughtAtTheSecond) {
   EXPECT_TRUE(*first);
   const auto faults = node1.take_faults();
   ASSERT_EQ(faults.size(), 1u);
-  EXPECT_EQ(faults[0], std::make_pair(ParticipantIndex{2}, std::string("signed two different confirmations")));
+  EXPECT_EQ(faults[0], std::make_pair(ParticipantIndex{3}, std::string("signed two different dealings")));
   int wanted = 0;
   for (const auto& out : node1.take_outbox()) wanted += out.message.fetch().wanted_size();
   EXPECT_EQ(wanted, 1) << "only the first body is worth fetching";
+  const auto waiting = node1.status().waiting_for();
+  EXPECT_EQ(std::ranges::count(waiting, 3u), 0) << "node 1 does not wait for a dealer it has proof against";
   auto more = node1.receive(2, many(100));
   ASSERT_TRUE(more.ok());
   EXPECT_FALSE(*more);
@@ -690,7 +768,7 @@ TEST(Ceremony, ReplayingTheJournalRebuildsTheSameState) {
     if (to != 2) return true;
     if (killed) return false;  // lost while it was down
     journal.emplace_back(from, m);
-    if (is(m, v1::STATEMENT_KIND_COMPLAINTS)) killed = true;
+    if (m.has_echo()) killed = true;
     return true;
   };
   for (auto& [i, c] : parties.nodes) {
