@@ -46,6 +46,9 @@ Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
   const v1::CeremonyPlan& m = p.message;
   if (m.version() != kPlanVersion) return plan_error("version", "must be " + std::to_string(kPlanVersion));
   if (m.session_id().size() != p.session_id.size()) return plan_error("session_id", "must be 32 bytes");
+  if (!m.abandons_session().empty() && m.abandons_session().size() != p.session_id.size()) {
+    return plan_error("abandons_session", "must be empty or 32 bytes");
+  }
   std::copy(m.session_id().begin(), m.session_id().end(), p.session_id.begin());
   VIGIL_ASSIGN_OR_RETURN(p.curve, from_proto_curve(m.curve()));
   if (auto s = check_threshold(m.parties(), m.threshold()); !s)

@@ -120,7 +120,11 @@ class CeremonyImpl final : public Ceremony {
   }
 
   CeremonyPhase phase() const override { return phase_; }
-  bool awaiting_certificate() const override { return phase_ == CeremonyPhase::kFailed && result_ && confirmed_; }
+  // Failed on the confirm deadline holding a transcript it confirmed (or,
+  // leaving the committee, one it would erase its share for).
+  bool awaiting_certificate() const override {
+    return phase_ == CeremonyPhase::kFailed && result_ && (confirmed_ || !in_.plan.is_recipient(in_.self));
+  }
 
   std::int64_t deadline_unix_ms() const override {
     const auto k = std::min(static_cast<int>(phase_), static_cast<int>(CeremonyPhase::kConfirm));
@@ -131,7 +135,10 @@ class CeremonyImpl final : public Ceremony {
     v1::CeremonyStatus s;
     s.set_session_id(str(in_.plan.session_id));
     s.set_kind(in_.plan.reshare ? v1::CEREMONY_KIND_RESHARE : v1::CEREMONY_KIND_DKG);
-    s.set_state(phase_ == CeremonyPhase::kDone ? "done" : phase_ == CeremonyPhase::kFailed ? "failed" : "running");
+    s.set_state(phase_ == CeremonyPhase::kDone     ? "done"
+                : awaiting_certificate()           ? "awaiting"
+                : phase_ == CeremonyPhase::kFailed ? "failed"
+                                                   : "running");
     s.set_phase(ceremony_phase_name(phase_));
     s.set_epoch(in_.plan.epoch);
     s.set_parties(static_cast<std::uint32_t>(in_.plan.parties));
@@ -247,13 +254,16 @@ class CeremonyImpl final : public Ceremony {
     if (!proto::verify_statement_digest(in_.plan.session_id, signed_digest, in_.identities.at(slot.author))) {
       return refused(from, "relayed a statement whose signature does not verify");
     }
-    std::erase_if(outstanding_, [&](const auto& o) { return o.first.second == slot && o.second == digest; });
-    bool changed = false;
+    // One that settles a fetch changes what this node waits for, kept or not.
+    bool changed =
+        std::erase_if(outstanding_, [&](const auto& o) { return o.first.second == slot && o.second == digest; }) > 0;
     switch (slot.kind) {
-      case v1::STATEMENT_KIND_DEALING: changed = accept_dealing(slot, digest, s, signed_digest); break;
-      case v1::STATEMENT_KIND_COMPLAINT: changed = accept_complaint(slot, digest, s, signed_digest); break;
-      case v1::STATEMENT_KIND_JUSTIFICATION: changed = accept_justification(slot, digest, s, signed_digest); break;
-      case v1::STATEMENT_KIND_CONFIRMATION: changed = accept_confirmation(s, digest, signed_digest); break;
+      case v1::STATEMENT_KIND_DEALING: changed = accept_dealing(slot, digest, s, signed_digest) || changed; break;
+      case v1::STATEMENT_KIND_COMPLAINT: changed = accept_complaint(slot, digest, s, signed_digest) || changed; break;
+      case v1::STATEMENT_KIND_JUSTIFICATION:
+        changed = accept_justification(slot, digest, s, signed_digest) || changed;
+        break;
+      case v1::STATEMENT_KIND_CONFIRMATION: changed = accept_confirmation(s, digest, signed_digest) || changed; break;
       default: break;
     }
     advance();
@@ -285,18 +295,27 @@ class CeremonyImpl final : public Ceremony {
 
   // The body of a complaint or justification if it is the canonical
   // encoding of one for its slot; otherwise a fault of its author.
+  // (The body is rebuilt from its known fields and compared: unknown fields
+  // would make many encodings of one statement.)
   template <class Body>
   std::optional<Body> canonical(const StatementSlot& slot, const std::string& bytes, const char* what) {
     Body body;
-    if (body.ParseFromString(bytes) && body.SerializeAsString() == bytes && fits(slot, body)) return body;
+    if (body.ParseFromString(bytes) && rebuilt(slot, body).SerializeAsString() == bytes) return body;
     note_fault(slot.author, std::string("signed a malformed ") + what);
     return std::nullopt;
   }
-  static bool fits(const StatementSlot& slot, const v1::DkgComplaint& c) {
-    return c.complainer() == slot.author && c.accused() == slot.subject;
+  static v1::DkgComplaint rebuilt(const StatementSlot& slot, const v1::DkgComplaint&) {
+    v1::DkgComplaint c;
+    c.set_complainer(slot.author);
+    c.set_accused(slot.subject);
+    return c;
   }
-  static bool fits(const StatementSlot& slot, const v1::DkgJustification& j) {
-    return j.dealer() == slot.author && j.recipient() == slot.subject;
+  static v1::DkgJustification rebuilt(const StatementSlot& slot, const v1::DkgJustification& parsed) {
+    v1::DkgJustification j;
+    j.set_dealer(slot.author);
+    j.set_recipient(slot.subject);
+    j.set_share(parsed.share());
+    return j;
   }
 
   // A complaint has one valid body (its encoding is canonical), so an author
@@ -381,24 +400,26 @@ class CeremonyImpl final : public Ceremony {
     if (static_cast<std::size_t>(certificate.confirmations_size()) > in_.plan.parties) {
       return refused(from, "sent an oversized certificate");
     }
-    for (const auto& s : certificate.confirmations()) {
-      if (s.kind() != v1::STATEMENT_KIND_CONFIRMATION) return refused(from, "sent a certificate of other statements");
-    }
-    if (!result_) {
-      early_certificates_[from] = certificate;  // the latest from each peer, for when this node has a transcript
-      return true;
-    }
-    bool changed = false;
+    // Checked whole before any of it is used.
+    std::vector<std::pair<const v1::CeremonyStatement*, v1::StatementDigest>> fresh;
     for (const auto& s : certificate.confirmations()) {
       const StatementSlot slot{s.author(), s.kind(), s.subject()};
+      if (slot.kind != v1::STATEMENT_KIND_CONFIRMATION) return refused(from, "sent a certificate of other statements");
       VIGIL_RETURN_IF_ERROR(check_slot(from, slot));
-      if (slot.author == in_.self || confirmers_.count(slot.author)) continue;
       if (s.body().size() > max_body_size(in_.plan, slot.kind)) return refused(from, "sent an oversized statement");
+      if (slot.author == in_.self || confirmers_.count(slot.author) ||
+          bodies_.count({slot, sha256(as_bytes(s.body()))})) {
+        continue;
+      }
       auto signed_digest = proto::statement_digest(s);
       if (!proto::verify_statement_digest(in_.plan.session_id, signed_digest, in_.identities.at(slot.author))) {
         return refused(from, "sent a certificate whose signature does not verify");
       }
-      changed = accept_confirmation(s, sha256(as_bytes(s.body())), signed_digest) || changed;
+      fresh.emplace_back(&s, std::move(signed_digest));
+    }
+    bool changed = false;
+    for (const auto& [s, signed_digest] : fresh) {
+      changed = accept_confirmation(*s, sha256(as_bytes(s->body())), signed_digest) || changed;
     }
     if (awaiting_certificate()) {
       if (matching_confirmations() >= confirmations_needed(in_.plan)) complete();
@@ -413,15 +434,18 @@ class CeremonyImpl final : public Ceremony {
         e.phase_ended() > static_cast<std::uint32_t>(CeremonyPhase::kConfirm)) {
       return refused(from, "echoed the end of an unknown phase");
     }
-    // Every entry is checked before any is used, so an echo is taken whole or not at all.
+    // Every entry is checked before any is used, so an echo is taken whole
+    // or not at all; each (slot, digest) is checked once.
+    if (static_cast<std::size_t>(e.statements_size()) > max_slots()) return refused(from, "echoed too many statements");
     std::vector<std::tuple<StatementSlot, Digest, const v1::StatementDigest*>> fresh;
+    std::set<StatementId> seen;
     for (const auto& d : e.statements()) {
       const StatementSlot slot{d.author(), d.kind(), d.subject()};
       VIGIL_RETURN_IF_ERROR(check_slot(from, slot));
       Digest digest{};
       if (!to_array(d.body_digest(), digest)) return refused(from, "echoed a malformed digest");
       if (slot.author == from) return refused(from, "echoed its own statement");
-      if (slot.author == in_.self || !wanted(slot, digest)) continue;
+      if (slot.author == in_.self || !wanted(slot, digest) || !seen.emplace(slot, digest).second) continue;
       if (!proto::verify_statement_digest(in_.plan.session_id, d, in_.identities.at(slot.author))) {
         return refused(from, "echoed a statement whose signature does not verify");
       }
@@ -454,6 +478,13 @@ class CeremonyImpl final : public Ceremony {
     return changed;
   }
 
+  // How many statements a plan allows, a dealing counted twice (the proof):
+  // more in one echo is a peer making work.
+  std::size_t max_slots() const {
+    const CeremonyPlan& p = in_.plan;
+    return 2 * p.dealers.size() + 2 * p.parties * p.dealers.size() + p.parties;
+  }
+
   // Whether an echoed digest tells this node something it can still use.
   bool wanted(const StatementSlot& slot, const Digest& digest) const {
     if (bodies_.count({slot, digest})) return false;
@@ -462,12 +493,15 @@ class CeremonyImpl final : public Ceremony {
         // The body while the deal phase lasts; a second digest, which
         // proves the dealer dealt twice, until the node finishes.
         auto it = known_.find(slot);
-        if (it == known_.end() || it->second.count(digest)) return phase_ == CeremonyPhase::kDeal;
-        return it->second.size() < 2 && phase_ <= CeremonyPhase::kComplain;
+        if (it == known_.end()) return phase_ == CeremonyPhase::kDeal;
+        if (it->second.size() >= 2) return false;  // proven to have dealt twice: nothing more to learn
+        if (it->second.count(digest)) return phase_ == CeremonyPhase::kDeal;
+        return phase_ <= CeremonyPhase::kComplain;
       }
       case v1::STATEMENT_KIND_COMPLAINT:
       case v1::STATEMENT_KIND_JUSTIFICATION: return !settled_.count(slot) && window_open(slot.kind, false);
-      case v1::STATEMENT_KIND_CONFIRMATION: return !confirmers_.count(slot.author) && phase_ <= CeremonyPhase::kConfirm;
+      case v1::STATEMENT_KIND_CONFIRMATION:
+        return !confirmers_.count(slot.author) && !dissent_.count(slot.author) && phase_ <= CeremonyPhase::kConfirm;
       default: return false;
     }
   }
@@ -475,8 +509,11 @@ class CeremonyImpl final : public Ceremony {
   // Sends `from` the statements it asks for, each at most once.
   Result<bool> answer_fetch(ParticipantIndex from, const v1::CeremonyFetch& f) {
     for (const auto& want : f.wanted()) {
+      if (want.body_digest().size() != 32) return refused(from, "asked for a malformed digest");
+    }
+    for (const auto& want : f.wanted()) {
       Digest digest{};
-      if (!to_array(want.body_digest(), digest)) return refused(from, "asked for a malformed digest");
+      to_array(want.body_digest(), digest);
       const StatementSlot slot{want.author(), want.kind(), want.subject()};
       auto it = bodies_.find({slot, digest});
       if (it == bodies_.end() || !answered_.emplace(from, slot, digest).second) continue;
@@ -611,9 +648,6 @@ class CeremonyImpl final : public Ceremony {
           (void)accept_confirmation(s, sha256(as_bytes(s.body())), proto::statement_digest(s));
         }
       }
-      for (auto& [from, certificate] : std::exchange(early_certificates_, {})) {
-        (void)receive_certificate(from, certificate);
-      }
     }
   }
 
@@ -682,6 +716,9 @@ class CeremonyImpl final : public Ceremony {
     fail(std::to_string(matching_confirmations()) + " of " + std::to_string(in_.plan.parties) +
          " nodes confirmed this node's view; " + std::to_string(confirmations_needed(in_.plan)) + " needed" +
          (dissent_.empty() ? "" : " (another view: nodes " + list(dissent_) + ")"));
+    if (awaiting_certificate()) {
+      error_ += "; this node keeps the previous epoch and awaits a certificate from a node that is done";
+    }
   }
 
   // Done: the key, and a certificate of it for every member.
@@ -693,6 +730,9 @@ class CeremonyImpl final : public Ceremony {
     echo(CeremonyPhase::kConfirm);
     v1::CeremonyMessage certificate = envelope();
     for (const auto& [author, statement] : confirmers_) {
+      if (static_cast<std::size_t>(certificate.certificate().confirmations_size()) == confirmations_needed(in_.plan)) {
+        break;
+      }
       *certificate.mutable_certificate()->add_confirmations() = statement;
     }
     broadcast(certificate);
@@ -715,7 +755,6 @@ class CeremonyImpl final : public Ceremony {
   std::map<CeremonyPhase, std::vector<StatementId>> inbox_;
   std::map<StatementSlot, std::vector<v1::CeremonyStatement>> early_justifications_;
   std::map<ParticipantIndex, std::vector<v1::CeremonyStatement>> early_confirmations_;
-  std::map<ParticipantIndex, v1::CeremonyCertificate> early_certificates_;
   std::map<ParticipantIndex, v1::CeremonyStatement> confirmers_;  // signed confirmations of this node's transcript
   std::set<ParticipantIndex> dissent_;                            // members that confirmed another transcript
   std::vector<std::pair<ParticipantIndex, std::string>> faults_;

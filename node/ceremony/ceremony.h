@@ -39,8 +39,9 @@
 // echoed it to everyone, while one its author sends late may have reached
 // one node only.
 //
-// One body per slot. A complaint's body is canonical and a justification
-// has one right share, so only a dealing can be signed twice to effect:
+// One body per slot. A complaint's body is canonical (rebuilt from its slot
+// and compared) and a justification has one right share, so only a dealing
+// can be signed twice to effect:
 // two signed digests of one dealer's dealing prove it dealt twice, the
 // proof travels in the echoes, and every node leaves that dealer out of
 // the key. A wrong justification answers nothing and is neither kept nor
@@ -60,11 +61,17 @@
 //     computed its share of exactly that key before confirming, so the new
 //     key is usable without the faulty node, and erasing the old epoch
 //     loses nothing (the next point sees to it that those t finish too);
-//   - a node that is done sends every member a certificate: the signed
-//     confirmations it counted. A member holding the same transcript is
-//     done on it whenever it arrives, even after failing on its own
-//     deadline: a node that confirmed keeps its new share, and the previous
-//     epoch, until a certificate completes it (awaiting_certificate());
+//   - a node that is done sends every member a certificate: q of the
+//     signed confirmations it counted. A member holding the same transcript
+//     is done on it whenever it arrives, even after failing on its own
+//     deadline: a node that confirmed (or, leaving the committee, holds the
+//     transcript) keeps the previous epoch and stays "awaiting" a
+//     certificate, across restarts (the store keeps its seed and journal),
+//     asking its peers again whenever a link comes up. It starts no other
+//     ceremony unless a plan signed by its operators names the awaited
+//     session in abandons_session: giving a confirmed key up is the
+//     operators' decision, and they must make it on every node, or a late
+//     certificate would complete only the nodes that did not;
 //   - two sets of floor((n + 1) / 2) + 1 confirmers share at least two
 //     nodes, one of them honest, and an honest node confirms one transcript:
 //     no two nodes are ever done with different keys, whatever the faulty
@@ -78,14 +85,15 @@
 // What remains timing-dependent: the rules above make every honest node
 // see the same statements when messages between honest nodes arrive well
 // within a phase (the deadlines are the synchrony assumption), and cost a
-// faulty or cut-off node's peers its phases' deadlines, not the outcome. A
-// faulty dealer that releases its dealing to one node at the very end of
-// the deal phase, after the others ended it on its deadline, can still
-// leave that node with another view; that node then fails the ceremony
-// while the others are done, and the key is still held by at least t
-// honest nodes (a refresh brings the node back). A node that failed
-// awaiting a certificate and is restarted before one arrives loses the
-// pending share: the journal goes with the ceremony.
+// faulty or cut-off node's peers its phases' deadlines (deal, complain,
+// justify), not the outcome. A faulty dealer that releases its dealing, or
+// its right justification, to one node at the very end of a phase, after
+// the others ended it on its deadline, can still leave that node with
+// another view; that node then fails the ceremony while the others are
+// done, and the key is still held by at least t honest nodes (a refresh
+// brings the node back). The journal is written without an fsync per
+// input: a power loss (not a crash) can lose its tail, and a node that
+// replays a shorter journal may confirm a second transcript.
 //
 // A message for a later phase waits in an inbox; a statement for a phase
 // that has ended is dropped.

@@ -60,6 +60,21 @@ Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest
     return make_error(ErrorCode::kInvalidInput, "a ceremony is already running on this node (session " +
                                                     short_id(ceremony_->plan().session_id) + "…)");
   }
+  if (ceremony_ && ceremony_->awaiting_certificate()) {
+    // Giving up a confirmed transcript is the operators' call, made in a
+    // signed plan: were some nodes to give it up and others not, a late
+    // certificate would complete only the latter.
+    const CeremonyPlan& awaited = ceremony_->plan();
+    if (!std::ranges::equal(as_bytes(plan.message.abandons_session()), awaited.session_id)) {
+      return make_error(ErrorCode::kInvalidInput,
+                        "this node confirmed the key of session " + to_hex(awaited.session_id) +
+                            " and awaits its certificate; a plan that starts another must name that session in "
+                            "abandons_session");
+    }
+    VIGIL_RETURN_IF_ERROR(store_.finish_ceremony(awaited.session_id, "failed", "abandoned by the operators' plan",
+                                                 std::nullopt, false, clock_.now_unix_ms()));
+    spdlog::warn("{} {}: abandoned by the operators' plan", awaited.kind_name(), short_id(awaited.session_id));
+  }
   if (!plan.reshare && service_.has_key()) {
     return make_error(ErrorCode::kInvalidInput, "this node already holds a key (epoch " +
                                                     std::to_string(service_.key_epoch()) + "); reshare it instead");
@@ -121,7 +136,7 @@ Status CeremonyManager::resume() {
     report_finished("failed", "could not resume: " + why, now);
     return {};
   };
-  if (stored->state != "running") {
+  if (stored->state != "running" && stored->state != "awaiting") {
     report_finished(stored->state, stored->error, stored->finished_unix_ms);
     return {};
   }
@@ -208,7 +223,8 @@ void CeremonyManager::on_message(ParticipantIndex from, const v1::CeremonyMessag
 
 void CeremonyManager::on_link_up(ParticipantIndex peer) {
   std::lock_guard lock(mutex_);
-  if (!running() || !ceremony_->plan().is_member(peer)) return;
+  // Running, or awaiting a certificate that a peer which is done resends.
+  if (!ceremony_ || !(running() || ceremony_->awaiting_certificate()) || !ceremony_->plan().is_member(peer)) return;
   v1::CeremonyMessage ready;
   ready.set_session_id(std::string(ceremony_->plan().session_id.begin(), ceremony_->plan().session_id.end()));
   ready.mutable_ready();
@@ -282,8 +298,9 @@ void CeremonyManager::conclude() {
   const bool done = ceremony_->phase() == CeremonyPhase::kDone;
   v1::CeremonyStatus s = ceremony_->status();
   const std::int64_t now = clock_.now_unix_ms();
-  auto recorded =
-      store_.finish_ceremony(plan.session_id, done ? "done" : "failed", s.error(), ceremony_->key(), done, now);
+  auto recorded = ceremony_->awaiting_certificate() ? store_.await_certificate(plan.session_id, s.error(), now)
+                                                    : store_.finish_ceremony(plan.session_id, done ? "done" : "failed",
+                                                                             s.error(), ceremony_->key(), done, now);
   if (!recorded) {
     spdlog::critical("{} {}: recording the outcome failed: {}", plan.kind_name(), short_id(plan.session_id),
                      recorded.error().message);

@@ -57,7 +57,7 @@ Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
   c.request = s.blob(1);
   c.accepted_unix_ms = s.integer(3);
   c.state = s.text(4);
-  if (c.state == "running") {  // a finished ceremony's seed is erased
+  if (c.state == "running" || c.state == "awaiting") {  // a finished ceremony's seed is erased
     VIGIL_ASSIGN_OR_RETURN(c.seed, open_at_rest(s.blob(2), seed_context(session), "ceremony seed"));
   }
   c.error = s.text(5);
@@ -68,6 +68,14 @@ Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
   while ((erc = e.step()) == SQLITE_ROW) c.events.push_back(e.blob(0));
   if (erc != SQLITE_DONE) return sqlite::error(db_, "reading ceremony events");
   return std::optional<StoredCeremony>(std::move(c));
+}
+
+Status Store::await_certificate(ByteSpan session_id, const std::string& error, std::int64_t now_unix_ms) {
+  std::lock_guard lock(mutex_);
+  Statement u(db_, "UPDATE ceremonies SET state = 'awaiting', error = ?, finished_unix_ms = ? WHERE session_id = ?");
+  u.bind(1, error).bind(2, now_unix_ms).bind(3, session_id);
+  if (u.step() != SQLITE_DONE || sqlite3_changes(db_) != 1) return sqlite::error(db_, "recording ceremony state");
+  return {};
 }
 
 Status Store::finish_ceremony(ByteSpan session_id, const std::string& state, const std::string& error,

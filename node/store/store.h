@@ -74,6 +74,10 @@ class Store {
   // but left the committee, whose keys are then all erased.
   Status finish_ceremony(ByteSpan session_id, const std::string& state, const std::string& error,
                          const std::optional<v1::StoredKey>& key, bool erase_keys, std::int64_t now_unix_ms);
+  // A ceremony that failed on its deadline after this node confirmed: its
+  // seed and journal stay (a restart rebuilds it), and a certificate can
+  // still complete it (node/ceremony/ceremony.h).
+  Status await_certificate(ByteSpan session_id, const std::string& error, std::int64_t now_unix_ms);
 
   Status put_ciphertext(ByteSpan digest, ByteSpan body, std::int64_t now_unix_ms);
   Result<std::optional<Bytes>> ciphertext(ByteSpan digest);
