@@ -94,7 +94,7 @@ ApiSettings NodeConfig::api() const {
 ServiceSettings NodeConfig::service() const { return {index, peers, limits.request_max_age, limits.max_ciphertexts}; }
 
 CeremonySettings NodeConfig::ceremonies() const {
-  CeremonySettings s{index, {}, {}};
+  CeremonySettings s{index, {}, {}, operator_quorum, threshold_floor_percent};
   for (const auto& p : peers) s.peer_identities.emplace(p.index, p.identity);
   for (const auto& o : operators) s.operators.push_back(o.key);
   return s;
@@ -164,6 +164,21 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   VIGIL_ASSIGN_OR_RETURN(c.requesters, parse_named_keys(r, "requesters"));
   VIGIL_ASSIGN_OR_RETURN(c.operators, parse_named_keys(r, "operators"));
 
+  const auto cer = r["ceremonies"];
+  VIGIL_ASSIGN_OR_RETURN(c.operator_quorum,
+                         positive(cer["operator_quorum"], "ceremonies.operator_quorum", c.operator_quorum));
+  if (!c.operators.empty() && c.operator_quorum > c.operators.size()) {
+    return config_error("ceremonies.operator_quorum", "is more than the " + std::to_string(c.operators.size()) +
+                                                          " keys under [[operators]]: no plan could start");
+  }
+  if (const auto floor = cer["threshold_floor_percent"]; floor) {
+    const auto value = floor.value<std::int64_t>();
+    if (!value || *value < 0 || *value > 99) {
+      return config_error("ceremonies.threshold_floor_percent", "must be an integer from 0 to 99");
+    }
+    c.threshold_floor_percent = static_cast<unsigned>(*value);
+  }
+
   const auto l = r["limits"];
   VIGIL_ASSIGN_OR_RETURN(c.limits.max_frame_bytes,
                          positive(l["max_frame_bytes"], "limits.max_frame_bytes", c.limits.max_frame_bytes));
@@ -206,6 +221,8 @@ std::string render_node_config(const NodeConfig& c) {
     out << "\n[[requesters]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
   for (const auto& q : c.operators)
     out << "\n[[operators]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
+  out << "\n[ceremonies]\noperator_quorum = " << c.operator_quorum
+      << "\nthreshold_floor_percent = " << c.threshold_floor_percent << "\n";
   out << "\n[limits]\nmax_frame_bytes = " << c.limits.max_frame_bytes
       << "\nmax_request_bytes = " << c.limits.max_request_bytes << "\nmax_connections = " << c.limits.max_connections
       << "\npeer_queue_depth = " << c.limits.peer_queue_depth << "\nread_timeout_ms = " << c.limits.read_timeout.count()

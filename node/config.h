@@ -23,6 +23,10 @@
 //   name = "ops"
 //   key = "<64 hex: Ed25519 public key>"
 //
+//   [ceremonies]                      # all optional
+//   operator_quorum = 1               # distinct [[operators]] that must approve a plan
+//   threshold_floor_percent = 50      # a plan's t must exceed this share of its n
+//
 //   [limits]                          # all optional
 //   max_frame_bytes = 1048576
 //   max_request_bytes = 8388608
@@ -110,7 +114,9 @@ struct ServiceSettings {  // node/release
 struct CeremonySettings {  // node/ceremony
   ParticipantIndex self = 0;
   std::map<ParticipantIndex, Ed25519PublicKey> peer_identities;  // sign and receive ceremony messages
-  std::vector<Ed25519PublicKey> operators;                       // may sign a plan
+  std::vector<Ed25519PublicKey> operators;                       // may approve a plan
+  std::size_t operator_quorum = 1;                               // distinct approvals a plan needs
+  unsigned threshold_floor_percent = 50;                         // t * 100 > n * this
 };
 
 struct NodeConfig {
@@ -123,6 +129,8 @@ struct NodeConfig {
   std::vector<PeerConfig> peers;
   std::vector<RequesterConfig> requesters;
   std::vector<NamedKey> operators;
+  std::size_t operator_quorum = 1;
+  unsigned threshold_floor_percent = 50;
   Limits limits;
 
   const PeerConfig* peer(ParticipantIndex i) const;

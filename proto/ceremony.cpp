@@ -31,10 +31,15 @@ Bytes ceremony_plan_signing_bytes(ByteSpan plan_bytes) {
 v1::StartCeremonyRequest sign_ceremony_plan(const v1::CeremonyPlan& plan, const Ed25519KeyPair& operator_key) {
   v1::StartCeremonyRequest request;
   request.set_plan(plan.SerializeAsString());
-  request.set_operator_key(std::string(operator_key.public_key.begin(), operator_key.public_key.end()));
-  const auto signature = ed25519_sign(operator_key, ceremony_plan_signing_bytes(as_bytes(request.plan())));
-  request.set_signature(std::string(signature.begin(), signature.end()));
+  approve_ceremony_plan(request, operator_key);
   return request;
+}
+
+void approve_ceremony_plan(v1::StartCeremonyRequest& request, const Ed25519KeyPair& operator_key) {
+  v1::OperatorApproval* approval = request.add_approvals();
+  approval->set_operator_key(std::string(operator_key.public_key.begin(), operator_key.public_key.end()));
+  const auto signature = ed25519_sign(operator_key, ceremony_plan_signing_bytes(as_bytes(request.plan())));
+  approval->set_signature(std::string(signature.begin(), signature.end()));
 }
 
 Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
@@ -100,18 +105,34 @@ Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
 }
 
 Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& request,
-                                            std::span<const Ed25519PublicKey> operators) {
-  if (request.operator_key().size() != 32 || request.signature().size() != 64) {
-    return make_error(ErrorCode::kBadEncoding, "operator_key must be 32 bytes and signature 64");
+                                            std::span<const Ed25519PublicKey> operators, std::size_t quorum) {
+  if (request.approvals_size() == 0) return make_error(ErrorCode::kBadEncoding, "the plan carries no approvals");
+  if (static_cast<std::size_t>(request.approvals_size()) > operators.size() + 1) {
+    return make_error(ErrorCode::kBadEncoding, "more approvals than there are operators");
   }
-  const ByteSpan key = as_bytes(request.operator_key());
-  if (std::none_of(operators.begin(), operators.end(),
-                   [&](const Ed25519PublicKey& k) { return std::ranges::equal(k, key); })) {
-    return make_error(ErrorCode::kVerificationFailed, "operator key is not listed under [[operators]]");
+  for (const auto& a : request.approvals()) {
+    if (a.operator_key().size() != 32 || a.signature().size() != 64) {
+      return make_error(ErrorCode::kBadEncoding, "an approval's operator_key must be 32 bytes and its signature 64");
+    }
   }
-  if (!ed25519_verify(as_bytes(request.operator_key()), ceremony_plan_signing_bytes(as_bytes(request.plan())),
-                      as_bytes(request.signature()))) {
-    return make_error(ErrorCode::kVerificationFailed, "ceremony plan signature does not verify");
+  const Bytes signed_bytes = ceremony_plan_signing_bytes(as_bytes(request.plan()));
+  std::set<std::string> approvers;
+  for (const auto& a : request.approvals()) {
+    const ByteSpan key = as_bytes(a.operator_key());
+    if (std::none_of(operators.begin(), operators.end(),
+                     [&](const Ed25519PublicKey& k) { return std::ranges::equal(k, key); })) {
+      return make_error(ErrorCode::kVerificationFailed,
+                        "operator key " + to_hex(key).substr(0, 16) + "… is not listed under [[operators]]");
+    }
+    if (!ed25519_verify(key, signed_bytes, as_bytes(a.signature()))) {
+      return make_error(ErrorCode::kVerificationFailed, "ceremony plan signature does not verify");
+    }
+    approvers.insert(a.operator_key());
+  }
+  if (approvers.size() < std::max<std::size_t>(quorum, 1)) {
+    return make_error(ErrorCode::kVerificationFailed,
+                      "the plan is approved by " + std::to_string(approvers.size()) + " of the operators; " +
+                          std::to_string(std::max<std::size_t>(quorum, 1)) + " needed (operator_quorum)");
   }
   return parse_ceremony_plan(as_bytes(request.plan()));
 }

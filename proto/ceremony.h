@@ -45,15 +45,20 @@ struct CeremonyPlan {
 // operator signs the plan's bytes as sent, never a re-serialisation.
 Bytes ceremony_plan_signing_bytes(ByteSpan plan_bytes);
 v1::StartCeremonyRequest sign_ceremony_plan(const v1::CeremonyPlan& plan, const Ed25519KeyPair& operator_key);
+// Adds another operator's approval to a request.
+void approve_ceremony_plan(v1::StartCeremonyRequest& request, const Ed25519KeyPair& operator_key);
+
+// The longest a plan may be valid for (expires_unix_ms - now).
+inline constexpr std::chrono::hours kMaxPlanLifetime{24};
 
 // Parses and validates a plan, naming the field that is wrong.
 Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes);
 
-// Checks a signed plan: field sizes (kBadEncoding), the operator key among
-// `operators` (kVerificationFailed), its signature (kVerificationFailed),
-// then the plan itself.
+// Checks an approved plan: field sizes (kBadEncoding), then every
+// approval's key among `operators` and its signature, and at least `quorum`
+// distinct approving operators (kVerificationFailed), then the plan itself.
 Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& request,
-                                            std::span<const Ed25519PublicKey> operators);
+                                            std::span<const Ed25519PublicKey> operators, std::size_t quorum);
 
 using Digest = std::array<std::uint8_t, 32>;
 

@@ -54,7 +54,24 @@ Result<std::unique_ptr<Ceremony>> CeremonyManager::build(CeremonyPlan plan, Secr
 }
 
 Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest& request) {
-  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, proto::check_ceremony_request(request, settings_.operators));
+  VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan,
+                         proto::check_ceremony_request(request, settings_.operators, settings_.operator_quorum));
+  const std::int64_t now = clock_.now_unix_ms();
+  const std::int64_t expires = plan.message.expires_unix_ms();
+  if (expires <= now) {
+    return make_error(ErrorCode::kInvalidInput, "the plan expired " + std::to_string((now - expires) / 1000) +
+                                                    " s ago (expires_unix_ms): make a new one");
+  }
+  if (expires - now > std::chrono::duration_cast<std::chrono::milliseconds>(proto::kMaxPlanLifetime).count()) {
+    return make_error(ErrorCode::kInvalidInput, "the plan is valid for more than 24 hours (expires_unix_ms)");
+  }
+  if (plan.threshold * 100 <= plan.parties * settings_.threshold_floor_percent) {
+    return make_error(ErrorCode::kInvalidInput, "threshold " + std::to_string(plan.threshold) + " of " +
+                                                    std::to_string(plan.parties) +
+                                                    " is below this node's floor: t must exceed " +
+                                                    std::to_string(settings_.threshold_floor_percent) +
+                                                    "% of n ([ceremonies] threshold_floor_percent)");
+  }
   std::lock_guard lock(mutex_);
   if (running()) {
     return make_error(ErrorCode::kInvalidInput, "a ceremony is already running on this node (session " +

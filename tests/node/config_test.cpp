@@ -35,6 +35,15 @@ name = "admin"
 key = ")" +
          kKey + R"("
 
+[[operators]]
+name = "ops"
+key = ")" +
+         kKey + R"("
+
+[ceremonies]
+operator_quorum = 1
+threshold_floor_percent = 60
+
 [limits]
 max_frame_bytes = 4096
 read_timeout_ms = 500
@@ -54,6 +63,8 @@ TEST(NodeConfig, ParsesAndRoundTrips) {
   EXPECT_EQ(c->limits.max_connections, 256u);  // default
   ASSERT_NE(c->peer(3), nullptr);
   EXPECT_EQ(c->peer(4), nullptr);
+  EXPECT_EQ(c->ceremonies().operator_quorum, 1u);
+  EXPECT_EQ(c->ceremonies().threshold_floor_percent, 60u);
 
   auto again = parse_node_config(render_node_config(*c), "/elsewhere");
   ASSERT_TRUE(again.ok()) << again.error().to_string();
@@ -82,6 +93,10 @@ TEST(NodeConfig, ErrorsNameTheKey) {
            {with("identity = \"" + kKey, "identity = \"zz" + kKey.substr(2)), "peers[0].identity: expected 64 hex"},
            {with("key = \"" + kKey, "key = \"" + kKey.substr(1)), "requesters[0].key: expected 64 hex"},
            {with("max_frame_bytes = 4096", "max_frame_bytes = -1"), "limits.max_frame_bytes: must be a positive"},
+           {with("operator_quorum = 1", "operator_quorum = 2"), "ceremonies.operator_quorum: is more than the 1 keys"},
+           {with("operator_quorum = 1", "operator_quorum = 0"), "ceremonies.operator_quorum: must be a positive"},
+           {with("threshold_floor_percent = 60", "threshold_floor_percent = 100"),
+            "ceremonies.threshold_floor_percent: must be an integer from 0 to 99"},
            {with("[node]", "[node"), "not valid TOML (line 1"},
        }) {
     auto r = parse_node_config(c.text, ".");

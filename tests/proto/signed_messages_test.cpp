@@ -110,32 +110,59 @@ TEST(SignedMessagesTest, OnlyAnUnalteredPlanFromAListedOperatorIsAccepted) {
   const auto stranger = ed25519_generate(system_rng());
   const std::vector<Ed25519PublicKey> operators = {op.public_key};
   const auto request = sign_ceremony_plan(dkg_plan_message(), op);
-  auto plan = check_ceremony_request(request, operators);
+  auto plan = check_ceremony_request(request, operators, 1);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_EQ(plan->parties, 5u);
   EXPECT_EQ(plan->threshold, 3u);
   EXPECT_EQ(plan->dealers, (std::vector<ParticipantIndex>{1, 2, 3, 4, 5}));
 
-  auto unlisted = check_ceremony_request(sign_ceremony_plan(dkg_plan_message(), stranger), operators);
+  auto unlisted = check_ceremony_request(sign_ceremony_plan(dkg_plan_message(), stranger), operators, 1);
   ASSERT_FALSE(unlisted.ok());
   EXPECT_EQ(unlisted.error().code, ErrorCode::kVerificationFailed);
-  EXPECT_EQ(unlisted.error().message, "operator key is not listed under [[operators]]");
+  EXPECT_NE(unlisted.error().message.find("is not listed under [[operators]]"), std::string::npos);
 
   auto altered = request;
   auto m = dkg_plan_message();
   m.set_threshold(2);  // an operator signed 3-of-5; a relay must not lower it
   altered.set_plan(m.SerializeAsString());
-  auto refused = check_ceremony_request(altered, operators);
+  auto refused = check_ceremony_request(altered, operators, 1);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kVerificationFailed);
   EXPECT_EQ(refused.error().message, "ceremony plan signature does not verify");
 
   // Malformed sizes are refused before anything else is looked at.
   auto short_key = request;
-  short_key.mutable_operator_key()->pop_back();
-  auto bad = check_ceremony_request(short_key, {});
+  short_key.mutable_approvals(0)->mutable_operator_key()->pop_back();
+  auto bad = check_ceremony_request(short_key, operators, 1);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, ErrorCode::kBadEncoding);
+  auto none = request;
+  none.clear_approvals();
+  EXPECT_FALSE(check_ceremony_request(none, operators, 1).ok());
+}
+
+TEST(SignedMessagesTest, AQuorumOfDistinctOperatorsMustApprove) {
+  std::vector<Ed25519KeyPair> ops;
+  std::vector<Ed25519PublicKey> operators;
+  for (int i = 0; i < 3; ++i) {
+    ops.push_back(ed25519_generate(system_rng()));
+    operators.push_back(ops.back().public_key);
+  }
+  auto request = sign_ceremony_plan(dkg_plan_message(), ops[0]);
+  auto one = check_ceremony_request(request, operators, 2);
+  ASSERT_FALSE(one.ok());
+  EXPECT_EQ(one.error().code, ErrorCode::kVerificationFailed);
+  EXPECT_EQ(one.error().message, "the plan is approved by 1 of the operators; 2 needed (operator_quorum)");
+  auto twice = request;
+  approve_ceremony_plan(twice, ops[0]);  // the same operator again counts once
+  EXPECT_FALSE(check_ceremony_request(twice, operators, 2).ok());
+  approve_ceremony_plan(request, ops[2]);
+  EXPECT_TRUE(check_ceremony_request(request, operators, 2).ok());
+  // One approval that does not verify spoils the request.
+  auto spoiled = request;
+  approve_ceremony_plan(spoiled, ops[1]);
+  (*spoiled.mutable_approvals(2)->mutable_signature())[0] ^= 1;
+  EXPECT_FALSE(check_ceremony_request(spoiled, operators, 2).ok());
 }
 
 TEST(SignedMessagesTest, MalformedPlansAreRefusedNamingTheField) {

@@ -71,6 +71,7 @@ v1::CeremonyPlan dkg_plan(CurveId curve, std::size_t parties, std::size_t thresh
   p.set_parties(static_cast<std::uint32_t>(parties));
   p.set_threshold(static_cast<std::uint32_t>(threshold));
   p.set_phase_timeout_ms(static_cast<std::uint32_t>(phase_timeout.count()));
+  p.set_expires_unix_ms(SystemClock().now_unix_ms() + kPlanValidity.count());
   return p;
 }
 
@@ -91,9 +92,12 @@ Status record_key(ClusterFile& cluster, const v1::StatusResponse& status) {
 }
 
 Result<CeremonyReport> run_ceremony(const std::vector<client::NodeEndpoint>& nodes, const v1::CeremonyPlan& plan,
-                                    const Ed25519KeyPair& operator_key, std::ostream& progress) {
+                                    std::span<const Ed25519KeyPair* const> operator_keys, std::ostream& progress) {
   VIGIL_ASSIGN_OR_RETURN(proto::CeremonyPlan checked, proto::parse_ceremony_plan(as_bytes(plan.SerializeAsString())));
-  const std::string body = client::to_json(proto::sign_ceremony_plan(plan, operator_key));
+  if (operator_keys.empty()) return make_error(ErrorCode::kInvalidInput, "no operator key to approve the plan");
+  v1::StartCeremonyRequest request = proto::sign_ceremony_plan(plan, *operator_keys.front());
+  for (const Ed25519KeyPair* key : operator_keys.subspan(1)) proto::approve_ceremony_plan(request, *key);
+  const std::string body = client::to_json(request);
   const std::string kind = checked.reshare ? "resharing" : "DKG";
   progress << kind << " " << checked.threshold << "-of-" << checked.parties << " (epoch " << checked.epoch << ", "
            << nodes.size() << " nodes, session " << to_hex(ByteSpan(checked.session_id).first(4)) << "…)\n"

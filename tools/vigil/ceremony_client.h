@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ Status wait_for_links(const std::vector<client::NodeEndpoint>& nodes, std::chron
                       std::ostream& progress);
 
 // A fresh plan with a random session id.
+// How long a plan the coordinator makes stays valid for the nodes to accept.
+inline constexpr std::chrono::milliseconds kPlanValidity{10 * 60 * 1000};
+
 v1::CeremonyPlan dkg_plan(CurveId curve, std::size_t parties, std::size_t threshold,
                           std::chrono::milliseconds phase_timeout);
 // A resharing of the key `current` (a node's status) to nodes 1..parties, dealt by `dealers`.
@@ -42,9 +46,10 @@ struct CeremonyReport {
 // Copies a node's key (curve, threshold, epoch, group key, public shares) into a cluster description.
 Status record_key(ClusterFile& cluster, const v1::StatusResponse& status);
 
-// Starts the ceremony on every node in `nodes` (each must take part) and
-// waits for all to finish. Fails naming each node that failed or disagreed.
+// Starts the ceremony on every node in `nodes` (each must take part), with
+// the plan approved by each of `operator_keys`, and waits for all to
+// finish. Fails naming each node that failed or disagreed.
 Result<CeremonyReport> run_ceremony(const std::vector<client::NodeEndpoint>& nodes, const v1::CeremonyPlan& plan,
-                                    const Ed25519KeyPair& operator_key, std::ostream& progress);
+                                    std::span<const Ed25519KeyPair* const> operator_keys, std::ostream& progress);
 
 }  // namespace vigil::cli

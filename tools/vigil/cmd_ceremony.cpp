@@ -68,10 +68,26 @@ void summarise(const CeremonyReport& report) {
             << "done in " << report.wall_ms << " ms\n";
 }
 
+// The operators' signing keys, one per file.
+Result<std::vector<Ed25519KeyPair>> read_operator_keys(const std::vector<std::string>& paths) {
+  std::vector<Ed25519KeyPair> keys;
+  for (const auto& path : paths) {
+    VIGIL_ASSIGN_OR_RETURN(Ed25519KeyPair key, read_signing_key_file(path));
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+std::vector<const Ed25519KeyPair*> approvers(const std::vector<Ed25519KeyPair>& keys) {
+  std::vector<const Ed25519KeyPair*> out;
+  for (const auto& k : keys) out.push_back(&k);
+  return out;
+}
+
 int run_dkg(const std::vector<std::string>& urls, std::size_t t, const std::string& curve_name_text,
-            const std::string& operator_key_path, milliseconds phase_timeout, const std::string& out) {
-  auto op = read_signing_key_file(operator_key_path);
-  if (!op) return fail("dkg", op.error(), kExitUsage);
+            const std::vector<std::string>& operator_key_paths, milliseconds phase_timeout, const std::string& out) {
+  auto ops = read_operator_keys(operator_key_paths);
+  if (!ops) return fail("dkg", ops.error(), kExitUsage);
   auto nodes = discover(urls);
   if (!nodes) return fail("dkg", nodes.error());
   const std::size_t n = nodes->size();
@@ -85,7 +101,7 @@ int run_dkg(const std::vector<std::string>& urls, std::size_t t, const std::stri
     }
   }
   auto report = run_ceremony(apis(*nodes), dkg_plan(parse_curve_name(curve_name_text).value(), n, t, phase_timeout),
-                             *op, std::cout);
+                             approvers(*ops), std::cout);
   if (!report) return fail("dkg", report.error());
   summarise(*report);
   if (!out.empty()) {
@@ -95,9 +111,10 @@ int run_dkg(const std::vector<std::string>& urls, std::size_t t, const std::stri
 }
 
 int run_reshare(const std::vector<std::string>& urls, std::size_t n2, std::size_t t2,
-                const std::string& operator_key_path, milliseconds phase_timeout, const std::string& out) {
-  auto op = read_signing_key_file(operator_key_path);
-  if (!op) return fail("reshare", op.error(), kExitUsage);
+                const std::vector<std::string>& operator_key_paths, milliseconds phase_timeout,
+                const std::string& out) {
+  auto ops = read_operator_keys(operator_key_paths);
+  if (!ops) return fail("reshare", ops.error(), kExitUsage);
   if (auto s = check_threshold(n2, t2); !s) return fail("reshare", s.error(), kExitUsage);
   auto nodes = discover(urls);
   if (!nodes) return fail("reshare", nodes.error());
@@ -129,7 +146,7 @@ int run_reshare(const std::vector<std::string>& urls, std::size_t n2, std::size_
   }
   auto plan = reshare_plan(*current, dealers, n2, t2, phase_timeout);
   if (!plan) return fail("reshare", plan.error());
-  auto report = run_ceremony(apis(taking_part), *plan, *op, std::cout);
+  auto report = run_ceremony(apis(taking_part), *plan, approvers(*ops), std::cout);
   if (!report) return fail("reshare", report.error());
   if (report->committee.group_public_key() != current->group_public_key()) {
     return fail("reshare", "the group key changed: this must never happen");
@@ -147,7 +164,8 @@ void register_ceremonies(CLI::App& app, int& exit_code) {
   struct Options {
     std::vector<std::string> nodes;
     std::size_t n = 0, t = 0;
-    std::string curve = "ristretto255", operator_key, out;
+    std::string curve = "ristretto255", out;
+    std::vector<std::string> operator_keys;
     unsigned phase_timeout_ms = 30000;
   };
   auto o = std::make_shared<Options>();
@@ -155,8 +173,9 @@ void register_ceremonies(CLI::App& app, int& exit_code) {
     cmd->add_option("--nodes", o->nodes, "Client API URLs of the nodes (http://host:port), comma-separated")
         ->required()
         ->delimiter(',');
-    cmd->add_option("--operator-key", o->operator_key,
-                    "Ed25519 key listed under [[operators]] (vigil keygen --type ed25519)")
+    cmd->add_option("--operator-key", o->operator_keys,
+                    "Ed25519 key listed under [[operators]] (vigil keygen --type ed25519); give it once per\n"
+                    "operator whose approval the nodes' [ceremonies] operator_quorum asks for")
         ->required()
         ->check(CLI::ExistingFile);
     cmd->add_option("--phase-timeout-ms", o->phase_timeout_ms, "Deadline of each phase (default 30000)")
@@ -172,7 +191,7 @@ void register_ceremonies(CLI::App& app, int& exit_code) {
   dkg->add_option("--curve", o->curve, "ristretto255 (default) or secp256k1")
       ->check(CLI::IsMember({"ristretto255", "secp256k1"}));
   dkg->callback([o, &exit_code] {
-    exit_code = run_dkg(o->nodes, o->t, o->curve, o->operator_key, milliseconds(o->phase_timeout_ms), o->out);
+    exit_code = run_dkg(o->nodes, o->t, o->curve, o->operator_keys, milliseconds(o->phase_timeout_ms), o->out);
   });
   auto* reshare = app.add_subcommand("reshare",
                                      "Coordinate a resharing of the cluster's key to nodes 1..N with threshold T.\n"
@@ -183,7 +202,7 @@ void register_ceremonies(CLI::App& app, int& exit_code) {
   reshare->add_option("--n", o->n, "Nodes in the new committee")->required();
   reshare->add_option("--t", o->t, "Threshold of the new committee")->required();
   reshare->callback([o, &exit_code] {
-    exit_code = run_reshare(o->nodes, o->n, o->t, o->operator_key, milliseconds(o->phase_timeout_ms), o->out);
+    exit_code = run_reshare(o->nodes, o->n, o->t, o->operator_keys, milliseconds(o->phase_timeout_ms), o->out);
   });
 }
 

@@ -120,7 +120,7 @@ Status run_dkg(const fs::path& root, ClusterFile& cluster, std::size_t t, millis
   VIGIL_RETURN_IF_ERROR(wait_for_links(nodes, kLinkTimeout, std::cout));
   VIGIL_ASSIGN_OR_RETURN(CeremonyReport report,
                          run_ceremony(nodes, dkg_plan(cluster.description.curve, nodes.size(), t, phase_timeout),
-                                      operator_key, std::cout));
+                                      std::array{&operator_key}, std::cout));
   print_timing(report);
   VIGIL_RETURN_IF_ERROR(record_key(cluster, report.committee));
   return save_cluster(root, cluster);
@@ -269,7 +269,7 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
       taking_part.push_back(node);
     }
   }
-  auto report = run_ceremony(taking_part, *plan, *operator_key, std::cout);
+  auto report = run_ceremony(taking_part, *plan, std::array{&*operator_key}, std::cout);
   if (!report) return fail(cmd, report.error());
   print_timing(*report);
   if (report->committee.group_public_key() != current->group_public_key()) {
@@ -389,7 +389,7 @@ int bench_ceremonies(std::size_t n, std::size_t t, bool reshare, bool keep, mill
   std::vector<std::string> lines;
   auto measure = [&](const char* what, const v1::CeremonyPlan& plan) -> Status {
     const auto start = std::chrono::steady_clock::now();
-    VIGIL_ASSIGN_OR_RETURN(CeremonyReport report, run_ceremony(members, plan, *operator_key, std::cout));
+    VIGIL_ASSIGN_OR_RETURN(CeremonyReport report, run_ceremony(members, plan, std::array{&*operator_key}, std::cout));
     const double observed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::vector<double> cpu;
     for (const auto& [index, c] : report.nodes) cpu.push_back(static_cast<double>(c.cpu_us()) / 1000.0);

@@ -887,6 +887,7 @@ class AwaitingManager : public ::testing::Test {
   v1::CeremonyPlan plan(std::uint8_t session_byte) const {
     v1::CeremonyPlan m = dkg_plan(2, 2, CurveId::kRistretto255, session_byte);
     m.set_phase_timeout_ms(100);
+    m.set_expires_unix_ms(clock_.now_unix_ms() + 60000);
     return m;
   }
 
@@ -954,6 +955,34 @@ TEST_F(AwaitingManager, ACertificateCompletesItEvenAfterARestart) {
   ASSERT_TRUE(key.has_value());
   EXPECT_EQ(key->epoch(), 1u);
   EXPECT_EQ(key->commitments(0), node2_->key()->commitments(0));
+}
+
+TEST_F(AwaitingManager, RefusesExpiredPlansAndThresholdsBelowTheFloor) {
+  auto refused = [&](const std::function<void(v1::CeremonyPlan&)>& edit, const std::string& expect) {
+    v1::CeremonyPlan m = plan(7);
+    edit(m);
+    auto r = manager_->start(proto::sign_ceremony_plan(m, op_));
+    ASSERT_FALSE(r.ok()) << expect;
+    EXPECT_NE(r.error().message.find(expect), std::string::npos) << r.error().message;
+  };
+  refused([&](auto& m) { m.set_expires_unix_ms(clock_.now_unix_ms() - 1000); }, "the plan expired");
+  refused([&](auto& m) { m.set_expires_unix_ms(0); }, "the plan expired");
+  refused([&](auto& m) { m.set_expires_unix_ms(clock_.now_unix_ms() + 25 * 3600 * 1000LL); },
+          "valid for more than 24 hours");
+  refused(
+      [](auto& m) {
+        m.set_parties(4);
+        m.set_threshold(2);
+      },
+      "threshold 2 of 4 is below this node's floor: t must exceed 50% of n");
+  settings_.threshold_floor_percent = 0;  // an operator's choice: any t
+  manager_ = std::make_unique<CeremonyManager>(io_, settings_, parties_.identities[0], *store_, *service_, metrics_,
+                                               clock_, rng_);
+  manager_->set_sender([](ParticipantIndex, const v1::CeremonyMessage&) { return true; });
+  v1::CeremonyPlan one_of_two = plan(7);
+  one_of_two.set_threshold(1);
+  auto r = manager_->start(proto::sign_ceremony_plan(one_of_two, op_));
+  EXPECT_TRUE(r.ok()) << r.error().message;
 }
 
 TEST_F(AwaitingManager, OnlyAPlanThatAbandonsItStartsAnother) {
