@@ -390,6 +390,11 @@ class CeremonyImpl final : public Ceremony {
     if (proto::ceremony_transcript_digest(in_.plan, as_bytes(c.group_public_key()), dealings) != transcript_) {
       return dissent_.insert(author).second;
     }
+    if (s.body() != confirmation_of(author).SerializeAsString()) {
+      // Only a canonical body goes into a certificate other members can check.
+      note_fault(author, "signed a malformed confirmation");
+      return false;
+    }
     confirmers_.emplace(author, s);
     bodies_.emplace(StatementId{StatementSlot{author, v1::STATEMENT_KIND_CONFIRMATION, 0}, digest}, s);
     unechoed_.push_back(signed_digest);
@@ -397,29 +402,33 @@ class CeremonyImpl final : public Ceremony {
   }
 
   Result<bool> receive_certificate(ParticipantIndex from, const v1::CeremonyCertificate& certificate) {
-    if (static_cast<std::size_t>(certificate.confirmations_size()) > in_.plan.parties) {
+    if (static_cast<std::size_t>(certificate.signatures_size()) > in_.plan.parties ||
+        certificate.transcript().ByteSizeLong() > max_body_size(in_.plan, v1::STATEMENT_KIND_CONFIRMATION)) {
       return refused(from, "sent an oversized certificate");
     }
-    // Checked whole before any of it is used.
-    std::vector<std::pair<const v1::CeremonyStatement*, v1::StatementDigest>> fresh;
-    for (const auto& s : certificate.confirmations()) {
-      const StatementSlot slot{s.author(), s.kind(), s.subject()};
-      if (slot.kind != v1::STATEMENT_KIND_CONFIRMATION) return refused(from, "sent a certificate of other statements");
+    // Each signer's confirmation, rebuilt and checked, before any is used.
+    std::vector<std::pair<v1::CeremonyStatement, v1::StatementDigest>> fresh;
+    for (const auto& signature : certificate.signatures()) {
+      const StatementSlot slot{signature.participant(), v1::STATEMENT_KIND_CONFIRMATION, 0};
       VIGIL_RETURN_IF_ERROR(check_slot(from, slot));
-      if (s.body().size() > max_body_size(in_.plan, slot.kind)) return refused(from, "sent an oversized statement");
-      if (slot.author == in_.self || confirmers_.count(slot.author) ||
-          bodies_.count({slot, sha256(as_bytes(s.body()))})) {
-        continue;
-      }
+      if (slot.author == in_.self || confirmers_.count(slot.author)) continue;
+      v1::DkgConfirmation body = certificate.transcript();
+      body.set_participant(slot.author);
+      v1::CeremonyStatement s;
+      s.set_author(slot.author);
+      s.set_kind(slot.kind);
+      s.set_body(body.SerializeAsString());
+      s.set_signature(signature.signature());
+      if (bodies_.count({slot, sha256(as_bytes(s.body()))})) continue;
       auto signed_digest = proto::statement_digest(s);
       if (!proto::verify_statement_digest(in_.plan.session_id, signed_digest, in_.identities.at(slot.author))) {
         return refused(from, "sent a certificate whose signature does not verify");
       }
-      fresh.emplace_back(&s, std::move(signed_digest));
+      fresh.emplace_back(std::move(s), std::move(signed_digest));
     }
     bool changed = false;
     for (const auto& [s, signed_digest] : fresh) {
-      changed = accept_confirmation(*s, sha256(as_bytes(s->body())), signed_digest) || changed;
+      changed = accept_confirmation(s, sha256(as_bytes(s.body())), signed_digest) || changed;
     }
     if (awaiting_certificate()) {
       if (matching_confirmations() >= confirmations_needed(in_.plan)) complete();
@@ -687,17 +696,23 @@ class CeremonyImpl final : public Ceremony {
     transcript_ =
         proto::ceremony_transcript_digest(in_.plan, result_->group_key.encode(), result_->confirmation.dealing_digests);
     if (in_.plan.is_recipient(in_.self)) {
-      v1::DkgConfirmation c;
-      c.set_participant(in_.self);
-      for (const auto& [dealer, digest] : result_->confirmation.dealing_digests) {
-        c.add_dealers(dealer);
-        c.add_dealing_digests(str(digest));
-      }
-      c.set_group_public_key(str(result_->group_key.encode()));
-      confirmers_.emplace(in_.self, publish({in_.self, v1::STATEMENT_KIND_CONFIRMATION, 0}, c.SerializeAsString()));
+      confirmers_.emplace(in_.self, publish({in_.self, v1::STATEMENT_KIND_CONFIRMATION, 0},
+                                            confirmation_of(in_.self).SerializeAsString()));
       confirmed_ = true;
     }
     enter(CeremonyPhase::kConfirm);
+  }
+
+  // The confirmation `participant` makes of this node's transcript, in its one encoding.
+  v1::DkgConfirmation confirmation_of(ParticipantIndex participant) const {
+    v1::DkgConfirmation c;
+    if (participant != 0) c.set_participant(participant);
+    for (const auto& [dealer, digest] : result_->confirmation.dealing_digests) {
+      c.add_dealers(dealer);
+      c.add_dealing_digests(str(digest));
+    }
+    c.set_group_public_key(str(result_->group_key.encode()));
+    return c;
   }
 
   // Members of the new committee that signed a confirmation of this node's
@@ -729,11 +744,14 @@ class CeremonyImpl final : public Ceremony {
     }
     echo(CeremonyPhase::kConfirm);
     v1::CeremonyMessage certificate = envelope();
+    *certificate.mutable_certificate()->mutable_transcript() = confirmation_of(0);
     for (const auto& [author, statement] : confirmers_) {
-      if (static_cast<std::size_t>(certificate.certificate().confirmations_size()) == confirmations_needed(in_.plan)) {
+      if (static_cast<std::size_t>(certificate.certificate().signatures_size()) == confirmations_needed(in_.plan)) {
         break;
       }
-      *certificate.mutable_certificate()->add_confirmations() = statement;
+      v1::CertificateSignature* signature = certificate.mutable_certificate()->add_signatures();
+      signature->set_participant(author);
+      signature->set_signature(statement.signature());
     }
     broadcast(certificate);
     phase_ = CeremonyPhase::kDone;

@@ -462,6 +462,19 @@ TEST(Ceremony, ConfirmerEquivocatingWhereAllAreNeededCannotSplitIt) {
   EXPECT_TRUE(node2.awaiting_certificate());
   auto certificate = std::ranges::find_if(late, [](const auto& m) { return m.has_certificate(); });
   ASSERT_NE(certificate, late.end());
+  EXPECT_EQ(certificate->certificate().signatures_size(), 3);
+  // A forged or altered certificate completes nothing and is blamed on its sender.
+  for (auto alter : std::vector<std::function<void(v1::CeremonyCertificate&)>>{
+           [](auto& c) { (*c.mutable_signatures(2)->mutable_signature())[5] ^= 1; },
+           [](auto& c) { c.mutable_transcript()->set_group_public_key(std::string(32, 'y')); },
+       }) {
+    v1::CeremonyMessage forged = *certificate;
+    alter(*forged.mutable_certificate());
+    auto refused = node2.receive(3, forged);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().party, 3u);
+    EXPECT_TRUE(node2.awaiting_certificate());
+  }
   auto r = node2.receive(1, *certificate);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_TRUE(*r);
