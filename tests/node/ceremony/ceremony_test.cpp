@@ -464,7 +464,7 @@ TEST(Ceremony, ConfirmerEquivocatingWhereAllAreNeededCannotSplitIt) {
   ASSERT_NE(certificate, late.end());
   EXPECT_EQ(certificate->certificate().signatures_size(), 3);
   // A forged or altered certificate completes nothing and is blamed on its sender.
-  for (auto alter : std::vector<std::function<void(v1::CeremonyCertificate&)>>{
+  for (const auto& alter : std::vector<std::function<void(v1::CeremonyCertificate&)>>{
            [](auto& c) { (*c.mutable_signatures(2)->mutable_signature())[5] ^= 1; },
            [](auto& c) { c.mutable_transcript()->set_group_public_key(std::string(32, 'y')); },
        }) {
