@@ -246,6 +246,14 @@ Status DkgParticipant<C>::receive_justification(const DkgJustification<C>& j) {
 }
 
 template <Curve C>
+void DkgParticipant<C>::erase_secrets() {
+  polynomial_.reset();
+  old_share_.reset();
+  received_.clear();
+  secret_key_ = SecretBytes();
+}
+
+template <Curve C>
 std::size_t DkgParticipant<C>::unanswered_complaints() const {
   std::size_t n = 0;
   for (const auto& [accused, complainer] : open_complaints_) n += excluded_.count(accused) ? 0 : 1;

@@ -164,6 +164,11 @@ class DkgParticipant {
   // justification has answered yet: phase 3 can end early at zero.
   std::size_t unanswered_complaints() const;
 
+  // Forgets every secret: the dealing polynomial (in a resharing, its
+  // constant term is the old share), the old share, the shares received
+  // and the key that opens them. Call once the outcome is stored.
+  void erase_secrets();
+
   // Leaves `dealer` out of the qualified set, for a fault found outside this
   // state machine (the node proved it signed two different messages).
   void disqualify(ParticipantIndex dealer, const std::string& why) { exclude(dealer, why); }

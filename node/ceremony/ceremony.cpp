@@ -160,6 +160,16 @@ class CeremonyImpl final : public Ceremony {
   }
 
   const std::optional<v1::StoredKey>& key() const override { return key_; }
+
+  void erase_secrets() override {
+    participant_.erase_secrets();
+    in_.seed = SecretBytes();
+    if (in_.current_key) wipe_secret_share(*in_.current_key);
+    in_.current_key.reset();
+    if (result_) result_->share.value = Scalar<C>::zero();
+    if (key_) wipe_secret_share(*key_);
+    key_.reset();
+  }
   const CeremonyPlan& plan() const override { return in_.plan; }
 
  private:

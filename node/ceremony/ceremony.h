@@ -163,6 +163,10 @@ class Ceremony {
   virtual v1::CeremonyStatus status() const = 0;
   // Once done: this node's new key, or nothing if it left the committee.
   virtual const std::optional<v1::StoredKey>& key() const = 0;
+  // Once the outcome is stored (not while awaiting a certificate): wipes the
+  // seed, the dealing polynomial, the old and received shares, the opening
+  // key and the new key's share from memory. Status and fetches still work.
+  virtual void erase_secrets() = 0;
   virtual const CeremonyPlan& plan() const = 0;
 };
 

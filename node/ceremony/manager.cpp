@@ -313,6 +313,7 @@ void CeremonyManager::conclude() {
   timer_.cancel();
   const CeremonyPlan& plan = ceremony_->plan();
   const bool done = ceremony_->phase() == CeremonyPhase::kDone;
+  const bool holds_key = ceremony_->key().has_value();
   v1::CeremonyStatus s = ceremony_->status();
   const std::int64_t now = clock_.now_unix_ms();
   auto recorded = ceremony_->awaiting_certificate() ? store_.await_certificate(plan.session_id, s.error(), now)
@@ -330,11 +331,14 @@ void CeremonyManager::conclude() {
   s.set_finished_unix_ms(now);
   s.set_cpu_us(process_cpu_us() - cpu_at_start_us_);
   finished_ = s;
+  // Stored: nothing of it needs to stay in memory (the ceremony object
+  // still answers status and fetches).
+  if (recorded && !ceremony_->awaiting_certificate()) ceremony_->erase_secrets();
   metrics_.ceremony_finished(plan.kind_name(), s.state());
   if (s.state() == "done") {
     spdlog::info("{} {}: done in {} ms; epoch {}, {} dealers excluded{}", plan.kind_name(), short_id(plan.session_id),
                  now - s.started_unix_ms(), plan.epoch, s.excluded_size(),
-                 ceremony_->key() ? "" : "; this node left the committee and erased its share");
+                 holds_key ? "" : "; this node left the committee and erased its share");
   } else {
     spdlog::error("{} {}: failed: {}", plan.kind_name(), short_id(plan.session_id), s.error());
   }

@@ -59,6 +59,12 @@ template v1::StoredKey make_key_record<Ristretto255>(std::uint32_t, const Feldma
 template v1::StoredKey make_key_record<Secp256k1>(std::uint32_t, const FeldmanCommitment<Secp256k1>&,
                                                   std::span<const Element<Secp256k1>>, const SecretShare<Secp256k1>&);
 
+void wipe_secret_share(v1::StoredKey& record) {
+  std::string* share = record.mutable_secret_share();
+  secure_wipe(share->data(), share->size());
+  record.clear_secret_share();
+}
+
 Result<AnyNodeKey> node_key_from_record(const v1::StoredKey& record) {
   VIGIL_ASSIGN_OR_RETURN(CurveId curve, proto::from_proto_curve(record.curve()));
   auto key = visit_curve(curve, [&](auto c) { return decode<decltype(c)>(record); });

@@ -69,4 +69,8 @@ v1::StoredKey make_key_record(std::uint32_t epoch, const FeldmanCommitment<C>& c
 // against the commitments. Fails naming what is wrong.
 Result<AnyNodeKey> node_key_from_record(const v1::StoredKey& record);
 
+// Overwrites the record's secret share in place, then clears it: protobuf
+// frees strings without wiping them.
+void wipe_secret_share(v1::StoredKey& record);
+
 }  // namespace vigil::node

@@ -1065,6 +1065,42 @@ TEST(Ceremony, ReshareDealingWithheldFromTwoNodesReachesThemThroughTheOthers) {
   EXPECT_EQ(parties.nodes.at(3)->status().excluded_size(), 0) << "node 5's dealing counts everywhere";
 }
 
+// Once its outcome is stored, a finished ceremony forgets its secrets but
+// still reports its outcome and serves fetches.
+TEST(Ceremony, ErasingSecretsKeepsTheOutcomeAndForgetsTheShares) {
+  Parties parties(5);
+  parties.start(parse(dkg_plan(5, 3, CurveId::kRistretto255)));
+  Network dkg(parties);
+  dkg.run();
+  expect_agreement(parties);
+  const CeremonyPlan reshare = reshare_after_dkg(parties, 5, 3, {1, 2, 3, 4, 5});
+  parties.start(reshare);
+  Network net(parties);
+  net.run();
+  expect_agreement(parties);
+  Ceremony& node1 = *parties.nodes.at(1);
+  const auto before = node1.status();
+  node1.erase_secrets();
+  EXPECT_FALSE(node1.key().has_value());
+  const auto after = node1.status();
+  EXPECT_EQ(after.state(), "done");
+  EXPECT_EQ(after.group_public_key(), before.group_public_key());
+  EXPECT_EQ(after.transcript_digest(), before.transcript_digest());
+  // Its dealing is still there for a peer that asks.
+  v1::CeremonyMessage fetch;
+  fetch.set_session_id(std::string(32, 9));
+  for (const auto& m : node1.sent_to(2)) {
+    if (is(m, v1::STATEMENT_KIND_DEALING)) {
+      v1::StatementDigest* want = fetch.mutable_fetch()->add_wanted();
+      *want = proto::statement_digest(m.statement());
+      want->clear_signature();
+    }
+  }
+  ASSERT_EQ(fetch.fetch().wanted_size(), 1);
+  ASSERT_TRUE(node1.receive(3, fetch).ok());
+  EXPECT_EQ(node1.take_outbox().size(), 1u);
+}
+
 TEST(Ceremony, ReshareRefusesADealerWithoutTheOldShare) {
   Parties parties(3);
   v1::CeremonyPlan m = dkg_plan(3, 2, CurveId::kRistretto255);
