@@ -67,11 +67,11 @@
 //     deadline: a node that confirmed (or, leaving the committee, holds the
 //     transcript) keeps the previous epoch and stays "awaiting" a
 //     certificate, across restarts (the store keeps its seed and journal),
-//     asking its peers again whenever a link comes up. It starts no other
-//     ceremony unless a plan signed by its operators names the awaited
-//     session in abandons_session: giving a confirmed key up is the
-//     operators' decision, and they must make it on every node, or a late
-//     certificate would complete only the nodes that did not;
+//     asking its peers again each phase timeout and whenever a link comes
+//     up. It starts no other ceremony unless a plan signed by its operators
+//     names the awaited session in abandons_session: giving a confirmed key
+//     up is the operators' decision, and they must make it on every node, or
+//     a late certificate would complete only the nodes that did not;
 //   - two sets of floor((n + 1) / 2) + 1 confirmers share at least two
 //     nodes, one of them honest, and an honest node confirms one transcript:
 //     no two nodes are ever done with different keys, whatever the faulty

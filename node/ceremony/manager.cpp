@@ -308,6 +308,16 @@ void CeremonyManager::schedule() {
   });
 }
 
+void CeremonyManager::ask_for_certificate() {
+  send_ready();
+  timer_.expires_after(ceremony_->plan().phase_timeout);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    std::lock_guard lock(mutex_);
+    if (ceremony_ && ceremony_->awaiting_certificate()) ask_for_certificate();
+  });
+}
+
 void CeremonyManager::conclude() {
   if (finished_) return;
   timer_.cancel();
@@ -334,6 +344,7 @@ void CeremonyManager::conclude() {
   // Stored: nothing of it needs to stay in memory (the ceremony object
   // still answers status and fetches).
   if (recorded && !ceremony_->awaiting_certificate()) ceremony_->erase_secrets();
+  if (ceremony_->awaiting_certificate()) ask_for_certificate();
   metrics_.ceremony_finished(plan.kind_name(), s.state());
   if (s.state() == "done") {
     spdlog::info("{} {}: done in {} ms; epoch {}, {} dealers excluded{}", plan.kind_name(), short_id(plan.session_id),

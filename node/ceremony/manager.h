@@ -61,6 +61,9 @@ class CeremonyManager {
   void after_input(CeremonyPhase before);
   void schedule();
   void conclude();
+  // While awaiting a certificate: "ready" to every member once per phase
+  // timeout, so a certificate lost in transit is sent again.
+  void ask_for_certificate();
 
   const CeremonySettings settings_;
   const Ed25519KeyPair& identity_;

@@ -998,6 +998,25 @@ TEST_F(AwaitingManager, RefusesExpiredPlansAndThresholdsBelowTheFloor) {
   EXPECT_TRUE(r.ok()) << r.error().message;
 }
 
+TEST_F(AwaitingManager, AsksItsPeersAgainUntilACertificateComes) {
+  run_until_awaiting();
+  auto readies = [&] {
+    return std::ranges::count_if(std::exchange(to_2_, {}), [](const auto& m) { return m.has_ready(); });
+  };
+  (void)readies();
+  io_.run_for(std::chrono::milliseconds(350));  // a little over three phase timeouts
+  io_.restart();
+  EXPECT_GE(readies(), 2) << "a lost certificate is asked for again";
+  const auto certificate = std::ranges::find_if(held_, [](const auto& m) { return m.has_certificate(); });
+  ASSERT_NE(certificate, held_.end());
+  manager_->on_message(2, *certificate);
+  ASSERT_EQ(manager_->status()->state(), "done");
+  (void)readies();
+  io_.run_for(std::chrono::milliseconds(250));
+  io_.restart();
+  EXPECT_EQ(readies(), 0) << "a node that is done stops asking";
+}
+
 TEST_F(AwaitingManager, OnlyAPlanThatAbandonsItStartsAnother) {
   run_until_awaiting();
   v1::CeremonyPlan next = plan(8);
