@@ -107,7 +107,7 @@ Result<CeremonyPlan> parse_ceremony_plan(ByteSpan plan_bytes) {
 Result<CeremonyPlan> check_ceremony_request(const v1::StartCeremonyRequest& request,
                                             std::span<const Ed25519PublicKey> operators, std::size_t quorum) {
   if (request.approvals_size() == 0) return make_error(ErrorCode::kBadEncoding, "the plan carries no approvals");
-  if (static_cast<std::size_t>(request.approvals_size()) > operators.size() + 1) {
+  if (static_cast<std::size_t>(request.approvals_size()) > std::max<std::size_t>(operators.size(), 1)) {
     return make_error(ErrorCode::kBadEncoding, "more approvals than there are operators");
   }
   for (const auto& a : request.approvals()) {

@@ -4,7 +4,6 @@
 
 #include "node/release/node_key.h"
 #include "proto/codec.h"
-#include "vigil/byte_writer.h"
 #include "vigil/hash.h"
 #include "vigil/seal.h"
 
@@ -120,11 +119,10 @@ class CeremonyImpl final : public Ceremony {
   }
 
   CeremonyPhase phase() const override { return phase_; }
-  // Failed on the confirm deadline holding a transcript it confirmed (or,
-  // leaving the committee, one it would erase its share for).
-  bool awaiting_certificate() const override {
-    return phase_ == CeremonyPhase::kFailed && result_ && (confirmed_ || !in_.plan.is_recipient(in_.self));
-  }
+  // Failed on the confirm deadline holding a transcript: a member of the
+  // new committee confirmed it on finishing; a leaving dealer would erase
+  // its share for it.
+  bool awaiting_certificate() const override { return phase_ == CeremonyPhase::kFailed && result_.has_value(); }
 
   std::int64_t deadline_unix_ms() const override {
     const auto k = std::min(static_cast<int>(phase_), static_cast<int>(CeremonyPhase::kConfirm));
@@ -285,19 +283,21 @@ class CeremonyImpl final : public Ceremony {
                       const v1::StatementDigest& signed_digest) {
     auto& held = known_[slot];
     if (!held.count(digest) && held.size() >= 2) return false;  // the proof is in hand
-    record_dealing(slot, digest, signed_digest);
+    record_dealing(slot, digest, signed_digest, true);
     bodies_.emplace(StatementId{slot, digest}, s);
-    unechoed_.push_back(signed_digest);
     if (settled_.insert(slot).second) process_dealing(slot.author, s.body());
     return true;
   }
 
-  void record_dealing(const StatementSlot& slot, const Digest& digest, const v1::StatementDigest& signed_digest) {
+  // Records a signed digest of a dealer's dealing, echoed once this node
+  // holds its body or when it proves the dealer dealt twice.
+  void record_dealing(const StatementSlot& slot, const Digest& digest, const v1::StatementDigest& signed_digest,
+                      bool holds_body) {
     auto& held = known_[slot];
     const bool conflict = !held.empty() && !held.count(digest);
     held.emplace(digest, signed_digest);
+    if (holds_body || conflict) unechoed_.push_back(signed_digest);
     if (!conflict) return;
-    unechoed_.push_back(signed_digest);  // the second half of the proof
     const std::string why = "signed two different dealings";
     note_fault(slot.author, why);
     if (!result_) participant_.disqualify(slot.author, why);
@@ -337,7 +337,7 @@ class CeremonyImpl final : public Ceremony {
     bodies_.emplace(StatementId{slot, digest}, s);
     unechoed_.push_back(signed_digest);
     if (phase_ < CeremonyPhase::kComplain) {
-      inbox_[CeremonyPhase::kComplain].emplace_back(slot, digest);
+      early_complaints_.push_back(slot);
     } else {
       process_complaint(slot.author, slot.subject);
     }
@@ -386,24 +386,16 @@ class CeremonyImpl final : public Ceremony {
       return true;
     }
     if (confirmers_.count(author)) return false;
-    v1::DkgConfirmation c;
-    std::map<ParticipantIndex, Digest> dealings;
-    bool ok = c.ParseFromString(s.body()) && c.participant() == author && c.dealers_size() == c.dealing_digests_size();
-    for (int i = 0; ok && i < c.dealers_size(); ++i) {
-      Digest d{};
-      ok = to_array(c.dealing_digests(i), d) && dealings.emplace(c.dealers(i), d).second;
-    }
-    if (!ok) {
-      note_fault(author, "signed a malformed confirmation");
-      return false;
-    }
-    if (proto::ceremony_transcript_digest(in_.plan, as_bytes(c.group_public_key()), dealings) != transcript_) {
-      return dissent_.insert(author).second;
-    }
+    // A confirmation has one encoding (confirmation_of), so it confirms this
+    // node's transcript exactly when it has these bytes; only such bodies go
+    // into a certificate other members can check.
     if (s.body() != confirmation_of(author).SerializeAsString()) {
-      // Only a canonical body goes into a certificate other members can check.
-      note_fault(author, "signed a malformed confirmation");
-      return false;
+      v1::DkgConfirmation c;
+      if (!c.ParseFromString(s.body()) || c.participant() != author) {
+        note_fault(author, "signed a malformed confirmation");
+        return false;
+      }
+      return dissent_.insert(author).second;  // another view
     }
     confirmers_.emplace(author, s);
     bodies_.emplace(StatementId{StatementSlot{author, v1::STATEMENT_KIND_CONFIRMATION, 0}, digest}, s);
@@ -481,7 +473,7 @@ class CeremonyImpl final : public Ceremony {
       if (slot.kind == v1::STATEMENT_KIND_DEALING) {
         auto& held = known_[slot];
         const bool proof = !held.empty() && !held.count(digest);
-        record_dealing(slot, digest, *d);  // a second dealing: the two signatures are the proof
+        record_dealing(slot, digest, *d, false);  // a second dealing: the two signatures are the proof
         changed = true;
         if (proof) continue;
       }
@@ -651,10 +643,8 @@ class CeremonyImpl final : public Ceremony {
   void enter(CeremonyPhase next) {
     echo(phase_);
     phase_ = next;
-    auto pending = std::move(inbox_[next]);
-    inbox_.erase(next);
-    for (const auto& [slot, digest] : pending) process_complaint(slot.author, slot.subject);
     if (next == CeremonyPhase::kComplain) {
+      for (const auto& slot : std::exchange(early_complaints_, {})) process_complaint(slot.author, slot.subject);
       for (auto& [slot, statements] : std::exchange(early_justifications_, {})) {
         for (const auto& s : statements) {
           (void)accept_justification(slot, sha256(as_bytes(s.body())), s, proto::statement_digest(s));
@@ -708,7 +698,6 @@ class CeremonyImpl final : public Ceremony {
     if (in_.plan.is_recipient(in_.self)) {
       confirmers_.emplace(in_.self, publish({in_.self, v1::STATEMENT_KIND_CONFIRMATION, 0},
                                             confirmation_of(in_.self).SerializeAsString()));
-      confirmed_ = true;
     }
     enter(CeremonyPhase::kConfirm);
   }
@@ -780,7 +769,7 @@ class CeremonyImpl final : public Ceremony {
   std::map<std::pair<ParticipantIndex, StatementSlot>, Digest> outstanding_;  // fetches: (peer, slot) -> digest
   std::set<std::tuple<ParticipantIndex, StatementSlot, Digest>> answered_;    // fetches answered, by peer
   std::map<ParticipantIndex, std::uint32_t> phases_ended_;  // the last phase each member echoed the end of
-  std::map<CeremonyPhase, std::vector<StatementId>> inbox_;
+  std::vector<StatementSlot> early_complaints_;             // accepted in the deal phase (each slot once: settled_)
   std::map<StatementSlot, std::vector<v1::CeremonyStatement>> early_justifications_;
   std::map<ParticipantIndex, std::vector<v1::CeremonyStatement>> early_confirmations_;
   std::map<ParticipantIndex, v1::CeremonyStatement> confirmers_;  // signed confirmations of this node's transcript
@@ -788,7 +777,6 @@ class CeremonyImpl final : public Ceremony {
   std::vector<std::pair<ParticipantIndex, std::string>> faults_;
   std::optional<DkgResult<C>> result_;
   Digest transcript_{};
-  bool confirmed_ = false;
   std::optional<v1::StoredKey> key_;
   std::vector<CeremonyOutgoing> outbox_;
   std::map<ParticipantIndex, std::vector<v1::CeremonyMessage>> sent_;

@@ -95,7 +95,7 @@
 // input: a power loss (not a crash) can lose its tail, and a node that
 // replays a shorter journal may confirm a second transcript.
 //
-// A message for a later phase waits in an inbox; a statement for a phase
+// A statement for a later phase waits until this node reaches it; one for a phase
 // that has ended is dropped.
 #pragma once
 

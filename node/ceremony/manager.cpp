@@ -77,20 +77,15 @@ Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest
     return make_error(ErrorCode::kInvalidInput, "a ceremony is already running on this node (session " +
                                                     short_id(ceremony_->plan().session_id) + "…)");
   }
-  if (ceremony_ && ceremony_->awaiting_certificate()) {
-    // Giving up a confirmed transcript is the operators' call, made in a
-    // signed plan: were some nodes to give it up and others not, a late
-    // certificate would complete only the latter.
-    const CeremonyPlan& awaited = ceremony_->plan();
-    if (!std::ranges::equal(as_bytes(plan.message.abandons_session()), awaited.session_id)) {
-      return make_error(ErrorCode::kInvalidInput,
-                        "this node confirmed the key of session " + to_hex(awaited.session_id) +
-                            " and awaits its certificate; a plan that starts another must name that session in "
-                            "abandons_session");
-    }
-    VIGIL_RETURN_IF_ERROR(store_.finish_ceremony(awaited.session_id, "failed", "abandoned by the operators' plan",
-                                                 std::nullopt, false, clock_.now_unix_ms()));
-    spdlog::warn("{} {}: abandoned by the operators' plan", awaited.kind_name(), short_id(awaited.session_id));
+  // Giving up a confirmed transcript is the operators' call, made in a
+  // signed plan: were some nodes to give it up and others not, a late
+  // certificate would complete only the latter.
+  const bool abandons = ceremony_ && ceremony_->awaiting_certificate();
+  if (abandons && !std::ranges::equal(as_bytes(plan.message.abandons_session()), ceremony_->plan().session_id)) {
+    return make_error(ErrorCode::kInvalidInput,
+                      "this node confirmed the key of session " + to_hex(ceremony_->plan().session_id) +
+                          " and awaits its certificate; a plan that starts another must name that session in "
+                          "abandons_session");
   }
   if (!plan.reshare && service_.has_key()) {
     return make_error(ErrorCode::kInvalidInput, "this node already holds a key (epoch " +
@@ -106,6 +101,14 @@ Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest
   // node that cannot deal refuses the plan rather than run a ceremony it would fail.
   const CeremonyPhase before = ceremony->phase();
   VIGIL_RETURN_IF_ERROR(ceremony->start());
+  if (abandons) {  // only now that the new plan can start; its pending share goes with it
+    const CeremonyPlan& awaited = ceremony_->plan();
+    VIGIL_RETURN_IF_ERROR(store_.finish_ceremony(awaited.session_id, "failed", "abandoned by the operators' plan",
+                                                 std::nullopt, false, accepted));
+    spdlog::warn("{} {}: abandoned by the operators' plan", awaited.kind_name(), short_id(awaited.session_id));
+    ceremony_.reset();
+    finished_.reset();
+  }
   VIGIL_RETURN_IF_ERROR(store_.begin_ceremony(session, as_bytes(request.SerializeAsString()), seed, accepted));
   ceremony_ = std::move(ceremony);
   finished_.reset();

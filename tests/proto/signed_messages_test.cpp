@@ -177,6 +177,7 @@ TEST(SignedMessagesTest, MalformedPlansAreRefusedNamingTheField) {
   };
   bad([](auto& m) { m.set_version(2); }, "version");
   bad([](auto& m) { m.set_session_id("short"); }, "session_id");
+  bad([](auto& m) { m.set_abandons_session("short"); }, "abandons_session");
   bad([](auto& m) { m.set_threshold(4); }, "parties/threshold");
   bad([](auto& m) { m.set_kind(v1::CEREMONY_KIND_UNSPECIFIED); }, "kind");
   bad([](auto& m) { m.set_phase_timeout_ms(5); }, "phase_timeout_ms");

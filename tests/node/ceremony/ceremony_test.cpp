@@ -54,7 +54,8 @@ struct Parties {
     }
   }
 
-  std::unique_ptr<Ceremony> make(const CeremonyPlan& plan, ParticipantIndex i) const {
+  // Node i's inputs: its identity, its current key, a seed of its own.
+  CeremonyInputs inputs(const CeremonyPlan& plan, ParticipantIndex i) const {
     CeremonyInputs in;
     in.plan = plan;
     in.self = i;
@@ -64,7 +65,11 @@ struct Parties {
     in.seed = SecretBytes(32);
     SeededRng(test::test_seed() * 1000 + i + plan.epoch * 100).fill(in.seed.mutable_span());
     in.accepted_unix_ms = kStart;
-    auto c = Ceremony::create(std::move(in));
+    return in;
+  }
+
+  std::unique_ptr<Ceremony> make(const CeremonyPlan& plan, ParticipantIndex i) const {
+    auto c = Ceremony::create(inputs(plan, i));
     EXPECT_TRUE(c.ok()) << (c ? "" : c.error().message);
     return std::move(c).value();
   }
@@ -324,20 +329,14 @@ TEST(Ceremony, DealingWithheldFromTwoNodesReachesThemThroughTheOthers) {
 }
 
 // Nodes 3 and 4 see node 5's dealing A, nodes 1 and 2 its dealing B, both
-// valid and signed; node 5 also confirms each half's view to that half.
-// Whoever sees both signatures has the proof, and the echoes show it to all.
+// valid and signed. Whoever sees both signatures has the proof, and the
+// echoes show it to all.
 TEST(Ceremony, EquivocatingDealerIsLeftOutByEveryNode) {
   Parties parties(5);
   const CeremonyPlan plan = parse(dkg_plan(5, 3, CurveId::kRistretto255));
   parties.start(plan);
-  CeremonyInputs in;
-  in.plan = plan;
-  in.self = 5;
-  in.identity = &parties.identities[4];
-  in.identities = parties.public_keys;
-  in.seed = SecretBytes(32);
-  in.seed.mutable_span()[0] = 0xEE;
-  in.accepted_unix_ms = kStart;
+  CeremonyInputs in = parties.inputs(plan, 5);
+  in.seed.mutable_span()[0] ^= 0xEE;  // another dealing
   auto twin = Ceremony::create(std::move(in)).value();
   ASSERT_TRUE(twin->start().ok());
   std::optional<v1::CeremonyMessage> other_dealing;
@@ -358,8 +357,8 @@ TEST(Ceremony, EquivocatingDealerIsLeftOutByEveryNode) {
 }
 
 // Node 5 confirms the real transcript to nodes 1 and 2 and a made-up one to
-// 3 and 4: its confirmations stop counting, and the honest four are enough.
-TEST(Ceremony, EquivocatingConfirmerCountsForNothing) {
+// 3 and 4: the made-up one counts nowhere, and every node ends with one key.
+TEST(Ceremony, EquivocatingConfirmerCannotSplitTheNodes) {
   Parties parties(5);
   parties.start(parse(dkg_plan(5, 3, CurveId::kRistretto255)));
   Network net(parties);
@@ -372,7 +371,7 @@ TEST(Ceremony, EquivocatingConfirmerCountsForNothing) {
   net.run();
   expect_safe_without(parties, 5);
   for (ParticipantIndex i : {3, 4}) {
-    EXPECT_EQ(parties.nodes.at(i)->status().confirmations(), 4u) << "node " << i << " counted node 5";
+    EXPECT_EQ(parties.nodes.at(i)->status().confirmations(), 4u) << "node " << i << " counted the made-up confirmation";
   }
 }
 
@@ -687,6 +686,79 @@ TEST(Ceremony, AnAuthorSigningManyBodiesIsCaughtAtTheSecond) {
   EXPECT_EQ(refused.error().party, 2u);
 }
 
+// Every malformed echo, fetch, statement or certificate is refused whole
+// with its reason and blamed on the peer that sent it; a badly encoded body
+// its author really signed is a fault of the author and counts for nothing.
+TEST(Ceremony, RefusesMalformedEchoesFetchesStatementsAndCertificates) {
+  Parties parties(3);
+  const CeremonyPlan plan = parse(dkg_plan(3, 2, CurveId::kRistretto255));
+  parties.start(plan);
+  Ceremony& node1 = *parties.nodes.at(1);
+  ASSERT_TRUE(node1.start().ok());
+  ASSERT_TRUE(parties.nodes.at(3)->start().ok());
+  v1::CeremonyMessage dealing_of_3;
+  for (auto& out : parties.nodes.at(3)->take_outbox()) {
+    if (is(out.message, v1::STATEMENT_KIND_DEALING)) dealing_of_3 = out.message;
+  }
+  SessionId session{};
+  session.fill(7);
+  v1::CeremonyMessage base;
+  base.set_session_id(std::string(32, 7));
+  auto expect_refused = [&](const v1::CeremonyMessage& m, const std::string& why) {
+    auto r = node1.receive(2, m);
+    ASSERT_FALSE(r.ok()) << why;
+    EXPECT_EQ(r.error().party, 2u);
+    EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
+  };
+  const v1::StatementDigest digest = proto::statement_digest(dealing_of_3.statement());
+
+  v1::CeremonyMessage echo = base;
+  *echo.mutable_echo()->add_statements() = digest;
+  echo.mutable_echo()->set_phase_ended(9);
+  expect_refused(echo, "echoed the end of an unknown phase");
+  echo.mutable_echo()->set_phase_ended(1);
+  echo.mutable_echo()->mutable_statements(0)->mutable_body_digest()->pop_back();
+  expect_refused(echo, "echoed a malformed digest");
+  v1::CeremonyMessage own = base;
+  own.mutable_echo()->set_phase_ended(1);
+  *own.mutable_echo()->add_statements() = proto::statement_digest(
+      proto::sign_ceremony_statement(session, {2, v1::STATEMENT_KIND_DEALING, 0}, "body", parties.identities[1]));
+  expect_refused(own, "echoed its own statement");
+
+  v1::CeremonyMessage fetch = base;
+  *fetch.mutable_fetch()->add_wanted() = digest;
+  fetch.mutable_fetch()->mutable_wanted(0)->mutable_body_digest()->pop_back();
+  expect_refused(fetch, "asked for a malformed digest");
+
+  v1::DkgDealing huge;
+  huge.set_dealer(2);
+  huge.set_proof_response(std::string(100000, 'x'));
+  v1::CeremonyMessage oversized = base;
+  *oversized.mutable_statement() = proto::sign_ceremony_statement(session, {2, v1::STATEMENT_KIND_DEALING, 0},
+                                                                  huge.SerializeAsString(), parties.identities[1]);
+  expect_refused(oversized, "sent an oversized statement");
+
+  v1::CeremonyMessage certificate = base;
+  for (ParticipantIndex i = 1; i <= 4; ++i) certificate.mutable_certificate()->add_signatures()->set_participant(i);
+  expect_refused(certificate, "sent an oversized certificate");
+
+  // Node 2's complaint with an extra field it signed: not the one encoding.
+  v1::DkgComplaint complaint;
+  complaint.set_complainer(2);
+  complaint.set_accused(3);
+  v1::CeremonyMessage padded = base;
+  *padded.mutable_statement() =
+      proto::sign_ceremony_statement(session, {2, v1::STATEMENT_KIND_COMPLAINT, 3},
+                                     complaint.SerializeAsString() + std::string("\x18\x01", 2), parties.identities[1]);
+  (void)node1.take_faults();
+  auto r = node1.receive(2, padded);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(*r);
+  const auto faults = node1.take_faults();
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0], std::make_pair(ParticipantIndex{2}, std::string("signed a malformed complaint")));
+}
+
 TEST(Ceremony, TooManySilentDealersAbortNamingThem) {
   Parties parties(5);
   parties.start(parse(dkg_plan(5, 4, CurveId::kRistretto255)), {2, 5});
@@ -908,12 +980,7 @@ class AwaitingManager : public ::testing::Test {
   void run_until_awaiting() {
     auto started = manager_->start(proto::sign_ceremony_plan(plan(7), op_));
     ASSERT_TRUE(started.ok()) << started.error().message;
-    CeremonyInputs in;
-    in.plan = parse(plan(7));
-    in.self = 2;
-    in.identity = &parties_.identities[1];
-    in.identities = parties_.public_keys;
-    in.seed = SecretBytes(32);
+    CeremonyInputs in = parties_.inputs(parse(plan(7)), 2);
     in.accepted_unix_ms = clock_.now_unix_ms();
     node2_ = Ceremony::create(std::move(in)).value();
     ASSERT_TRUE(node2_->start().ok());
