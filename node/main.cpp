@@ -38,6 +38,9 @@ int run(const std::string& config_path, const std::string& log_format) {
   };
   std::error_code ec;
   std::filesystem::create_directories(config->data_dir, ec);
+  // Held until exit: no second vigild, key rotation or import on this folder meanwhile.
+  auto folder_lock = DataDirLock::acquire(config->data_dir);
+  if (!folder_lock) return fail("data folder", folder_lock.error());
   auto identity = load_identity(config->data_dir);
   if (!identity) return fail("identity", identity.error());
   auto master = load_master_key(config->data_dir);

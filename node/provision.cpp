@@ -23,8 +23,10 @@ Result<Ed25519KeyPair> provision_data_dir(const fs::path& data_dir) {
 template <Curve C>
 Status import_dealt_key(const fs::path& data_dir, const FeldmanCommitment<C>& commitment,
                         std::span<const Element<C>> public_shares, const SecretShare<C>& share) {
-  const v1::StoredKey record = make_key_record<C>(1, commitment, public_shares, share);
+  v1::StoredKey record = make_key_record<C>(1, commitment, public_shares, share);
+  const SecretShareWipe wipe(record);
   VIGIL_RETURN_IF_ERROR(node_key_from_record(record));
+  VIGIL_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::acquire(data_dir));  // the node loads its key at start
   VIGIL_ASSIGN_OR_RETURN(SecretBytes master, load_master_key(data_dir));
   VIGIL_ASSIGN_OR_RETURN(auto store, Store::open(data_dir / "vigil.db", std::move(master)));
   return store->put_key(record, 0);

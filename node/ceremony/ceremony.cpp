@@ -9,6 +9,10 @@
 
 namespace vigil::node {
 
+CeremonyInputs::~CeremonyInputs() {
+  if (current_key) wipe_secret_share(*current_key);
+}
+
 const char* ceremony_phase_name(CeremonyPhase phase) {
   switch (phase) {
     case CeremonyPhase::kDeal: return "deal";

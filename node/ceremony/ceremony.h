@@ -120,6 +120,13 @@ struct CeremonyInputs {
   std::optional<v1::StoredKey> current_key;                 // what a resharing dealer deals from
   SecretBytes seed;                                         // drives this node's dealing
   std::int64_t accepted_unix_ms = 0;
+
+  CeremonyInputs() = default;
+  CeremonyInputs(CeremonyInputs&&) = default;
+  CeremonyInputs& operator=(CeremonyInputs&&) = default;
+  CeremonyInputs(const CeremonyInputs&) = delete;
+  CeremonyInputs& operator=(const CeremonyInputs&) = delete;
+  ~CeremonyInputs();  // wipes current_key's secret share (protobuf would free it unwiped)
 };
 
 struct CeremonyOutgoing {

@@ -18,6 +18,7 @@ DecryptionService::DecryptionService(ServiceSettings settings, Store& store, con
 
 Status DecryptionService::load_key() {
   VIGIL_ASSIGN_OR_RETURN(auto record, store_.latest_key());
+  const SecretShareWipe wipe(record);  // the node key below holds the share from here on
   if (!record) {
     // None, or erased after this node left the committee.
     std::lock_guard lock(key_mutex_);

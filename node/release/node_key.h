@@ -5,6 +5,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -72,5 +73,20 @@ Result<AnyNodeKey> node_key_from_record(const v1::StoredKey& record);
 // Overwrites the record's secret share in place, then clears it: protobuf
 // frees strings without wiping them.
 void wipe_secret_share(v1::StoredKey& record);
+
+// Wipes a record's secret share when it goes out of scope, on every path out.
+class SecretShareWipe {
+ public:
+  explicit SecretShareWipe(v1::StoredKey& record) : record_(&record) {}
+  explicit SecretShareWipe(std::optional<v1::StoredKey>& record) : record_(record ? &*record : nullptr) {}
+  ~SecretShareWipe() {
+    if (record_ != nullptr) wipe_secret_share(*record_);
+  }
+  SecretShareWipe(const SecretShareWipe&) = delete;
+  SecretShareWipe& operator=(const SecretShareWipe&) = delete;
+
+ private:
+  v1::StoredKey* record_;
+};
 
 }  // namespace vigil::node

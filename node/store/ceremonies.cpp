@@ -1,6 +1,8 @@
 // The ceremonies and ceremony_events tables: each DKG or resharing this node
 // accepted, its sealed seed, its journal of inputs, and its outcome.
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "node/store/sqlite.h"
 #include "node/store/store.h"
@@ -107,6 +109,22 @@ Status Store::finish_ceremony(ByteSpan session_id, const std::string& state, con
   }
   VIGIL_RETURN_IF_ERROR(exec("COMMIT"));
   return forget_deleted();
+}
+
+Result<int> Store::reseal_seeds(const SecretBytes& next) {
+  // Only a running or awaiting ceremony still has a seed.
+  std::vector<std::pair<Bytes, Bytes>> rows;
+  Statement s(db_, "SELECT session_id, sealed_seed FROM ceremonies WHERE length(sealed_seed) > 0");
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) rows.emplace_back(s.blob(0), s.blob(1));
+  if (rc != SQLITE_DONE) return sqlite::error(db_, "reading ceremony seeds");
+  for (const auto& [session, sealed] : rows) {
+    VIGIL_ASSIGN_OR_RETURN(Bytes resealed, reseal(sealed, seed_context(session), next, "ceremony seed"));
+    Statement u(db_, "UPDATE ceremonies SET sealed_seed = ? WHERE session_id = ?");
+    u.bind(1, resealed).bind(2, session);
+    if (u.step() != SQLITE_DONE) return sqlite::error(db_, "re-sealing ceremony seed");
+  }
+  return static_cast<int>(rows.size());
 }
 
 }  // namespace vigil::node

@@ -1,5 +1,8 @@
 // The key_shares table: a node's key share per epoch, sealed under the
 // master key with the epoch bound as associated data.
+#include <utility>
+#include <vector>
+
 #include "node/store/sqlite.h"
 #include "node/store/store.h"
 
@@ -45,6 +48,22 @@ Result<std::optional<v1::StoredKey>> Store::latest_key() {
     return make_error(ErrorCode::kBadEncoding, "stored key share is malformed");
   }
   return std::optional<v1::StoredKey>(std::move(key));
+}
+
+Result<int> Store::reseal_keys(const SecretBytes& next) {
+  std::vector<std::pair<std::int64_t, Bytes>> rows;
+  Statement s(db_, "SELECT epoch, sealed FROM key_shares");
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) rows.emplace_back(s.integer(0), s.blob(1));
+  if (rc != SQLITE_DONE) return sqlite::error(db_, "reading key shares");
+  for (const auto& [epoch, sealed] : rows) {
+    VIGIL_ASSIGN_OR_RETURN(Bytes resealed,
+                           reseal(sealed, key_context(static_cast<std::uint32_t>(epoch)), next, "key share"));
+    Statement u(db_, "UPDATE key_shares SET sealed = ? WHERE epoch = ?");
+    u.bind(1, resealed).bind(2, epoch);
+    if (u.step() != SQLITE_DONE) return sqlite::error(db_, "re-sealing key share");
+  }
+  return static_cast<int>(rows.size());
 }
 
 }  // namespace vigil::node

@@ -89,25 +89,51 @@ Status Store::migrate() {
   return {};
 }
 
-Result<Bytes> Store::seal_at_rest(ByteSpan plain, ByteSpan context) const {
+Result<Bytes> Store::seal_at_rest(const SecretBytes& key, ByteSpan plain, ByteSpan context) {
   Bytes out(kAeadNonceBytes);
   system_rng().fill(out);
-  VIGIL_ASSIGN_OR_RETURN(Bytes sealed, aead_encrypt(master_key_.span(), out, plain, context));
+  VIGIL_ASSIGN_OR_RETURN(Bytes sealed, aead_encrypt(key.span(), out, plain, context));
   out.insert(out.end(), sealed.begin(), sealed.end());
   return out;
 }
 
-Result<SecretBytes> Store::open_at_rest(ByteSpan sealed, ByteSpan context, const char* what) const {
+Result<SecretBytes> Store::open_at_rest(const SecretBytes& key, ByteSpan sealed, ByteSpan context, const char* what) {
   if (sealed.size() < kAeadNonceBytes) {
     return make_error(ErrorCode::kVerificationFailed, std::string("stored ") + what + " is truncated");
   }
-  auto plain =
-      aead_decrypt(master_key_.span(), sealed.first(kAeadNonceBytes), sealed.subspan(kAeadNonceBytes), context);
+  auto plain = aead_decrypt(key.span(), sealed.first(kAeadNonceBytes), sealed.subspan(kAeadNonceBytes), context);
   if (!plain) {
     return make_error(ErrorCode::kVerificationFailed,
                       std::string("stored ") + what + " does not open with this master key");
   }
   return std::move(plain).value();
+}
+
+Result<Bytes> Store::reseal(ByteSpan sealed, ByteSpan context, const SecretBytes& next, const char* what) const {
+  auto plain = open_at_rest(sealed, context, what);
+  if (plain) return seal_at_rest(next, plain->span(), context);
+  // A rotation that committed but did not get to replace master.key.
+  if (open_at_rest(next, sealed, context, what)) return Bytes(sealed.begin(), sealed.end());
+  return plain.error();
+}
+
+Result<ResealCount> Store::reseal_under(SecretBytes next) {
+  if (next.size() != kAeadKeyBytes) return make_error(ErrorCode::kInvalidInput, "master key must be 32 bytes");
+  std::lock_guard lock(mutex_);
+  VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+  ResealCount count;
+  auto body = [&]() -> Status {
+    VIGIL_ASSIGN_OR_RETURN(count.key_shares, reseal_keys(next));
+    VIGIL_ASSIGN_OR_RETURN(count.ceremony_seeds, reseal_seeds(next));
+    return {};
+  }();
+  if (!body) {
+    (void)exec("ROLLBACK");
+    return body.error();
+  }
+  VIGIL_RETURN_IF_ERROR(exec("COMMIT"));
+  master_key_ = std::move(next);
+  return count;
 }
 
 }  // namespace vigil::node

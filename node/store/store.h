@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vigil/bytes.h"
@@ -31,6 +32,39 @@ inline constexpr int kSchemaVersion = 2;
 Result<SecretBytes> load_master_key(const std::filesystem::path& data_dir);
 // Writes a fresh random master key to `data_dir/master.key` (mode 0600).
 Status create_master_key(const std::filesystem::path& data_dir);
+
+// What a master-key rotation re-sealed.
+struct ResealCount {
+  int key_shares = 0;
+  int ceremony_seeds = 0;
+};
+
+// Replaces the master key of a stopped node's folder (`vigil
+// rotate-master-key`): a new key is written to master.key.next, every secret
+// at rest is re-sealed under it in one transaction (the old ciphertexts
+// overwritten, the write-ahead log truncated), the old master.key is
+// overwritten with zeros, and master.key.next takes its name. Run again after
+// a crash, it finishes the rotation it finds. Refused while a process holds
+// the folder (DataDirLock) and when VIGIL_MASTER_KEY is set: the key then
+// lives outside the folder, where this cannot replace it.
+Result<ResealCount> rotate_master_key(const std::filesystem::path& data_dir);
+
+// An exclusive lock on a data folder (an flock on `data_dir/vigild.lock`),
+// held by vigild for its lifetime and by the commands that change the folder
+// beneath it; the kernel releases it when the holder dies, even by kill -9.
+class DataDirLock {
+ public:
+  static Result<DataDirLock> acquire(const std::filesystem::path& data_dir);
+  ~DataDirLock();
+  DataDirLock(DataDirLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DataDirLock& operator=(DataDirLock&&) = delete;
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 // A DKG or resharing this node took part in (node/ceremony/manager.h).
 struct StoredCeremony {
@@ -79,6 +113,15 @@ class Store {
   // still complete it (node/ceremony/ceremony.h).
   Status await_certificate(ByteSpan session_id, const std::string& error, std::int64_t now_unix_ms);
 
+  // Re-seals every secret at rest under `next` in one transaction (nothing
+  // changes if it fails); the store uses `next` afterwards. A value already
+  // sealed under `next` (a rotation that committed and was then interrupted)
+  // is kept as it is. forget_deleted() then removes the old ciphertexts.
+  Result<ResealCount> reseal_under(SecretBytes next);
+  // Truncates the write-ahead log, so that with secure_delete on, what was
+  // deleted or overwritten is gone from every file.
+  Status forget_deleted();
+
   Status put_ciphertext(ByteSpan digest, ByteSpan body, std::int64_t now_unix_ms);
   Result<std::optional<Bytes>> ciphertext(ByteSpan digest);
   Result<std::int64_t> ciphertext_count();
@@ -91,11 +134,19 @@ class Store {
  private:
   Store(sqlite3* db, SecretBytes master_key) : db_(db), master_key_(std::move(master_key)) {}
   Status migrate();
-  // Truncates the write-ahead log after deletions (secure_delete is on).
-  Status forget_deleted();
   Status exec(const char* sql);
-  Result<Bytes> seal_at_rest(ByteSpan plain, ByteSpan context) const;
-  Result<SecretBytes> open_at_rest(ByteSpan sealed, ByteSpan context, const char* what) const;
+  Result<Bytes> seal_at_rest(ByteSpan plain, ByteSpan context) const {
+    return seal_at_rest(master_key_, plain, context);
+  }
+  Result<SecretBytes> open_at_rest(ByteSpan sealed, ByteSpan context, const char* what) const {
+    return open_at_rest(master_key_, sealed, context, what);
+  }
+  static Result<Bytes> seal_at_rest(const SecretBytes& key, ByteSpan plain, ByteSpan context);
+  static Result<SecretBytes> open_at_rest(const SecretBytes& key, ByteSpan sealed, ByteSpan context, const char* what);
+  // `sealed` opened under the current master key and sealed under `next`.
+  Result<Bytes> reseal(ByteSpan sealed, ByteSpan context, const SecretBytes& next, const char* what) const;
+  Result<int> reseal_keys(const SecretBytes& next);   // keys.cpp
+  Result<int> reseal_seeds(const SecretBytes& next);  // ceremonies.cpp
   Status insert_key(const v1::StoredKey& key, std::int64_t now_unix_ms);
 
   sqlite3* db_;

@@ -20,8 +20,11 @@
 #include "cluster_file.h"
 #include "http.h"
 #include "keys.h"
+#include "local_cluster.h"
+#include "node/store/store.h"
 #include "proto/ceremony.h"
 #include "proto/decryption_request.h"
+#include "support/data_folder.h"
 #include "support/test_support.h"
 #include "tools/run_cli.h"
 
@@ -59,6 +62,33 @@ class CeremonyCluster : public ::testing::Test {
                      path("out.txt") + " --timeout-ms 3000");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return slurp("out.txt");
+  }
+  // `vigil cluster up --no-key` with n nodes, once every peer link is up.
+  ClusterFile up_without_key(unsigned n, unsigned t) {
+    auto up = run_cli("cluster up --no-key --dir " + dir_.string() + " --n " + std::to_string(n) + " --t " +
+                      std::to_string(t));
+    EXPECT_EQ(up.exit_code, 0) << up.output;
+    ClusterFile cluster = load_cluster(dir_).value();
+    std::ostringstream quiet;
+    EXPECT_TRUE(wait_for_links(cluster.description.nodes, milliseconds(30000), quiet).ok());
+    return cluster;
+  }
+  // A signed request for key epoch `asked` is refused by a node serving `served`.
+  void expect_epoch_refused(const std::string& api, std::uint32_t asked, std::uint32_t served) {
+    auto requester = read_signing_key_file(path("requester.key")).value();
+    v1::DecryptionRequest request;
+    request.set_ciphertext_digest(std::string(32, 'd'));
+    request.set_response_key(std::string(32, 'k'));
+    request.set_request_id(std::string(16, 'r'));
+    request.set_nonce(std::string(16, 'n'));
+    request.set_expires_at_unix_ms(
+        std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000);
+    request.set_key_epoch(asked);
+    proto::sign_decryption_request(request, requester);
+    auto refused = http_request("POST", api + "/v1/decryption-shares", client::to_json(request), milliseconds(2000));
+    ASSERT_TRUE(refused.ok());
+    EXPECT_EQ(refused->status, 400u);
+    EXPECT_NE(refused->body.find("serves key epoch " + std::to_string(served)), std::string::npos) << refused->body;
   }
   // A node's status once its ceremony is over (or after 15 s).
   static v1::StatusResponse status_once_over(const client::NodeEndpoint& node) {
@@ -101,30 +131,12 @@ TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {
   EXPECT_EQ(decrypt("old.ct"), "made before the resharing");
 
   // Epochs never mix: a request for the old epoch's shares is refused.
-  auto requester = read_signing_key_file(path("requester.key")).value();
-  v1::DecryptionRequest request;
-  request.set_ciphertext_digest(std::string(32, 'd'));
-  request.set_response_key(std::string(32, 'k'));
-  request.set_request_id(std::string(16, 'r'));
-  request.set_nonce(std::string(16, 'n'));
-  request.set_expires_at_unix_ms(
-      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000);
-  request.set_key_epoch(1);
-  proto::sign_decryption_request(request, requester);
-  auto refused = http_request("POST", after.description.nodes[0].api + "/v1/decryption-shares",
-                              client::to_json(request), milliseconds(2000));
-  ASSERT_TRUE(refused.ok());
-  EXPECT_EQ(refused->status, 400u);
-  EXPECT_NE(refused->body.find("serves key epoch 2"), std::string::npos) << refused->body;
+  expect_epoch_refused(after.description.nodes[0].api, 1, 2);
 }
 
 TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
-  auto up = run_cli("cluster up --no-key --dir " + dir_.string() + " --n 5 --t 3");
-  ASSERT_EQ(up.exit_code, 0) << up.output;
-  ClusterFile cluster = load_cluster(dir_).value();
+  ClusterFile cluster = up_without_key(5, 3);
   const std::vector<client::NodeEndpoint> nodes = cluster.description.nodes;
-  std::ostringstream quiet;
-  ASSERT_TRUE(wait_for_links(nodes, milliseconds(30000), quiet).ok());
 
   const auto op = read_signing_key_file(path("operator.key")).value();
   const v1::CeremonyPlan plan = dkg_plan(CurveId::kRistretto255, 5, 3, milliseconds(60000));
@@ -360,14 +372,10 @@ namespace vigil::cli {
 namespace {
 
 TEST_F(CeremonyCluster, CoordinatorCommandsShrinkTheCommitteeAndTheLeaverErasesItsShare) {
-  auto up = run_cli("cluster up --no-key --dir " + dir_.string() + " --n 3 --t 2");
-  ASSERT_EQ(up.exit_code, 0) << up.output;
-  const ClusterFile cluster = load_cluster(dir_).value();
+  const ClusterFile cluster = up_without_key(3, 2);
   std::string urls;
   for (const auto& n : cluster.description.nodes) urls += (urls.empty() ? "" : ",") + n.api;
   const std::vector<client::NodeEndpoint> nodes = cluster.description.nodes;
-  std::ostringstream quiet;
-  ASSERT_TRUE(wait_for_links(nodes, milliseconds(30000), quiet).ok());
   const std::string op = " --operator-key " + path("operator.key");
 
   auto dkg = run_cli("dkg --nodes " + urls + " --t 2" + op + " --out " + path("deployment"));
@@ -390,6 +398,122 @@ TEST_F(CeremonyCluster, CoordinatorCommandsShrinkTheCommitteeAndTheLeaverErasesI
   auto missing = run_cli("reshare --nodes " + cluster.description.nodes[0].api + " --n 2 --t 2" + op);
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_NE(missing.output.find("node 2 of the new committee is not listed"), std::string::npos) << missing.output;
+}
+
+// What a node's store holds while a ceremony runs: the seed in the clear,
+// and, as the bytes a file of its folder holds them, the sealed seed and each
+// journaled input (small enough to lie on one database page).
+struct CeremonySecrets {
+  std::vector<std::pair<std::string, std::string>> on_disk;
+  std::string seed;
+};
+
+CeremonySecrets running_ceremony_secrets(const fs::path& node_dir) {
+  CeremonySecrets out;
+  auto store = node::Store::open(node_dir / "vigil.db", node::load_master_key(node_dir).value()).value();
+  const node::StoredCeremony c = store->latest_ceremony().value().value();
+  EXPECT_EQ(c.state, "running");
+  out.seed.assign(c.seed.span().begin(), c.seed.span().end());
+  out.on_disk.emplace_back("the sealed seed", vigil::test::raw_value(node_dir / "vigil.db",
+                                                                     "SELECT sealed_seed FROM ceremonies "
+                                                                     "WHERE state = 'running'"));
+  for (const Bytes& event : c.events) {
+    if (event.size() < 1000) out.on_disk.emplace_back("a journaled input", std::string(event.begin(), event.end()));
+  }
+  return out;
+}
+
+// Node 1's folder after a DKG and after a resharing, read with its master
+// key: nothing there yields the seed, the journal, or the old epoch's share,
+// and once restarted the node serves no old-epoch share. Then its master key
+// is rotated, refused while the node runs.
+TEST_F(CeremonyCluster, AFinishedCeremonyLeavesNoSecretOfItInTheDataFolder) {
+  ClusterFile cluster = up_without_key(3, 2);
+  const std::vector<client::NodeEndpoint> nodes = cluster.description.nodes;
+  const auto op = read_signing_key_file(path("operator.key")).value();
+  const fs::path node1 = dir_ / "node1";
+
+  // Nodes 1 and 2 get the plan first and wait in the deal phase for node 3,
+  // while the test reads node 1's store; then node 3 gets it.
+  auto run_held = [&](const v1::CeremonyPlan& plan) {
+    const std::string body = client::to_json(proto::sign_ceremony_plan(plan, op));
+    auto post = [&](const client::NodeEndpoint& n) {
+      auto r = http_request("POST", n.api + "/v1/ceremonies", body, milliseconds(5000));
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->status, 200u) << r->body;
+    };
+    post(nodes[0]);
+    post(nodes[1]);
+    auto waiting_on_3 = [&] {
+      auto s = fetch_status(nodes[0].api, milliseconds(2000));
+      return s.ok() && s->ceremony().phase() == "deal" && s->ceremony().waiting_for_size() == 1;
+    };
+    for (int tries = 0; tries < 400 && !waiting_on_3(); ++tries) std::this_thread::sleep_for(milliseconds(25));
+    EXPECT_TRUE(waiting_on_3());
+    const CeremonySecrets running = running_ceremony_secrets(node1);
+    EXPECT_EQ(running.seed.size(), 32u);
+    EXPECT_GE(running.on_disk.size(), 2u) << "the sealed seed and at least one journaled input";
+    for (const auto& [what, bytes] : running.on_disk) {
+      EXPECT_FALSE(vigil::test::files_containing(node1, bytes).empty())
+          << what << " is not found while the ceremony runs";
+    }
+    auto secrets = running.on_disk;
+    secrets.emplace_back("the seed", running.seed);
+    post(nodes[2]);
+    for (const auto& n : nodes) {
+      const v1::StatusResponse s = status_once_over(n);
+      EXPECT_EQ(s.ceremony().state(), "done") << "node " << n.index << ": " << s.ceremony().error();
+    }
+    return secrets;
+  };
+  auto expect_gone = [&](const std::vector<std::pair<std::string, std::string>>& secrets, const char* after) {
+    for (const auto& [what, bytes] : secrets) {
+      EXPECT_GE(bytes.size(), 32u) << what;
+      const auto files = vigil::test::files_containing(node1, bytes);
+      EXPECT_TRUE(files.empty()) << what << " is still in " << (files.empty() ? "" : files[0]) << " after " << after;
+    }
+  };
+
+  const auto dkg_secrets = run_held(dkg_plan(CurveId::kRistretto255, 3, 2, milliseconds(30000)));
+  expect_gone(dkg_secrets, "the DKG");
+
+  // The old epoch's share, sealed and in the clear, before the resharing.
+  std::vector<std::pair<std::string, std::string>> old_epoch;
+  {
+    auto store = node::Store::open(node1 / "vigil.db", node::load_master_key(node1).value()).value();
+    const v1::StoredKey key = store->latest_key().value().value();
+    ASSERT_EQ(key.epoch(), 1u);
+    old_epoch.emplace_back("the old share", key.secret_share());
+    old_epoch.emplace_back("the old sealed share",
+                           vigil::test::raw_value(node1 / "vigil.db", "SELECT sealed FROM key_shares WHERE epoch = 1"));
+    EXPECT_FALSE(vigil::test::files_containing(node1, old_epoch.back().second).empty());
+  }
+  const v1::StatusResponse epoch1 = fetch_status(nodes[0].api, milliseconds(2000)).value();
+  auto reshare_secrets = run_held(reshare_plan(epoch1, {1, 2, 3}, 3, 2, milliseconds(30000)).value());
+  reshare_secrets.insert(reshare_secrets.end(), old_epoch.begin(), old_epoch.end());
+  expect_gone(reshare_secrets, "the resharing");
+  expect_gone(dkg_secrets, "the resharing");
+
+  cluster = load_cluster(dir_).value();
+  ASSERT_TRUE(record_key(cluster, fetch_status(nodes[0].api, milliseconds(2000)).value()).ok());
+  ASSERT_TRUE(save_cluster(dir_, cluster).ok());
+  encrypt("after erasure", "ct");
+
+  // The master key: not while the node runs; then rotated, and the node
+  // comes back serving the new epoch only.
+  auto refused = run_cli("rotate-master-key --data-dir " + node1.string());
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("in use by a running vigild"), std::string::npos) << refused.output;
+  stop_node(cluster.processes[0].pid, milliseconds(5000));
+  auto rotated = run_cli("rotate-master-key --data-dir " + node1.string());
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.output;
+  EXPECT_NE(rotated.output.find("1 key share(s)"), std::string::npos) << rotated.output;
+  auto restarted = run_cli("cluster restart --dir " + dir_.string() + " --node 1");
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  expect_gone(reshare_secrets, "a restart");
+
+  expect_epoch_refused(nodes[0].api, 1, 2);
+  EXPECT_EQ(decrypt("ct"), "after erasure");
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
-// vigil init and vigil import-share: setting up one node of a real,
-// multi-machine cluster (docs/deployment.md walks through it).
+// vigil init, vigil import-share and vigil rotate-master-key: setting up and
+// looking after one node of a real, multi-machine cluster
+// (docs/deployment.md walks through it).
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
 #include "deal_file.h"
 #include "files.h"
 #include "node/provision.h"
+#include "node/store/store.h"
 #include "node_setup.h"
 
 namespace vigil::cli {
@@ -136,6 +138,22 @@ void register_init(CLI::App& app, int& exit_code) {
           return kExitOk;
         },
         *deal);
+  });
+
+  auto rotate_dir = std::make_shared<std::string>();
+  auto* rotate = app.add_subcommand("rotate-master-key",
+                                    "Replace a stopped node's master key: re-seal its key shares and any unfinished\n"
+                                    "ceremony's seed under a new random key in one transaction, erase the old\n"
+                                    "ciphertexts from the database and its log, and overwrite the old master.key.\n"
+                                    "Afterwards the old key opens nothing. If interrupted, run it again: it\n"
+                                    "finishes the rotation it finds (vigild refuses to start until then).");
+  rotate->add_option("--data-dir", *rotate_dir, "The node's data folder")->required()->check(CLI::ExistingDirectory);
+  rotate->callback([rotate_dir, &exit_code] {
+    const fs::path dir = fs::absolute(*rotate_dir);
+    auto count = node::rotate_master_key(dir);
+    if (!count) return void(exit_code = fail("rotate-master-key", count.error()));
+    std::cout << "master key of " << dir.string() << " rotated: " << count->key_shares << " key share(s) and "
+              << count->ceremony_seeds << " ceremony seed(s) re-sealed; the old key opens nothing here any more\n";
   });
 }
 

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "node/store/store.h"
+#include "support/data_folder.h"
 #include "support/test_support.h"
 
 namespace vigil::node {
@@ -209,31 +210,8 @@ TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction)
   EXPECT_EQ(c.error().code, ErrorCode::kVerificationFailed);
 }
 
-// Every file of the folder, as raw bytes.
-std::vector<std::pair<std::string, std::string>> folder_bytes(const fs::path& dir) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    out.emplace_back(entry.path().filename().string(), std::string(std::istreambuf_iterator<char>(in), {}));
-  }
-  return out;
-}
-
-// A value read straight from the database file, as SQLite stores it.
-std::string raw_value(const fs::path& db, const char* sql) {
-  sqlite3* handle = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(handle, sql, -1, &stmt, nullptr), SQLITE_OK);
-  std::string value;
-  if (sqlite3_step(stmt) == SQLITE_ROW) {
-    value.assign(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
-                 static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(handle);
-  return value;
-}
+using test::folder_bytes;
+using test::raw_value;
 
 TEST_F(StoreTest, AnErasedEpochAndAFinishedCeremonysSeedLeaveNoTraceInAnyFile) {
   const Bytes session(32, 0x3c);
@@ -267,6 +245,136 @@ TEST_F(StoreTest, AnErasedEpochAndAFinishedCeremonysSeedLeaveNoTraceInAnyFile) {
   auto latest = reopened->latest_key();
   ASSERT_TRUE(latest.ok() && latest->has_value());
   EXPECT_EQ((*latest)->epoch(), 2u) << "only the new epoch remains";
+}
+
+// A folder as a node has it: master.key and a database holding two key
+// shares and a running ceremony's seed.
+class RotationTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    ::unsetenv("VIGIL_MASTER_KEY");
+    ASSERT_TRUE(create_master_key(dir_).ok());
+    old_key_ = load_master_key(dir_).value();
+    auto store = Store::open(dir_ / "vigil.db", old_key_.clone()).value();
+    ASSERT_TRUE(store->put_key(sample_key(1), 1).ok());
+    ASSERT_TRUE(store->put_key(sample_key(2), 2).ok());
+    seed_ = SecretBytes(32);
+    SeededRng(test::test_seed() + 93).fill(seed_.mutable_span());
+    ASSERT_TRUE(store->begin_ceremony(session_, as_bytes("plan"), seed_, 1000).ok());
+    sealed_share_ = raw_value(dir_ / "vigil.db", "SELECT sealed FROM key_shares WHERE epoch = 2");
+    sealed_seed_ = raw_value(dir_ / "vigil.db", "SELECT sealed_seed FROM ceremonies");
+  }
+
+  // The folder opens under its master.key, with what SetUp stored, and under
+  // nothing else.
+  void expect_rotated() {
+    auto key = load_master_key(dir_);
+    ASSERT_TRUE(key.ok()) << key.error().message;
+    EXPECT_FALSE(fs::exists(dir_ / "master.key.next"));
+    EXPECT_NE(to_hex(key->span()), to_hex(old_key_.span()));
+    auto store = Store::open(dir_ / "vigil.db", key->clone()).value();
+    auto latest = store->latest_key();
+    ASSERT_TRUE(latest.ok() && latest->has_value()) << (latest.ok() ? "none" : latest.error().message);
+    EXPECT_EQ((*latest)->secret_share(), sample_key(2).secret_share());
+    auto ceremony = store->latest_ceremony();
+    ASSERT_TRUE(ceremony.ok() && ceremony->has_value());
+    EXPECT_EQ(to_hex((*ceremony)->seed.span()), to_hex(seed_.span()));
+    store.reset();
+
+    auto with_old = Store::open(dir_ / "vigil.db", old_key_.clone()).value();
+    ASSERT_FALSE(with_old->latest_key().ok()) << "the old master key still opens the key share";
+    EXPECT_EQ(with_old->latest_key().error().code, ErrorCode::kVerificationFailed);
+    EXPECT_FALSE(with_old->latest_ceremony().ok()) << "the old master key still opens the seed";
+    with_old.reset();
+    const std::string old_hex = to_hex(old_key_.span());
+    for (const auto& [file, bytes] : folder_bytes(dir_)) {
+      EXPECT_EQ(bytes.find(sealed_share_), std::string::npos) << "the share sealed under the old key is in " << file;
+      EXPECT_EQ(bytes.find(sealed_seed_), std::string::npos) << "the seed sealed under the old key is in " << file;
+      EXPECT_EQ(bytes.find(old_hex), std::string::npos) << "the old master key is in " << file;
+    }
+  }
+
+  SecretBytes old_key_, seed_;
+  const Bytes session_ = Bytes(32, 0x5a);
+  std::string sealed_share_, sealed_seed_;
+};
+
+TEST_F(RotationTest, ReSealsEverySecretAndTheOldKeyOpensNothing) {
+  auto count = rotate_master_key(dir_);
+  ASSERT_TRUE(count.ok()) << count.error().message;
+  EXPECT_EQ(count->key_shares, 2);
+  EXPECT_EQ(count->ceremony_seeds, 1);
+  expect_rotated();
+  EXPECT_EQ(fs::status(dir_ / "master.key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(RotationTest, AnInterruptedRotationBlocksTheNodeUntilItIsRunAgain) {
+  // Interrupted after choosing the new key, before re-sealing.
+  SecretBytes next(32);
+  SeededRng(test::test_seed() + 94).fill(next.mutable_span());
+  {
+    std::ofstream out(dir_ / "master.key.next");
+    out << to_hex(next.span()) << "\n";
+  }
+  fs::permissions(dir_ / "master.key.next", fs::perms::owner_read | fs::perms::owner_write);
+  auto blocked = load_master_key(dir_);
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_NE(blocked.error().message.find("rotate-master-key"), std::string::npos) << blocked.error().message;
+  ASSERT_TRUE(rotate_master_key(dir_).ok());
+  expect_rotated();
+  EXPECT_EQ(to_hex(load_master_key(dir_)->span()), to_hex(next.span())) << "the rotation finished with its chosen key";
+}
+
+TEST_F(RotationTest, ARotationInterruptedAfterItsCommitFinishes) {
+  SecretBytes next(32);
+  SeededRng(test::test_seed() + 95).fill(next.mutable_span());
+  {
+    auto store = Store::open(dir_ / "vigil.db", old_key_.clone()).value();
+    ASSERT_TRUE(store->reseal_under(next.clone()).ok());
+  }
+  {
+    std::ofstream out(dir_ / "master.key.next");
+    out << to_hex(next.span()) << "\n";
+  }
+  fs::permissions(dir_ / "master.key.next", fs::perms::owner_read | fs::perms::owner_write);
+  auto count = rotate_master_key(dir_);
+  ASSERT_TRUE(count.ok()) << count.error().message;
+  EXPECT_EQ(count->key_shares, 2);
+  expect_rotated();
+}
+
+TEST_F(RotationTest, RefusedWhileTheFolderIsInUseOrTheKeyComesFromTheEnvironment) {
+  {
+    auto lock = DataDirLock::acquire(dir_);
+    ASSERT_TRUE(lock.ok());
+    auto refused = rotate_master_key(dir_);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("in use"), std::string::npos) << refused.error().message;
+    EXPECT_FALSE(DataDirLock::acquire(dir_).ok()) << "a second holder";
+  }
+  ::setenv("VIGIL_MASTER_KEY", to_hex(old_key_.span()).c_str(), 1);
+  auto refused = rotate_master_key(dir_);
+  ::unsetenv("VIGIL_MASTER_KEY");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("VIGIL_MASTER_KEY"), std::string::npos);
+  EXPECT_EQ(to_hex(load_master_key(dir_)->span()), to_hex(old_key_.span())) << "nothing changed";
+  ASSERT_TRUE(rotate_master_key(dir_).ok()) << "the lock went with its holder";
+  expect_rotated();
+}
+
+TEST_F(RotationTest, AWrongMasterKeyRotatesNothing) {
+  {
+    std::ofstream out(dir_ / "master.key", std::ios::trunc);
+    out << std::string(64, 'c') << "\n";
+  }
+  auto refused = rotate_master_key(dir_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kVerificationFailed) << refused.error().message;
+  EXPECT_FALSE(fs::exists(dir_ / "master.key.next")) << "a key nothing was sealed under";
+  auto store = Store::open(dir_ / "vigil.db", old_key_.clone()).value();
+  EXPECT_TRUE(store->latest_key().ok()) << "the data is still sealed under the key it was";
 }
 
 }  // namespace
