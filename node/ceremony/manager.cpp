@@ -73,6 +73,13 @@ Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest
                                                     "% of n ([ceremonies] threshold_floor_percent)");
   }
   std::lock_guard lock(mutex_);
+  if (auto current = status_locked(); current && std::ranges::equal(as_bytes(current->session_id()), plan.session_id)) {
+    if (ceremony_ && ceremony_->plan().message.SerializeAsString() != plan.message.SerializeAsString()) {
+      return make_error(ErrorCode::kInvalidInput,
+                        "session " + short_id(plan.session_id) + "… is already in use here with another plan");
+    }
+    return *current;
+  }
   if (running()) {
     return make_error(ErrorCode::kInvalidInput, "a ceremony is already running on this node (session " +
                                                     short_id(ceremony_->plan().session_id) + "…)");
@@ -103,8 +110,11 @@ Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest
   VIGIL_RETURN_IF_ERROR(ceremony->start());
   if (abandons) {  // only now that the new plan can start; its pending share goes with it
     const CeremonyPlan& awaited = ceremony_->plan();
-    VIGIL_RETURN_IF_ERROR(store_.finish_ceremony(awaited.session_id, "failed", "abandoned by the operators' plan",
-                                                 std::nullopt, false, accepted));
+    v1::CeremonyStatus outcome = ceremony_->status();
+    outcome.set_state("failed");
+    outcome.set_error("abandoned by the operators' plan");
+    outcome.set_finished_unix_ms(accepted);
+    VIGIL_RETURN_IF_ERROR(store_.finish_ceremony(awaited.session_id, outcome, std::nullopt, false));
     spdlog::warn("{} {}: abandoned by the operators' plan", awaited.kind_name(), short_id(awaited.session_id));
     ceremony_.reset();
     finished_.reset();
@@ -130,8 +140,9 @@ Status CeremonyManager::resume() {
   }
   VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, proto::parse_ceremony_plan(as_bytes(request.plan())));
   std::lock_guard lock(mutex_);
-  // What status reports of a ceremony that is over.
-  auto report_finished = [&](const std::string& state, const std::string& error, std::int64_t finished_unix_ms) {
+  // What status reports of a ceremony that is over, when its outcome was not
+  // stored (a resume that failed, or a database from before schema 3).
+  auto outcome_of = [&](const std::string& state, const std::string& error, std::int64_t finished_unix_ms) {
     v1::CeremonyStatus s;
     s.set_session_id(plan.message.session_id());
     s.set_kind(plan.message.kind());
@@ -143,21 +154,28 @@ Status CeremonyManager::resume() {
     s.set_error(error);
     s.set_started_unix_ms(stored->accepted_unix_ms);
     s.set_finished_unix_ms(finished_unix_ms);
-    finished_ = s;
-    metrics_.set_ceremony_phase(plan.kind_name(), state == "done" ? 5 : 6);
+    return s;
+  };
+  auto report_finished = [&](v1::CeremonyStatus s) {
+    metrics_.set_ceremony_phase(plan.kind_name(), s.state() == "done" ? 5 : 6);
+    finished_ = std::move(s);
   };
   // The node keeps serving its current key; the ceremony ends here.
   auto give_up = [&](const std::string& why) -> Status {
     spdlog::error("{} {}: cannot resume: {}", plan.kind_name(), short_id(plan.session_id), why);
     ceremony_.reset();
-    const std::int64_t now = clock_.now_unix_ms();
-    VIGIL_RETURN_IF_ERROR(
-        store_.finish_ceremony(plan.session_id, "failed", "could not resume: " + why, std::nullopt, false, now));
-    report_finished("failed", "could not resume: " + why, now);
+    v1::CeremonyStatus outcome = outcome_of("failed", "could not resume: " + why, clock_.now_unix_ms());
+    VIGIL_RETURN_IF_ERROR(store_.finish_ceremony(plan.session_id, outcome, std::nullopt, false));
+    report_finished(std::move(outcome));
     return {};
   };
   if (stored->state != "running" && stored->state != "awaiting") {
-    report_finished(stored->state, stored->error, stored->finished_unix_ms);
+    v1::CeremonyStatus outcome;
+    if (stored->outcome.empty() ||
+        !outcome.ParseFromArray(stored->outcome.data(), static_cast<int>(stored->outcome.size()))) {
+      outcome = outcome_of(stored->state, stored->error, stored->finished_unix_ms);
+    }
+    report_finished(std::move(outcome));
     return {};
   }
   auto ceremony = build(plan, std::move(stored->seed), stored->accepted_unix_ms);
@@ -184,6 +202,10 @@ Status CeremonyManager::resume() {
 
 std::optional<v1::CeremonyStatus> CeremonyManager::status() const {
   std::lock_guard lock(mutex_);
+  return status_locked();
+}
+
+std::optional<v1::CeremonyStatus> CeremonyManager::status_locked() const {
   if (!ceremony_) return finished_;
   v1::CeremonyStatus s = ceremony_->status();
   if (finished_) {
@@ -329,9 +351,11 @@ void CeremonyManager::conclude() {
   const bool holds_key = ceremony_->key().has_value();
   v1::CeremonyStatus s = ceremony_->status();
   const std::int64_t now = clock_.now_unix_ms();
-  auto recorded = ceremony_->awaiting_certificate() ? store_.await_certificate(plan.session_id, s.error(), now)
-                                                    : store_.finish_ceremony(plan.session_id, done ? "done" : "failed",
-                                                                             s.error(), ceremony_->key(), done, now);
+  s.set_finished_unix_ms(now);
+  s.set_cpu_us(process_cpu_us() - cpu_at_start_us_);
+  auto recorded = ceremony_->awaiting_certificate()
+                      ? store_.await_certificate(plan.session_id, s.error(), now)
+                      : store_.finish_ceremony(plan.session_id, s, ceremony_->key(), done);
   if (!recorded) {
     spdlog::critical("{} {}: recording the outcome failed: {}", plan.kind_name(), short_id(plan.session_id),
                      recorded.error().message);
@@ -341,8 +365,6 @@ void CeremonyManager::conclude() {
     if (auto loaded = service_.load_key(); !loaded) spdlog::critical("loading the new key: {}", loaded.error().message);
     if (key_listener_) key_listener_(service_.key_epoch());
   }
-  s.set_finished_unix_ms(now);
-  s.set_cpu_us(process_cpu_us() - cpu_at_start_us_);
   finished_ = s;
   // Stored: nothing of it needs to stay in memory (the ceremony object
   // still answers status and fetches).

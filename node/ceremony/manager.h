@@ -42,7 +42,10 @@ class CeremonyManager {
   // Picks up the latest ceremony: a running one is rebuilt from its journal
   // and continues (or ends on its deadlines); a finished one is reported.
   Status resume();
-  // Checks the operator's signature and the plan, persists it, deals.
+  // Checks the operator's signature and the plan, persists it, deals. The
+  // plan of the ceremony this node already runs or last finished, posted
+  // again (a coordinator retrying after a lost response or a restart), gets
+  // that ceremony's status and starts nothing.
   Result<v1::CeremonyStatus> start(const v1::StartCeremonyRequest& request);
   std::optional<v1::CeremonyStatus> status() const;
 
@@ -55,6 +58,7 @@ class CeremonyManager {
  private:
   Result<std::unique_ptr<Ceremony>> build(CeremonyPlan plan, SecretBytes seed, std::int64_t accepted_unix_ms);
   bool running() const;
+  std::optional<v1::CeremonyStatus> status_locked() const;
   void journal(const v1::CeremonyEvent& event);
   void flush();
   void send_ready();

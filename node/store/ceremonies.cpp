@@ -47,10 +47,10 @@ Status Store::append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteS
 
 Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
   std::lock_guard lock(mutex_);
-  Statement s(
-      db_,
-      "SELECT session_id, request, sealed_seed, accepted_unix_ms, state, error, finished_unix_ms FROM ceremonies "
-      "ORDER BY accepted_unix_ms DESC, rowid DESC LIMIT 1");
+  Statement s(db_,
+              "SELECT session_id, request, sealed_seed, accepted_unix_ms, state, error, finished_unix_ms, outcome "
+              "FROM ceremonies "
+              "ORDER BY accepted_unix_ms DESC, rowid DESC LIMIT 1");
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<StoredCeremony>();
   if (rc != SQLITE_ROW) return sqlite::error(db_, "reading ceremony");
@@ -64,6 +64,7 @@ Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
   }
   c.error = s.text(5);
   c.finished_unix_ms = s.integer(6);
+  c.outcome = s.blob(7);
   Statement e(db_, "SELECT event FROM ceremony_events WHERE session_id = ? ORDER BY seq");
   e.bind(1, session);
   int erc;
@@ -80,8 +81,9 @@ Status Store::await_certificate(ByteSpan session_id, const std::string& error, s
   return {};
 }
 
-Status Store::finish_ceremony(ByteSpan session_id, const std::string& state, const std::string& error,
-                              const std::optional<v1::StoredKey>& key, bool erase_keys, std::int64_t now_unix_ms) {
+Status Store::finish_ceremony(ByteSpan session_id, const v1::CeremonyStatus& outcome,
+                              const std::optional<v1::StoredKey>& key, bool erase_keys) {
+  const std::int64_t now_unix_ms = outcome.finished_unix_ms();
   std::lock_guard lock(mutex_);
   VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
   auto body = [&]() -> Status {
@@ -94,9 +96,13 @@ Status Store::finish_ceremony(ByteSpan session_id, const std::string& state, con
     // The seed determines this node's dealing polynomial (in a resharing,
     // whose constant term is its old share): it goes with the ceremony.
     Statement u(db_,
-                "UPDATE ceremonies SET state = ?, error = ?, finished_unix_ms = ?, sealed_seed = x'' "
+                "UPDATE ceremonies SET state = ?, error = ?, finished_unix_ms = ?, outcome = ?, sealed_seed = x'' "
                 "WHERE session_id = ?");
-    u.bind(1, state).bind(2, error).bind(3, now_unix_ms).bind(4, session_id);
+    u.bind(1, outcome.state())
+        .bind(2, outcome.error())
+        .bind(3, now_unix_ms)
+        .bind(4, as_bytes(outcome.SerializeAsString()))
+        .bind(5, session_id);
     if (u.step() != SQLITE_DONE || sqlite3_changes(db_) != 1) return sqlite::error(db_, "recording ceremony outcome");
     Statement j(db_, "DELETE FROM ceremony_events WHERE session_id = ?");
     j.bind(1, session_id);

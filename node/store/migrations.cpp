@@ -9,6 +9,7 @@ namespace {
 
 // Version 1: key shares (sealed), registered ciphertexts, request nonces.
 // Version 2: ceremonies and their journals.
+// Version 3: a finished ceremony's outcome, as its status reports it.
 const char* const kMigrations[] = {
     R"sql(
       CREATE TABLE key_shares (
@@ -40,6 +41,9 @@ const char* const kMigrations[] = {
         seq INTEGER NOT NULL,
         event BLOB NOT NULL,
         PRIMARY KEY (session_id, seq));
+    )sql",
+    R"sql(
+      ALTER TABLE ceremonies ADD COLUMN outcome BLOB NOT NULL DEFAULT x'';
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);

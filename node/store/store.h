@@ -25,7 +25,7 @@ struct sqlite3;
 
 namespace vigil::node {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // The master key: VIGIL_MASTER_KEY (64 hex digits) from the environment if
 // set, otherwise `data_dir/master.key`, which must be mode 0600.
@@ -75,6 +75,11 @@ struct StoredCeremony {
   std::string error;
   std::int64_t finished_unix_ms = 0;
   std::vector<Bytes> events;  // the inputs it consumed, in order (empty once it ended)
+  // A finished ceremony's serialised v1::CeremonyStatus (group key,
+  // transcript digest, confirmations, exclusions), so that a restarted node
+  // reports what it reported before. Empty while it runs or awaits, and for
+  // ceremonies recorded before schema version 3.
+  Bytes outcome;
 };
 
 class Store {
@@ -100,14 +105,14 @@ class Store {
   Status append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteSpan event);
   // The newest ceremony, if any, with its events.
   Result<std::optional<StoredCeremony>> latest_ceremony();
-  // Ends a ceremony in one transaction: its state, and on success the new
-  // key (older epochs are erased: refreshed shares must not be combinable
-  // with old ones). The ceremony's seed and journal are erased too, and then
-  // the write-ahead log is truncated, so no file of the data folder still
-  // holds an erased epoch's sealed share or the seed. `key` is empty for a failure, or for a node that dealt
-  // but left the committee, whose keys are then all erased.
-  Status finish_ceremony(ByteSpan session_id, const std::string& state, const std::string& error,
-                         const std::optional<v1::StoredKey>& key, bool erase_keys, std::int64_t now_unix_ms);
+  // Ends a ceremony in one transaction: its outcome (state, error and finish
+  // time are read from it), and on success the new key (older epochs are
+  // erased: refreshed shares must not be combinable with old ones). The ceremony's seed and journal are erased too, and
+  // then the write-ahead log is truncated, so no file of the data folder still holds an erased epoch's sealed share or
+  // the seed. `key` is empty for a failure, or for a node that dealt but left the committee, whose keys are then all
+  // erased.
+  Status finish_ceremony(ByteSpan session_id, const v1::CeremonyStatus& outcome,
+                         const std::optional<v1::StoredKey>& key, bool erase_keys);
   // A ceremony that failed on its deadline after this node confirmed: its
   // seed and journal stay (a restart rebuilds it), and a certificate can
   // still complete it (node/ceremony/ceremony.h).

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -381,9 +382,10 @@ TEST_F(CeremonyCluster, CoordinatorCommandsShrinkTheCommitteeAndTheLeaverErasesI
   auto dkg = run_cli("dkg --nodes " + urls + " --t 2" + op + " --out " + path("deployment"));
   ASSERT_EQ(dkg.exit_code, 0) << dkg.output;
   EXPECT_NE(dkg.output.find("2-of-3 ristretto255 key, epoch 1"), std::string::npos) << dkg.output;
+  // Run again, it records the key the nodes already hold.
   auto again = run_cli("dkg --nodes " + urls + " --t 2" + op);
-  EXPECT_EQ(again.exit_code, 1) << again.output;
-  EXPECT_NE(again.output.find("already holds a key"), std::string::npos) << again.output;
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("already finished DKG session"), std::string::npos) << again.output;
 
   auto reshare = run_cli("reshare --nodes " + urls + " --n 2 --t 2" + op + " --out " + path("deployment"));
   ASSERT_EQ(reshare.exit_code, 0) << reshare.output;
@@ -394,6 +396,9 @@ TEST_F(CeremonyCluster, CoordinatorCommandsShrinkTheCommitteeAndTheLeaverErasesI
   const ClusterFile after = load_cluster(dir_ / "deployment").value();
   EXPECT_EQ(after.description.key_epoch, 2u);
   EXPECT_EQ(after.description.nodes.size(), 2u);
+  auto refused = run_cli("dkg --nodes " + urls + " --t 2" + op);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("already holds a key"), std::string::npos) << refused.output;
 
   auto missing = run_cli("reshare --nodes " + cluster.description.nodes[0].api + " --n 2 --t 2" + op);
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
@@ -514,6 +519,65 @@ TEST_F(CeremonyCluster, AFinishedCeremonyLeavesNoSecretOfItInTheDataFolder) {
 
   expect_epoch_refused(nodes[0].api, 1, 2);
   EXPECT_EQ(decrypt("ct"), "after erasure");
+}
+
+// The coordinator and a node each interrupted around a DKG. `cluster dkg`
+// starts while node 5 is down and node 3 is killed and restarted under it:
+// it records the processes running now, not those it read at start. Node 3,
+// killed again once done, reports the same outcome after its restart, and a
+// second `cluster dkg` records the key the nodes hold instead of failing.
+TEST_F(CeremonyCluster, ACoordinatorFinishesTheJobFromTheNodesStateAfterKillsAndRestarts) {
+  ClusterFile cluster = up_without_key(5, 3);
+  const std::vector<client::NodeEndpoint> nodes = cluster.description.nodes;
+  std::vector<int> every_pid;
+  for (const auto& p : cluster.processes) every_pid.push_back(p.pid);
+  stop_node(cluster.processes[4].pid, milliseconds(5000));
+  auto dkg = std::async(std::launch::async, [&] { return run_cli("cluster dkg --dir " + dir_.string() + " --t 3"); });
+  std::this_thread::sleep_for(milliseconds(1000));  // it has read cluster.json and waits for node 5's links
+  ASSERT_EQ(::kill(cluster.processes[2].pid, SIGKILL), 0);
+  for (const int node : {3, 5}) {
+    auto restarted = run_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(node));
+    ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  }
+  const auto first = dkg.get();
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  cluster = load_cluster(dir_).value();
+  for (std::size_t i = 0; i < cluster.processes.size(); ++i) {
+    EXPECT_TRUE(process_alive(cluster.processes[i].pid)) << "cluster.json names node " << i + 1 << "'s running process";
+    every_pid.push_back(cluster.processes[i].pid);
+  }
+  EXPECT_EQ(cluster.description.key_epoch, 1u);
+
+  // Node 3 killed after it finished: the restarted node reports the outcome whole.
+  const v1::StatusResponse before = fetch_status(nodes[2].api, milliseconds(2000)).value();
+  ASSERT_EQ(before.ceremony().state(), "done");
+  ASSERT_EQ(::kill(cluster.processes[2].pid, SIGKILL), 0);
+  auto restarted = run_cli("cluster restart --dir " + dir_.string() + " --node 3");
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  const v1::StatusResponse after = fetch_status(nodes[2].api, milliseconds(2000)).value();
+  EXPECT_EQ(after.ceremony().state(), "done");
+  EXPECT_EQ(after.ceremony().transcript_digest().size(), 32u);
+  EXPECT_EQ(after.ceremony().transcript_digest(), before.ceremony().transcript_digest());
+  EXPECT_EQ(after.ceremony().group_public_key(), before.ceremony().group_public_key());
+  EXPECT_EQ(after.ceremony().confirmations(), before.ceremony().confirmations());
+  EXPECT_GE(after.ceremony().confirmations(), 3u);
+
+  // A coordinator that lost the outcome (cluster.json without the key) runs again.
+  cluster = load_cluster(dir_).value();
+  every_pid.push_back(cluster.processes[2].pid);
+  cluster.description.group_public_key.clear();
+  ASSERT_TRUE(save_cluster(dir_, cluster).ok());
+  auto again = run_cli("cluster dkg --dir " + dir_.string() + " --t 3");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("already finished DKG session"), std::string::npos) << again.output;
+  EXPECT_EQ(to_hex(load_cluster(dir_).value().description.group_public_key),
+            to_hex(as_bytes(before.group_public_key())));
+  encrypt("the job is finished", "ct");
+  EXPECT_EQ(decrypt("ct"), "the job is finished");
+
+  auto down = run_cli("cluster down --dir " + dir_.string());
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  for (const int pid : every_pid) EXPECT_FALSE(process_alive(pid)) << "vigild " << pid << " still runs";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "ceremony_client.h"
 
+#include <functional>
 #include <future>
 #include <set>
 #include <sstream>
@@ -23,6 +24,63 @@ std::string list(const std::set<ParticipantIndex>& s) {
   std::string out;
   for (ParticipantIndex i : s) out += (out.empty() ? "" : ",") + std::to_string(i);
   return out;
+}
+
+// Posts the plan to a node. A node that does not answer (restarting, or its
+// response lost) is asked again until `patience` runs out: a node answers a
+// plan it already took with that ceremony's status.
+Status post_plan(const client::NodeEndpoint& node, const std::string& body, milliseconds patience) {
+  const auto deadline = Clock::now() + patience;
+  const std::string who = "node " + std::to_string(node.index);
+  while (true) {
+    auto r = http_request("POST", node.api + "/v1/ceremonies", body, kRequestTimeout);
+    if (r) {
+      if (r->status != 200)
+        return make_error(ErrorCode::kInvalidInput, who + " did not take the plan: " + client::api_refusal(*r));
+      return {};
+    }
+    if (Clock::now() > deadline) return make_error(r.error().code, who + ": " + r.error().message);
+    std::this_thread::sleep_for(milliseconds(250));
+  }
+}
+
+// The report of a ceremony every node in `statuses` has finished: each
+// failure named, every recipient with one group key and transcript, and
+// node 1 serving `epoch`.
+Result<CeremonyReport> conclude(const std::string& kind, std::map<ParticipantIndex, v1::CeremonyStatus> statuses,
+                                const std::function<bool(ParticipantIndex)>& is_recipient, std::uint32_t epoch,
+                                const std::vector<client::NodeEndpoint>& nodes, std::ostream& progress) {
+  CeremonyReport report;
+  report.nodes = std::move(statuses);
+  std::string failures, group_key, transcript;
+  std::int64_t first = INT64_MAX, last = 0;
+  for (const auto& [index, c] : report.nodes) {
+    first = std::min(first, c.started_unix_ms());
+    last = std::max(last, c.finished_unix_ms());
+    if (c.state() != "done") {
+      failures += "; node " + std::to_string(index) + ": " + c.error();
+      continue;
+    }
+    if (!is_recipient(index)) continue;
+    if (group_key.empty()) group_key = c.group_public_key(), transcript = c.transcript_digest();
+    if (c.group_public_key() != group_key || c.transcript_digest() != transcript) {
+      failures += "; node " + std::to_string(index) + " ended with a different transcript";
+    }
+  }
+  if (!failures.empty()) return make_error(ErrorCode::kProtocolAbort, kind + " failed" + failures);
+  if (auto it = report.nodes.find(nodes.front().index); it != report.nodes.end()) {
+    for (const auto& why : it->second.exclusion_reasons()) progress << "  excluded " << why << "\n";
+  }
+  report.wall_ms = static_cast<double>(last - first);
+  for (const auto& n : nodes) {
+    if (n.index != 1) continue;
+    VIGIL_ASSIGN_OR_RETURN(report.committee, fetch_status(n.api, kRequestTimeout));
+  }
+  if (report.committee.key_epoch() != epoch) {
+    return make_error(ErrorCode::kInternal, "node 1 serves epoch " + std::to_string(report.committee.key_epoch()) +
+                                                " after the ceremony, not " + std::to_string(epoch));
+  }
+  return report;
 }
 
 }  // namespace
@@ -102,22 +160,16 @@ Result<CeremonyReport> run_ceremony(const std::vector<client::NodeEndpoint>& nod
   progress << kind << " " << checked.threshold << "-of-" << checked.parties << " (epoch " << checked.epoch << ", "
            << nodes.size() << " nodes, session " << to_hex(ByteSpan(checked.session_id).first(4)) << "…)\n"
            << std::flush;
-  // Every node accepts the plan (a durable write each) in parallel, a batch at a time.
+  // Every node accepts the plan (a durable write each) in parallel, a batch
+  // at a time; one that does not answer is asked again for a phase.
   constexpr std::size_t kParallelPosts = 16;
+  const milliseconds patience = std::max<milliseconds>(checked.phase_timeout, milliseconds(5000));
   for (std::size_t first = 0; first < nodes.size(); first += kParallelPosts) {
-    std::vector<std::future<Result<client::HttpResponse>>> posts;
+    std::vector<std::future<Status>> posts;
     for (std::size_t i = first; i < std::min(nodes.size(), first + kParallelPosts); ++i) {
-      posts.push_back(std::async(std::launch::async, [&, i] {
-        return http_request("POST", nodes[i].api + "/v1/ceremonies", body, kRequestTimeout);
-      }));
+      posts.push_back(std::async(std::launch::async, [&, i] { return post_plan(nodes[i], body, patience); }));
     }
-    for (std::size_t i = first; i < first + posts.size(); ++i) {
-      auto r = posts[i - first].get();
-      const std::string who = "node " + std::to_string(nodes[i].index);
-      if (!r) return make_error(r.error().code, who + ": " + r.error().message);
-      if (r->status != 200)
-        return make_error(ErrorCode::kInvalidInput, who + " did not take the plan: " + client::api_refusal(*r));
-    }
+    for (auto& post : posts) VIGIL_RETURN_IF_ERROR(post.get());
   }
 
   // Every phase can last at most phase_timeout; allow for all four and some slack.
@@ -161,35 +213,26 @@ Result<CeremonyReport> run_ceremony(const std::vector<client::NodeEndpoint>& nod
     std::this_thread::sleep_for(std::max<milliseconds>(kPoll, milliseconds(2 * nodes.size())));
   }
 
-  std::string failures, group_key, transcript;
-  std::int64_t first = INT64_MAX, last = 0;
-  for (const auto& [index, c] : report.nodes) {
-    first = std::min(first, c.started_unix_ms());
-    last = std::max(last, c.finished_unix_ms());
-    if (c.state() != "done") {
-      failures += "; node " + std::to_string(index) + ": " + c.error();
-      continue;
-    }
-    if (!checked.is_recipient(index)) continue;
-    if (group_key.empty()) group_key = c.group_public_key(), transcript = c.transcript_digest();
-    if (c.group_public_key() != group_key || c.transcript_digest() != transcript) {
-      failures += "; node " + std::to_string(index) + " ended with a different transcript";
-    }
-  }
-  if (!failures.empty()) return make_error(ErrorCode::kProtocolAbort, kind + " failed" + failures);
-  if (auto it = report.nodes.find(nodes.front().index); it != report.nodes.end()) {
-    for (const auto& why : it->second.exclusion_reasons()) progress << "  excluded " << why << "\n";
-  }
-  report.wall_ms = static_cast<double>(last - first);
+  return conclude(
+      kind, std::move(report.nodes), [&](ParticipantIndex i) { return checked.is_recipient(i); }, checked.epoch, nodes,
+      progress);
+}
+
+Result<CeremonyReport> run_or_adopt_dkg(const std::vector<client::NodeEndpoint>& nodes, const v1::CeremonyPlan& plan,
+                                        std::span<const Ed25519KeyPair* const> operator_keys, std::ostream& progress) {
+  std::map<ParticipantIndex, v1::CeremonyStatus> finished;
   for (const auto& n : nodes) {
-    if (n.index != 1) continue;
-    VIGIL_ASSIGN_OR_RETURN(report.committee, fetch_status(n.api, kRequestTimeout));
+    auto s = fetch_status(n.api, kRequestTimeout);
+    if (!s || s->key_epoch() != 1 || s->ceremony().kind() != v1::CEREMONY_KIND_DKG || s->ceremony().state() != "done" ||
+        (!finished.empty() && s->ceremony().session_id() != finished.begin()->second.session_id())) {
+      return run_ceremony(nodes, plan, operator_keys, progress);
+    }
+    finished[n.index] = s->ceremony();
   }
-  if (report.committee.key_epoch() != checked.epoch) {
-    return make_error(ErrorCode::kInternal, "node 1 serves epoch " + std::to_string(report.committee.key_epoch()) +
-                                                " after the ceremony, not " + std::to_string(checked.epoch));
-  }
-  return report;
+  progress << "every node already finished DKG session "
+           << to_hex(as_bytes(finished.begin()->second.session_id()).first(4)) << "…: recording its key\n";
+  return conclude(
+      "DKG", std::move(finished), [](ParticipantIndex) { return true; }, 1, nodes, progress);
 }
 
 }  // namespace vigil::cli

@@ -52,4 +52,11 @@ Status record_key(ClusterFile& cluster, const v1::StatusResponse& status);
 Result<CeremonyReport> run_ceremony(const std::vector<client::NodeEndpoint>& nodes, const v1::CeremonyPlan& plan,
                                     std::span<const Ed25519KeyPair* const> operator_keys, std::ostream& progress);
 
+// run_ceremony for a DKG plan, unless every node in `nodes` already holds
+// the key of one finished DKG (a coordinator killed or cut off after
+// starting it): that outcome is then checked as run_ceremony checks its own
+// and returned, since nodes holding a key refuse another DKG.
+Result<CeremonyReport> run_or_adopt_dkg(const std::vector<client::NodeEndpoint>& nodes, const v1::CeremonyPlan& plan,
+                                        std::span<const Ed25519KeyPair* const> operator_keys, std::ostream& progress);
+
 }  // namespace vigil::cli

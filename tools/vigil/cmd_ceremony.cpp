@@ -100,8 +100,8 @@ int run_dkg(const std::vector<std::string>& urls, std::size_t t, const std::stri
                   kExitUsage);
     }
   }
-  auto report = run_ceremony(apis(*nodes), dkg_plan(parse_curve_name(curve_name_text).value(), n, t, phase_timeout),
-                             approvers(*ops), std::cout);
+  auto report = run_or_adopt_dkg(apis(*nodes), dkg_plan(parse_curve_name(curve_name_text).value(), n, t, phase_timeout),
+                                 approvers(*ops), std::cout);
   if (!report) return fail("dkg", report.error());
   summarise(*report);
   if (!out.empty()) {
@@ -185,7 +185,8 @@ void register_ceremonies(CLI::App& app, int& exit_code) {
   auto* dkg = app.add_subcommand("dkg",
                                  "Coordinate a DKG: the listed nodes (indices 1..n, n = how many are listed)\n"
                                  "generate a t-of-n key that no one ever holds whole. Shows each phase and who\n"
-                                 "is awaited; every node verifies the operator's signature on the plan.");
+                                 "is awaited; every node verifies the operator's signature on the plan. If every\n"
+                                 "node already finished one DKG (this command was interrupted), records its key.");
   common(dkg);
   dkg->add_option("--t", o->t, "Threshold")->required();
   dkg->add_option("--curve", o->curve, "ristretto255 (default) or secp256k1")

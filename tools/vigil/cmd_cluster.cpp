@@ -119,9 +119,12 @@ Status run_dkg(const fs::path& root, ClusterFile& cluster, std::size_t t, millis
   const auto& nodes = cluster.description.nodes;
   VIGIL_RETURN_IF_ERROR(wait_for_links(nodes, kLinkTimeout, std::cout));
   VIGIL_ASSIGN_OR_RETURN(CeremonyReport report,
-                         run_ceremony(nodes, dkg_plan(cluster.description.curve, nodes.size(), t, phase_timeout),
-                                      std::array{&operator_key}, std::cout));
+                         run_or_adopt_dkg(nodes, dkg_plan(cluster.description.curve, nodes.size(), t, phase_timeout),
+                                          std::array{&operator_key}, std::cout));
   print_timing(report);
+  // The file as it is now: `cluster restart` may have replaced a node's
+  // process while the DKG ran.
+  VIGIL_ASSIGN_OR_RETURN(cluster, load_cluster(root));
   VIGIL_RETURN_IF_ERROR(record_key(cluster, report.committee));
   return save_cluster(root, cluster);
 }
@@ -480,7 +483,8 @@ void register_cluster(CLI::App& app, int& exit_code) {
 
   auto* dkg = cmd->add_subcommand("dkg",
                                   "Run a DKG on a cluster whose nodes hold no key yet (after cluster up --no-key,\n"
-                                  "or to retry one that failed). Updates DIR/cluster.json.");
+                                  "or to retry one that failed), or record the key of one every node already\n"
+                                  "finished (a coordinator interrupted). Updates DIR/cluster.json.");
   dkg->add_option("--dir", *dir, "The cluster folder")->required()->check(CLI::ExistingDirectory);
   dkg->add_option("--t", *t, "Threshold")->required();
   dkg->add_option("--phase-timeout-ms", *phase_timeout_ms, "Deadline of each phase (default 30000)")

@@ -969,6 +969,14 @@ class AwaitingManager : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
+  // A new manager over the same store, as after a restart of the node.
+  void restart() {
+    manager_ = std::make_unique<CeremonyManager>(io_, settings_, parties_.identities[0], *store_, *service_, metrics_,
+                                                 clock_, rng_);
+    manager_->set_sender([](ParticipantIndex, const v1::CeremonyMessage&) { return true; });
+    ASSERT_TRUE(manager_->resume().ok());
+  }
+
   v1::CeremonyPlan plan(std::uint8_t session_byte) const {
     v1::CeremonyPlan m = dkg_plan(2, 2, CurveId::kRistretto255, session_byte);
     m.set_phase_timeout_ms(100);
@@ -1022,10 +1030,7 @@ TEST_F(AwaitingManager, ACertificateCompletesItEvenAfterARestart) {
   EXPECT_NE(other.error().message.find("abandons_session"), std::string::npos) << other.error().message;
 
   // A restart rebuilds the awaiting ceremony from its journal.
-  manager_ = std::make_unique<CeremonyManager>(io_, settings_, parties_.identities[0], *store_, *service_, metrics_,
-                                               clock_, rng_);
-  manager_->set_sender([](ParticipantIndex, const v1::CeremonyMessage&) { return true; });
-  ASSERT_TRUE(manager_->resume().ok());
+  restart();
   ASSERT_EQ(manager_->status()->state(), "awaiting");
   const auto certificate = std::ranges::find_if(held_, [](const auto& m) { return m.has_certificate(); });
   ASSERT_NE(certificate, held_.end());
@@ -1035,6 +1040,35 @@ TEST_F(AwaitingManager, ACertificateCompletesItEvenAfterARestart) {
   ASSERT_TRUE(key.has_value());
   EXPECT_EQ(key->epoch(), 1u);
   EXPECT_EQ(key->commitments(0), node2_->key()->commitments(0));
+
+  // The outcome as reported is stored with it: a restart reports it whole.
+  const v1::CeremonyStatus done = *manager_->status();
+  EXPECT_EQ(done.confirmations(), 2u);
+  EXPECT_EQ(done.transcript_digest().size(), 32u);
+  restart();
+  const v1::CeremonyStatus after = *manager_->status();
+  EXPECT_EQ(after.state(), "done");
+  EXPECT_EQ(after.transcript_digest(), done.transcript_digest());
+  EXPECT_EQ(after.group_public_key(), done.group_public_key());
+  EXPECT_EQ(after.confirmations(), done.confirmations());
+  EXPECT_EQ(after.finished_unix_ms(), done.finished_unix_ms());
+  EXPECT_EQ(after.cpu_us(), done.cpu_us());
+}
+
+TEST_F(AwaitingManager, APlanPostedAgainGetsItsCeremonysStatus) {
+  const v1::StartCeremonyRequest request = proto::sign_ceremony_plan(plan(7), op_);
+  auto first = manager_->start(request);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto again = manager_->start(request);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->session_id(), first->session_id());
+  EXPECT_EQ(again->state(), "running");
+  EXPECT_EQ(store_->latest_ceremony().value()->accepted_unix_ms, first->started_unix_ms()) << "nothing restarted";
+  v1::CeremonyPlan other = plan(7);
+  other.set_phase_timeout_ms(200);
+  auto refused = manager_->start(proto::sign_ceremony_plan(other, op_));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("with another plan"), std::string::npos) << refused.error().message;
 }
 
 TEST_F(AwaitingManager, RefusesExpiredPlansAndThresholdsBelowTheFloor) {
@@ -1056,9 +1090,7 @@ TEST_F(AwaitingManager, RefusesExpiredPlansAndThresholdsBelowTheFloor) {
       },
       "threshold 2 of 4 is below this node's floor: t must exceed 50% of n");
   settings_.threshold_floor_percent = 0;  // an operator's choice: any t
-  manager_ = std::make_unique<CeremonyManager>(io_, settings_, parties_.identities[0], *store_, *service_, metrics_,
-                                               clock_, rng_);
-  manager_->set_sender([](ParticipantIndex, const v1::CeremonyMessage&) { return true; });
+  restart();
   v1::CeremonyPlan one_of_two = plan(7);
   one_of_two.set_threshold(1);
   auto r = manager_->start(proto::sign_ceremony_plan(one_of_two, op_));

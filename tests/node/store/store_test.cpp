@@ -52,6 +52,15 @@ v1::StoredKey sample_key(std::uint32_t epoch) {
   return k;
 }
 
+v1::CeremonyStatus outcome(const std::string& state, std::int64_t finished_unix_ms) {
+  v1::CeremonyStatus s;
+  s.set_state(state);
+  s.set_finished_unix_ms(finished_unix_ms);
+  s.set_transcript_digest(std::string(32, 't'));
+  s.set_confirmations(3);
+  return s;
+}
+
 TEST_F(StoreTest, KeysAreSealedAndSurviveReopening) {
   {
     auto store = open(key_);
@@ -183,21 +192,26 @@ TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction)
     ASSERT_EQ((*c)->events.size(), 3u);
     EXPECT_EQ((*c)->events[2], Bytes(4, 2));
     // Done: the new epoch's key in, the older erased, the journal dropped, together.
-    ASSERT_TRUE(store->finish_ceremony(session, "done", "", sample_key(2), true, 2000).ok());
+    ASSERT_TRUE(store->finish_ceremony(session, outcome("done", 2000), sample_key(2), true).ok());
     auto latest = store->latest_key();
     ASSERT_TRUE(latest.ok() && latest->has_value());
     EXPECT_EQ((*latest)->epoch(), 2u);
     c = store->latest_ceremony();
     EXPECT_EQ((*c)->state, "done");
+    EXPECT_EQ((*c)->finished_unix_ms, 2000);
     EXPECT_TRUE((*c)->events.empty());
+    v1::CeremonyStatus stored_outcome;
+    ASSERT_TRUE(stored_outcome.ParseFromArray((*c)->outcome.data(), static_cast<int>((*c)->outcome.size())));
+    EXPECT_EQ(stored_outcome.transcript_digest(), std::string(32, 't')) << "the outcome as status reported it";
+    EXPECT_EQ(stored_outcome.confirmations(), 3u);
     // A node that left the committee: every key erased.
     const Bytes second(32, 0x6b);
     ASSERT_TRUE(store->begin_ceremony(second, as_bytes("plan 2"), seed, 3000).ok());
-    ASSERT_TRUE(store->finish_ceremony(second, "done", "", std::nullopt, true, 4000).ok());
+    ASSERT_TRUE(store->finish_ceremony(second, outcome("done", 4000), std::nullopt, true).ok());
     latest = store->latest_key();
     ASSERT_TRUE(latest.ok());
     EXPECT_FALSE(latest->has_value());
-    EXPECT_FALSE(store->finish_ceremony(Bytes(32, 1), "failed", "x", std::nullopt, false, 5000).ok())
+    EXPECT_FALSE(store->finish_ceremony(Bytes(32, 1), outcome("failed", 5000), std::nullopt, false).ok())
         << "an unknown session has no outcome to record";
   }
   // A running ceremony's seed is sealed: another master key cannot open it.
@@ -229,7 +243,7 @@ TEST_F(StoreTest, AnErasedEpochAndAFinishedCeremonysSeedLeaveNoTraceInAnyFile) {
   const std::string event(48, '\xe7');
   const std::string plain_seed(seed.span().begin(), seed.span().end());
 
-  ASSERT_TRUE(store->finish_ceremony(session, "done", "", sample_key(2), true, 2000).ok());
+  ASSERT_TRUE(store->finish_ceremony(session, outcome("done", 2000), sample_key(2), true).ok());
   for (const auto& [file, bytes] : folder_bytes(dir_)) {
     EXPECT_EQ(bytes.find(old_share), std::string::npos) << "the erased epoch's sealed share is still in " << file;
     EXPECT_EQ(bytes.find(sealed_seed), std::string::npos) << "the sealed seed is still in " << file;
