@@ -1,5 +1,7 @@
 #include "internal/msm.h"
 
+#include <type_traits>
+
 #include "vigil/group.h"
 
 namespace vigil {
@@ -23,5 +25,29 @@ template Result<Element<Ristretto255>> multi_scalar_mult_vartime(std::span<const
                                                                  std::span<const Element<Ristretto255>>);
 template Result<Element<Secp256k1>> multi_scalar_mult_vartime(std::span<const Scalar<Secp256k1>>,
                                                               std::span<const Element<Secp256k1>>);
+
+namespace internal {
+
+template <Curve C>
+Result<Element<C>> weighted_sum_of_secret_elements(std::span<const Scalar<C>> public_weights,
+                                                   std::span<const Element<C>> secret_elements) {
+  if (public_weights.size() != secret_elements.size()) {
+    return make_error(ErrorCode::kInvalidInput, "a weighted sum needs one weight per element");
+  }
+  if constexpr (std::is_same_v<C, Ristretto255>) {
+    return multi_scalar_mult_vartime<C>(public_weights, secret_elements);
+  } else {
+    Element<C> sum;
+    for (std::size_t i = 0; i < secret_elements.size(); ++i) sum = sum + secret_elements[i].mult(public_weights[i]);
+    return sum;
+  }
+}
+
+template Result<Element<Ristretto255>> weighted_sum_of_secret_elements(std::span<const Scalar<Ristretto255>>,
+                                                                       std::span<const Element<Ristretto255>>);
+template Result<Element<Secp256k1>> weighted_sum_of_secret_elements(std::span<const Scalar<Secp256k1>>,
+                                                                    std::span<const Element<Secp256k1>>);
+
+}  // namespace internal
 
 }  // namespace vigil

@@ -1,7 +1,15 @@
 // secp256k1 elements on libsecp256k1 (constant-time scalar multiplication,
 // chosen over OpenSSL by measurement: see BM_BackendCompare in bench/), with
 // the variable-time Jacobian arithmetic of secp256k1_point.h for public data.
+//
+// libsecp256k1 multiplies a variable point in constant time only inside
+// secp256k1_ecdh (secp256k1_ecmult_const); secp256k1_ec_pubkey_tweak_mul
+// runs its variable-time secp256k1_ecmult, made for public tweaks. So
+// Element::mult, which multiplies by secrets (key shares, nonces, encryption
+// randomness), goes through secp256k1_ecdh with a "hash" that hands back the
+// product's coordinates.
 #include <secp256k1.h>
+#include <secp256k1_ecdh.h>
 #include <sodium.h>
 
 #include <cstdlib>
@@ -39,6 +47,14 @@ secp256k1_pubkey load(const K::ElementRepr& r) {
   static_assert(sizeof(pk.data) == sizeof(r.parsed));
   std::memcpy(pk.data, r.parsed.data(), sizeof(pk.data));
   return pk;
+}
+
+// secp256k1_ecdh's last step, made to return the product itself: 0x04 || x || y.
+int uncompressed_product(unsigned char* out, const unsigned char* x32, const unsigned char* y32, void* /*data*/) {
+  out[0] = 0x04;
+  std::memcpy(out + 1, x32, 32);
+  std::memcpy(out + 33, y32, 32);
+  return 1;
 }
 
 Element<K> from_pubkey(const secp256k1_pubkey& pk) {
@@ -83,10 +99,17 @@ template <>
 Element<K> Element<K>::mult(const Scalar<K>& k) const {
   if (repr_.identity || k.is_zero()) return identity();
   auto n = k.encode();
-  secp256k1_pubkey pk = load(repr_);
-  int ok = secp256k1_ec_pubkey_tweak_mul(internal::secp256k1_ctx(), &pk, n.data());
+  const secp256k1_pubkey pk = load(repr_);
+  std::array<unsigned char, 65> product{};
+  int ok = secp256k1_ecdh(internal::secp256k1_ctx(), product.data(), &pk, n.data(), uncompressed_product, nullptr);
   sodium_memzero(n.data(), n.size());
-  return ok == 1 ? from_pubkey(pk) : identity();
+  // k * P for a non-zero k below the group order is never the point at
+  // infinity. Parsing checks the product lies on the curve, in time that
+  // depends on the product (the point), not on k.
+  secp256k1_pubkey out;
+  ok = ok == 1 && secp256k1_ec_pubkey_parse(internal::secp256k1_ctx(), &out, product.data(), product.size()) == 1;
+  sodium_memzero(product.data(), product.size());
+  return ok ? from_pubkey(out) : identity();
 }
 
 template <>

@@ -278,7 +278,7 @@ Result<Element<C>> interpolate_in_exponent(std::span<const ParticipantIndex> ind
     return make_error(ErrorCode::kInvalidInput, "interpolation needs one value per index");
   }
   VIGIL_ASSIGN_OR_RETURN(auto lambda, lagrange_coefficients<C>(indices));
-  return multi_scalar_mult_vartime<C>(lambda, values);
+  return internal::weighted_sum_of_secret_elements<C>(lambda, values);
 }
 
 #define VIGIL_INSTANTIATE_SHAMIR(C)                                                                   \

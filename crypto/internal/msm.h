@@ -1,5 +1,7 @@
 // Variable-time multi-scalar multiplication and polynomial evaluation in the
-// exponent, written once over PointOps<C>. Public data only.
+// exponent, written once over PointOps<C>: public data only, except for
+// weighted_sum_of_secret_elements, whose header says why it may take secret
+// elements.
 #pragma once
 
 #include <array>
@@ -108,5 +110,21 @@ typename PointOps<C>::Point evaluate_in_exponent_vartime(std::span<const typenam
   }
   return acc;
 }
+
+// The sum of weights[i] * elements[i] for public weights and secret
+// elements (decryption shares, which add up to a ciphertext's mask), in time
+// that depends on the weights only.
+// - ristretto255: straus_vartime on extended Edwards coordinates. Its
+//   branches and table indices follow the weights' digits; the addition and
+//   doubling formulas are complete and branch-free, the field arithmetic is
+//   constant time, and so are RFC 9496 decoding and encoding.
+// - secp256k1: the Jacobian formulas above branch on the points (doubling,
+//   infinity) and the affine conversion inverts in variable time, so each
+//   term is a constant-time multiplication and the sum constant-time
+//   additions (libsecp256k1).
+// Fails with kInvalidInput if the spans differ in length.
+template <Curve C>
+Result<Element<C>> weighted_sum_of_secret_elements(std::span<const Scalar<C>> public_weights,
+                                                   std::span<const Element<C>> secret_elements);
 
 }  // namespace vigil::internal

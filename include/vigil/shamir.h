@@ -122,7 +122,8 @@ Result<std::vector<Scalar<C>>> lagrange_coefficients(std::span<const Participant
 template <Curve C>
 Result<Scalar<C>> interpolate(std::span<const SecretShare<C>> shares);
 
-// f(0) * P from the values f(i) * P at the given indices (variable time).
+// f(0) * P from the values f(i) * P at the given indices, in constant time in
+// the values (the indices are public): it combines decryption shares.
 template <Curve C>
 Result<Element<C>> interpolate_in_exponent(std::span<const ParticipantIndex> indices,
                                            std::span<const Element<C>> values);
