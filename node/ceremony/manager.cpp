@@ -291,7 +291,24 @@ void CeremonyManager::journal(const v1::CeremonyEvent& event) {
 }
 
 void CeremonyManager::flush() {
-  for (auto& out : ceremony_->take_outbox()) send_(out.to, out.message);
+  auto outbox = ceremony_->take_outbox();
+  // A complaint or a confirmation follows from what this node received; the
+  // inputs it followed from are made durable before it leaves, so that a
+  // replay after a power loss cannot sign a different one (a few fsyncs per
+  // ceremony). A dealing and a justification follow from the seed alone.
+  const ParticipantIndex self = settings_.self;
+  auto depends_on_inputs = [self](const v1::CeremonyMessage& m) {
+    auto own_view = [self](std::uint32_t author, v1::StatementKind kind) {
+      return author == self && (kind == v1::STATEMENT_KIND_COMPLAINT || kind == v1::STATEMENT_KIND_CONFIRMATION);
+    };
+    if (m.has_statement()) return own_view(m.statement().author(), m.statement().kind());
+    return m.has_echo() &&
+           std::ranges::any_of(m.echo().statements(), [&](const auto& d) { return own_view(d.author(), d.kind()); });
+  };
+  if (std::ranges::any_of(outbox, [&](const CeremonyOutgoing& o) { return depends_on_inputs(o.message); })) {
+    if (auto s = store_.sync_journal(); !s) spdlog::error("ceremony journal: {}", s.error().message);
+  }
+  for (auto& out : outbox) send_(out.to, out.message);
   for (const auto& [peer, what] : ceremony_->take_faults()) {
     spdlog::warn("ceremony: node {}: {}", peer, what);
     metrics_.peer_failure(peer, "protocol");

@@ -18,7 +18,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Se
     sqlite3_close(db);
     return e;
   }
-  std::unique_ptr<Store> store(new Store(db, std::move(master_key)));
+  std::unique_ptr<Store> store(new Store(db, file, std::move(master_key)));
   sqlite3_busy_timeout(db, 5000);
   // secure_delete: what the store deletes is overwritten, not left in free
   // space (with forget_deleted(), also not in the write-ahead log).

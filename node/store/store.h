@@ -101,8 +101,12 @@ class Store {
   // synchronous=NORMAL: in WAL mode that survives the process being killed
   // (what resuming needs) without an fsync per protocol message; a ceremony
   // whose journal was lost to a power failure is re-fed by its peers.
+  // sync_journal() makes every event appended so far durable (one fsync of
+  // the write-ahead log): the manager calls it before it signs anything that
+  // depends on what it received, so that a replay signs the same.
   Status begin_ceremony(ByteSpan session_id, ByteSpan request, const SecretBytes& seed, std::int64_t now_unix_ms);
   Status append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteSpan event);
+  Status sync_journal();
   // The newest ceremony, if any, with its events.
   Result<std::optional<StoredCeremony>> latest_ceremony();
   // Ends a ceremony in one transaction: its outcome (state, error and finish
@@ -137,7 +141,8 @@ class Store {
   Status prune_nonces(std::int64_t now_unix_ms);
 
  private:
-  Store(sqlite3* db, SecretBytes master_key) : db_(db), master_key_(std::move(master_key)) {}
+  Store(sqlite3* db, std::filesystem::path file, SecretBytes master_key)
+      : db_(db), file_(std::move(file)), master_key_(std::move(master_key)) {}
   Status migrate();
   Status exec(const char* sql);
   Result<Bytes> seal_at_rest(ByteSpan plain, ByteSpan context) const {
@@ -155,6 +160,7 @@ class Store {
   Status insert_key(const v1::StoredKey& key, std::int64_t now_unix_ms);
 
   sqlite3* db_;
+  std::filesystem::path file_;
   sqlite3* journal_ = nullptr;
   SecretBytes master_key_;
   std::mutex mutex_;

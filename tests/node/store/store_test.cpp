@@ -181,6 +181,7 @@ TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction)
     for (std::int64_t i = 0; i < 3; ++i)
       ASSERT_TRUE(store->append_ceremony_event(session, i, Bytes(4, static_cast<std::uint8_t>(i))).ok());
     EXPECT_FALSE(store->append_ceremony_event(session, 1, Bytes(1, 9)).ok()) << "a sequence number is written once";
+    EXPECT_TRUE(store->sync_journal().ok());
   }
   {
     auto store = open(key_);
