@@ -1,6 +1,7 @@
 #include "vigil/dleq.h"
 
 #include "vigil/byte_writer.h"
+#include "vigil/bytes.h"
 #include "vigil/hash_to_curve.h"
 
 namespace vigil {
@@ -66,7 +67,8 @@ bool dleq_batch_verify(Rng& rng, std::span<const Bytes> contexts, std::span<cons
   points.reserve(6 * n);
   auto add_term = [&](Scalar<C> k, const Element<C>& p) {
     for (std::size_t j = 0; j < points.size() && j < 2; ++j) {
-      if (points[j] == p) {
+      // p may be a decryption share, secret to all but the requester.
+      if (equal_ct(points[j].encode(), p.encode())) {
         scalars[j] += k;
         return;
       }

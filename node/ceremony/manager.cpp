@@ -74,7 +74,7 @@ Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest
   }
   std::lock_guard lock(mutex_);
   if (auto current = status_locked(); current && std::ranges::equal(as_bytes(current->session_id()), plan.session_id)) {
-    if (ceremony_ && ceremony_->plan().message.SerializeAsString() != plan.message.SerializeAsString()) {
+    if (request.plan() != plan_bytes_) {
       return make_error(ErrorCode::kInvalidInput,
                         "session " + short_id(plan.session_id) + "… is already in use here with another plan");
     }
@@ -120,9 +120,11 @@ Result<v1::CeremonyStatus> CeremonyManager::start(const v1::StartCeremonyRequest
     finished_.reset();
   }
   VIGIL_RETURN_IF_ERROR(store_.begin_ceremony(session, as_bytes(request.SerializeAsString()), seed, accepted));
+  plan_bytes_ = request.plan();
   ceremony_ = std::move(ceremony);
   finished_.reset();
   seq_ = 0;
+  journal_broken_ = false;
   cpu_at_start_us_ = cpu_at_start;
   spdlog::info("{} {}: accepted ({}-of-{}, epoch {})", ceremony_->plan().kind_name(), short_id(session),
                ceremony_->plan().threshold, ceremony_->plan().parties, ceremony_->plan().epoch);
@@ -140,6 +142,7 @@ Status CeremonyManager::resume() {
   }
   VIGIL_ASSIGN_OR_RETURN(CeremonyPlan plan, proto::parse_ceremony_plan(as_bytes(request.plan())));
   std::lock_guard lock(mutex_);
+  plan_bytes_ = request.plan();
   // What status reports of a ceremony that is over, when its outcome was not
   // stored (a resume that failed, or a database from before schema 3).
   auto outcome_of = [&](const std::string& state, const std::string& error, std::int64_t finished_unix_ms) {
@@ -286,7 +289,8 @@ void CeremonyManager::send_ready() {
 void CeremonyManager::journal(const v1::CeremonyEvent& event) {
   if (auto s = store_.append_ceremony_event(ceremony_->plan().session_id, seq_++, as_bytes(event.SerializeAsString()));
       !s) {
-    spdlog::error("ceremony journal: {}", s.error().message);
+    spdlog::critical("ceremony journal: {}", s.error().message);
+    journal_broken_ = true;
   }
 }
 
@@ -305,10 +309,20 @@ void CeremonyManager::flush() {
     return m.has_echo() &&
            std::ranges::any_of(m.echo().statements(), [&](const auto& d) { return own_view(d.author(), d.kind()); });
   };
-  if (std::ranges::any_of(outbox, [&](const CeremonyOutgoing& o) { return depends_on_inputs(o.message); })) {
-    if (auto s = store_.sync_journal(); !s) spdlog::error("ceremony journal: {}", s.error().message);
+  if (!journal_broken_ &&
+      std::ranges::any_of(outbox, [&](const CeremonyOutgoing& o) { return depends_on_inputs(o.message); })) {
+    if (auto s = store_.sync_journal(); !s) {
+      spdlog::critical("ceremony journal: {}", s.error().message);
+      journal_broken_ = true;
+    }
   }
-  for (auto& out : outbox) send_(out.to, out.message);
+  for (auto& out : outbox) {
+    // With inputs missing from the journal, a restart could sign another
+    // view: this node withholds its complaints and confirmations instead and
+    // lets the ceremony end on its deadlines.
+    if (journal_broken_ && depends_on_inputs(out.message)) continue;
+    send_(out.to, out.message);
+  }
   for (const auto& [peer, what] : ceremony_->take_faults()) {
     spdlog::warn("ceremony: node {}: {}", peer, what);
     metrics_.peer_failure(peer, "protocol");

@@ -83,7 +83,9 @@ class CeremonyManager {
   boost::asio::steady_timer timer_;
   std::unique_ptr<Ceremony> ceremony_;          // kept after it ends, to answer late "ready"s
   std::optional<v1::CeremonyStatus> finished_;  // the outcome once recorded
+  std::string plan_bytes_;                      // the signed plan of that ceremony, as accepted
   std::int64_t seq_ = 0;
+  bool journal_broken_ = false;  // an input failed to reach the journal or the disk
   std::uint64_t cpu_at_start_us_ = 0;
 };
 

@@ -52,18 +52,32 @@ Status sync_dir(const fs::path& dir) {
 }
 
 // Writes `key` as hex to `path` (mode 0600) so that the file either does not
-// exist or is whole and on disk: a temporary file, synced, then renamed.
-Status write_key_file(const fs::path& path, const SecretBytes& key) {
+// exist or is whole and on disk: a fresh temporary file (never an existing
+// file or a symbolic link), synced, then renamed. With `owner`, the file gets
+// that file's owner, so that a rotation run as root leaves a key the node's
+// user can read.
+Status write_key_file(const fs::path& path, const SecretBytes& key, const struct stat* owner = nullptr) {
   const fs::path tmp = path.string() + ".tmp";
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) return os_error("cannot remove " + tmp.string());
   std::string line = to_hex(key.span()) + "\n";
   Status written;
   {
-    Fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    written =
-        f.fd < 0 ? Status(os_error("cannot create " + tmp.string())) : write_all(f.fd, line.data(), line.size(), tmp);
+    Fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (f.fd < 0) {
+      written = os_error("cannot create " + tmp.string());
+    } else if (owner != nullptr && (owner->st_uid != ::geteuid() || owner->st_gid != ::getegid()) &&
+               ::fchown(f.fd, owner->st_uid, owner->st_gid) != 0) {
+      written = os_error("cannot give " + tmp.string() + " to uid " + std::to_string(owner->st_uid) +
+                         " (the owner of the current key): run this as that user or as root");
+    } else {
+      written = write_all(f.fd, line.data(), line.size(), tmp);
+    }
   }
   secure_wipe(line.data(), line.size());
-  if (!written) return written.error();
+  if (!written) {
+    (void)::unlink(tmp.c_str());
+    return written.error();
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) return os_error("cannot rename " + tmp.string());
   return sync_dir(path.parent_path());
 }
@@ -95,15 +109,14 @@ Result<SecretBytes> read_key_file(const fs::path& path) {
   return parse_key(hex, path.string());
 }
 
-// Overwrites the old key file in place before it is replaced, so its blocks
-// do not keep the key once the name points elsewhere.
-Status overwrite_with_zeros(const fs::path& path) {
+// Overwrites an open file with zeros in place, so that its blocks do not keep
+// the old key once its name points to the new one.
+Status overwrite_with_zeros(int fd, const fs::path& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return os_error("cannot read " + path.string());
-  Fd f(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (f.fd < 0) return os_error("cannot overwrite " + path.string());
+  if (::fstat(fd, &st) != 0) return os_error("cannot read " + path.string());
   const std::string zeros(static_cast<std::size_t>(st.st_size), '\0');
-  return write_all(f.fd, zeros.data(), zeros.size(), path);
+  if (::lseek(fd, 0, SEEK_SET) != 0) return os_error("cannot overwrite " + path.string());
+  return write_all(fd, zeros.data(), zeros.size(), path);
 }
 
 }  // namespace
@@ -136,38 +149,49 @@ Result<ResealCount> rotate_master_key(const fs::path& data_dir) {
   }
   VIGIL_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::acquire(data_dir));
   const fs::path current_path = data_dir / kKeyFile, next_path = data_dir / kNextKeyFile;
+  struct stat current_file {};
+  if (::lstat(current_path.c_str(), &current_file) == 0 && !S_ISREG(current_file.st_mode)) {
+    return make_error(ErrorCode::kInvalidInput, current_path.string() + " is not a regular file");
+  }
   VIGIL_ASSIGN_OR_RETURN(SecretBytes current, read_key_file(current_path));
   SecretBytes next;
-  const bool resuming = fs::exists(next_path);
-  if (resuming) {  // an interrupted rotation: finish it with the key it chose
+  if (fs::exists(next_path)) {  // an interrupted rotation: finish it with the key it chose
     VIGIL_ASSIGN_OR_RETURN(next, read_key_file(next_path));
   } else {
     next = SecretBytes(32);
     system_rng().fill(next.mutable_span());
-    VIGIL_RETURN_IF_ERROR(write_key_file(next_path, next));
+    VIGIL_RETURN_IF_ERROR(write_key_file(next_path, next, &current_file));
   }
   ResealCount count;
   {
     VIGIL_ASSIGN_OR_RETURN(auto store, Store::open(data_dir / "vigil.db", std::move(current)));
+    // On failure master.key.next stays: whether or not the transaction
+    // reached the disk, running again finishes with it (and vigild refuses
+    // to start meanwhile), where deleting it could lose the only key that
+    // opens the data.
     auto resealed = store->reseal_under(std::move(next));
     if (!resealed) {
-      // Nothing was committed: a key chosen by this run is not needed.
-      std::error_code ignored;
-      if (!resuming) fs::remove(next_path, ignored);
-      return resealed.error();
+      return make_error(resealed.error().code, resealed.error().message + "; " + next_path.string() +
+                                                   " is kept: run this again (with the right master.key) to finish");
     }
     count = *resealed;
     VIGIL_RETURN_IF_ERROR(store->forget_deleted());
   }
-  VIGIL_RETURN_IF_ERROR(overwrite_with_zeros(current_path));
+  // The new key takes the name first, and only then is the old file, still
+  // open, overwritten: a crash in between leaves a complete rotation.
+  Fd old(::open(current_path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (old.fd < 0) return os_error("cannot open " + current_path.string());
   if (::rename(next_path.c_str(), current_path.c_str()) != 0) return os_error("cannot rename " + next_path.string());
   VIGIL_RETURN_IF_ERROR(sync_dir(data_dir));
+  VIGIL_RETURN_IF_ERROR(overwrite_with_zeros(old.fd, current_path));
   return count;
 }
 
 Result<DataDirLock> DataDirLock::acquire(const fs::path& data_dir) {
-  const fs::path path = data_dir / "vigild.lock";
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // The folder itself is locked: unlike a lock file, it cannot be removed
+  // from under its holder.
+  const fs::path& path = data_dir;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return os_error("cannot open " + path.string());
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;

@@ -131,7 +131,10 @@ Result<ResealCount> Store::reseal_under(SecretBytes next) {
     (void)exec("ROLLBACK");
     return body.error();
   }
-  VIGIL_RETURN_IF_ERROR(exec("COMMIT"));
+  if (auto committed = exec("COMMIT"); !committed) {
+    (void)exec("ROLLBACK");
+    return committed.error();
+  }
   master_key_ = std::move(next);
   return count;
 }

@@ -43,14 +43,14 @@ struct ResealCount {
 // rotate-master-key`): a new key is written to master.key.next, every secret
 // at rest is re-sealed under it in one transaction (the old ciphertexts
 // overwritten, the write-ahead log truncated), the old master.key is
-// overwritten with zeros, and master.key.next takes its name. Run again after
-// a crash, it finishes the rotation it finds. Refused while a process holds
+// overwritten with zeros once master.key.next has taken its name. Run again
+// after a crash or a failure, it finishes the rotation it finds. Refused while a process holds
 // the folder (DataDirLock) and when VIGIL_MASTER_KEY is set: the key then
 // lives outside the folder, where this cannot replace it.
 Result<ResealCount> rotate_master_key(const std::filesystem::path& data_dir);
 
-// An exclusive lock on a data folder (an flock on `data_dir/vigild.lock`),
-// held by vigild for its lifetime and by the commands that change the folder
+// An exclusive lock on a data folder (an flock on the folder itself), held
+// by vigild for its lifetime and by the commands that change the folder
 // beneath it; the kernel releases it when the holder dies, even by kill -9.
 class DataDirLock {
  public:

@@ -567,6 +567,9 @@ TEST_F(CeremonyCluster, ACoordinatorFinishesTheJobFromTheNodesStateAfterKillsAnd
   every_pid.push_back(cluster.processes[2].pid);
   cluster.description.group_public_key.clear();
   ASSERT_TRUE(save_cluster(dir_, cluster).ok());
+  auto other_threshold = run_cli("cluster dkg --dir " + dir_.string() + " --t 4");
+  EXPECT_EQ(other_threshold.exit_code, 1) << other_threshold.output;
+  EXPECT_NE(other_threshold.output.find("already hold a 3-of-5"), std::string::npos) << other_threshold.output;
   auto again = run_cli("cluster dkg --dir " + dir_.string() + " --t 3");
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("already finished DKG session"), std::string::npos) << again.output;

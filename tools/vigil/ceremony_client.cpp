@@ -44,9 +44,19 @@ Status post_plan(const client::NodeEndpoint& node, const std::string& body, mill
   }
 }
 
+// The key a node serves, as a coordinator records it.
+bool same_key(const v1::StatusResponse& a, const v1::StatusResponse& b) {
+  return a.curve() == b.curve() && a.threshold() == b.threshold() && a.parties() == b.parties() &&
+         a.key_epoch() == b.key_epoch() && a.group_public_key() == b.group_public_key() &&
+         std::ranges::equal(a.commitments(), b.commitments()) &&
+         std::ranges::equal(a.public_shares(), b.public_shares());
+}
+
 // The report of a ceremony every node in `statuses` has finished: each
 // failure named, every recipient with one group key and transcript, and
-// node 1 serving `epoch`.
+// node 1 serving that key at `epoch`, described as every other recipient
+// describes it (a coordinator records node 1's description, so one lying
+// node 1 must not be able to have its own key recorded).
 Result<CeremonyReport> conclude(const std::string& kind, std::map<ParticipantIndex, v1::CeremonyStatus> statuses,
                                 const std::function<bool(ParticipantIndex)>& is_recipient, std::uint32_t epoch,
                                 const std::vector<client::NodeEndpoint>& nodes, std::ostream& progress) {
@@ -62,6 +72,10 @@ Result<CeremonyReport> conclude(const std::string& kind, std::map<ParticipantInd
       continue;
     }
     if (!is_recipient(index)) continue;
+    if (c.group_public_key().empty() || c.transcript_digest().empty()) {
+      failures += "; node " + std::to_string(index) + " reports no key or transcript";
+      continue;
+    }
     if (group_key.empty()) group_key = c.group_public_key(), transcript = c.transcript_digest();
     if (c.group_public_key() != group_key || c.transcript_digest() != transcript) {
       failures += "; node " + std::to_string(index) + " ended with a different transcript";
@@ -79,6 +93,17 @@ Result<CeremonyReport> conclude(const std::string& kind, std::map<ParticipantInd
   if (report.committee.key_epoch() != epoch) {
     return make_error(ErrorCode::kInternal, "node 1 serves epoch " + std::to_string(report.committee.key_epoch()) +
                                                 " after the ceremony, not " + std::to_string(epoch));
+  }
+  if (report.committee.group_public_key() != group_key) {
+    return make_error(ErrorCode::kProtocolAbort, "node 1 serves a key other than the one the ceremony agreed on");
+  }
+  for (const auto& n : nodes) {
+    if (n.index == 1 || !is_recipient(n.index)) continue;
+    VIGIL_ASSIGN_OR_RETURN(v1::StatusResponse other, fetch_status(n.api, kRequestTimeout));
+    if (!same_key(other, report.committee)) {
+      return make_error(ErrorCode::kProtocolAbort,
+                        "node " + std::to_string(n.index) + " describes the new key differently from node 1");
+    }
   }
   return report;
 }
@@ -221,13 +246,23 @@ Result<CeremonyReport> run_ceremony(const std::vector<client::NodeEndpoint>& nod
 Result<CeremonyReport> run_or_adopt_dkg(const std::vector<client::NodeEndpoint>& nodes, const v1::CeremonyPlan& plan,
                                         std::span<const Ed25519KeyPair* const> operator_keys, std::ostream& progress) {
   std::map<ParticipantIndex, v1::CeremonyStatus> finished;
+  v1::StatusResponse held;  // the key the first node holds
   for (const auto& n : nodes) {
     auto s = fetch_status(n.api, kRequestTimeout);
     if (!s || s->key_epoch() != 1 || s->ceremony().kind() != v1::CEREMONY_KIND_DKG || s->ceremony().state() != "done" ||
         (!finished.empty() && s->ceremony().session_id() != finished.begin()->second.session_id())) {
       return run_ceremony(nodes, plan, operator_keys, progress);
     }
+    if (finished.empty()) held = *s;
     finished[n.index] = s->ceremony();
+  }
+  auto asked = proto::from_proto_curve(plan.curve());
+  if (!asked || held.curve() != curve_name(*asked) || held.threshold() != plan.threshold() ||
+      held.parties() != plan.parties()) {
+    return make_error(ErrorCode::kInvalidInput,
+                      "the nodes already hold a " + std::to_string(held.threshold()) + "-of-" +
+                          std::to_string(held.parties()) + " " + held.curve() + " key from a DKG; this asks for " +
+                          std::to_string(plan.threshold()) + "-of-" + std::to_string(plan.parties()));
   }
   progress << "every node already finished DKG session "
            << to_hex(as_bytes(finished.begin()->second.session_id()).first(4)) << "…: recording its key\n";

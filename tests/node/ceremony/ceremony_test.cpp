@@ -1069,6 +1069,9 @@ TEST_F(AwaitingManager, APlanPostedAgainGetsItsCeremonysStatus) {
   auto refused = manager_->start(proto::sign_ceremony_plan(other, op_));
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("with another plan"), std::string::npos) << refused.error().message;
+  restart();
+  EXPECT_FALSE(manager_->start(proto::sign_ceremony_plan(other, op_)).ok()) << "also after a restart";
+  EXPECT_TRUE(manager_->start(request).ok());
 }
 
 TEST_F(AwaitingManager, RefusesExpiredPlansAndThresholdsBelowTheFloor) {
