@@ -28,6 +28,7 @@
 
 #include "vigil/clock.h"
 #include "vigil/ed25519.h"
+#include "vigil/policy.h"
 #include "vigil/tdh2.h"
 
 namespace vigil::client {
@@ -84,6 +85,21 @@ Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, s
 
 // A node that failed a request, and how ("unreachable: ...",
 // "refused (403): ...", "invalid share (proof does not verify)").
+// A release policy as people write it (docs/policies.md):
+//   { "enclave_key": "<hex>",
+//     "any_of": [ { "all_of": [ { "enclave_silent": { "timeout": "30d" } },
+//                               { "requester": { "keys": ["<hex>"], "m": 1 } },
+//                               { "not_before": { "time": "2027-01-01T00:00:00Z" } },
+//                               { "max_releases": { "count": 1 } } ] } ] }
+// Unknown fields are refused (a misspelt one must not weaken a policy); an
+// error (kInvalidInput) starts with the field's JSON path, e.g.
+// "any_of[0].all_of[1].requester.m: ...".
+Result<Policy> parse_policy_json(std::string_view json);
+
+// A duration as the command line takes it: digits and one of ms, s, m, h, d
+// ("500ms", "4s", "10m", "2h", "30d"), in milliseconds. kInvalidInput.
+Result<std::uint64_t> parse_duration_ms(std::string_view text);
+
 struct NodeProblem {
   ParticipantIndex index = 0;
   std::string problem;

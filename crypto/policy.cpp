@@ -1,0 +1,170 @@
+#include "vigil/policy.h"
+
+#include <algorithm>
+#include <string>
+
+#include "vigil/byte_writer.h"
+#include "vigil/hash.h"
+
+namespace vigil {
+namespace {
+
+constexpr std::string_view kTag = "vigil/v1/policy";
+
+Error invalid(const std::string& what) { return make_error(ErrorCode::kInvalidInput, what); }
+
+// The error of a condition's check, placed: "any_of[2].requester." + "m: ...".
+Status at(const std::string& where, Status status) {
+  if (status) return status;
+  return make_error(status.error().code, where + status.error().message);
+}
+
+// Reads the primitives of byte_writer.h from untrusted bytes.
+class Reader {
+ public:
+  explicit Reader(ByteSpan in) : in_(in) {}
+  bool u32(std::uint32_t& v) { return integer(v, 4); }
+  bool u64(std::uint64_t& v) { return integer(v, 8); }
+  bool field(ByteSpan& out) {
+    std::uint32_t n = 0;
+    if (!u32(n) || n > in_.size() - pos_) return false;
+    out = in_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool done() const { return pos_ == in_.size(); }
+
+ private:
+  template <class T>
+  bool integer(T& v, std::size_t bytes) {
+    if (in_.size() - pos_ < bytes) return false;
+    v = 0;
+    for (std::size_t i = 0; i < bytes; ++i) v = static_cast<T>((v << 8) | in_[pos_ + i]);
+    pos_ += bytes;
+    return true;
+  }
+  ByteSpan in_;
+  std::size_t pos_ = 0;
+};
+
+Error malformed(const std::string& what) { return make_error(ErrorCode::kBadEncoding, "policy: " + what); }
+
+}  // namespace
+
+Status check_silence(std::uint64_t silence_ms) {
+  if (silence_ms < kMinSilenceMs || silence_ms > kMaxSilenceMs) {
+    return invalid("timeout: must be between 1s and 3660d");
+  }
+  return {};
+}
+
+Status check_requesters(const Requesters& r) {
+  if (r.keys.empty() || r.keys.size() > kMaxRequesterKeys) {
+    return invalid("keys: between 1 and " + std::to_string(kMaxRequesterKeys) + " keys");
+  }
+  for (std::size_t i = 1; i < r.keys.size(); ++i) {
+    if (!(r.keys[i - 1] < r.keys[i])) {
+      return invalid("keys[" + std::to_string(i) +
+                     "]: " + (r.keys[i - 1] == r.keys[i] ? "listed twice" : "keys must be in ascending byte order"));
+    }
+  }
+  if (r.m < 1 || r.m > r.keys.size()) {
+    return invalid("m: must be between 1 and the number of keys (" + std::to_string(r.keys.size()) + ")");
+  }
+  return {};
+}
+
+Status check_max_releases(std::uint32_t max_releases) {
+  if (max_releases < 1) return invalid("count: must be at least 1");
+  return {};
+}
+
+Status check_policy(const Policy& policy) {
+  if (policy.any_of.empty() || policy.any_of.size() > kMaxPolicyGroups) {
+    return invalid("any_of: between 1 and " + std::to_string(kMaxPolicyGroups) + " groups");
+  }
+  for (std::size_t i = 0; i < policy.any_of.size(); ++i) {
+    const PolicyGroup& g = policy.any_of[i];
+    const std::string where = "any_of[" + std::to_string(i) + "]";
+    if (!g.requester) {
+      return invalid(where + ": names no requester, so anyone could ask for the secret");
+    }
+    if (g.silence_ms) VIGIL_RETURN_IF_ERROR(at(where + ".enclave_silent.", check_silence(*g.silence_ms)));
+    VIGIL_RETURN_IF_ERROR(at(where + ".requester.", check_requesters(*g.requester)));
+    if (g.max_releases) VIGIL_RETURN_IF_ERROR(at(where + ".max_releases.", check_max_releases(*g.max_releases)));
+  }
+  return {};
+}
+
+Bytes encode_policy(const Policy& policy) {
+  ByteWriter w;
+  w.field(kTag).u32(kPolicyVersion).field(policy.enclave_key).u32(static_cast<std::uint32_t>(policy.any_of.size()));
+  for (const PolicyGroup& g : policy.any_of) {
+    const std::uint32_t count =
+        (g.silence_ms ? 1 : 0) + (g.requester ? 1 : 0) + (g.not_before_unix_ms ? 1 : 0) + (g.max_releases ? 1 : 0);
+    w.u32(count);
+    if (g.silence_ms) w.u32(static_cast<std::uint32_t>(ConditionKind::kEnclaveSilent)).u64(*g.silence_ms);
+    if (g.requester) {
+      w.u32(static_cast<std::uint32_t>(ConditionKind::kRequester))
+          .u32(g.requester->m)
+          .u32(static_cast<std::uint32_t>(g.requester->keys.size()));
+      for (const auto& k : g.requester->keys) w.field(k);
+    }
+    if (g.not_before_unix_ms) w.u32(static_cast<std::uint32_t>(ConditionKind::kNotBefore)).u64(*g.not_before_unix_ms);
+    if (g.max_releases) w.u32(static_cast<std::uint32_t>(ConditionKind::kMaxReleases)).u32(*g.max_releases);
+  }
+  return w.take();
+}
+
+Result<Policy> decode_policy(ByteSpan canonical) {
+  if (canonical.size() > kMaxPolicyBytes) {
+    return malformed("longer than " + std::to_string(kMaxPolicyBytes) + " bytes");
+  }
+  Reader r(canonical);
+  ByteSpan tag, enclave;
+  std::uint32_t version = 0, groups = 0;
+  if (!r.field(tag) || !std::ranges::equal(tag, as_bytes(kTag))) return malformed("does not start with its tag");
+  if (!r.u32(version) || version != kPolicyVersion) return malformed("unknown version");
+  if (!r.field(enclave) || enclave.size() != 32) return malformed("enclave key must be 32 bytes");
+  Policy p;
+  std::copy(enclave.begin(), enclave.end(), p.enclave_key.begin());
+  if (!r.u32(groups) || groups == 0 || groups > kMaxPolicyGroups) return malformed("bad number of groups");
+  for (std::uint32_t i = 0; i < groups; ++i) {
+    PolicyGroup g;
+    std::uint32_t conditions = 0, previous = 0;
+    if (!r.u32(conditions) || conditions == 0 || conditions > 4) return malformed("bad number of conditions");
+    for (std::uint32_t c = 0; c < conditions; ++c) {
+      std::uint32_t kind = 0;
+      if (!r.u32(kind)) return malformed("truncated");
+      if (kind <= previous) return malformed("conditions out of order or repeated");
+      previous = kind;
+      bool ok = true;
+      switch (static_cast<ConditionKind>(kind)) {
+        case ConditionKind::kEnclaveSilent: ok = r.u64(g.silence_ms.emplace()); break;
+        case ConditionKind::kRequester: {
+          auto& q = g.requester.emplace();
+          std::uint32_t k = 0;
+          ok = r.u32(q.m) && r.u32(k) && k <= kMaxRequesterKeys;
+          for (std::uint32_t j = 0; ok && j < k; ++j) {
+            ByteSpan key;
+            ok = r.field(key) && key.size() == 32;
+            if (ok) std::copy(key.begin(), key.end(), q.keys.emplace_back().begin());
+          }
+          break;
+        }
+        case ConditionKind::kNotBefore: ok = r.u64(g.not_before_unix_ms.emplace()); break;
+        case ConditionKind::kMaxReleases: ok = r.u32(g.max_releases.emplace()); break;
+        default: return malformed("unknown condition kind " + std::to_string(kind));
+      }
+      if (!ok) return malformed("truncated or oversized condition");
+    }
+    p.any_of.push_back(std::move(g));
+  }
+  if (!r.done()) return malformed("trailing bytes");
+  VIGIL_RETURN_IF_ERROR(check_policy(p));
+  return p;
+}
+
+std::array<std::uint8_t, 32> policy_digest(ByteSpan canonical) { return sha256(canonical); }
+
+}  // namespace vigil
