@@ -167,4 +167,78 @@ Result<Policy> decode_policy(ByteSpan canonical) {
 
 std::array<std::uint8_t, 32> policy_digest(ByteSpan canonical) { return sha256(canonical); }
 
+std::string_view refusal_code(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kNone: return "";
+    case Refusal::kNotAuthorised: return "not_authorised";
+    case Refusal::kNotBefore: return "not_before";
+    case Refusal::kEnclaveAlive: return "enclave_alive";
+    case Refusal::kReleased: return "released";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// How many of the group's conditions, in evaluation order, hold before the
+// first that fails (4 when all do), with that failure.
+std::pair<int, PolicyDecision> evaluate_group(const PolicyGroup& g, const PolicyFacts& facts) {
+  PolicyDecision d;
+  if (g.requester) {
+    std::uint32_t signed_by = 0;
+    for (const auto& key : g.requester->keys) {
+      if (std::find(facts.signers.begin(), facts.signers.end(), key) != facts.signers.end()) ++signed_by;
+    }
+    if (signed_by < g.requester->m) {
+      d.refusal = Refusal::kNotAuthorised;
+      d.why = std::to_string(signed_by) + " of " + std::to_string(g.requester->m) + " required signatures";
+      return {0, std::move(d)};
+    }
+  }
+  if (g.not_before_unix_ms && facts.now_unix_ms < static_cast<std::int64_t>(*g.not_before_unix_ms)) {
+    d.refusal = Refusal::kNotBefore;
+    d.why = "time-locked for " +
+            std::to_string((static_cast<std::int64_t>(*g.not_before_unix_ms) - facts.now_unix_ms) / 1000) + " s more";
+    return {1, std::move(d)};
+  }
+  if (g.silence_ms) {
+    const std::int64_t silent_for = facts.now_unix_ms - facts.last_heartbeat_unix_ms;
+    if (silent_for < static_cast<std::int64_t>(*g.silence_ms)) {
+      d.refusal = Refusal::kEnclaveAlive;
+      d.why = "the enclave was heard from " + std::to_string(std::max<std::int64_t>(silent_for, 0)) +
+              " ms ago; the policy waits " + std::to_string(*g.silence_ms) + " ms";
+      return {2, std::move(d)};
+    }
+  }
+  if (g.max_releases && facts.releases >= *g.max_releases) {
+    d.refusal = Refusal::kReleased;
+    d.why = "released " + std::to_string(facts.releases) + " time(s) already; the policy allows " +
+            std::to_string(*g.max_releases);
+    return {3, std::move(d)};
+  }
+  d.granted = true;
+  return {4, std::move(d)};
+}
+
+}  // namespace
+
+PolicyDecision evaluate_policy(const Policy& policy, const PolicyFacts& facts) {
+  PolicyDecision best;
+  int furthest = -1;
+  for (std::size_t i = 0; i < policy.any_of.size(); ++i) {
+    auto [reached, decision] = evaluate_group(policy.any_of[i], facts);
+    decision.group = i;
+    if (decision.granted) return decision;
+    if (reached > furthest) {
+      furthest = reached;
+      best = std::move(decision);
+    }
+  }
+  if (furthest < 0) {
+    best.refusal = Refusal::kNotAuthorised;
+    best.why = "the policy has no group";
+  }
+  return best;
+}
+
 }  // namespace vigil

@@ -10,6 +10,8 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/bytes.h"
@@ -77,5 +79,34 @@ Result<Policy> decode_policy(ByteSpan canonical);
 
 // SHA-256 of the canonical bytes: the TDH2 label of a protected ciphertext.
 std::array<std::uint8_t, 32> policy_digest(ByteSpan canonical);
+
+// What a node knows when it decides a request: its own clock and state. The
+// caller verifies signatures; evaluation is pure.
+struct PolicyFacts {
+  std::int64_t now_unix_ms = 0;
+  // The newest valid heartbeat's own timestamp (or the registration's, before
+  // the first heartbeat): every node computes the same deadline from it.
+  std::int64_t last_heartbeat_unix_ms = 0;
+  std::vector<Ed25519PublicKey> signers;  // keys whose signature on the request verified
+  std::uint32_t releases = 0;             // this node's earlier releases of this secret
+};
+
+// Why a request is refused, as stable reason codes.
+enum class Refusal { kNone, kNotAuthorised, kNotBefore, kEnclaveAlive, kReleased };
+std::string_view refusal_code(Refusal refusal);  // "not_authorised", "not_before", "enclave_alive", "released"
+
+struct PolicyDecision {
+  bool granted = false;
+  std::size_t group = 0;  // the group that granted, or the one that came closest
+  Refusal refusal = Refusal::kNone;
+  std::string why;  // for people: what was missing, e.g. "1 of 2 required signatures"
+};
+
+// Grants when any group holds. A group's conditions are checked in a fixed
+// order (requester, not_before, enclave_silent, max_releases); a refusal
+// names the first condition that failed in the group that got furthest, so
+// an authorised requester asking early hears "enclave_alive", a stranger
+// "not_authorised".
+PolicyDecision evaluate_policy(const Policy& policy, const PolicyFacts& facts);
 
 }  // namespace vigil
