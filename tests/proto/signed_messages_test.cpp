@@ -8,8 +8,10 @@
 
 #include "proto/ceremony.h"
 #include "proto/decryption_request.h"
+#include "proto/enclave_messages.h"
 #include "support/test_support.h"
 #include "vigil/hash.h"
+#include "vigil/policy.h"
 
 namespace vigil::proto {
 namespace {
@@ -257,6 +259,50 @@ TEST(SignedMessagesTest, CeremonyStatementMatchesTheVector) {
   v1::StatementDigest truncated = digest;
   truncated.mutable_body_digest()->pop_back();
   EXPECT_FALSE(verify_statement_digest(session, truncated, author_key.public_key));
+}
+
+TEST(SignedMessagesTest, RegistrationKeyIdAndHeartbeatsMatchTheVector) {
+  const auto v = test::load_project_vectors("signed-messages.json")["enclave_messages"];
+  const auto enclave = ed25519_from_seed(test::hex(v["enclave_seed"])).value();
+  EXPECT_EQ(to_hex(enclave.public_key), v["enclave_key"].get<std::string>());
+  const Bytes policy = test::hex(v["policy"]);
+  auto decoded = decode_policy(policy);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->enclave_key, enclave.public_key);
+  const auto policy_hash = policy_digest(policy);
+  EXPECT_EQ(to_hex(policy_hash), v["policy_digest"].get<std::string>());
+  const Bytes ciphertext = test::hex(v["ciphertext_digest"]);
+  const KeyId id = protected_key_id(policy_hash, ciphertext);
+  EXPECT_EQ(to_hex(id), v["key_id"].get<std::string>());
+  const std::int64_t registered = v["registered_unix_ms"].get<std::int64_t>();
+  const Bytes registration = registration_signing_bytes(policy, ciphertext, registered);
+  EXPECT_EQ(to_hex(registration), v["registration_signing_bytes"].get<std::string>());
+  EXPECT_EQ(to_hex(ed25519_sign(enclave, registration)), v["registration_signature"].get<std::string>());
+  ASSERT_EQ(v["heartbeats"].size(), 2u);
+  for (const auto& beat : v["heartbeats"]) {
+    const Bytes bytes =
+        heartbeat_signing_bytes(id, beat["counter"].get<std::uint64_t>(), beat["unix_ms"].get<std::int64_t>(),
+                                test::hex(beat["replacement_digest"]));
+    EXPECT_EQ(to_hex(bytes), beat["signing_bytes"].get<std::string>());
+    EXPECT_EQ(to_hex(ed25519_sign(enclave, bytes)), beat["signature"].get<std::string>());
+  }
+}
+
+TEST(SignedMessagesTest, EveryFieldOfARegistrationAndAHeartbeatIsBound) {
+  const Bytes policy = encode_policy(Policy{{}, {PolicyGroup{std::nullopt, Requesters{1, {{}}}, {}, {}}}});
+  const Bytes digest(32, 1), other(32, 2);
+  const Bytes base = registration_signing_bytes(policy, digest, 1000);
+  Bytes other_policy = policy;
+  other_policy.back() ^= 1;
+  EXPECT_NE(registration_signing_bytes(other_policy, digest, 1000), base);
+  EXPECT_NE(registration_signing_bytes(policy, other, 1000), base);
+  EXPECT_NE(registration_signing_bytes(policy, digest, 1001), base);
+  const Bytes beat = heartbeat_signing_bytes(digest, 7, 1000, {});
+  EXPECT_NE(heartbeat_signing_bytes(other, 7, 1000, {}), beat);
+  EXPECT_NE(heartbeat_signing_bytes(digest, 8, 1000, {}), beat);
+  EXPECT_NE(heartbeat_signing_bytes(digest, 7, 1001, {}), beat);
+  EXPECT_NE(heartbeat_signing_bytes(digest, 7, 1000, other), beat) << "a replacement is signed";
+  EXPECT_NE(protected_key_id(digest, other), protected_key_id(other, digest));
 }
 
 }  // namespace

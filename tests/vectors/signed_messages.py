@@ -85,5 +85,28 @@ def ceremony_statement():
             "signature": sk.sign(msg).hex()}
 
 
+def enclave_messages():
+    """A registration under the first policy of policies.json and two heartbeats, one replacing the ciphertext."""
+    seed = bytes([0x0B] * 32)
+    sk, pk = key_pair(seed)
+    policy = (field(b"vigil/v1/policy") + u32(1) + field(pk) + u32(1) + u32(2) + u32(1) + u64(30 * 86_400_000) +
+              u32(2) + u32(1) + u32(1) + field(bytes([0x42] * 32)))
+    policy_digest = hashlib.sha256(policy).digest()
+    ciphertext_digest = bytes([0x5C] * 32)
+    registered = 1_800_000_000_000
+    key_id = hashlib.sha256(field(b"vigil/v1/key-id") + field(policy_digest) + field(ciphertext_digest)).digest()
+    registration = field(b"vigil/v1/registration") + field(policy) + field(ciphertext_digest) + u64(registered)
+    beats = []
+    for counter, unix_ms, replacement in [(1, registered + 5_000, b""), (2, registered + 10_000, bytes([0x5D] * 32))]:
+        msg = field(b"vigil/v1/heartbeat") + field(key_id) + u64(counter) + u64(unix_ms) + field(replacement)
+        beats.append({"counter": counter, "unix_ms": unix_ms, "replacement_digest": replacement.hex(),
+                      "signing_bytes": msg.hex(), "signature": sk.sign(msg).hex()})
+    return {"enclave_seed": seed.hex(), "enclave_key": pk.hex(), "policy": policy.hex(),
+            "policy_digest": policy_digest.hex(), "ciphertext_digest": ciphertext_digest.hex(),
+            "registered_unix_ms": registered, "key_id": key_id.hex(), "registration_signing_bytes": registration.hex(),
+            "registration_signature": sk.sign(registration).hex(), "heartbeats": beats}
+
+
 print(json.dumps({"decryption_request": decryption_request(), "ceremony_plan": ceremony_plan(),
-                  "ceremony_transcript": ceremony_transcript(), "ceremony_statement": ceremony_statement()}, indent=2))
+                  "ceremony_transcript": ceremony_transcript(), "ceremony_statement": ceremony_statement(),
+                  "enclave_messages": enclave_messages()}, indent=2))
