@@ -8,7 +8,7 @@
 
 #include "proto/ceremony.h"
 #include "proto/decryption_request.h"
-#include "proto/enclave_messages.h"
+#include "proto/protected_secrets.h"
 #include "support/test_support.h"
 #include "vigil/hash.h"
 #include "vigil/policy.h"
@@ -261,7 +261,7 @@ TEST(SignedMessagesTest, CeremonyStatementMatchesTheVector) {
   EXPECT_FALSE(verify_statement_digest(session, truncated, author_key.public_key));
 }
 
-TEST(SignedMessagesTest, RegistrationKeyIdAndHeartbeatsMatchTheVector) {
+TEST(SignedMessagesTest, RegistrationKeyIdHeartbeatsAndRecoveryRequestMatchTheVector) {
   const auto v = test::load_project_vectors("signed-messages.json")["enclave_messages"];
   const auto enclave = ed25519_from_seed(test::hex(v["enclave_seed"])).value();
   EXPECT_EQ(to_hex(enclave.public_key), v["enclave_key"].get<std::string>());
@@ -286,9 +286,20 @@ TEST(SignedMessagesTest, RegistrationKeyIdAndHeartbeatsMatchTheVector) {
     EXPECT_EQ(to_hex(bytes), beat["signing_bytes"].get<std::string>());
     EXPECT_EQ(to_hex(ed25519_sign(enclave, bytes)), beat["signature"].get<std::string>());
   }
+  const auto& request = v["recovery_request"];
+  const Bytes recovery = recovery_request_signing_bytes(
+      id, test::hex(request["response_key"]), test::hex(request["nonce"]),
+      request["expires_at_unix_ms"].get<std::int64_t>(), request["key_epoch"].get<std::uint32_t>());
+  EXPECT_EQ(to_hex(recovery), request["signing_bytes"].get<std::string>());
+  ASSERT_EQ(request["signers"].size(), 2u);
+  for (const auto& signer : request["signers"]) {
+    const auto holder = ed25519_from_seed(test::hex(signer["seed"])).value();
+    EXPECT_EQ(to_hex(holder.public_key), signer["key"].get<std::string>());
+    EXPECT_EQ(to_hex(ed25519_sign(holder, recovery)), signer["signature"].get<std::string>());
+  }
 }
 
-TEST(SignedMessagesTest, EveryFieldOfARegistrationAndAHeartbeatIsBound) {
+TEST(SignedMessagesTest, EveryFieldOfARegistrationHeartbeatAndRecoveryRequestIsBound) {
   const Bytes policy = encode_policy(Policy{{}, {PolicyGroup{std::nullopt, Requesters{1, {{}}}, {}, {}}}});
   const Bytes digest(32, 1), other(32, 2);
   const Bytes base = registration_signing_bytes(policy, digest, 1000);
@@ -303,6 +314,13 @@ TEST(SignedMessagesTest, EveryFieldOfARegistrationAndAHeartbeatIsBound) {
   EXPECT_NE(heartbeat_signing_bytes(digest, 7, 1001, {}), beat);
   EXPECT_NE(heartbeat_signing_bytes(digest, 7, 1000, other), beat) << "a replacement is signed";
   EXPECT_NE(protected_key_id(digest, other), protected_key_id(other, digest));
+  const Bytes nonce(16, 3);
+  const Bytes request = recovery_request_signing_bytes(digest, other, nonce, 1000, 1);
+  EXPECT_NE(recovery_request_signing_bytes(other, other, nonce, 1000, 1), request);
+  EXPECT_NE(recovery_request_signing_bytes(digest, digest, nonce, 1000, 1), request);
+  EXPECT_NE(recovery_request_signing_bytes(digest, other, Bytes(16, 4), 1000, 1), request);
+  EXPECT_NE(recovery_request_signing_bytes(digest, other, nonce, 1001, 1), request);
+  EXPECT_NE(recovery_request_signing_bytes(digest, other, nonce, 1000, 2), request);
 }
 
 }  // namespace

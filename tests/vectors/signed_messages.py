@@ -101,10 +101,19 @@ def enclave_messages():
         msg = field(b"vigil/v1/heartbeat") + field(key_id) + u64(counter) + u64(unix_ms) + field(replacement)
         beats.append({"counter": counter, "unix_ms": unix_ms, "replacement_digest": replacement.hex(),
                       "signing_bytes": msg.hex(), "signature": sk.sign(msg).hex()})
+    signers = [key_pair(bytes([b] * 32)) for b in (0x0C, 0x0D)]
+    response_key, nonce, expires, epoch = bytes([0x6E] * 32), bytes(range(40, 64)), registered + 86_400_000 * 31, 1
+    recovery = (field(b"vigil/v1/recovery-request") + field(key_id) + field(response_key) + field(nonce) +
+                u64(expires) + u32(epoch))
+    request = {"response_key": response_key.hex(), "nonce": nonce.hex(), "expires_at_unix_ms": expires,
+               "key_epoch": epoch, "signing_bytes": recovery.hex(),
+               "signers": [{"seed": bytes([b] * 32).hex(), "key": spk.hex(), "signature": ssk.sign(recovery).hex()}
+                           for b, (ssk, spk) in zip((0x0C, 0x0D), signers)]}
     return {"enclave_seed": seed.hex(), "enclave_key": pk.hex(), "policy": policy.hex(),
             "policy_digest": policy_digest.hex(), "ciphertext_digest": ciphertext_digest.hex(),
             "registered_unix_ms": registered, "key_id": key_id.hex(), "registration_signing_bytes": registration.hex(),
-            "registration_signature": sk.sign(registration).hex(), "heartbeats": beats}
+            "registration_signature": sk.sign(registration).hex(), "heartbeats": beats,
+            "recovery_request": request}
 
 
 print(json.dumps({"decryption_request": decryption_request(), "ceremony_plan": ceremony_plan(),

@@ -1,7 +1,8 @@
-// What an enclave signs: the registration that protects a secret under a
-// release policy, and the heartbeats that keep it locked; and the key id a
-// registration is known by. The bytes are documented in proto/README.md
-// ("Registration and heartbeat") with known answers in
+// The signed messages of a protected secret: the registration by which an
+// enclave protects it under a release policy, the heartbeats that keep it
+// locked, the key id it is known by, and the recovery request its
+// requesters sign. The bytes are documented in proto/README.md
+// ("Registration, heartbeat and recovery request") with known answers in
 // tests/vectors/signed-messages.json.
 #pragma once
 
@@ -30,5 +31,12 @@ Bytes registration_signing_bytes(ByteSpan canonical_policy, ByteSpan ciphertext_
 // nothing): signed by the policy's enclave key.
 Bytes heartbeat_signing_bytes(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms,
                               ByteSpan replacement_digest);
+
+// field("vigil/v1/recovery-request") field(key id) field(response key)
+// field(nonce) u64(expires_at_unix_ms) u32(key_epoch, 0 for any). Every
+// signer of an m-of-k requester condition signs these same bytes, each on
+// their own machine; a node identifies a retried request by them.
+Bytes recovery_request_signing_bytes(ByteSpan key_id, ByteSpan response_key, ByteSpan nonce,
+                                     std::int64_t expires_at_unix_ms, std::uint32_t key_epoch);
 
 }  // namespace vigil::proto

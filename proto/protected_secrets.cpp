@@ -1,4 +1,4 @@
-#include "proto/enclave_messages.h"
+#include "proto/protected_secrets.h"
 
 #include "vigil/byte_writer.h"
 #include "vigil/hash.h"
@@ -29,6 +29,18 @@ Bytes heartbeat_signing_bytes(ByteSpan key_id, std::uint64_t counter, std::int64
       .u64(counter)
       .u64(static_cast<std::uint64_t>(unix_ms))
       .field(replacement_digest);
+  return w.take();
+}
+
+Bytes recovery_request_signing_bytes(ByteSpan key_id, ByteSpan response_key, ByteSpan nonce,
+                                     std::int64_t expires_at_unix_ms, std::uint32_t key_epoch) {
+  ByteWriter w;
+  w.field("vigil/v1/recovery-request")
+      .field(key_id)
+      .field(response_key)
+      .field(nonce)
+      .u64(static_cast<std::uint64_t>(expires_at_unix_ms))
+      .u32(key_epoch);
   return w.take();
 }
 
