@@ -10,6 +10,7 @@ namespace {
 // Version 1: key shares (sealed), registered ciphertexts, request nonces.
 // Version 2: ceremonies and their journals.
 // Version 3: a finished ceremony's outcome, as its status reports it.
+// Version 4: protected secrets, their heartbeats, and the releases made.
 const char* const kMigrations[] = {
     R"sql(
       CREATE TABLE key_shares (
@@ -44,6 +45,21 @@ const char* const kMigrations[] = {
     )sql",
     R"sql(
       ALTER TABLE ceremonies ADD COLUMN outcome BLOB NOT NULL DEFAULT x'';
+    )sql",
+    R"sql(
+      CREATE TABLE protected_secrets (
+        key_id BLOB PRIMARY KEY,
+        registration BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        heartbeat_counter INTEGER NOT NULL DEFAULT 0,
+        heartbeat_unix_ms INTEGER NOT NULL,
+        heartbeat BLOB NOT NULL DEFAULT x'',
+        releases INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE releases (
+        request_digest BLOB PRIMARY KEY,
+        key_id BLOB NOT NULL REFERENCES protected_secrets (key_id),
+        response BLOB NOT NULL,
+        released_unix_ms INTEGER NOT NULL);
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);

@@ -32,6 +32,10 @@ class Statement {
     ok_ = ok_ && sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) == SQLITE_OK;
     return *this;
   }
+  Statement& bind_null(int i) {
+    ok_ = ok_ && sqlite3_bind_null(stmt_, i) == SQLITE_OK;
+    return *this;
+  }
   Statement& bind(int i, std::int64_t v) {
     ok_ = ok_ && sqlite3_bind_int64(stmt_, i, v) == SQLITE_OK;
     return *this;

@@ -6,7 +6,8 @@
 //
 // One class, one file per table family: keys.cpp (key_shares),
 // ceremonies.cpp (ceremonies, ceremony_events), ciphertexts.cpp,
-// nonces.cpp (request_nonces); the whole schema is in migrations.cpp, the
+// nonces.cpp (request_nonces), protected_secrets.cpp (protected_secrets,
+// releases); the whole schema is in migrations.cpp, the
 // master key in master_key.cpp, opening and sealing at rest in store.cpp.
 #pragma once
 
@@ -25,7 +26,7 @@ struct sqlite3;
 
 namespace vigil::node {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // The master key: VIGIL_MASTER_KEY (64 hex digits) from the environment if
 // set, otherwise `data_dir/master.key`, which must be mode 0600.
@@ -82,6 +83,19 @@ struct StoredCeremony {
   Bytes outcome;
 };
 
+// A secret an enclave protected (proto/protected_secrets.h): the signed
+// registration as received, the ciphertext it protects now, and the newest
+// heartbeat. Public data: the ciphertext is encrypted to the group key.
+struct ProtectedSecret {
+  Bytes key_id;
+  Bytes registration;                   // the serialised signed registration, as received (what peers are sent)
+  Bytes ciphertext;                     // the serialised ciphertext it protects now (a heartbeat may replace it)
+  std::uint64_t heartbeat_counter = 0;  // 0 before the first heartbeat
+  std::int64_t heartbeat_unix_ms = 0;   // the newest heartbeat's own time; the registration's before
+  Bytes heartbeat;                      // the newest signed heartbeat as received; empty before
+  std::uint32_t releases = 0;           // this node's releases of it
+};
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file, SecretBytes master_key);
@@ -130,6 +144,26 @@ class Store {
   // Truncates the write-ahead log, so that with secure_delete on, what was
   // deleted or overwritten is gone from every file.
   Status forget_deleted();
+
+  // Protected secrets. A registration is stored once: true if it was new,
+  // false if the same registration was already there; another registration
+  // under the same key id is kInvalidInput (it cannot happen without a hash
+  // collision or an enclave signing two ciphertexts with one id).
+  Result<bool> put_protected_secret(const ProtectedSecret& secret);
+  Result<std::optional<ProtectedSecret>> protected_secret(ByteSpan key_id);
+  // Records a heartbeat only if its counter is above the stored one, in one
+  // statement (two concurrent heartbeats cannot both win): true if taken.
+  // `replacement` is the new ciphertext a heartbeat carries, if any.
+  Result<bool> record_heartbeat(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms, ByteSpan heartbeat,
+                                const std::optional<Bytes>& replacement);
+  // The sealed response of a release already made for this request (a retry
+  // whose response was lost gets it again, uncounted), if any.
+  Result<std::optional<Bytes>> release(ByteSpan request_digest);
+  // Records a release and counts it, in one transaction. kInvalidInput if
+  // the request was already released, or if the count would exceed
+  // `max_releases` (0: no limit), checked inside the transaction.
+  Status record_release(ByteSpan key_id, ByteSpan request_digest, ByteSpan response, std::uint32_t max_releases,
+                        std::int64_t now_unix_ms);
 
   Status put_ciphertext(ByteSpan digest, ByteSpan body, std::int64_t now_unix_ms);
   Result<std::optional<Bytes>> ciphertext(ByteSpan digest);

@@ -52,6 +52,8 @@ v1::StoredKey sample_key(std::uint32_t epoch) {
   return k;
 }
 
+Bytes as_bytes_copy(std::string_view text) { return Bytes(text.begin(), text.end()); }
+
 v1::CeremonyStatus outcome(const std::string& state, std::int64_t finished_unix_ms) {
   v1::CeremonyStatus s;
   s.set_state(state);
@@ -260,6 +262,50 @@ TEST_F(StoreTest, AnErasedEpochAndAFinishedCeremonysSeedLeaveNoTraceInAnyFile) {
   auto latest = reopened->latest_key();
   ASSERT_TRUE(latest.ok() && latest->has_value());
   EXPECT_EQ((*latest)->epoch(), 2u) << "only the new epoch remains";
+}
+
+TEST_F(StoreTest, ProtectedSecretsTakeOneRegistrationRisingHeartbeatsAndCountedReleases) {
+  const Bytes id(32, 0x1d), other_id(32, 0x2d);
+  ProtectedSecret secret{id, as_bytes_copy("signed registration"), as_bytes_copy("ciphertext 1"), 0, 5000, {}, 0};
+  {
+    auto store = open(key_);
+    ASSERT_TRUE(store);
+    EXPECT_TRUE(*store->put_protected_secret(secret));
+    EXPECT_FALSE(*store->put_protected_secret(secret)) << "the same registration again changes nothing";
+    ProtectedSecret squatter = secret;
+    squatter.registration = as_bytes_copy("another registration");
+    auto refused = store->put_protected_secret(squatter);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidInput);
+
+    EXPECT_TRUE(*store->record_heartbeat(id, 1, 6000, as_bytes_copy("beat 1"), std::nullopt));
+    EXPECT_FALSE(*store->record_heartbeat(id, 1, 7000, as_bytes_copy("beat 1 again"), std::nullopt)) << "replayed";
+    EXPECT_FALSE(*store->record_heartbeat(id, 0, 7000, as_bytes_copy("older"), std::nullopt));
+    EXPECT_FALSE(*store->record_heartbeat(other_id, 9, 7000, as_bytes_copy("unknown"), std::nullopt));
+    EXPECT_TRUE(*store->record_heartbeat(id, 3, 8000, as_bytes_copy("beat 3"), as_bytes_copy("ciphertext 2")));
+    EXPECT_TRUE(*store->record_heartbeat(id, 4, 9000, as_bytes_copy("beat 4"), std::nullopt));
+    EXPECT_FALSE(store->record_heartbeat(id, std::uint64_t{1} << 63, 9500, as_bytes_copy("huge"), std::nullopt).ok());
+
+    EXPECT_FALSE(store->release(Bytes(32, 0xa1))->has_value());
+    ASSERT_TRUE(store->record_release(id, Bytes(32, 0xa1), as_bytes_copy("sealed response"), 1, 10000).ok());
+    auto again = store->record_release(id, Bytes(32, 0xa2), as_bytes_copy("second"), 1, 10001);
+    ASSERT_FALSE(again.ok());
+    EXPECT_NE(again.error().message.find("no release left"), std::string::npos);
+    auto twice = store->record_release(id, Bytes(32, 0xa1), as_bytes_copy("same request"), 0, 10002);
+    ASSERT_FALSE(twice.ok());
+    EXPECT_NE(twice.error().message.find("already released"), std::string::npos);
+    EXPECT_FALSE(store->record_release(other_id, Bytes(32, 0xa3), as_bytes_copy("x"), 0, 10003).ok());
+  }
+  auto store = open(key_);
+  const ProtectedSecret stored = store->protected_secret(id).value().value();
+  EXPECT_EQ(stored.registration, secret.registration);
+  EXPECT_EQ(stored.ciphertext, as_bytes_copy("ciphertext 2")) << "replaced by heartbeat 3, kept by heartbeat 4";
+  EXPECT_EQ(stored.heartbeat_counter, 4u);
+  EXPECT_EQ(stored.heartbeat_unix_ms, 9000);
+  EXPECT_EQ(stored.heartbeat, as_bytes_copy("beat 4"));
+  EXPECT_EQ(stored.releases, 1u) << "a refused release is not counted";
+  EXPECT_EQ(store->release(Bytes(32, 0xa1))->value(), as_bytes_copy("sealed response"));
+  EXPECT_FALSE(store->protected_secret(other_id)->has_value());
 }
 
 // A folder as a node has it: master.key and a database holding two key
