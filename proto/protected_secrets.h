@@ -8,8 +8,12 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <vector>
 
+#include "proto/codec.h"
 #include "vigil/bytes.h"
+#include "vigil/policy.h"
 
 namespace vigil::proto {
 
@@ -38,5 +42,52 @@ Bytes heartbeat_signing_bytes(ByteSpan key_id, std::uint64_t counter, std::int64
 // their own machine; a node identifies a retried request by them.
 Bytes recovery_request_signing_bytes(ByteSpan key_id, ByteSpan response_key, ByteSpan nonce,
                                      std::int64_t expires_at_unix_ms, std::uint32_t key_epoch);
+
+// ---- the messages, signed and checked. Each check names the field it
+// refuses: kBadEncoding for sizes and encodings, kInvalidInput for rules,
+// kVerificationFailed for signatures.
+
+inline constexpr std::size_t kMinNonceBytes = 16, kMaxNonceBytes = 64;
+inline constexpr std::size_t kMaxRecoverySigners = kMaxRequesterKeys;
+
+// Fills in the signature.
+void sign_registration(v1::Registration& registration, const Ed25519KeyPair& enclave);
+
+struct CheckedRegistration {
+  Policy policy;
+  Bytes canonical_policy;
+  AnyCiphertext ciphertext;
+  KeyId key_id{};
+};
+// The policy decodes, the ciphertext converts and its label is the policy's
+// digest, and the policy's enclave key signed it. Whether the ciphertext is
+// valid under the cluster's key is for the node to check.
+Result<CheckedRegistration> check_registration(const v1::Registration& registration);
+
+// Fills in the signature (the replacement, if any, is set beforehand).
+void sign_heartbeat(v1::Heartbeat& heartbeat, const Ed25519KeyPair& enclave);
+
+struct CheckedHeartbeat {
+  std::optional<AnyCiphertext> replacement;
+};
+// A heartbeat for a registered secret: sizes, a replacement under the same
+// policy (`policy_digest` as its label), and the enclave's signature. A node
+// compares the counter with its stored one before calling this, so that old
+// heartbeats cost no signature check.
+Result<CheckedHeartbeat> check_heartbeat(const v1::Heartbeat& heartbeat, const Ed25519PublicKey& enclave_key,
+                                         ByteSpan policy_digest);
+
+Bytes recovery_request_signing_bytes(const v1::RecoveryRequest& request);
+// Adds `signer`'s signature to the request's list.
+void add_recovery_signature(v1::RecoveryRequest& request, const Ed25519KeyPair& signer);
+
+struct CheckedRecovery {
+  std::array<std::uint8_t, 32> request_digest{};  // SHA-256 of the signing bytes: a retry's identity
+  std::vector<Ed25519PublicKey> signers;          // each verified, each once
+};
+// Sizes, at least one and at most kMaxRecoverySigners signatures, no key
+// twice, every signature valid. The policy decides whether the signers
+// suffice.
+Result<CheckedRecovery> check_recovery_request(const v1::RecoveryRequest& request);
 
 }  // namespace vigil::proto
