@@ -91,7 +91,9 @@ ApiSettings NodeConfig::api() const {
   return {api_listen, limits.max_request_bytes, limits.max_connections, limits.read_timeout};
 }
 
-ServiceSettings NodeConfig::service() const { return {index, peers, limits.request_max_age, limits.max_ciphertexts}; }
+ServiceSettings NodeConfig::service() const {
+  return {index, peers, limits.request_max_age, limits.max_ciphertexts, limits.clock_skew};
+}
 
 CeremonySettings NodeConfig::ceremonies() const {
   CeremonySettings s{index, {}, {}, operator_quorum, threshold_floor_percent};
@@ -194,6 +196,8 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
                          positive(l["max_ciphertexts"], "limits.max_ciphertexts", c.limits.max_ciphertexts));
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t max_age, positive(l["request_max_age_s"], "limits.request_max_age_s", 300));
   c.limits.request_max_age = std::chrono::seconds(max_age);
+  VIGIL_ASSIGN_OR_RETURN(std::uint64_t skew, positive(l["clock_skew_s"], "limits.clock_skew_s", 60));
+  c.limits.clock_skew = std::chrono::seconds(skew);
   return c;
 }
 

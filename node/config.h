@@ -34,7 +34,8 @@
 //   peer_queue_depth = 64
 //   read_timeout_ms = 10000
 //   request_max_age_s = 300
-//   max_ciphertexts = 100000          # registered ciphertexts kept
+//   max_ciphertexts = 100000          # registered ciphertexts kept, and protected secrets
+//   clock_skew_s = 60                 # how far an enclave's timestamps may be from this node's clock
 //
 // Errors name the key and the problem: "peers[1].identity: expected 64 hex digits".
 #pragma once
@@ -84,6 +85,7 @@ struct Limits {
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::seconds request_max_age{300};
   std::size_t max_ciphertexts = 100000;
+  std::chrono::seconds clock_skew{60};
 };
 
 // What each area of the node reads of the configuration: NodeConfig hands
@@ -109,6 +111,7 @@ struct ServiceSettings {  // node/release
   std::vector<PeerConfig> peers;  // reported in status
   std::chrono::seconds request_max_age{};
   std::size_t max_ciphertexts = 0;
+  std::chrono::seconds clock_skew{};
 };
 
 struct CeremonySettings {  // node/ceremony

@@ -17,6 +17,8 @@ HttpResponse metrics(std::string_view method, const Metrics& metrics);
 HttpResponse status(std::string_view method, const DecryptionService& service);
 // ciphertexts.cpp: POST /v1/ciphertexts.
 HttpResponse ciphertexts(std::string_view method, const std::string& body, DecryptionService& service);
+// registrations.cpp: POST /v1/registrations (protected secrets).
+HttpResponse registrations(std::string_view method, const std::string& body, DecryptionService& service);
 // decryption_shares.cpp: POST /v1/decryption-shares.
 HttpResponse decryption_shares(std::string_view method, const std::string& body, DecryptionService& service,
                                Metrics& metrics);

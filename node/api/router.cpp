@@ -36,6 +36,10 @@ HttpResponse ApiRouter::dispatch(std::string_view method, std::string_view path,
     kind = "register_ciphertext";
     return api::ciphertexts(method, body, service_);
   }
+  if (path == "/v1/registrations") {
+    kind = "registration";
+    return api::registrations(method, body, service_);
+  }
   if (path == "/v1/decryption-shares") {
     kind = "decryption_share";
     return api::decryption_shares(method, body, service_, metrics_);

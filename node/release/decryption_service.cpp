@@ -2,6 +2,7 @@
 
 #include "proto/codec.h"
 #include "proto/decryption_request.h"
+#include "proto/protected_secrets.h"
 
 namespace vigil::node {
 namespace {
@@ -100,6 +101,56 @@ v1::StatusResponse DecryptionService::status() const {
   return s;
 }
 
+Status DecryptionService::room_for_one_more(std::int64_t held, const char* what) const {
+  if (static_cast<std::size_t>(held) < settings_.max_ciphertexts) return {};
+  return make_error(ErrorCode::kResourceExhausted, "this node keeps at most " +
+                                                       std::to_string(settings_.max_ciphertexts) + " " + what +
+                                                       " (limits.max_ciphertexts)");
+}
+
+Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Registration& registration) {
+  std::shared_ptr<const AnyNodeKey> key;
+  {
+    std::lock_guard lock(key_mutex_);
+    key = key_;
+  }
+  if (!key) return unavailable();
+  VIGIL_ASSIGN_OR_RETURN(proto::CheckedRegistration checked, proto::check_registration(registration));
+  const std::int64_t now = clock_.now_unix_ms();
+  const std::int64_t skew = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.clock_skew).count();
+  if (registration.registered_unix_ms() < now - skew || registration.registered_unix_ms() > now + skew) {
+    return make_error(ErrorCode::kInvalidInput, "registered_unix_ms: more than " +
+                                                    std::to_string(settings_.clock_skew.count()) +
+                                                    " s from this node's clock (limits.clock_skew_s)");
+  }
+  VIGIL_RETURN_IF_ERROR(std::visit(
+      [&](const auto& k) -> Status {
+        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
+        const auto* ct = std::get_if<Tdh2Ciphertext<C>>(&checked.ciphertext);
+        if (ct == nullptr) {
+          return make_error(ErrorCode::kInvalidInput,
+                            "ciphertext.curve: this cluster's key is on " + std::string(C::kName));
+        }
+        return tdh2_verify_ciphertext<C>(k.tdh2, *ct);
+      },
+      *key));
+  VIGIL_ASSIGN_OR_RETURN(auto existing, store_.protected_secret(checked.key_id));
+  if (!existing) {
+    VIGIL_ASSIGN_OR_RETURN(std::int64_t count, store_.protected_secret_count());
+    VIGIL_RETURN_IF_ERROR(room_for_one_more(count, "protected secrets"));
+  }
+  ProtectedSecret secret;
+  secret.key_id.assign(checked.key_id.begin(), checked.key_id.end());
+  secret.registration = proto::serialize(registration);
+  secret.ciphertext = proto::serialize(registration.ciphertext());
+  secret.heartbeat_unix_ms = registration.registered_unix_ms();
+  VIGIL_ASSIGN_OR_RETURN(bool created, store_.put_protected_secret(secret));
+  v1::RegistrationResponse response;
+  response.set_key_id(str(checked.key_id));
+  response.set_created(created);
+  return response;
+}
+
 Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
     const v1::RegisterCiphertextRequest& request) {
   std::shared_ptr<const AnyNodeKey> key;
@@ -117,11 +168,7 @@ Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
         VIGIL_ASSIGN_OR_RETURN(auto existing, store_.ciphertext(digest));
         if (!existing) {
           VIGIL_ASSIGN_OR_RETURN(std::int64_t count, store_.ciphertext_count());
-          if (static_cast<std::size_t>(count) >= settings_.max_ciphertexts) {
-            return make_error(ErrorCode::kResourceExhausted, "this node keeps at most " +
-                                                                 std::to_string(settings_.max_ciphertexts) +
-                                                                 " ciphertexts (limits.max_ciphertexts)");
-          }
+          VIGIL_RETURN_IF_ERROR(room_for_one_more(count, "ciphertexts"));
         }
         VIGIL_RETURN_IF_ERROR(
             store_.put_ciphertext(digest, as_bytes(request.ciphertext().SerializeAsString()), clock_.now_unix_ms()));

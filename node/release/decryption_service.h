@@ -47,9 +47,18 @@ class DecryptionService {
 
   v1::StatusResponse status() const;
   Result<v1::RegisterCiphertextResponse> register_ciphertext(const v1::RegisterCiphertextRequest& request);
+  // Registers a protected secret (POST /v1/registrations): the message's own
+  // checks (proto/protected_secrets.h), its timestamp within
+  // limits.clock_skew_s of this node's clock, and its ciphertext valid under
+  // this node's key. The same registration again is answered, not stored
+  // twice; silence is measured from its timestamp until the first heartbeat.
+  Result<v1::RegistrationResponse> register_secret(const v1::Registration& registration);
   Result<v1::DecryptionResponse> decryption_share(const v1::DecryptionRequest& request);
 
  private:
+  // kResourceExhausted once `held` records of a kind reach limits.max_ciphertexts.
+  Status room_for_one_more(std::int64_t held, const char* what) const;
+
   const ServiceSettings settings_;
   Store& store_;
   const Clock& clock_;

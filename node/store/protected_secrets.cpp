@@ -44,6 +44,13 @@ Result<std::optional<ProtectedSecret>> Store::protected_secret(ByteSpan key_id) 
   return std::optional<ProtectedSecret>(std::move(p));
 }
 
+Result<std::int64_t> Store::protected_secret_count() {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT COUNT(*) FROM protected_secrets");
+  if (s.step() != SQLITE_ROW) return sqlite::error(db_, "counting protected secrets");
+  return s.integer(0);
+}
+
 Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms, ByteSpan heartbeat,
                                      const std::optional<Bytes>& replacement) {
   std::lock_guard lock(mutex_);

@@ -151,6 +151,7 @@ class Store {
   // collision or an enclave signing two ciphertexts with one id).
   Result<bool> put_protected_secret(const ProtectedSecret& secret);
   Result<std::optional<ProtectedSecret>> protected_secret(ByteSpan key_id);
+  Result<std::int64_t> protected_secret_count();
   // Records a heartbeat only if its counter is above the stored one, in one
   // statement (two concurrent heartbeats cannot both win): true if taken.
   // `replacement` is the new ciphertext a heartbeat carries, if any.

@@ -47,6 +47,7 @@ threshold_floor_percent = 60
 [limits]
 max_frame_bytes = 4096
 read_timeout_ms = 500
+clock_skew_s = 5
 )";
 }
 
@@ -61,6 +62,7 @@ TEST(NodeConfig, ParsesAndRoundTrips) {
   EXPECT_EQ(c->limits.max_frame_bytes, 4096u);
   EXPECT_EQ(c->limits.read_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(c->limits.max_connections, 256u);  // default
+  EXPECT_EQ(c->service().clock_skew, std::chrono::seconds(5));
   ASSERT_NE(c->peer(3), nullptr);
   EXPECT_EQ(c->peer(4), nullptr);
   EXPECT_EQ(c->ceremonies().operator_quorum, 1u);
@@ -93,6 +95,7 @@ TEST(NodeConfig, ErrorsNameTheKey) {
            {with("identity = \"" + kKey, "identity = \"zz" + kKey.substr(2)), "peers[0].identity: expected 64 hex"},
            {with("key = \"" + kKey, "key = \"" + kKey.substr(1)), "requesters[0].key: expected 64 hex"},
            {with("max_frame_bytes = 4096", "max_frame_bytes = -1"), "limits.max_frame_bytes: must be a positive"},
+           {with("clock_skew_s = 5", "clock_skew_s = 0"), "limits.clock_skew_s: must be a positive"},
            {with("operator_quorum = 1", "operator_quorum = 2"), "ceremonies.operator_quorum: is more than the 1 keys"},
            {with("operator_quorum = 1", "operator_quorum = 0"), "ceremonies.operator_quorum: must be a positive"},
            {with("threshold_floor_percent = 60", "threshold_floor_percent = 100"),

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "node/node_fixture.h"
+#include "proto/protected_secrets.h"
 
 namespace vigil::node {
 namespace {
@@ -159,6 +160,59 @@ TEST_F(ApiTest, RefusedAndMalformedRequests) {
 
   // Still serving.
   expect(post(cluster_.request(digest, requester.public_key)), 200, "sealed", "after the bad requests");
+}
+
+// An enclave protects a secret: a node keeps a registration only when the
+// enclave signed it, the ciphertext's label is its policy's digest and the
+// ciphertext is valid under the cluster's key, and its timestamp is near the
+// node's clock. The same registration again creates nothing.
+TEST_F(ApiTest, ARegistrationIsKeptOnlyWhenTheEnclaveSignedAValidCiphertextUnderItsPolicy) {
+  auto& router = *cluster_.nodes[0]->router;
+  const auto enclave = ed25519_generate(cluster_.rng()), admin = ed25519_generate(cluster_.rng());
+  Policy policy;
+  policy.enclave_key = enclave.public_key;
+  policy.any_of.push_back(PolicyGroup{86'400'000, Requesters{1, {admin.public_key}}, {}, {}});
+  const Bytes canonical = encode_policy(policy);
+  const auto label = policy_digest(canonical);
+  auto registration = [&](const std::string& ciphertext_label, std::int64_t at, const Ed25519KeyPair& signer) {
+    v1::Registration r;
+    r.set_policy(std::string(canonical.begin(), canonical.end()));
+    *r.mutable_ciphertext() = proto::to_proto(cluster_.encrypt(ciphertext_label, "the wallet key"));
+    r.set_registered_unix_ms(at);
+    proto::sign_registration(r, signer);
+    return r;
+  };
+  const std::string policy_label(label.begin(), label.end());
+  const v1::Registration good = registration(policy_label, cluster_.clock.now, enclave);
+  auto first = router.handle("POST", "/v1/registrations", to_json(good));
+  ASSERT_EQ(first.status, 200u) << first.body;
+  const auto response = from_json<v1::RegistrationResponse>(first.body);
+  EXPECT_TRUE(response.created());
+  const auto checked = proto::check_registration(good).value();
+  EXPECT_EQ(response.key_id(), std::string(checked.key_id.begin(), checked.key_id.end()));
+  auto again = from_json<v1::RegistrationResponse>(router.handle("POST", "/v1/registrations", to_json(good)).body);
+  EXPECT_EQ(again.key_id(), response.key_id());
+  EXPECT_FALSE(again.created());
+  const auto stored = cluster_.nodes[0]->store->protected_secret(checked.key_id).value().value();
+  EXPECT_EQ(stored.heartbeat_unix_ms, cluster_.clock.now) << "silence counts from the registration";
+  EXPECT_EQ(stored.heartbeat_counter, 0u);
+
+  auto refused = [&](const v1::Registration& r, unsigned status, const std::string& expect) {
+    auto answer = router.handle("POST", "/v1/registrations", to_json(r));
+    EXPECT_EQ(answer.status, status) << answer.body;
+    EXPECT_NE(answer.body.find(expect), std::string::npos) << answer.body;
+  };
+  refused(registration(policy_label, cluster_.clock.now, admin), 403, "signature");
+  refused(registration("a weaker policy", cluster_.clock.now, enclave), 400, "ciphertext.label");
+  refused(registration(policy_label, cluster_.clock.now + 61'000, enclave), 400, "registered_unix_ms");
+  refused(registration(policy_label, cluster_.clock.now - 61'000, enclave), 400, "registered_unix_ms");
+  v1::Registration forged_proof = good;
+  forged_proof.mutable_ciphertext()->mutable_f()->at(0) ^= 1;  // still a canonical scalar; the proof fails
+  proto::sign_registration(forged_proof, enclave);
+  refused(forged_proof, 403, "");
+  EXPECT_EQ(router.handle("POST", "/v1/registrations", "{\"policy\": \"AAAA\"}").status, 400u);
+  EXPECT_EQ(router.handle("GET", "/v1/registrations", "").status, 405u);
+  EXPECT_EQ(cluster_.nodes[0]->store->protected_secret_count().value(), 1);
 }
 
 }  // namespace
