@@ -29,4 +29,13 @@ HttpResponse answer(const std::string& body, Handler&& handle) {
   return response ? json_response(*response) : from_error(response.error());
 }
 
+// A resource that takes only POST and needs the node's key: 405 for another
+// method, 503 before the node holds a key, otherwise `answer`.
+template <class Request, class Handler>
+HttpResponse answer_post_with_key(std::string_view method, const std::string& body, bool has_key, Handler&& handle) {
+  if (method != "POST") return method_not_allowed("POST");
+  if (!has_key) return error_response(503, "unavailable", "this node holds no key yet");
+  return answer<Request>(body, std::forward<Handler>(handle));
+}
+
 }  // namespace vigil::node::api

@@ -7,9 +7,8 @@
 namespace vigil::node::api {
 
 HttpResponse registrations(std::string_view method, const std::string& body, DecryptionService& service) {
-  if (method != "POST") return method_not_allowed("POST");
-  if (!service.has_key()) return error_response(503, "unavailable", "this node holds no key yet");
-  return answer<v1::Registration>(body, [&](const auto& r) { return service.register_secret(r); });
+  return answer_post_with_key<v1::Registration>(method, body, service.has_key(),
+                                                [&](const auto& r) { return service.register_secret(r); });
 }
 
 }  // namespace vigil::node::api

@@ -19,6 +19,8 @@ HttpResponse status(std::string_view method, const DecryptionService& service);
 HttpResponse ciphertexts(std::string_view method, const std::string& body, DecryptionService& service);
 // registrations.cpp: POST /v1/registrations (protected secrets).
 HttpResponse registrations(std::string_view method, const std::string& body, DecryptionService& service);
+// heartbeats.cpp: POST /v1/heartbeats (protected secrets).
+HttpResponse heartbeats(std::string_view method, const std::string& body, DecryptionService& service);
 // decryption_shares.cpp: POST /v1/decryption-shares.
 HttpResponse decryption_shares(std::string_view method, const std::string& body, DecryptionService& service,
                                Metrics& metrics);

@@ -40,6 +40,10 @@ HttpResponse ApiRouter::dispatch(std::string_view method, std::string_view path,
     kind = "registration";
     return api::registrations(method, body, service_);
   }
+  if (path == "/v1/heartbeats") {
+    kind = "heartbeat";
+    return api::heartbeats(method, body, service_);
+  }
   if (path == "/v1/decryption-shares") {
     kind = "decryption_share";
     return api::decryption_shares(method, body, service_, metrics_);

@@ -101,6 +101,26 @@ v1::StatusResponse DecryptionService::status() const {
   return s;
 }
 
+bool DecryptionService::within_skew(std::int64_t unix_ms) const {
+  const std::int64_t now = clock_.now_unix_ms();
+  const std::int64_t skew = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.clock_skew).count();
+  return unix_ms >= now - skew && unix_ms <= now + skew;
+}
+
+Status DecryptionService::valid_under_key(const AnyNodeKey& key, const proto::AnyCiphertext& ciphertext) {
+  return std::visit(
+      [&](const auto& k) -> Status {
+        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
+        const auto* ct = std::get_if<Tdh2Ciphertext<C>>(&ciphertext);
+        if (ct == nullptr) {
+          return make_error(ErrorCode::kInvalidInput,
+                            "ciphertext.curve: this cluster's key is on " + std::string(C::kName));
+        }
+        return tdh2_verify_ciphertext<C>(k.tdh2, *ct);
+      },
+      key);
+}
+
 Status DecryptionService::room_for_one_more(std::int64_t held, const char* what) const {
   if (static_cast<std::size_t>(held) < settings_.max_ciphertexts) return {};
   return make_error(ErrorCode::kResourceExhausted, "this node keeps at most " +
@@ -116,24 +136,12 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
   }
   if (!key) return unavailable();
   VIGIL_ASSIGN_OR_RETURN(proto::CheckedRegistration checked, proto::check_registration(registration));
-  const std::int64_t now = clock_.now_unix_ms();
-  const std::int64_t skew = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.clock_skew).count();
-  if (registration.registered_unix_ms() < now - skew || registration.registered_unix_ms() > now + skew) {
+  if (!within_skew(registration.registered_unix_ms())) {
     return make_error(ErrorCode::kInvalidInput, "registered_unix_ms: more than " +
                                                     std::to_string(settings_.clock_skew.count()) +
                                                     " s from this node's clock (limits.clock_skew_s)");
   }
-  VIGIL_RETURN_IF_ERROR(std::visit(
-      [&](const auto& k) -> Status {
-        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
-        const auto* ct = std::get_if<Tdh2Ciphertext<C>>(&checked.ciphertext);
-        if (ct == nullptr) {
-          return make_error(ErrorCode::kInvalidInput,
-                            "ciphertext.curve: this cluster's key is on " + std::string(C::kName));
-        }
-        return tdh2_verify_ciphertext<C>(k.tdh2, *ct);
-      },
-      *key));
+  VIGIL_RETURN_IF_ERROR(valid_under_key(*key, checked.ciphertext));
   VIGIL_ASSIGN_OR_RETURN(auto existing, store_.protected_secret(checked.key_id));
   if (!existing) {
     VIGIL_ASSIGN_OR_RETURN(std::int64_t count, store_.protected_secret_count());
@@ -148,6 +156,45 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
   v1::RegistrationResponse response;
   response.set_key_id(str(checked.key_id));
   response.set_created(created);
+  return response;
+}
+
+Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartbeat& heartbeat) {
+  std::shared_ptr<const AnyNodeKey> key;
+  {
+    std::lock_guard lock(key_mutex_);
+    key = key_;
+  }
+  if (!key) return unavailable();
+  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(heartbeat.key_id())));
+  if (!stored) return make_error(ErrorCode::kNotFound, "unknown_key: no secret is registered under this key id");
+  if (heartbeat.counter() <= stored->heartbeat_counter) {
+    return make_error(ErrorCode::kInvalidInput, "replayed: counter " + std::to_string(heartbeat.counter()) +
+                                                    " is not above " + std::to_string(stored->heartbeat_counter));
+  }
+  if (!within_skew(heartbeat.unix_ms())) {
+    return make_error(ErrorCode::kInvalidInput, "unix_ms: more than " + std::to_string(settings_.clock_skew.count()) +
+                                                    " s from this node's clock (limits.clock_skew_s)");
+  }
+  v1::Registration registration;
+  if (!registration.ParseFromArray(stored->registration.data(), static_cast<int>(stored->registration.size()))) {
+    return make_error(ErrorCode::kInternal, "stored registration does not parse");
+  }
+  VIGIL_ASSIGN_OR_RETURN(Policy policy, decode_policy(as_bytes(registration.policy())));
+  VIGIL_ASSIGN_OR_RETURN(
+      proto::CheckedHeartbeat checked,
+      proto::check_heartbeat(heartbeat, policy.enclave_key, policy_digest(as_bytes(registration.policy()))));
+  std::optional<Bytes> replacement;
+  if (checked.replacement) {
+    VIGIL_RETURN_IF_ERROR(valid_under_key(*key, *checked.replacement));
+    replacement = proto::serialize(heartbeat.replacement());
+  }
+  VIGIL_ASSIGN_OR_RETURN(bool taken,
+                         store_.record_heartbeat(as_bytes(heartbeat.key_id()), heartbeat.counter(), heartbeat.unix_ms(),
+                                                 proto::serialize(heartbeat), replacement));
+  if (!taken) return make_error(ErrorCode::kInvalidInput, "replayed: a newer heartbeat arrived meanwhile");
+  v1::HeartbeatResponse response;
+  response.set_counter(heartbeat.counter());
   return response;
 }
 

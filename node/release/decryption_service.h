@@ -18,6 +18,7 @@
 #include "node/release/node_key.h"
 #include "node/release/policy.h"
 #include "node/store/store.h"
+#include "proto/codec.h"
 #include "vigil/clock.h"
 
 namespace vigil::node {
@@ -53,11 +54,22 @@ class DecryptionService {
   // this node's key. The same registration again is answered, not stored
   // twice; silence is measured from its timestamp until the first heartbeat.
   Result<v1::RegistrationResponse> register_secret(const v1::Registration& registration);
+  // Takes a heartbeat (POST /v1/heartbeats) for a registered secret. The
+  // counter is compared with the stored one before anything else, so old
+  // and replayed heartbeats cost no signature check; then its timestamp
+  // (within limits.clock_skew_s), the enclave's signature, and a
+  // replacement ciphertext's label and proof. A refused heartbeat leaves the
+  // silence timer as it was.
+  Result<v1::HeartbeatResponse> take_heartbeat(const v1::Heartbeat& heartbeat);
   Result<v1::DecryptionResponse> decryption_share(const v1::DecryptionRequest& request);
 
  private:
   // kResourceExhausted once `held` records of a kind reach limits.max_ciphertexts.
   Status room_for_one_more(std::int64_t held, const char* what) const;
+  // An enclave's timestamp within limits.clock_skew_s of this node's clock.
+  bool within_skew(std::int64_t unix_ms) const;
+  // A ciphertext on this node's curve whose validity proof holds under its key.
+  static Status valid_under_key(const AnyNodeKey& key, const proto::AnyCiphertext& ciphertext);
 
   const ServiceSettings settings_;
   Store& store_;

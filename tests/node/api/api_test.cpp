@@ -162,28 +162,44 @@ TEST_F(ApiTest, RefusedAndMalformedRequests) {
   expect(post(cluster_.request(digest, requester.public_key)), 200, "sealed", "after the bad requests");
 }
 
-// An enclave protects a secret: a node keeps a registration only when the
-// enclave signed it, the ciphertext's label is its policy's digest and the
-// ciphertext is valid under the cluster's key, and its timestamp is near the
-// node's clock. The same registration again creates nothing.
-TEST_F(ApiTest, ARegistrationIsKeptOnlyWhenTheEnclaveSignedAValidCiphertextUnderItsPolicy) {
-  auto& router = *cluster_.nodes[0]->router;
-  const auto enclave = ed25519_generate(cluster_.rng()), admin = ed25519_generate(cluster_.rng());
-  Policy policy;
-  policy.enclave_key = enclave.public_key;
-  policy.any_of.push_back(PolicyGroup{86'400'000, Requesters{1, {admin.public_key}}, {}, {}});
-  const Bytes canonical = encode_policy(policy);
-  const auto label = policy_digest(canonical);
-  auto registration = [&](const std::string& ciphertext_label, std::int64_t at, const Ed25519KeyPair& signer) {
+// An enclave (with a dead man's switch for its admin) as the API sees it.
+class ProtectedSecretApiTest : public ApiTest {
+ protected:
+  ProtectedSecretApiTest() : enclave_(ed25519_generate(cluster_.rng())), admin_(ed25519_generate(cluster_.rng())) {
+    Policy policy;
+    policy.enclave_key = enclave_.public_key;
+    policy.any_of.push_back(PolicyGroup{86'400'000, Requesters{1, {admin_.public_key}}, {}, {}});
+    canonical_ = encode_policy(policy);
+    const auto digest = policy_digest(canonical_);
+    label_.assign(digest.begin(), digest.end());
+  }
+  v1::Registration registration(const std::string& ciphertext_label, std::int64_t at, const Ed25519KeyPair& signer) {
     v1::Registration r;
-    r.set_policy(std::string(canonical.begin(), canonical.end()));
+    r.set_policy(std::string(canonical_.begin(), canonical_.end()));
     *r.mutable_ciphertext() = proto::to_proto(cluster_.encrypt(ciphertext_label, "the wallet key"));
     r.set_registered_unix_ms(at);
     proto::sign_registration(r, signer);
     return r;
-  };
-  const std::string policy_label(label.begin(), label.end());
-  const v1::Registration good = registration(policy_label, cluster_.clock.now, enclave);
+  }
+  void expect_answer(const std::string& path, const google::protobuf::Message& m, unsigned status,
+                     const std::string& expect) {
+    auto answer = cluster_.nodes[0]->router->handle("POST", path, to_json(m));
+    EXPECT_EQ(answer.status, status) << answer.body;
+    EXPECT_NE(answer.body.find(expect), std::string::npos) << answer.body;
+  }
+
+  Ed25519KeyPair enclave_, admin_;
+  Bytes canonical_;
+  std::string label_;  // the policy's digest
+};
+
+// An enclave protects a secret: a node keeps a registration only when the
+// enclave signed it, the ciphertext's label is its policy's digest and the
+// ciphertext is valid under the cluster's key, and its timestamp is near the
+// node's clock. The same registration again creates nothing.
+TEST_F(ProtectedSecretApiTest, ARegistrationIsKeptOnlyWhenTheEnclaveSignedAValidCiphertextUnderItsPolicy) {
+  auto& router = *cluster_.nodes[0]->router;
+  const v1::Registration good = registration(label_, cluster_.clock.now, enclave_);
   auto first = router.handle("POST", "/v1/registrations", to_json(good));
   ASSERT_EQ(first.status, 200u) << first.body;
   const auto response = from_json<v1::RegistrationResponse>(first.body);
@@ -198,21 +214,64 @@ TEST_F(ApiTest, ARegistrationIsKeptOnlyWhenTheEnclaveSignedAValidCiphertextUnder
   EXPECT_EQ(stored.heartbeat_counter, 0u);
 
   auto refused = [&](const v1::Registration& r, unsigned status, const std::string& expect) {
-    auto answer = router.handle("POST", "/v1/registrations", to_json(r));
-    EXPECT_EQ(answer.status, status) << answer.body;
-    EXPECT_NE(answer.body.find(expect), std::string::npos) << answer.body;
+    expect_answer("/v1/registrations", r, status, expect);
   };
-  refused(registration(policy_label, cluster_.clock.now, admin), 403, "signature");
-  refused(registration("a weaker policy", cluster_.clock.now, enclave), 400, "ciphertext.label");
-  refused(registration(policy_label, cluster_.clock.now + 61'000, enclave), 400, "registered_unix_ms");
-  refused(registration(policy_label, cluster_.clock.now - 61'000, enclave), 400, "registered_unix_ms");
+  refused(registration(label_, cluster_.clock.now, admin_), 403, "signature");
+  refused(registration("a weaker policy", cluster_.clock.now, enclave_), 400, "ciphertext.label");
+  refused(registration(label_, cluster_.clock.now + 61'000, enclave_), 400, "registered_unix_ms");
+  refused(registration(label_, cluster_.clock.now - 61'000, enclave_), 400, "registered_unix_ms");
   v1::Registration forged_proof = good;
   forged_proof.mutable_ciphertext()->mutable_f()->at(0) ^= 1;  // still a canonical scalar; the proof fails
-  proto::sign_registration(forged_proof, enclave);
+  proto::sign_registration(forged_proof, enclave_);
   refused(forged_proof, 403, "");
   EXPECT_EQ(router.handle("POST", "/v1/registrations", "{\"policy\": \"AAAA\"}").status, 400u);
   EXPECT_EQ(router.handle("GET", "/v1/registrations", "").status, 405u);
   EXPECT_EQ(cluster_.nodes[0]->store->protected_secret_count().value(), 1);
+}
+
+// Heartbeats move the silence timer only forward: a replayed, stale,
+// future-dated, forged or unknown heartbeat is refused and changes nothing,
+// and a replacement ciphertext is taken only under the same policy.
+TEST_F(ProtectedSecretApiTest, HeartbeatsMoveTheTimerOnlyWhenTheyAreNewAndTheEnclaves) {
+  const v1::Registration registered = registration(label_, cluster_.clock.now, enclave_);
+  expect_answer("/v1/registrations", registered, 200, "");
+  const auto key_id = proto::check_registration(registered).value().key_id;
+  auto heartbeat = [&](std::uint64_t counter, std::int64_t at, const Ed25519KeyPair& signer,
+                       std::optional<std::string> replacement_label = {}) {
+    v1::Heartbeat h;
+    h.set_key_id(std::string(key_id.begin(), key_id.end()));
+    h.set_counter(counter);
+    h.set_unix_ms(at);
+    if (replacement_label) *h.mutable_replacement() = proto::to_proto(cluster_.encrypt(*replacement_label, "rotated"));
+    proto::sign_heartbeat(h, signer);
+    return h;
+  };
+  auto stored = [&] { return cluster_.nodes[0]->store->protected_secret(key_id).value().value(); };
+
+  cluster_.clock.now += 5'000;
+  expect_answer("/v1/heartbeats", heartbeat(1, cluster_.clock.now, enclave_), 200, "");
+  EXPECT_EQ(stored().heartbeat_unix_ms, cluster_.clock.now);
+  const std::int64_t alive_at = cluster_.clock.now;
+  cluster_.clock.now += 5'000;
+  expect_answer("/v1/heartbeats", heartbeat(1, cluster_.clock.now, enclave_), 400, "replayed");
+  // An old counter is refused before its signature is looked at.
+  expect_answer("/v1/heartbeats", heartbeat(1, cluster_.clock.now, admin_), 400, "replayed");
+  expect_answer("/v1/heartbeats", heartbeat(2, cluster_.clock.now, admin_), 403, "signature");
+  expect_answer("/v1/heartbeats", heartbeat(2, cluster_.clock.now + 3'600'000, enclave_), 400, "unix_ms");
+  expect_answer("/v1/heartbeats", heartbeat(2, cluster_.clock.now, enclave_, "a weaker policy"), 400,
+                "replacement.label");
+  v1::Heartbeat unknown = heartbeat(2, cluster_.clock.now, enclave_);
+  unknown.mutable_key_id()->at(0) ^= 1;
+  expect_answer("/v1/heartbeats", unknown, 404, "unknown_key");
+  EXPECT_EQ(stored().heartbeat_unix_ms, alive_at) << "refused heartbeats leave the timer";
+  EXPECT_EQ(stored().heartbeat_counter, 1u);
+
+  const Bytes before = stored().ciphertext;
+  expect_answer("/v1/heartbeats", heartbeat(7, cluster_.clock.now, enclave_, label_), 200, "");
+  EXPECT_EQ(stored().heartbeat_counter, 7u);
+  EXPECT_NE(stored().ciphertext, before) << "the enclave rotated its secret";
+  EXPECT_EQ(cluster_.nodes[0]->router->handle("GET", "/v1/heartbeats", "").status, 405u);
+  EXPECT_EQ(cluster_.nodes[0]->router->handle("POST", "/v1/heartbeats", "{\"counter\": \"x\"}").status, 400u);
 }
 
 }  // namespace
