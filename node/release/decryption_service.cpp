@@ -67,12 +67,7 @@ v1::StatusResponse DecryptionService::status() const {
   if (ceremony_status_) {
     if (auto c = ceremony_status_()) *s.mutable_ceremony() = std::move(*c);
   }
-  std::shared_ptr<const AnyNodeKey> key;
-  {
-    std::lock_guard lock(key_mutex_);
-    key = key_;
-  }
-  if (key) {
+  if (const std::shared_ptr<const AnyNodeKey> key = current_key()) {
     std::visit(
         [&](const auto& k) {
           using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
@@ -99,6 +94,17 @@ v1::StatusResponse DecryptionService::status() const {
     }
   }
   return s;
+}
+
+std::shared_ptr<const AnyNodeKey> DecryptionService::current_key() const {
+  std::lock_guard lock(key_mutex_);
+  return key_;
+}
+
+Result<std::shared_ptr<const AnyNodeKey>> DecryptionService::held_key() const {
+  auto key = current_key();
+  if (!key) return unavailable();
+  return key;
 }
 
 bool DecryptionService::within_skew(std::int64_t unix_ms) const {
@@ -129,12 +135,7 @@ Status DecryptionService::room_for_one_more(std::int64_t held, const char* what)
 }
 
 Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Registration& registration) {
-  std::shared_ptr<const AnyNodeKey> key;
-  {
-    std::lock_guard lock(key_mutex_);
-    key = key_;
-  }
-  if (!key) return unavailable();
+  VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
   VIGIL_ASSIGN_OR_RETURN(proto::CheckedRegistration checked, proto::check_registration(registration));
   if (!within_skew(registration.registered_unix_ms())) {
     return make_error(ErrorCode::kInvalidInput, "registered_unix_ms: more than " +
@@ -160,12 +161,7 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
 }
 
 Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartbeat& heartbeat) {
-  std::shared_ptr<const AnyNodeKey> key;
-  {
-    std::lock_guard lock(key_mutex_);
-    key = key_;
-  }
-  if (!key) return unavailable();
+  VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
   VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(heartbeat.key_id())));
   if (!stored) return make_error(ErrorCode::kNotFound, "unknown_key: no secret is registered under this key id");
   if (heartbeat.counter() <= stored->heartbeat_counter) {
@@ -200,12 +196,7 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
 
 Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
     const v1::RegisterCiphertextRequest& request) {
-  std::shared_ptr<const AnyNodeKey> key;
-  {
-    std::lock_guard lock(key_mutex_);
-    key = key_;
-  }
-  if (!key) return unavailable();
+  VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
   return std::visit(
       [&](const auto& k) -> Result<v1::RegisterCiphertextResponse> {
         using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
@@ -228,12 +219,7 @@ Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
 }
 
 Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::DecryptionRequest& request) {
-  std::shared_ptr<const AnyNodeKey> key;
-  {
-    std::lock_guard lock(key_mutex_);
-    key = key_;
-  }
-  if (!key) return unavailable();
+  VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
   VIGIL_RETURN_IF_ERROR(proto::check_decryption_request(request));
   const std::uint32_t epoch = std::visit([](const auto& k) { return k.epoch; }, *key);
   if (request.key_epoch() != 0 && request.key_epoch() != epoch) {

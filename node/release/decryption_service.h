@@ -64,6 +64,10 @@ class DecryptionService {
   Result<v1::DecryptionResponse> decryption_share(const v1::DecryptionRequest& request);
 
  private:
+  // The key served now (a ceremony may replace it meanwhile), or none; as
+  // an error ("this node holds no key yet") when there is none.
+  std::shared_ptr<const AnyNodeKey> current_key() const;
+  Result<std::shared_ptr<const AnyNodeKey>> held_key() const;
   // kResourceExhausted once `held` records of a kind reach limits.max_ciphertexts.
   Status room_for_one_more(std::int64_t held, const char* what) const;
   // An enclave's timestamp within limits.clock_skew_s of this node's clock.
