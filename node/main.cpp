@@ -50,7 +50,7 @@ int run(const std::string& config_path, const std::string& log_format) {
 
   SystemClock clock;
   DecryptionService service(config->service(), **store, clock, system_rng(),
-                            std::make_unique<RequesterAllowlist>(config->requesters));
+                            std::make_unique<RequesterAllowlist>(config->requesters), *identity);
   if (auto s = service.load_key(); !s) return fail("key", s.error());
   if (!service.has_key()) spdlog::warn("no key share yet: serving status only until a DKG or an import");
   Metrics metrics;

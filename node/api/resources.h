@@ -24,6 +24,10 @@ HttpResponse heartbeats(std::string_view method, const std::string& body, Decryp
 // decryption_shares.cpp: POST /v1/decryption-shares.
 HttpResponse decryption_shares(std::string_view method, const std::string& body, DecryptionService& service,
                                Metrics& metrics);
+// recoveries.cpp: POST /v1/recoveries (protected secrets).
+HttpResponse recoveries(std::string_view method, const std::string& body, DecryptionService& service, Metrics& metrics);
+// audit.cpp: GET /v1/audit?from=N&limit=L; `query` is what follows '?'.
+HttpResponse audit(std::string_view method, std::string_view query, DecryptionService& service);
 // ceremonies.cpp: POST /v1/ceremonies (operators only).
 HttpResponse ceremonies(std::string_view method, const std::string& body, CeremonyManager& manager);
 

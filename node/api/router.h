@@ -42,7 +42,8 @@ class ApiRouter {
   HttpResponse handle(std::string_view method, std::string_view target, const std::string& body);
 
  private:
-  HttpResponse dispatch(std::string_view method, std::string_view path, const std::string& body, std::string& kind);
+  HttpResponse dispatch(std::string_view method, std::string_view path, std::string_view query, const std::string& body,
+                        std::string& kind);
 
   DecryptionService& service_;
   Metrics& metrics_;

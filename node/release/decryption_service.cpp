@@ -1,5 +1,6 @@
 #include "node/release/decryption_service.h"
 
+#include "proto/audit.h"
 #include "proto/codec.h"
 #include "proto/decryption_request.h"
 #include "proto/protected_secrets.h"
@@ -14,8 +15,13 @@ Error unavailable() { return make_error(ErrorCode::kInvalidInput, "this node hol
 }  // namespace
 
 DecryptionService::DecryptionService(ServiceSettings settings, Store& store, const Clock& clock, Rng& rng,
-                                     std::unique_ptr<ReleasePolicy> policy)
-    : settings_(std::move(settings)), store_(store), clock_(clock), rng_(rng), policy_(std::move(policy)) {}
+                                     std::unique_ptr<ReleasePolicy> policy, const Ed25519KeyPair& identity)
+    : settings_(std::move(settings)),
+      store_(store),
+      clock_(clock),
+      rng_(rng),
+      policy_(std::move(policy)),
+      identity_(identity) {}
 
 Status DecryptionService::load_key() {
   VIGIL_ASSIGN_OR_RETURN(auto record, store_.latest_key());
@@ -192,6 +198,126 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
   v1::HeartbeatResponse response;
   response.set_counter(heartbeat.counter());
   return response;
+}
+
+Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& request) {
+  VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
+  VIGIL_ASSIGN_OR_RETURN(proto::CheckedRecovery checked, proto::check_recovery_request(request));
+  const std::int64_t now = clock_.now_unix_ms();
+  const auto max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.request_max_age).count();
+  if (request.expires_at_unix_ms() > now + max_age_ms) {
+    return make_error(ErrorCode::kInvalidInput, "expires_at_unix_ms: more than " + std::to_string(max_age_ms / 1000) +
+                                                    " s ahead of this node's clock (limits.request_max_age_s)");
+  }
+  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(request.key_id())));
+  if (!stored) return RecoveryOutcome{std::nullopt, "unknown_key", "no secret is registered under this key id"};
+
+  Decision decision;
+  decision.key_id = stored->key_id;
+  decision.request_digest.assign(checked.request_digest.begin(), checked.request_digest.end());
+  decision.signers = checked.signers;
+  decision.unix_ms = now;
+  auto refuse = [&](std::string code, std::string why) -> Result<RecoveryOutcome> {
+    decision.outcome = code;
+    decision.detail = why;
+    decision.release.reset();
+    VIGIL_RETURN_IF_ERROR(store_.record_decision(decision, identity_));
+    return RecoveryOutcome{std::nullopt, std::move(code), std::move(why)};
+  };
+  auto earlier_response = [&]() -> Result<RecoveryOutcome> {
+    VIGIL_ASSIGN_OR_RETURN(auto earlier, store_.release(checked.request_digest));
+    if (!earlier) return make_error(ErrorCode::kInternal, "a release recorded meanwhile is not there");
+    RecoveryOutcome out;
+    if (!out.granted.emplace().ParseFromArray(earlier->data(), static_cast<int>(earlier->size()))) {
+      return make_error(ErrorCode::kInternal, "stored release does not parse");
+    }
+    return out;
+  };
+
+  if (request.expires_at_unix_ms() < now) return refuse("expired", "the request expired");
+  // A retry of a granted request (its response was lost): the same bytes,
+  // not counted again.
+  VIGIL_ASSIGN_OR_RETURN(auto earlier, store_.release(checked.request_digest));
+  if (earlier) return earlier_response();
+  const std::uint32_t epoch = std::visit([](const auto& k) { return k.epoch; }, *key);
+  if (request.key_epoch() != 0 && request.key_epoch() != epoch) {
+    return refuse("wrong_epoch", "this node serves key epoch " + std::to_string(epoch) + ", the request is for " +
+                                     std::to_string(request.key_epoch()));
+  }
+  v1::Registration registration;
+  if (!registration.ParseFromArray(stored->registration.data(), static_cast<int>(stored->registration.size()))) {
+    return make_error(ErrorCode::kInternal, "stored registration does not parse");
+  }
+  VIGIL_ASSIGN_OR_RETURN(Policy policy, decode_policy(as_bytes(registration.policy())));
+  const PolicyDecision verdict =
+      evaluate_policy(policy, {now, stored->heartbeat_unix_ms, checked.signers, stored->releases});
+  if (!verdict.granted) return refuse(std::string(refusal_code(verdict.refusal)), verdict.why);
+
+  VIGIL_ASSIGN_OR_RETURN(v1::RecoveryResponse response,
+                         sealed_share(*key, stored->ciphertext, request, checked.request_digest));
+  decision.outcome = "granted";
+  decision.detail = "any_of[" + std::to_string(verdict.group) + "]";
+  decision.release =
+      Decision::Release{Bytes(request.nonce().begin(), request.nonce().end()), proto::serialize(response),
+                        policy.any_of[verdict.group].max_releases.value_or(0)};
+  VIGIL_ASSIGN_OR_RETURN(RecordedDecision recorded, store_.record_decision(decision, identity_));
+  switch (recorded.conflict) {
+    case ReleaseConflict::kNone: return RecoveryOutcome{std::move(response), {}, {}};
+    case ReleaseConflict::kAlreadyReleased: return earlier_response();
+    case ReleaseConflict::kLimitReached:
+      return refuse("released", "this node has made every release the policy allows");
+    case ReleaseConflict::kNonceUsed: return refuse("replayed", "another request for this key id used this nonce");
+  }
+  return make_error(ErrorCode::kInternal, "unknown release conflict");
+}
+
+Result<v1::RecoveryResponse> DecryptionService::sealed_share(const AnyNodeKey& key, ByteSpan ciphertext,
+                                                             const v1::RecoveryRequest& request,
+                                                             ByteSpan request_digest) {
+  v1::Tdh2Ciphertext message;
+  if (!message.ParseFromArray(ciphertext.data(), static_cast<int>(ciphertext.size()))) {
+    return make_error(ErrorCode::kInternal, "stored ciphertext does not parse");
+  }
+  return std::visit(
+      [&](const auto& k) -> Result<v1::RecoveryResponse> {
+        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
+        VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(message));
+        const CiphertextDigest digest = tdh2_ciphertext_digest(ct);
+        auto verified = k.verified->find(digest);
+        if (!verified) {
+          // Checked when it was registered; again once after a restart.
+          VIGIL_ASSIGN_OR_RETURN(VerifiedCiphertext<C> checked, tdh2_check_ciphertext<C>(k.tdh2, std::move(ct)));
+          verified = std::make_shared<const VerifiedCiphertext<C>>(std::move(checked));
+          k.verified->insert(verified);
+        }
+        const DecryptionShare<C> share = tdh2_decryption_share<C>(rng_, *verified, k.share, k.public_share());
+        X25519PublicKey response_key{};
+        std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
+        VIGIL_ASSIGN_OR_RETURN(Bytes sealed,
+                               seal_decryption_share<C>(rng_, response_key, request_digest, digest, share));
+        v1::RecoveryResponse response;
+        auto* s = response.mutable_share();
+        s->set_version(proto::kWireVersion);
+        s->set_curve(proto::to_proto_curve(C::kId));
+        s->set_index(share.index);
+        s->set_request_id(str(request_digest));
+        s->set_ciphertext_digest(str(digest));
+        s->set_sealed(str(sealed));
+        s->set_key_epoch(k.epoch);
+        *response.mutable_ciphertext() = std::move(message);
+        return response;
+      },
+      key);
+}
+
+Result<v1::AuditPage> DecryptionService::audit(std::uint64_t from, std::size_t limit) {
+  VIGIL_ASSIGN_OR_RETURN(std::vector<v1::AuditEntry> entries, store_.audit_entries(from, limit));
+  VIGIL_ASSIGN_OR_RETURN(AuditHead head, store_.audit_head());
+  v1::AuditPage page;
+  for (auto& e : entries) *page.add_entries() = std::move(e);
+  page.set_head_seq(head.seq);
+  page.set_head_hash(str(head.hash));
+  return page;
 }
 
 Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(

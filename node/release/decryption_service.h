@@ -23,10 +23,20 @@
 
 namespace vigil::node {
 
+// A recovery request's outcome: the response when granted, otherwise a
+// stable refusal code (docs/api.md) and why.
+struct RecoveryOutcome {
+  std::optional<v1::RecoveryResponse> granted;
+  std::string
+      refusal;  // unknown_key, expired, wrong_epoch, not_authorised, not_before, enclave_alive, released, replayed
+  std::string why;
+};
+
 class DecryptionService {
  public:
+  // `identity` signs the node's audit chain.
   DecryptionService(ServiceSettings settings, Store& store, const Clock& clock, Rng& rng,
-                    std::unique_ptr<ReleasePolicy> policy);
+                    std::unique_ptr<ReleasePolicy> policy, const Ed25519KeyPair& identity);
 
   // Loads the newest stored key (again after a ceremony changed it); a node
   // without one serves only status.
@@ -62,6 +72,19 @@ class DecryptionService {
   // silence timer as it was.
   Result<v1::HeartbeatResponse> take_heartbeat(const v1::Heartbeat& heartbeat);
   Result<v1::DecryptionResponse> decryption_share(const v1::DecryptionRequest& request);
+  // Decides a recovery request (POST /v1/recoveries) on this node's own
+  // state and clock, in this order: sizes and every signature; expiry not
+  // too far ahead; the key id (unknown_key); expired; a retry of a request
+  // already granted (its stored response again, uncounted); the key epoch;
+  // the secret's policy on the verified signers, the newest heartbeat's own
+  // timestamp and this node's release count. A grant computes the share of
+  // the ciphertext held now and seals it to the response key. Every
+  // decision on a registered secret, granted or refused, is appended to the
+  // audit chain, a grant in one transaction with its release. Malformed
+  // requests are errors, not decisions.
+  Result<RecoveryOutcome> recover(const v1::RecoveryRequest& request);
+  // GET /v1/audit: entries from `from` on, at most `limit`, and the head.
+  Result<v1::AuditPage> audit(std::uint64_t from, std::size_t limit);
 
  private:
   // The key served now (a ceremony may replace it meanwhile), or none; as
@@ -75,11 +98,17 @@ class DecryptionService {
   // A ciphertext on this node's curve whose validity proof holds under its key.
   static Status valid_under_key(const AnyNodeKey& key, const proto::AnyCiphertext& ciphertext);
 
+  // The share of `ciphertext` (a serialised v1::Tdh2Ciphertext) sealed to
+  // the request's response key, as the response to keep and send.
+  Result<v1::RecoveryResponse> sealed_share(const AnyNodeKey& key, ByteSpan ciphertext,
+                                            const v1::RecoveryRequest& request, ByteSpan request_digest);
+
   const ServiceSettings settings_;
   Store& store_;
   const Clock& clock_;
   Rng& rng_;
   std::unique_ptr<ReleasePolicy> policy_;
+  const Ed25519KeyPair& identity_;
   mutable std::mutex key_mutex_;
   std::shared_ptr<const AnyNodeKey> key_;
   std::function<std::vector<PeerState>()> peer_states_;

@@ -106,8 +106,7 @@ Status Store::finish_ceremony(ByteSpan session_id, const v1::CeremonyStatus& out
                               const std::optional<v1::StoredKey>& key, bool erase_keys) {
   const std::int64_t now_unix_ms = outcome.finished_unix_ms();
   std::lock_guard lock(mutex_);
-  VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
-  auto body = [&]() -> Status {
+  const Status done = in_transaction([&]() -> Status {
     if (key) VIGIL_RETURN_IF_ERROR(insert_key(*key, now_unix_ms));
     if (erase_keys) {
       Statement d(db_, "DELETE FROM key_shares WHERE epoch < ?");
@@ -129,12 +128,8 @@ Status Store::finish_ceremony(ByteSpan session_id, const v1::CeremonyStatus& out
     j.bind(1, session_id);
     if (j.step() != SQLITE_DONE) return sqlite::error(db_, "dropping ceremony journal");
     return {};
-  }();
-  if (!body) {
-    (void)exec("ROLLBACK");
-    return body;
-  }
-  VIGIL_RETURN_IF_ERROR(exec("COMMIT"));
+  });
+  if (!done) return done;
   return forget_deleted();
 }
 

@@ -11,6 +11,7 @@ namespace {
 // Version 2: ceremonies and their journals.
 // Version 3: a finished ceremony's outcome, as its status reports it.
 // Version 4: protected secrets, their heartbeats, and the releases made.
+// Version 5: the audit chain; a release's nonce, once per key id.
 const char* const kMigrations[] = {
     R"sql(
       CREATE TABLE key_shares (
@@ -60,6 +61,14 @@ const char* const kMigrations[] = {
         key_id BLOB NOT NULL REFERENCES protected_secrets (key_id),
         response BLOB NOT NULL,
         released_unix_ms INTEGER NOT NULL);
+    )sql",
+    R"sql(
+      ALTER TABLE releases ADD COLUMN nonce BLOB;
+      CREATE UNIQUE INDEX releases_nonce ON releases (key_id, nonce);
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL,
+        entry BLOB NOT NULL);
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);

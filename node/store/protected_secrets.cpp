@@ -1,5 +1,6 @@
-// The protected_secrets and releases tables: what enclaves registered, their
-// newest heartbeats, and the releases this node made (node/store/store.h).
+// The protected_secrets table: what enclaves registered and their newest
+// heartbeats (node/store/store.h). Releases are recorded with the audit
+// chain, in decisions.cpp.
 #include "node/store/sqlite.h"
 #include "node/store/store.h"
 
@@ -71,49 +72,6 @@ Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std
   s.bind(5, key_id).bind(6, static_cast<std::int64_t>(counter));
   if (s.step() != SQLITE_DONE) return sqlite::error(db_, "recording heartbeat");
   return sqlite3_changes(db_) == 1;
-}
-
-Result<std::optional<Bytes>> Store::release(ByteSpan request_digest) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT response FROM releases WHERE request_digest = ?");
-  s.bind(1, request_digest);
-  const int rc = s.step();
-  if (rc == SQLITE_DONE) return std::optional<Bytes>();
-  if (rc != SQLITE_ROW) return sqlite::error(db_, "reading release");
-  return std::optional<Bytes>(s.blob(0));
-}
-
-Status Store::record_release(ByteSpan key_id, ByteSpan request_digest, ByteSpan response, std::uint32_t max_releases,
-                             std::int64_t now_unix_ms) {
-  std::lock_guard lock(mutex_);
-  VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
-  auto body = [&]() -> Status {
-    // Counted first, under the limit, so that two requests racing for the
-    // last release cannot both have it.
-    Statement count(
-        db_, "UPDATE protected_secrets SET releases = releases + 1 WHERE key_id = ? AND (? = 0 OR releases < ?)");
-    count.bind(1, key_id)
-        .bind(2, static_cast<std::int64_t>(max_releases))
-        .bind(3, static_cast<std::int64_t>(max_releases));
-    if (count.step() != SQLITE_DONE) return sqlite::error(db_, "counting release");
-    if (sqlite3_changes(db_) != 1) {
-      return make_error(ErrorCode::kInvalidInput, "no release left for this key id (or it is not registered)");
-    }
-    Statement s(db_, "INSERT INTO releases (request_digest, key_id, response, released_unix_ms) VALUES (?, ?, ?, ?)");
-    s.bind(1, request_digest).bind(2, key_id).bind(3, response).bind(4, now_unix_ms);
-    if (s.step() != SQLITE_DONE) {
-      if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        return make_error(ErrorCode::kInvalidInput, "this request was already released");
-      }
-      return sqlite::error(db_, "recording release");
-    }
-    return {};
-  }();
-  if (!body) {
-    (void)exec("ROLLBACK");
-    return body;
-  }
-  return exec("COMMIT");
 }
 
 }  // namespace vigil::node

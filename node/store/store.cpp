@@ -54,6 +54,14 @@ Status Store::exec(const char* sql) {
   return {};
 }
 
+Status Store::in_transaction(const std::function<Status()>& body) {
+  VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+  Status done = body();
+  if (done) done = exec("COMMIT");
+  if (!done) (void)exec("ROLLBACK");
+  return done;
+}
+
 Status Store::forget_deleted() {
   // Copies every logged page into the database (where secure_delete has
   // zeroed what was deleted) and truncates the log to nothing.
@@ -77,14 +85,11 @@ Status Store::migrate() {
                                                     ")");
   }
   for (int v = current; v < kSchemaVersion; ++v) {
-    VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
-    auto applied = exec(schema_migrations()[static_cast<std::size_t>(v)]);
-    if (applied) applied = exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
-    if (!applied) {
-      (void)exec("ROLLBACK");
-      return applied;
-    }
-    VIGIL_RETURN_IF_ERROR(exec("COMMIT"));
+    const Status done = in_transaction([&]() -> Status {
+      VIGIL_RETURN_IF_ERROR(exec(schema_migrations()[static_cast<std::size_t>(v)]));
+      return exec(("PRAGMA user_version=" + std::to_string(v + 1)).c_str());
+    });
+    if (!done) return done;
   }
   return {};
 }
@@ -120,21 +125,13 @@ Result<Bytes> Store::reseal(ByteSpan sealed, ByteSpan context, const SecretBytes
 Result<ResealCount> Store::reseal_under(SecretBytes next) {
   if (next.size() != kAeadKeyBytes) return make_error(ErrorCode::kInvalidInput, "master key must be 32 bytes");
   std::lock_guard lock(mutex_);
-  VIGIL_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
   ResealCount count;
-  auto body = [&]() -> Status {
+  const Status done = in_transaction([&]() -> Status {
     VIGIL_ASSIGN_OR_RETURN(count.key_shares, reseal_keys(next));
     VIGIL_ASSIGN_OR_RETURN(count.ceremony_seeds, reseal_seeds(next));
     return {};
-  }();
-  if (!body) {
-    (void)exec("ROLLBACK");
-    return body.error();
-  }
-  if (auto committed = exec("COMMIT"); !committed) {
-    (void)exec("ROLLBACK");
-    return committed.error();
-  }
+  });
+  if (!done) return done.error();
   master_key_ = std::move(next);
   return count;
 }

@@ -6,12 +6,13 @@
 //
 // One class, one file per table family: keys.cpp (key_shares),
 // ceremonies.cpp (ceremonies, ceremony_events), ciphertexts.cpp,
-// nonces.cpp (request_nonces), protected_secrets.cpp (protected_secrets,
-// releases); the whole schema is in migrations.cpp, the
+// nonces.cpp (request_nonces), protected_secrets.cpp (protected_secrets),
+// decisions.cpp (releases, audit_log); the whole schema is in migrations.cpp, the
 // master key in master_key.cpp, opening and sealing at rest in store.cpp.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,13 +21,14 @@
 #include <vector>
 
 #include "vigil/bytes.h"
+#include "vigil/ed25519.h"
 #include "vigil/v1/node.pb.h"
 
 struct sqlite3;
 
 namespace vigil::node {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // The master key: VIGIL_MASTER_KEY (64 hex digits) from the environment if
 // set, otherwise `data_dir/master.key`, which must be mode 0600.
@@ -96,6 +98,41 @@ struct ProtectedSecret {
   std::uint32_t releases = 0;           // this node's releases of it
 };
 
+// A node's decision on a recovery request, for its audit chain
+// (proto/audit.h); a grant also records the release it makes.
+struct Decision {
+  Bytes key_id;
+  Bytes request_digest;
+  std::string outcome;  // "granted" or a refusal code
+  std::string detail;
+  std::vector<Ed25519PublicKey> signers;
+  std::int64_t unix_ms = 0;
+  struct Release {
+    Bytes nonce;
+    Bytes response;                  // the sealed response, kept for a retry of the same request
+    std::uint32_t max_releases = 0;  // of the granting group; 0: no limit
+  };
+  std::optional<Release> release;
+};
+
+// Why a grant could not be recorded (nothing was written then).
+enum class ReleaseConflict {
+  kNone,
+  kLimitReached,     // max_releases reached meanwhile
+  kAlreadyReleased,  // this request was released meanwhile: read release()
+  kNonceUsed,        // another request for this key id released under the same nonce
+};
+
+struct RecordedDecision {
+  ReleaseConflict conflict = ReleaseConflict::kNone;
+  v1::AuditEntry entry;  // as appended (empty on a conflict)
+};
+
+struct AuditHead {
+  std::uint64_t seq = 0;  // 0: no entry yet
+  Bytes hash;             // the newest entry's hash; 32 zero bytes before the first
+};
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file, SecretBytes master_key);
@@ -160,11 +197,13 @@ class Store {
   // The sealed response of a release already made for this request (a retry
   // whose response was lost gets it again, uncounted), if any.
   Result<std::optional<Bytes>> release(ByteSpan request_digest);
-  // Records a release and counts it, in one transaction. kInvalidInput if
-  // the request was already released, or if the count would exceed
-  // `max_releases` (0: no limit), checked inside the transaction.
-  Status record_release(ByteSpan key_id, ByteSpan request_digest, ByteSpan response, std::uint32_t max_releases,
-                        std::int64_t now_unix_ms);
+  // Appends a decision to the audit chain, signed by `node`, in one
+  // transaction with its release if it grants one: the release is counted
+  // under its limit and kept by request digest. A conflict writes nothing.
+  Result<RecordedDecision> record_decision(const Decision& decision, const Ed25519KeyPair& node);
+  // Audit entries from seq `from` on, at most `limit` of them, in order.
+  Result<std::vector<v1::AuditEntry>> audit_entries(std::uint64_t from, std::size_t limit);
+  Result<AuditHead> audit_head();
 
   Status put_ciphertext(ByteSpan digest, ByteSpan body, std::int64_t now_unix_ms);
   Result<std::optional<Bytes>> ciphertext(ByteSpan digest);
@@ -180,6 +219,9 @@ class Store {
       : db_(db), file_(std::move(file)), master_key_(std::move(master_key)) {}
   Status migrate();
   Status exec(const char* sql);
+  // BEGIN IMMEDIATE, `body`, then COMMIT, or ROLLBACK if anything failed.
+  Status in_transaction(const std::function<Status()>& body);
+  Result<ReleaseConflict> insert_release(const Decision& decision);  // decisions.cpp
   Result<Bytes> seal_at_rest(ByteSpan plain, ByteSpan context) const {
     return seal_at_rest(master_key_, plain, context);
   }

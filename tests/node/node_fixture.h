@@ -3,6 +3,7 @@
 // ApiRouter; plus a requester that signs decryption requests.
 #pragma once
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -19,6 +20,20 @@
 
 namespace vigil::node::test {
 
+// A message as the API's JSON, and back.
+inline std::string to_json(const google::protobuf::Message& m) {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(m, &out);
+  return out;
+}
+
+template <class M>
+M from_json(const std::string& body) {
+  M m;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(body, &m).ok()) << body;
+  return m;
+}
+
 class ManualClock final : public Clock {
  public:
   std::int64_t now_unix_ms() const override { return now; }
@@ -27,6 +42,7 @@ class ManualClock final : public Clock {
 
 struct TestNode {
   NodeConfig config;
+  Ed25519KeyPair identity;  // signs the node's audit chain
   std::unique_ptr<Store> store;
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<DecryptionService> service;
@@ -49,14 +65,15 @@ class NodeCluster {
       node->config.index = static_cast<ParticipantIndex>(i);
       node->config.data_dir = dir_ / ("node" + std::to_string(i));
       node->config.requesters.push_back({"tester", requester_.public_key});
+      node->identity = ed25519_generate(rng_);
       std::filesystem::create_directories(node->config.data_dir);
       SecretBytes master(32);
       rng_.fill(master.mutable_span());
       node->store = Store::open(node->config.data_dir / "node.db", std::move(master)).value();
       node->metrics = std::make_unique<Metrics>();
-      node->service =
-          std::make_unique<DecryptionService>(node->config.service(), *node->store, clock, rng_,
-                                              std::make_unique<RequesterAllowlist>(node->config.requesters));
+      node->service = std::make_unique<DecryptionService>(node->config.service(), *node->store, clock, rng_,
+                                                          std::make_unique<RequesterAllowlist>(node->config.requesters),
+                                                          node->identity);
       const auto& share = deal_.shares[i - 1];
       EXPECT_TRUE(node->service
                       ->import_key(make_key_record<Ristretto255>(1, deal_.commitment, pubs,

@@ -1,8 +1,6 @@
 // The client API through ApiRouter: a 2-of-3 decryption end to end, and each
 // malformed or refused request answered with the right status while the node
 // keeps serving.
-#include <google/protobuf/util/json_util.h>
-
 #include "node/node_fixture.h"
 #include "proto/protected_secrets.h"
 
@@ -11,18 +9,8 @@ namespace {
 
 using test::NodeCluster;
 
-std::string to_json(const google::protobuf::Message& m) {
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out);
-  return out;
-}
-
-template <class M>
-M from_json(const std::string& body) {
-  M m;
-  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(body, &m).ok()) << body;
-  return m;
-}
+using test::from_json;
+using test::to_json;
 
 class ApiTest : public ::testing::Test {
  protected:
@@ -150,7 +138,7 @@ TEST_F(ApiTest, RefusedAndMalformedRequests) {
   ServiceSettings bounded = node.config.service();
   bounded.max_ciphertexts = 1;
   DecryptionService small(bounded, *node.store, cluster_.clock, cluster_.rng(),
-                          std::make_unique<RequesterAllowlist>(node.config.requesters));
+                          std::make_unique<RequesterAllowlist>(node.config.requesters), node.identity);
   ASSERT_TRUE(small.load_key().ok());
   Metrics small_metrics;
   ApiRouter small_router(small, small_metrics);

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "node/store/store.h"
+#include "proto/audit.h"
 #include "support/data_folder.h"
 #include "support/test_support.h"
 
@@ -27,7 +28,9 @@ class StoreTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     key_ = SecretBytes(32);
-    SeededRng(test::test_seed() + 90).fill(key_.mutable_span());
+    SeededRng rng(test::test_seed() + 90);
+    rng.fill(key_.mutable_span());
+    node_ = ed25519_generate(rng);
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::unique_ptr<Store> open(const SecretBytes& key) {
@@ -37,6 +40,7 @@ class StoreTest : public ::testing::Test {
   }
   fs::path dir_;
   SecretBytes key_;
+  Ed25519KeyPair node_;  // signs the audit chain
 };
 
 v1::StoredKey sample_key(std::uint32_t epoch) {
@@ -287,14 +291,19 @@ TEST_F(StoreTest, ProtectedSecretsTakeOneRegistrationRisingHeartbeatsAndCountedR
     EXPECT_FALSE(store->record_heartbeat(id, std::uint64_t{1} << 63, 9500, as_bytes_copy("huge"), std::nullopt).ok());
 
     EXPECT_FALSE(store->release(Bytes(32, 0xa1))->has_value());
-    ASSERT_TRUE(store->record_release(id, Bytes(32, 0xa1), as_bytes_copy("sealed response"), 1, 10000).ok());
-    auto again = store->record_release(id, Bytes(32, 0xa2), as_bytes_copy("second"), 1, 10001);
-    ASSERT_FALSE(again.ok());
-    EXPECT_NE(again.error().message.find("no release left"), std::string::npos);
-    auto twice = store->record_release(id, Bytes(32, 0xa1), as_bytes_copy("same request"), 0, 10002);
-    ASSERT_FALSE(twice.ok());
-    EXPECT_NE(twice.error().message.find("already released"), std::string::npos);
-    EXPECT_FALSE(store->record_release(other_id, Bytes(32, 0xa3), as_bytes_copy("x"), 0, 10003).ok());
+    auto grant = [&](const Bytes& key_id, std::uint8_t request, const char* nonce, const char* response,
+                     std::uint32_t max_releases) {
+      Decision d{key_id, Bytes(32, request), "granted", "", {}, 10000, std::nullopt};
+      d.release = Decision::Release{as_bytes_copy(nonce), as_bytes_copy(response), max_releases};
+      return store->record_decision(d, node_);
+    };
+    EXPECT_EQ(grant(id, 0xa1, "nonce 1", "sealed response", 1)->conflict, ReleaseConflict::kNone);
+    EXPECT_EQ(grant(id, 0xa2, "nonce 2", "second", 1)->conflict, ReleaseConflict::kLimitReached);
+    EXPECT_EQ(grant(id, 0xa1, "nonce 1", "same request", 0)->conflict, ReleaseConflict::kAlreadyReleased);
+    EXPECT_EQ(grant(id, 0xa3, "nonce 1", "other request, same nonce", 0)->conflict, ReleaseConflict::kNonceUsed);
+    EXPECT_EQ(grant(other_id, 0xa4, "nonce 4", "x", 0)->conflict, ReleaseConflict::kLimitReached)
+        << "an unknown key id has nothing to release";
+    EXPECT_EQ(store->audit_head()->seq, 1u) << "conflicts write no entry";
   }
   auto store = open(key_);
   const ProtectedSecret stored = store->protected_secret(id).value().value();
@@ -303,9 +312,43 @@ TEST_F(StoreTest, ProtectedSecretsTakeOneRegistrationRisingHeartbeatsAndCountedR
   EXPECT_EQ(stored.heartbeat_counter, 4u);
   EXPECT_EQ(stored.heartbeat_unix_ms, 9000);
   EXPECT_EQ(stored.heartbeat, as_bytes_copy("beat 4"));
-  EXPECT_EQ(stored.releases, 1u) << "a refused release is not counted";
+  EXPECT_EQ(stored.releases, 1u) << "conflicting releases are not counted";
   EXPECT_EQ(store->release(Bytes(32, 0xa1))->value(), as_bytes_copy("sealed response"));
   EXPECT_FALSE(store->protected_secret(other_id)->has_value());
+}
+
+TEST_F(StoreTest, TheAuditChainIsSignedChainedAndContinuesAfterARestart) {
+  const Bytes id(32, 0x1d);
+  auto refuse = [&](Store& store, std::uint8_t request, const char* outcome) {
+    const Ed25519PublicKey signer{request};
+    auto r =
+        store.record_decision({id, Bytes(32, request), outcome, "why", {signer}, 1000 + request, std::nullopt}, node_);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->conflict, ReleaseConflict::kNone);
+    EXPECT_EQ(r->entry.outcome(), outcome);
+  };
+  {
+    auto store = open(key_);
+    EXPECT_EQ(store->audit_head()->seq, 0u);
+    EXPECT_EQ(store->audit_head()->hash, Bytes(32, 0));
+    refuse(*store, 1, "enclave_alive");
+    refuse(*store, 2, "not_authorised");
+  }
+  auto store = open(key_);
+  refuse(*store, 3, "expired");
+  auto entries = store->audit_entries(1, 100).value();
+  ASSERT_EQ(entries.size(), 3u);
+  proto::AuditChainVerifier chain(node_.public_key);
+  for (const auto& e : entries) ASSERT_TRUE(chain.add(e).ok()) << chain.add(e).error().message;
+  EXPECT_EQ(entries[1].outcome(), "not_authorised");
+  EXPECT_EQ(entries[2].unix_ms(), 1003);
+  const AuditHead head = store->audit_head().value();
+  EXPECT_EQ(head.seq, 3u);
+  EXPECT_EQ(head.hash, Bytes(chain.head().begin(), chain.head().end()));
+  auto page = store->audit_entries(2, 1).value();
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].seq(), 2u);
+  EXPECT_TRUE(store->audit_entries(4, 10)->empty());
 }
 
 // A folder as a node has it: master.key and a database holding two key
