@@ -1,83 +1,65 @@
-// ClusterClient: encryption to a cluster's key and decryption through its
-// nodes (vigil/client.h). A decryption is one signed request, sent to t
-// nodes in parallel and to more only as nodes fail; each answer is opened
-// with the request's one-time X25519 key and its proof checked before any
+// ClusterClient (vigil/client.h): protecting a secret with every node,
+// heartbeats, and recovery through the nodes. Registrations and heartbeats
+// go to every node in parallel; a recovery is one signed request, sent to t
+// nodes in parallel and to more only as nodes refuse or fail; each answer is
+// opened with the request's X25519 key and its proof checked before any
 // share is combined.
 #include <algorithm>
 #include <future>
+#include <map>
 
 #include "client/node_api.h"
 #include "proto/codec.h"
-#include "proto/decryption_request.h"
+#include "proto/protected_secrets.h"
+#include "vigil/hash.h"
 
 namespace vigil::client {
 namespace {
 
-template <std::size_t N>
-std::string str(const std::array<std::uint8_t, N>& b) {
+template <class Bytesish>
+std::string str(const Bytesish& b) {
   return std::string(b.begin(), b.end());
 }
 
-// A request for this ciphertext's shares, signed by `requester`, valid for
-// `validity` from now, sealed answers to `response_key`.
-v1::DecryptionRequest signed_request(Rng& rng, const Clock& clock, const Ed25519KeyPair& requester,
-                                     const CiphertextDigest& digest, const X25519PublicKey& response_key,
-                                     std::uint32_t key_epoch, std::chrono::milliseconds validity) {
-  std::array<std::uint8_t, 16> id{}, nonce{};
-  rng.fill(id);
-  rng.fill(nonce);
-  v1::DecryptionRequest request;
-  request.set_ciphertext_digest(str(digest));
-  request.set_response_key(str(response_key));
-  request.set_request_id(str(id));
-  request.set_nonce(str(nonce));
-  request.set_expires_at_unix_ms(clock.now_unix_ms() + validity.count());
-  request.set_key_epoch(key_epoch);
-  proto::sign_decryption_request(request, requester);
-  return request;
+// f(node) for every node at once (this thread takes the first); the
+// results in the nodes' order.
+template <class F>
+auto ask_in_parallel(const std::vector<const NodeEndpoint*>& nodes, F&& f) {
+  using T = decltype(f(*nodes.front()));
+  std::vector<std::future<T>> others;
+  for (std::size_t i = 1; i < nodes.size(); ++i) {
+    others.push_back(std::async(std::launch::async, [&f, node = nodes[i]] { return f(*node); }));
+  }
+  std::vector<T> out;
+  out.push_back(f(*nodes.front()));
+  for (auto& o : others) out.push_back(o.get());
+  return out;
 }
 
-template <Curve C>
-struct Attempt {
-  ParticipantIndex index = 0;
-  std::optional<DecryptionShare<C>> share;
-  std::string problem;
+struct Broadcast {
+  std::vector<ParticipantIndex> accepted;
+  std::vector<NodeProblem> problems;
 };
 
-// One node: ask for its sealed share (first registering the ciphertext if
-// the node does not know it) and open it. The proof is checked later.
-template <Curve C>
-Attempt<C> ask_node(HttpTransport& transport, const NodeEndpoint& node, const v1::DecryptionRequest& request,
-                    const Tdh2Ciphertext<C>& ciphertext, const X25519KeyPair& response_key,
-                    std::chrono::milliseconds timeout) {
-  Attempt<C> out{node.index, std::nullopt, {}};
-  auto failed = [&out](std::string&& problem) {
-    out.problem = std::move(problem);
-    return std::move(out);
-  };
-  const std::string body = to_json(request);
-  auto r = transport.request("POST", node.api + "/v1/decryption-shares", body, timeout);
-  if (r && r->status == 404) {
-    v1::RegisterCiphertextRequest registration;
-    *registration.mutable_ciphertext() = proto::to_proto(ciphertext);
-    auto reg = transport.request("POST", node.api + "/v1/ciphertexts", to_json(registration), timeout);
-    if (!reg) return failed("unreachable: " + reg.error().message);
-    if (reg->status != 200) return failed(api_refusal(*reg));
-    r = transport.request("POST", node.api + "/v1/decryption-shares", body, timeout);
+// POSTs `body` to `path` on every node in parallel.
+Broadcast post_to_all(HttpTransport& transport, const std::vector<NodeEndpoint>& nodes, const std::string& path,
+                      const std::string& body, std::chrono::milliseconds timeout) {
+  std::vector<const NodeEndpoint*> all;
+  for (const auto& n : nodes) all.push_back(&n);
+  auto answers = ask_in_parallel(all, [&](const NodeEndpoint& node) -> std::optional<NodeProblem> {
+    auto r = transport.request("POST", node.api + path, body, timeout);
+    if (!r) return NodeProblem{node.index, "unreachable: " + r.error().message, "unreachable"};
+    if (r->status != 200) return node_refusal(node.index, *r);
+    return std::nullopt;
+  });
+  Broadcast out;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (answers[i]) {
+      out.problems.push_back(std::move(*answers[i]));
+    } else {
+      out.accepted.push_back(nodes[i].index);
+    }
   }
-  if (!r) return failed("unreachable: " + r.error().message);
-  if (r->status != 200) return failed(api_refusal(*r));
-  v1::DecryptionResponse response;
-  if (!from_json(r->body, response)) return failed("malformed response");
-  if (response.share().key_epoch() != request.key_epoch()) {
-    return failed("answered for key epoch " + std::to_string(response.share().key_epoch()));
-  }
-  CiphertextDigest digest{};
-  std::copy(request.ciphertext_digest().begin(), request.ciphertext_digest().end(), digest.begin());
-  auto share = open_decryption_share<C>(response_key.secret_key.span(), as_bytes(response.share().sealed()),
-                                        as_bytes(request.request_id()), digest, node.index);
-  if (!share) return failed("sealed share does not open: " + share.error().message);
-  out.share = std::move(share).value();
   return out;
 }
 
@@ -85,6 +67,49 @@ std::string describe(const std::vector<NodeProblem>& problems) {
   std::string out;
   for (const auto& p : problems)
     out += (out.empty() ? "" : "; ") + ("node " + std::to_string(p.index) + ": " + p.problem);
+  return out;
+}
+
+template <Curve C>
+struct Attempt {
+  ParticipantIndex index = 0;
+  std::optional<DecryptionShare<C>> share;
+  std::optional<Tdh2Ciphertext<C>> ciphertext;  // what the share decrypts
+  NodeProblem problem;
+};
+
+// One node: ask for its sealed share and open it; the ciphertext it names
+// must be valid under the cluster's key. The share's proof is checked later.
+template <Curve C>
+Attempt<C> ask_node(HttpTransport& transport, const NodeEndpoint& node, const std::string& body,
+                    ByteSpan request_digest, std::uint32_t key_epoch, const Tdh2PublicKey<C>& key,
+                    const X25519KeyPair& response_key, std::chrono::milliseconds timeout) {
+  Attempt<C> out{node.index, std::nullopt, std::nullopt, {}};
+  auto failed = [&out](std::string problem, std::string code) {
+    out.problem = {out.index, std::move(problem), std::move(code)};
+    return std::move(out);
+  };
+  auto r = transport.request("POST", node.api + "/v1/recoveries", body, timeout);
+  if (!r) return failed("unreachable: " + r.error().message, "unreachable");
+  if (r->status != 200) {
+    out.problem = node_refusal(node.index, *r);
+    return out;
+  }
+  v1::RecoveryResponse response;
+  if (!from_json(r->body, response)) return failed("malformed response", "malformed_response");
+  if (response.share().key_epoch() != key_epoch) {
+    return failed("answered for key epoch " + std::to_string(response.share().key_epoch()), "wrong_epoch");
+  }
+  auto ct = proto::from_proto<C>(response.ciphertext());
+  if (!ct || !tdh2_verify_ciphertext<C>(key, *ct)) {
+    return failed("its ciphertext is not valid under the cluster's key", "wrong_ciphertext");
+  }
+  const CiphertextDigest digest = tdh2_ciphertext_digest(*ct);
+  auto share = open_decryption_share<C>(response_key.secret_key.span(), as_bytes(response.share().sealed()),
+                                        request_digest, digest, node.index);
+  if (!share) return failed("sealed share does not open: " + share.error().message, "invalid_share");
+  out.share = std::move(share).value();
+  out.ciphertext = std::move(ct).value();
   return out;
 }
 
@@ -133,70 +158,174 @@ Tdh2Ciphertext<C> ClusterClient<C>::encrypt(ByteSpan label, ByteSpan payload) co
 }
 
 template <Curve C>
-Result<Decryption> ClusterClient<C>::decrypt(const Ed25519KeyPair& requester, const Tdh2Ciphertext<C>& ct,
-                                             const DecryptOptions& options) const {
+Result<Protection> ClusterClient<C>::protect(const Ed25519KeyPair& enclave, const Policy& policy, ByteSpan secret,
+                                             const CallOptions& options) const {
+  if (policy.enclave_key != enclave.public_key) {
+    return make_error(ErrorCode::kInvalidInput, "enclave_key: the policy names another enclave key than the signer's");
+  }
+  VIGIL_RETURN_IF_ERROR(check_policy(policy));
+  Protection out;
+  out.policy = encode_policy(policy);
+  const auto label = policy_digest(out.policy);
+  const Tdh2Ciphertext<C> ct = encrypt(label, secret);
+  v1::Registration registration;
+  registration.set_policy(str(out.policy));
+  *registration.mutable_ciphertext() = proto::to_proto(ct);
+  registration.set_registered_unix_ms(clock_->now_unix_ms());
+  proto::sign_registration(registration, enclave);
+  out.key_id = proto::protected_key_id(label, tdh2_ciphertext_digest(ct));
+  Broadcast sent =
+      post_to_all(*transport_, cluster_.nodes, "/v1/registrations", to_json(registration), options.per_node_timeout);
+  if (sent.accepted.size() < cluster_.threshold) {
+    return make_error(ErrorCode::kTransport, std::to_string(sent.accepted.size()) + " node(s) took the registration, " +
+                                                 std::to_string(cluster_.threshold) +
+                                                 " are needed: " + describe(sent.problems));
+  }
+  out.accepted = std::move(sent.accepted);
+  out.problems = std::move(sent.problems);
+  return out;
+}
+
+template <Curve C>
+Result<HeartbeatReport> ClusterClient<C>::heartbeat(const Ed25519KeyPair& enclave, const KeyId& key_id,
+                                                    std::uint64_t counter, std::optional<ByteSpan> new_secret,
+                                                    const CallOptions& options) const {
+  v1::Heartbeat heartbeat;
+  heartbeat.set_key_id(str(key_id));
+  heartbeat.set_counter(counter);
+  heartbeat.set_unix_ms(clock_->now_unix_ms());
+  if (new_secret) {
+    VIGIL_ASSIGN_OR_RETURN(Policy policy, fetch_policy(key_id, options));
+    if (policy.enclave_key != enclave.public_key) {
+      return make_error(ErrorCode::kInvalidInput, "this secret's policy names another enclave key than the signer's");
+    }
+    *heartbeat.mutable_replacement() = proto::to_proto(encrypt(policy_digest(encode_policy(policy)), *new_secret));
+  }
+  proto::sign_heartbeat(heartbeat, enclave);
+  Broadcast sent =
+      post_to_all(*transport_, cluster_.nodes, "/v1/heartbeats", to_json(heartbeat), options.per_node_timeout);
+  if (sent.accepted.empty())
+    return make_error(ErrorCode::kTransport, "no node took the heartbeat: " + describe(sent.problems));
+  return HeartbeatReport{counter, std::move(sent.accepted), std::move(sent.problems)};
+}
+
+template <Curve C>
+Result<Policy> ClusterClient<C>::fetch_policy(const KeyId& key_id, const CallOptions& options) const {
+  std::vector<NodeProblem> problems;
+  for (const auto& node : cluster_.nodes) {
+    auto r = transport_->request("GET", node.api + "/v1/registrations?key_id=" + to_hex(key_id), "",
+                                 options.per_node_timeout);
+    if (!r) {
+      problems.push_back({node.index, "unreachable: " + r.error().message, "unreachable"});
+      continue;
+    }
+    if (r->status != 200) {
+      problems.push_back(node_refusal(node.index, *r));
+      continue;
+    }
+    v1::Registration registration;
+    auto checked = from_json(r->body, registration)
+                       ? proto::check_registration(registration)
+                       : Result<proto::CheckedRegistration>(make_error(ErrorCode::kBadEncoding, "malformed"));
+    if (!checked || checked->key_id != key_id) {
+      problems.push_back({node.index, "its registration does not check under this key id", "malformed_response"});
+      continue;
+    }
+    return std::move(checked->policy);
+  }
+  return make_error(ErrorCode::kNotFound, "no node has this key id's registration: " + describe(problems));
+}
+
+template <Curve C>
+RecoveryRequest ClusterClient<C>::prepare_recovery(const KeyId& key_id, const X25519PublicKey& response_key,
+                                                   std::chrono::milliseconds validity) const {
+  RecoveryRequest r;
+  r.key_id = key_id;
+  r.response_key = response_key;
+  r.nonce.resize(16);
+  rng_->fill(r.nonce);
+  r.expires_at_unix_ms = clock_->now_unix_ms() + validity.count();
+  r.key_epoch = cluster_.key_epoch;
+  return r;
+}
+
+template <Curve C>
+Result<Recovery> ClusterClient<C>::recover(const RecoveryRequest& request, const X25519KeyPair& response_key,
+                                           const RecoveryOptions& options) const {
   const std::size_t t = cluster_.threshold;
   const auto& nodes = cluster_.nodes;
   if (nodes.empty()) return make_error(ErrorCode::kInvalidInput, "the cluster description names no node");
-  const X25519KeyPair response_key = x25519_generate(*rng_);
-  const v1::DecryptionRequest request = signed_request(*rng_, *clock_, requester, tdh2_ciphertext_digest(ct),
-                                                       response_key.public_key, cluster_.key_epoch, options.validity);
-  Decryption result;
-  std::vector<DecryptionShare<C>> shares;  // opened, proofs not yet checked
+  if (request.response_key != response_key.public_key) {
+    return make_error(ErrorCode::kInvalidInput, "the request names another response key than the one given");
+  }
+  if (request.key_epoch != 0 && request.key_epoch != cluster_.key_epoch) {
+    return make_error(ErrorCode::kInvalidInput, "the request is for key epoch " + std::to_string(request.key_epoch) +
+                                                    ", the cluster description holds epoch " +
+                                                    std::to_string(cluster_.key_epoch));
+  }
+  // The digest the shares are sealed under is computed here, not taken
+  // from the nodes.
+  const auto request_digest = sha256(request.signing_bytes());
+  const std::string body = recovery_request_to_json(request);
+
+  // Shares by the ciphertext they decrypt: nodes may hold different
+  // ciphertexts while a rotation spreads; any t shares of one combine.
+  struct Group {
+    Tdh2Ciphertext<C> ciphertext;
+    std::vector<DecryptionShare<C>> shares;
+  };
+  std::map<CiphertextDigest, Group> groups;
+  auto largest = [&] {
+    std::size_t most = 0;
+    for (const auto& [digest, g] : groups) most = std::max(most, g.shares.size());
+    return most;
+  };
+  Recovery result;
   const std::size_t first = options.first_node % nodes.size();
   std::size_t next = 0;  // nodes are tried in turn from `first`
   while (next < nodes.size()) {
-    // Ask as many untried nodes as shares are missing, in parallel; this
-    // thread asks the first itself.
     std::vector<const NodeEndpoint*> batch;
-    for (; next < nodes.size() && batch.size() < t - shares.size(); ++next) {
+    for (const std::size_t missing = t - largest(); next < nodes.size() && batch.size() < missing; ++next) {
       batch.push_back(&nodes[(first + next) % nodes.size()]);
     }
-    std::vector<std::future<Attempt<C>>> others;
-    for (std::size_t i = 1; i < batch.size(); ++i) {
-      others.push_back(std::async(std::launch::async, [&, node = batch[i]] {
-        return ask_node<C>(*transport_, *node, request, ct, response_key, options.per_node_timeout);
-      }));
-    }
-    std::vector<Attempt<C>> round;
-    round.push_back(ask_node<C>(*transport_, *batch[0], request, ct, response_key, options.per_node_timeout));
-    for (auto& f : others) round.push_back(f.get());
+    if (batch.empty()) break;  // t shares of one ciphertext are in, and their proofs failed as a whole
+    auto round = ask_in_parallel(batch, [&](const NodeEndpoint& node) {
+      return ask_node<C>(*transport_, node, body, request_digest, cluster_.key_epoch, key_, response_key,
+                         options.per_node_timeout);
+    });
     for (auto& a : round) {
-      if (a.share) {
-        shares.push_back(std::move(*a.share));
-      } else {
-        result.problems.push_back({a.index, a.problem});
+      if (!a.share) {
+        result.problems.push_back(std::move(a.problem));
+        continue;
       }
+      const CiphertextDigest digest = tdh2_ciphertext_digest(*a.ciphertext);
+      auto it = groups.try_emplace(digest, Group{std::move(*a.ciphertext), {}}).first;
+      it->second.shares.push_back(std::move(*a.share));
     }
-    if (shares.size() < t) continue;
-    // The proofs are checked in one batch; only when that fails, one by one.
-    auto combined = tdh2_combine<C>(*rng_, key_, public_shares_, t, ct, shares);
-    if (combined) {
-      for (auto bad : combined->invalid_shares) result.problems.push_back({bad, kInvalidShare});
-      for (const auto& s : shares) {
-        if (std::find(combined->invalid_shares.begin(), combined->invalid_shares.end(), s.index) ==
-            combined->invalid_shares.end()) {
-          result.used.push_back(s.index);
+    for (auto& [digest, group] : groups) {
+      if (group.shares.size() < t) continue;
+      // The proofs are checked in one batch; only when that fails, one by one.
+      auto combined = tdh2_combine<C>(*rng_, key_, public_shares_, t, group.ciphertext, group.shares);
+      if (combined) {
+        for (auto bad : combined->invalid_shares) result.problems.push_back({bad, kInvalidShare, "invalid_share"});
+        for (const auto& s : group.shares) {
+          if (std::find(combined->invalid_shares.begin(), combined->invalid_shares.end(), s.index) ==
+              combined->invalid_shares.end()) {
+            result.used.push_back(s.index);
+          }
         }
+        result.plaintext = std::move(combined->plaintext);
+        return result;
       }
-      result.plaintext = std::move(combined->plaintext);
-      return result;
-    }
-    // Some nodes may have sent shares that do not verify: name them and
-    // ask others. If every share verifies, the fault is not the nodes'.
-    if (combined.error().code == ErrorCode::kVerificationFailed) {
-      std::erase_if(shares, [&](const DecryptionShare<C>& s) {
-        if (tdh2_verify_share<C>(ct, public_shares_[s.index - 1], s)) return false;
-        result.problems.push_back({s.index, kInvalidShare});
+      if (combined.error().code != ErrorCode::kVerificationFailed) return combined.error();
+      std::erase_if(group.shares, [&](const DecryptionShare<C>& s) {
+        if (tdh2_verify_share<C>(group.ciphertext, public_shares_[s.index - 1], s)) return false;
+        result.problems.push_back({s.index, kInvalidShare, "invalid_share"});
         return true;
       });
     }
-    if (shares.size() >= t || next >= nodes.size()) {
-      const std::string who = result.problems.empty() ? "" : "; " + describe(result.problems);
-      return make_error(combined.error().code, combined.error().message + who);
-    }
   }
-  return make_error(ErrorCode::kVerificationFailed, "only " + std::to_string(shares.size()) + " of the " +
+  return make_error(ErrorCode::kVerificationFailed, "only " + std::to_string(largest()) + " of the " +
                                                         std::to_string(t) +
                                                         " shares needed: " + describe(result.problems));
 }

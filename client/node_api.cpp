@@ -7,8 +7,10 @@
 namespace vigil::client {
 
 std::string to_json(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;  // as the nodes write it and docs/api.md shows it
   std::string out;
-  (void)google::protobuf::util::MessageToJsonString(message, &out);
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
   return out;
 }
 
@@ -24,6 +26,14 @@ std::string api_refusal(const HttpResponse& response) {
     return "refused (" + std::to_string(response.status) + "): " + e.message();
   }
   return "refused (" + std::to_string(response.status) + ")";
+}
+
+NodeProblem node_refusal(ParticipantIndex index, const HttpResponse& response) {
+  v1::ErrorResponse e;
+  const bool parsed = from_json(response.body, e);
+  NodeProblem p{index, "", parsed && !e.error().empty() ? e.error() : "http_" + std::to_string(response.status)};
+  p.problem = parsed && !e.message().empty() ? p.code + ": " + e.message() : api_refusal(response);
+  return p;
 }
 
 Result<v1::StatusResponse> fetch_status(HttpTransport& transport, const std::string& api,

@@ -18,6 +18,10 @@ bool from_json(const std::string& json, google::protobuf::Message& message);
 // "refused (403): <the node's message>" from an error response.
 std::string api_refusal(const HttpResponse& response);
 
+// A node's error response as a NodeProblem: its stable code ("enclave_alive")
+// and "<code>: <the node's message>".
+NodeProblem node_refusal(ParticipantIndex index, const HttpResponse& response);
+
 // GET <api>/v1/status.
 Result<v1::StatusResponse> fetch_status(HttpTransport& transport, const std::string& api,
                                         std::chrono::milliseconds timeout);

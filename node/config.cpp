@@ -32,7 +32,7 @@ Result<T> required(const toml::node_view<const toml::node>& v, const std::string
   return *value;
 }
 
-// [[requesters]] and [[operators]]: tables of a name and an Ed25519 key.
+// [[operators]]: tables of a name and an Ed25519 key.
 Result<std::vector<NamedKey>> parse_named_keys(const toml::table& root, const std::string& table) {
   std::vector<NamedKey> out;
   const auto* array = root[table].as_array();
@@ -163,7 +163,11 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
     return config_error("peers", "must be an array of tables ([[peers]])");
   }
 
-  VIGIL_ASSIGN_OR_RETURN(c.requesters, parse_named_keys(r, "requesters"));
+  if (root.contains("requesters")) {
+    return config_error("requesters",
+                        "no longer read: who may recover a secret is named by its own release "
+                        "policy (docs/policies.md); remove [[requesters]]");
+  }
   VIGIL_ASSIGN_OR_RETURN(c.operators, parse_named_keys(r, "operators"));
 
   const auto cer = r["ceremonies"];
@@ -194,7 +198,7 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   c.limits.read_timeout = std::chrono::milliseconds(timeout_ms);
   VIGIL_ASSIGN_OR_RETURN(c.limits.max_ciphertexts,
                          positive(l["max_ciphertexts"], "limits.max_ciphertexts", c.limits.max_ciphertexts));
-  VIGIL_ASSIGN_OR_RETURN(std::uint64_t max_age, positive(l["request_max_age_s"], "limits.request_max_age_s", 300));
+  VIGIL_ASSIGN_OR_RETURN(std::uint64_t max_age, positive(l["request_max_age_s"], "limits.request_max_age_s", 86400));
   c.limits.request_max_age = std::chrono::seconds(max_age);
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t skew, positive(l["clock_skew_s"], "limits.clock_skew_s", 60));
   c.limits.clock_skew = std::chrono::seconds(skew);
@@ -221,8 +225,6 @@ std::string render_node_config(const NodeConfig& c) {
     out << "\n[[peers]]\nindex = " << p.index << "\naddress = \"" << p.address.to_string() << "\"\nidentity = \""
         << to_hex(p.identity) << "\"\n";
   }
-  for (const auto& q : c.requesters)
-    out << "\n[[requesters]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
   for (const auto& q : c.operators)
     out << "\n[[operators]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
   out << "\n[ceremonies]\noperator_quorum = " << c.operator_quorum
@@ -231,7 +233,8 @@ std::string render_node_config(const NodeConfig& c) {
       << "\nmax_request_bytes = " << c.limits.max_request_bytes << "\nmax_connections = " << c.limits.max_connections
       << "\npeer_queue_depth = " << c.limits.peer_queue_depth << "\nread_timeout_ms = " << c.limits.read_timeout.count()
       << "\nrequest_max_age_s = " << c.limits.request_max_age.count()
-      << "\nmax_ciphertexts = " << c.limits.max_ciphertexts << "\n";
+      << "\nmax_ciphertexts = " << c.limits.max_ciphertexts << "\nclock_skew_s = " << c.limits.clock_skew.count()
+      << "\n";
   return out.str();
 }
 

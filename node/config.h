@@ -15,10 +15,6 @@
 //   address = "127.0.0.1:7102"
 //   identity = "<64 hex: the peer's Ed25519 identity public key>"
 //
-//   [[requesters]]                    # who may ask for decryption shares
-//   name = "admin"
-//   key = "<64 hex: Ed25519 public key>"
-//
 //   [[operators]]                     # who may start a DKG or a resharing
 //   name = "ops"
 //   key = "<64 hex: Ed25519 public key>"
@@ -33,8 +29,8 @@
 //   max_connections = 256
 //   peer_queue_depth = 64
 //   read_timeout_ms = 10000
-//   request_max_age_s = 300
-//   max_ciphertexts = 100000          # registered ciphertexts kept, and protected secrets
+//   request_max_age_s = 86400         # how far ahead a recovery request's expiry may be
+//   max_ciphertexts = 100000          # protected secrets kept
 //   clock_skew_s = 60                 # how far an enclave's timestamps may be from this node's clock
 //
 // Errors name the key and the problem: "peers[1].identity: expected 64 hex digits".
@@ -75,7 +71,6 @@ struct NamedKey {
   std::string name;
   Ed25519PublicKey key{};
 };
-using RequesterConfig = NamedKey;
 
 struct Limits {
   std::size_t max_frame_bytes = 1u << 20;
@@ -83,7 +78,7 @@ struct Limits {
   std::size_t max_connections = 256;
   std::size_t peer_queue_depth = 64;
   std::chrono::milliseconds read_timeout{10000};
-  std::chrono::seconds request_max_age{300};
+  std::chrono::seconds request_max_age{86400};
   std::size_t max_ciphertexts = 100000;
   std::chrono::seconds clock_skew{60};
 };
@@ -130,7 +125,6 @@ struct NodeConfig {
   Endpoint peer_listen;
   Endpoint api_listen;
   std::vector<PeerConfig> peers;
-  std::vector<RequesterConfig> requesters;
   std::vector<NamedKey> operators;
   std::size_t operator_quorum = 1;
   unsigned threshold_floor_percent = 50;

@@ -49,8 +49,7 @@ int run(const std::string& config_path, const std::string& log_format) {
   if (!store) return fail("storage", store.error());
 
   SystemClock clock;
-  DecryptionService service(config->service(), **store, clock, system_rng(),
-                            std::make_unique<RequesterAllowlist>(config->requesters), *identity);
+  DecryptionService service(config->service(), **store, clock, system_rng(), *identity);
   if (auto s = service.load_key(); !s) return fail("key", s.error());
   if (!service.has_key()) spdlog::warn("no key share yet: serving status only until a DKG or an import");
   Metrics metrics;
@@ -81,15 +80,6 @@ int run(const std::string& config_path, const std::string& log_format) {
     });
   };
   update_gauge();
-  boost::asio::steady_timer pruner(io);
-  std::function<void()> prune = [&] {
-    if (auto s = service.prune(); !s) spdlog::warn("pruning expired nonces: {}", s.error().message);
-    pruner.expires_after(std::chrono::minutes(1));
-    pruner.async_wait([&](const boost::system::error_code& timer_error) {
-      if (!timer_error) prune();
-    });
-  };
-  prune();
   spdlog::info("peer links (TLS 1.3, pinned identities) on {}:{}", config->peer_listen.host, *peer_port);
 
   HttpServer api(io, router, config->api());
@@ -104,7 +94,6 @@ int run(const std::string& config_path, const std::string& log_format) {
     ceremonies.stop();
     peers.stop();
     gauge.cancel();
-    pruner.cancel();
     io.stop();
   });
   std::thread second([&io] { io.run(); });

@@ -1,26 +1,34 @@
 // vigil::client: what an application links to use a vigil cluster. An
-// enclave encrypts a secret to the cluster's group key; later a requester
-// asks the nodes for decryption shares sealed to a fresh key of its own,
-// verifies every share and combines any t valid ones, so neither the nodes
-// nor a relay in between ever see the secret.
+// enclave protects a secret under a release policy (the secret is TDH2
+// encrypted to the cluster's group key, labelled with the policy's digest,
+// and registered with every node under the enclave's signature) and proves
+// it is alive with signed heartbeats. Later a requester recovers it: one
+// request, signed by the requesters the policy names, asks the nodes for
+// decryption shares sealed to a fresh key of its own; each node decides on
+// its own state; the client verifies every share and combines any t valid
+// ones, so neither the nodes nor a relay in between ever see the secret.
 //
 // The library carries none of the node's dependencies. It takes its
 // transport, clock and randomness as inputs: HttpTransport below (the
-// default speaks plain HTTP/1.1 to the nodes' client API; an application in
-// an enclave may route through its own stack), vigil::Clock for request
-// expiries, vigil::Rng for keys and nonces.
+// default speaks plain HTTP/1.1 to the nodes' client API, docs/api.md; an
+// application in an enclave may route through its own stack), vigil::Clock
+// for timestamps and expiries, vigil::Rng for keys and nonces.
 //
 //   auto cluster = client::parse_cluster_description(json).value();
 //   auto transport = client::make_http_transport();
 //   SystemClock clock;
 //   auto vault = client::ClusterClient<Ristretto255>::create(cluster, *transport, system_rng(), clock).value();
-//   auto ciphertext = vault.encrypt(label, secret);
-//   auto recovered = vault.decrypt(requester, ciphertext);  // plaintext, nodes used, problems
+//   auto protection = vault.protect(enclave_key, policy, secret);         // key id, per-node outcome
+//   vault.heartbeat(enclave_key, protection->key_id, counter);            // while alive
+//   auto request = vault.prepare_recovery(protection->key_id, response.public_key);
+//   request.sign(admin_key);                                              // each requester, anywhere
+//   auto recovered = vault.recover(request, response);  // plaintext, nodes used, each node's refusal
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +38,7 @@
 #include "vigil/ed25519.h"
 #include "vigil/policy.h"
 #include "vigil/tdh2.h"
+#include "vigil/x25519.h"
 
 namespace vigil::client {
 
@@ -100,21 +109,70 @@ Result<Policy> parse_policy_json(std::string_view json);
 // ("500ms", "4s", "10m", "2h", "30d"), in milliseconds. kInvalidInput.
 Result<std::uint64_t> parse_duration_ms(std::string_view text);
 
+// A node that failed a request, and how: `code` is the node's stable
+// refusal code ("enclave_alive", "not_authorised", ... docs/api.md) or one of
+// the client's own ("unreachable", "malformed_response", "invalid_share",
+// "wrong_ciphertext"); `problem` says it for people.
 struct NodeProblem {
   ParticipantIndex index = 0;
   std::string problem;
+  std::string code;
 };
 
-struct Decryption {
+// A protected secret's id: SHA-256 over its policy's digest and its first
+// ciphertext's digest (proto/README.md). Hex on the command line.
+using KeyId = std::array<std::uint8_t, 32>;
+
+struct CallOptions {
+  std::chrono::milliseconds per_node_timeout{5000};
+};
+
+// What a registration did on each node.
+struct Protection {
+  KeyId key_id{};
+  Bytes policy;                            // the canonical bytes registered
+  std::vector<ParticipantIndex> accepted;  // nodes that hold it now
+  std::vector<NodeProblem> problems;
+};
+
+struct HeartbeatReport {
+  std::uint64_t counter = 0;
+  std::vector<ParticipantIndex> accepted;
+  std::vector<NodeProblem> problems;
+};
+
+// A recovery request (POST /v1/recoveries): prepared once, then signed by
+// each requester the policy needs, each on their own machine if they like;
+// every signer signs the same bytes.
+struct RecoveryRequest {
+  KeyId key_id{};
+  X25519PublicKey response_key{};  // the shares are sealed to it
+  Bytes nonce;                     // 16..64 random bytes
+  std::int64_t expires_at_unix_ms = 0;
+  std::uint32_t key_epoch = 0;  // 0: any
+  std::vector<std::pair<Ed25519PublicKey, Ed25519Signature>> signatures;
+
+  // recovery_request_signing_bytes (proto/README.md).
+  Bytes signing_bytes() const;
+  // Adds `requester`'s signature, replacing an earlier one of the same key.
+  void sign(const Ed25519KeyPair& requester);
+};
+
+// The request as the API's JSON body (docs/api.md), which is also the file
+// `vigil recover prepare` writes and `sign` and `submit` read.
+std::string recovery_request_to_json(const RecoveryRequest& request);
+// kBadEncoding naming the field (signatures are checked by the nodes).
+Result<RecoveryRequest> parse_recovery_request_json(std::string_view json);
+
+struct Recovery {
   SecretBytes plaintext;
   std::vector<ParticipantIndex> used;  // nodes whose verified shares were combined
-  std::vector<NodeProblem> problems;   // nodes that failed or lied, and why
+  std::vector<NodeProblem> problems;   // nodes that refused, failed or lied, and why
 };
 
-struct DecryptOptions {
+struct RecoveryOptions {
   std::chrono::milliseconds per_node_timeout{5000};
-  std::chrono::milliseconds validity{60000};  // how long the signed request stays valid
-  std::size_t first_node = 0;                 // which node to ask first, to spread load (taken modulo n)
+  std::size_t first_node = 0;  // which node to ask first, to spread load (taken modulo n)
 };
 
 // A cluster's key on curve C, with the transport, clock and randomness the
@@ -132,16 +190,40 @@ class ClusterClient {
   const Tdh2PublicKey<C>& key() const { return key_; }
   const ClusterDescription& cluster() const { return cluster_; }
 
-  // TDH2 under `label` (vigil puts the policy hash there); no node is asked.
+  // TDH2 under `label` (vigil puts the policy digest there); no node is asked.
   Tdh2Ciphertext<C> encrypt(ByteSpan label, ByteSpan payload) const;
 
-  // Asks t nodes (more only when some fail) for shares sealed to a fresh
-  // X25519 key, in a request signed by `requester`; verifies each share,
-  // combines t valid ones and decrypts. A node that does not know the
-  // ciphertext is sent it first. Fails when fewer than t valid shares come
-  // back, naming every node that failed and why.
-  Result<Decryption> decrypt(const Ed25519KeyPair& requester, const Tdh2Ciphertext<C>& ciphertext,
-                             const DecryptOptions& options = {}) const;
+  // Protects `secret` under `policy` (whose enclave key must be `enclave`'s):
+  // encrypts it under the policy's digest and registers it, signed, with
+  // every node in parallel. Succeeds when at least t nodes hold it (nodes
+  // pass registrations on to each other), naming every node that did not.
+  Result<Protection> protect(const Ed25519KeyPair& enclave, const Policy& policy, ByteSpan secret,
+                             const CallOptions& options = {}) const;
+
+  // A heartbeat with `counter` (above every earlier one: a clock in
+  // milliseconds does) to every node in parallel. With `new_secret`, it
+  // also replaces the protected ciphertext under the same policy (the
+  // enclave rotated its secret; the policy is fetched and checked first).
+  // Succeeds when at least one node took it.
+  Result<HeartbeatReport> heartbeat(const Ed25519KeyPair& enclave, const KeyId& key_id, std::uint64_t counter,
+                                    std::optional<ByteSpan> new_secret = std::nullopt,
+                                    const CallOptions& options = {}) const;
+
+  // The registration's policy as the nodes hold it, checked: the enclave
+  // signed it and it has this key id. The first node whose copy checks wins.
+  Result<Policy> fetch_policy(const KeyId& key_id, const CallOptions& options = {}) const;
+
+  // A request for this cluster's current key epoch, valid for `validity`,
+  // with a fresh nonce and no signature yet.
+  RecoveryRequest prepare_recovery(const KeyId& key_id, const X25519PublicKey& response_key,
+                                   std::chrono::milliseconds validity = std::chrono::minutes(10)) const;
+
+  // Sends a signed request to t nodes (more only as some refuse or fail),
+  // opens each share with `response_key`, verifies it against its node's
+  // public share and combines t valid shares of one ciphertext. Fails when
+  // fewer than t come back, naming every node and its reason.
+  Result<Recovery> recover(const RecoveryRequest& request, const X25519KeyPair& response_key,
+                           const RecoveryOptions& options = {}) const;
 
  private:
   ClusterClient(ClusterDescription cluster, HttpTransport& transport, Rng& rng, const Clock& clock,

@@ -11,18 +11,6 @@ namespace {
 
 constexpr std::size_t kAuditPageLimit = 1000;
 
-// The value of `name` in a query string ("from=3&limit=10"), if present.
-std::optional<std::string_view> query_value(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-  }
-  return std::nullopt;
-}
-
 Result<std::uint64_t> number(std::string_view query, std::string_view name, std::uint64_t fallback) {
   auto text = query_value(query, name);
   if (!text) return fallback;

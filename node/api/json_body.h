@@ -5,7 +5,9 @@
 
 #include <google/protobuf/message.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "node/api/router.h"
 
@@ -18,6 +20,10 @@ HttpResponse method_not_allowed(const char* use);
 // Parses a request body into `message`; any JSON or schema problem is
 // kBadEncoding naming it (unknown fields are refused).
 Status parse_body(const std::string& body, google::protobuf::Message& message);
+
+// The value of `name` in a query string ("from=3&limit=10"), if present
+// (not percent-decoded: the API's query values are numbers and hex).
+std::optional<std::string_view> query_value(std::string_view query, std::string_view name);
 
 // A POST handler: the body parsed as Request, then `handle` (returning a
 // Result of a response message) rendered as JSON or as its error.

@@ -15,15 +15,11 @@ HttpResponse health(std::string_view method);
 HttpResponse metrics(std::string_view method, const Metrics& metrics);
 // status.cpp: GET /v1/status.
 HttpResponse status(std::string_view method, const DecryptionService& service);
-// ciphertexts.cpp: POST /v1/ciphertexts.
-HttpResponse ciphertexts(std::string_view method, const std::string& body, DecryptionService& service);
-// registrations.cpp: POST /v1/registrations (protected secrets).
-HttpResponse registrations(std::string_view method, const std::string& body, DecryptionService& service);
+// registrations.cpp: POST /v1/registrations, GET /v1/registrations?key_id= (protected secrets).
+HttpResponse registrations(std::string_view method, std::string_view query, const std::string& body,
+                           DecryptionService& service);
 // heartbeats.cpp: POST /v1/heartbeats (protected secrets).
 HttpResponse heartbeats(std::string_view method, const std::string& body, DecryptionService& service);
-// decryption_shares.cpp: POST /v1/decryption-shares.
-HttpResponse decryption_shares(std::string_view method, const std::string& body, DecryptionService& service,
-                               Metrics& metrics);
 // recoveries.cpp: POST /v1/recoveries (protected secrets).
 HttpResponse recoveries(std::string_view method, const std::string& body, DecryptionService& service, Metrics& metrics);
 // audit.cpp: GET /v1/audit?from=N&limit=L; `query` is what follows '?'.

@@ -34,13 +34,9 @@ HttpResponse ApiRouter::dispatch(std::string_view method, std::string_view path,
     kind = "status";
     return api::status(method, service_);
   }
-  if (path == "/v1/ciphertexts") {
-    kind = "register_ciphertext";
-    return api::ciphertexts(method, body, service_);
-  }
   if (path == "/v1/registrations") {
     kind = "registration";
-    return api::registrations(method, body, service_);
+    return api::registrations(method, query, body, service_);
   }
   if (path == "/v1/heartbeats") {
     kind = "heartbeat";
@@ -53,10 +49,6 @@ HttpResponse ApiRouter::dispatch(std::string_view method, std::string_view path,
   if (path == "/v1/audit") {
     kind = "audit";
     return api::audit(method, query, service_);
-  }
-  if (path == "/v1/decryption-shares") {
-    kind = "decryption_share";
-    return api::decryption_shares(method, body, service_, metrics_);
   }
   if (path == "/v1/ceremonies" && ceremonies_ != nullptr) {
     kind = "start_ceremony";

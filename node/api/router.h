@@ -6,8 +6,11 @@
 //   GET  /healthz                 "ok"
 //   GET  /metrics                 Prometheus text
 //   GET  /v1/status               StatusResponse
-//   POST /v1/ciphertexts          RegisterCiphertextRequest -> RegisterCiphertextResponse
-//   POST /v1/decryption-shares    DecryptionRequest -> DecryptionResponse
+//   POST /v1/registrations        Registration -> RegistrationResponse
+//   GET  /v1/registrations?key_id= Registration
+//   POST /v1/heartbeats           Heartbeat -> HeartbeatResponse
+//   POST /v1/recoveries           RecoveryRequest -> RecoveryResponse
+//   GET  /v1/audit?from=&limit=   AuditPage
 //   POST /v1/ceremonies           StartCeremonyRequest -> CeremonyStatus (operators only)
 //
 // Bodies are the protobuf messages' JSON mapping. Errors are ErrorResponse

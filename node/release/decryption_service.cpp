@@ -2,7 +2,6 @@
 
 #include "proto/audit.h"
 #include "proto/codec.h"
-#include "proto/decryption_request.h"
 #include "proto/protected_secrets.h"
 
 namespace vigil::node {
@@ -10,18 +9,21 @@ namespace {
 
 std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
 
+Result<v1::Registration> parse_registration(ByteSpan stored) {
+  v1::Registration registration;
+  if (!registration.ParseFromArray(stored.data(), static_cast<int>(stored.size()))) {
+    return make_error(ErrorCode::kInternal, "stored registration does not parse");
+  }
+  return registration;
+}
+
 Error unavailable() { return make_error(ErrorCode::kInvalidInput, "this node holds no key yet"); }
 
 }  // namespace
 
 DecryptionService::DecryptionService(ServiceSettings settings, Store& store, const Clock& clock, Rng& rng,
-                                     std::unique_ptr<ReleasePolicy> policy, const Ed25519KeyPair& identity)
-    : settings_(std::move(settings)),
-      store_(store),
-      clock_(clock),
-      rng_(rng),
-      policy_(std::move(policy)),
-      identity_(identity) {}
+                                     const Ed25519KeyPair& identity)
+    : settings_(std::move(settings)), store_(store), clock_(clock), rng_(rng), identity_(identity) {}
 
 Status DecryptionService::load_key() {
   VIGIL_ASSIGN_OR_RETURN(auto record, store_.latest_key());
@@ -51,8 +53,6 @@ Status DecryptionService::import_key(const v1::StoredKey& record) {
   VIGIL_RETURN_IF_ERROR(store_.put_key(record, clock_.now_unix_ms()));
   return load_key();
 }
-
-Status DecryptionService::prune() { return store_.prune_nonces(clock_.now_unix_ms()); }
 
 std::uint32_t DecryptionService::key_epoch() const {
   std::lock_guard lock(key_mutex_);
@@ -166,6 +166,12 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
   return response;
 }
 
+Result<v1::Registration> DecryptionService::registration(ByteSpan key_id) {
+  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(key_id));
+  if (!stored) return make_error(ErrorCode::kNotFound, "unknown_key: no secret is registered under this key id");
+  return parse_registration(stored->registration);
+}
+
 Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartbeat& heartbeat) {
   VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
   VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(heartbeat.key_id())));
@@ -178,10 +184,7 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
     return make_error(ErrorCode::kInvalidInput, "unix_ms: more than " + std::to_string(settings_.clock_skew.count()) +
                                                     " s from this node's clock (limits.clock_skew_s)");
   }
-  v1::Registration registration;
-  if (!registration.ParseFromArray(stored->registration.data(), static_cast<int>(stored->registration.size()))) {
-    return make_error(ErrorCode::kInternal, "stored registration does not parse");
-  }
+  VIGIL_ASSIGN_OR_RETURN(v1::Registration registration, parse_registration(stored->registration));
   VIGIL_ASSIGN_OR_RETURN(Policy policy, decode_policy(as_bytes(registration.policy())));
   VIGIL_ASSIGN_OR_RETURN(
       proto::CheckedHeartbeat checked,
@@ -244,10 +247,7 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
     return refuse("wrong_epoch", "this node serves key epoch " + std::to_string(epoch) + ", the request is for " +
                                      std::to_string(request.key_epoch()));
   }
-  v1::Registration registration;
-  if (!registration.ParseFromArray(stored->registration.data(), static_cast<int>(stored->registration.size()))) {
-    return make_error(ErrorCode::kInternal, "stored registration does not parse");
-  }
+  VIGIL_ASSIGN_OR_RETURN(v1::Registration registration, parse_registration(stored->registration));
   VIGIL_ASSIGN_OR_RETURN(Policy policy, decode_policy(as_bytes(registration.policy())));
   const PolicyDecision verdict =
       evaluate_policy(policy, {now, stored->heartbeat_unix_ms, checked.signers, stored->releases});
@@ -318,93 +318,6 @@ Result<v1::AuditPage> DecryptionService::audit(std::uint64_t from, std::size_t l
   page.set_head_seq(head.seq);
   page.set_head_hash(str(head.hash));
   return page;
-}
-
-Result<v1::RegisterCiphertextResponse> DecryptionService::register_ciphertext(
-    const v1::RegisterCiphertextRequest& request) {
-  VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
-  return std::visit(
-      [&](const auto& k) -> Result<v1::RegisterCiphertextResponse> {
-        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
-        VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(request.ciphertext()));
-        VIGIL_ASSIGN_OR_RETURN(VerifiedCiphertext<C> verified, tdh2_check_ciphertext<C>(k.tdh2, std::move(ct)));
-        const CiphertextDigest digest = verified.digest();
-        VIGIL_ASSIGN_OR_RETURN(auto existing, store_.ciphertext(digest));
-        if (!existing) {
-          VIGIL_ASSIGN_OR_RETURN(std::int64_t count, store_.ciphertext_count());
-          VIGIL_RETURN_IF_ERROR(room_for_one_more(count, "ciphertexts"));
-        }
-        VIGIL_RETURN_IF_ERROR(
-            store_.put_ciphertext(digest, as_bytes(request.ciphertext().SerializeAsString()), clock_.now_unix_ms()));
-        k.verified->insert(std::make_shared<const VerifiedCiphertext<C>>(std::move(verified)));
-        v1::RegisterCiphertextResponse response;
-        response.set_ciphertext_digest(str(digest));
-        return response;
-      },
-      *key);
-}
-
-Result<v1::DecryptionResponse> DecryptionService::decryption_share(const v1::DecryptionRequest& request) {
-  VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
-  VIGIL_RETURN_IF_ERROR(proto::check_decryption_request(request));
-  const std::uint32_t epoch = std::visit([](const auto& k) { return k.epoch; }, *key);
-  if (request.key_epoch() != 0 && request.key_epoch() != epoch) {
-    // Shares of two epochs never combine: the requester must fetch this epoch's public shares.
-    return make_error(ErrorCode::kInvalidInput,
-                      "this node serves key epoch " + std::to_string(epoch) + ", the request is for epoch " +
-                          std::to_string(request.key_epoch()) + "; fetch the cluster's current status");
-  }
-  const std::int64_t now = clock_.now_unix_ms();
-  if (request.expires_at_unix_ms() < now) return make_error(ErrorCode::kVerificationFailed, "request has expired");
-  const auto max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.request_max_age).count();
-  if (request.expires_at_unix_ms() > now + max_age_ms) {
-    return make_error(ErrorCode::kVerificationFailed,
-                      "request expiry is more than " + std::to_string(max_age_ms / 1000) + " s in the future");
-  }
-  CiphertextDigest digest{};
-  std::copy(request.ciphertext_digest().begin(), request.ciphertext_digest().end(), digest.begin());
-
-  return std::visit(
-      [&](const auto& k) -> Result<v1::DecryptionResponse> {
-        using C = typename std::decay_t<decltype(k.commitment.group_public_key())>::CurveType;
-        auto verified = k.verified->find(digest);
-        if (!verified) {
-          // Registered before a restart: checked again on its first use.
-          VIGIL_ASSIGN_OR_RETURN(auto body, store_.ciphertext(digest));
-          if (!body)
-            return make_error(ErrorCode::kNotFound, "no ciphertext with this digest is registered on this node");
-          v1::Tdh2Ciphertext message;
-          if (!message.ParseFromArray(body->data(), static_cast<int>(body->size()))) {
-            return make_error(ErrorCode::kInternal, "stored ciphertext does not parse");
-          }
-          VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> ct, proto::from_proto<C>(message));
-          VIGIL_ASSIGN_OR_RETURN(VerifiedCiphertext<C> checked, tdh2_check_ciphertext<C>(k.tdh2, std::move(ct)));
-          verified = std::make_shared<const VerifiedCiphertext<C>>(std::move(checked));
-          k.verified->insert(verified);
-        }
-        VIGIL_RETURN_IF_ERROR(policy_->authorize({request, verified->ciphertext().label, now}));
-        VIGIL_ASSIGN_OR_RETURN(bool fresh,
-                               store_.record_nonce(as_bytes(request.requester_key()), as_bytes(request.nonce()),
-                                                   request.expires_at_unix_ms()));
-        if (!fresh) return make_error(ErrorCode::kVerificationFailed, "replayed request: this nonce was already used");
-
-        const DecryptionShare<C> share = tdh2_decryption_share<C>(rng_, *verified, k.share, k.public_share());
-        X25519PublicKey response_key{};
-        std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
-        VIGIL_ASSIGN_OR_RETURN(
-            Bytes sealed, seal_decryption_share<C>(rng_, response_key, as_bytes(request.request_id()), digest, share));
-        v1::DecryptionResponse response;
-        auto* s = response.mutable_share();
-        s->set_version(proto::kWireVersion);
-        s->set_curve(proto::to_proto_curve(C::kId));
-        s->set_index(share.index);
-        s->set_request_id(request.request_id());
-        s->set_ciphertext_digest(str(digest));
-        s->set_sealed(str(sealed));
-        s->set_key_epoch(k.epoch);
-        return response;
-      },
-      *key);
 }
 
 }  // namespace vigil::node

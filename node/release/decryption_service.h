@@ -1,10 +1,9 @@
 // What a node does for clients, independent of HTTP: report its status,
-// register ciphertexts, and answer decryption requests. A request is
-// checked in this order: field sizes and signature, key epoch, expiry,
-// the ciphertext (registered, its validity proof checked once), release
-// policy, replay (the nonce is recorded durably before any share is
-// computed); then the share is computed with its proof and sealed to the
-// requester's key.
+// keep protected secrets (registrations and heartbeats, signed by their
+// enclaves), and decide recovery requests under each secret's policy. This
+// is the one path to a decryption share: a node computes a share only for
+// a ciphertext registered under a policy whose digest is its label, and
+// only when that policy grants the request (recover() below).
 #pragma once
 
 #include <functional>
@@ -16,7 +15,6 @@
 #include "node/metrics.h"
 #include "node/peers/peer_state.h"
 #include "node/release/node_key.h"
-#include "node/release/policy.h"
 #include "node/store/store.h"
 #include "proto/codec.h"
 #include "vigil/clock.h"
@@ -36,7 +34,7 @@ class DecryptionService {
  public:
   // `identity` signs the node's audit chain.
   DecryptionService(ServiceSettings settings, Store& store, const Clock& clock, Rng& rng,
-                    std::unique_ptr<ReleasePolicy> policy, const Ed25519KeyPair& identity);
+                    const Ed25519KeyPair& identity);
 
   // Loads the newest stored key (again after a ceremony changed it); a node
   // without one serves only status.
@@ -44,9 +42,6 @@ class DecryptionService {
   // Checks and stores a key record for this node (its index must match).
   Status import_key(const v1::StoredKey& record);
   bool has_key() const;
-  // Forgets the nonces of expired requests (they can no longer be replayed);
-  // vigild calls it every minute so the replay table stays bounded.
-  Status prune();
   // Where status() learns the state of the peer links.
   void set_peer_states(std::function<std::vector<PeerState>()> source) { peer_states_ = std::move(source); }
   // Where status() learns the state of the latest DKG or resharing.
@@ -57,7 +52,6 @@ class DecryptionService {
   std::uint32_t key_epoch() const;
 
   v1::StatusResponse status() const;
-  Result<v1::RegisterCiphertextResponse> register_ciphertext(const v1::RegisterCiphertextRequest& request);
   // Registers a protected secret (POST /v1/registrations): the message's own
   // checks (proto/protected_secrets.h), its timestamp within
   // limits.clock_skew_s of this node's clock, and its ciphertext valid under
@@ -71,7 +65,8 @@ class DecryptionService {
   // replacement ciphertext's label and proof. A refused heartbeat leaves the
   // silence timer as it was.
   Result<v1::HeartbeatResponse> take_heartbeat(const v1::Heartbeat& heartbeat);
-  Result<v1::DecryptionResponse> decryption_share(const v1::DecryptionRequest& request);
+  // The signed registration held under `key_id` (kNotFound: unknown_key).
+  Result<v1::Registration> registration(ByteSpan key_id);
   // Decides a recovery request (POST /v1/recoveries) on this node's own
   // state and clock, in this order: sizes and every signature; expiry not
   // too far ahead; the key id (unknown_key); expired; a retry of a request
@@ -107,7 +102,6 @@ class DecryptionService {
   Store& store_;
   const Clock& clock_;
   Rng& rng_;
-  std::unique_ptr<ReleasePolicy> policy_;
   const Ed25519KeyPair& identity_;
   mutable std::mutex key_mutex_;
   std::shared_ptr<const AnyNodeKey> key_;

@@ -11,7 +11,8 @@ namespace {
 // Version 2: ceremonies and their journals.
 // Version 3: a finished ceremony's outcome, as its status reports it.
 // Version 4: protected secrets, their heartbeats, and the releases made.
-// Version 5: the audit chain; a release's nonce, once per key id.
+// Version 5: the audit chain; a release's nonce, once per key id; no more
+// unprotected ciphertexts or the nonces of their requests.
 const char* const kMigrations[] = {
     R"sql(
       CREATE TABLE key_shares (
@@ -69,6 +70,8 @@ const char* const kMigrations[] = {
         seq INTEGER PRIMARY KEY,
         hash BLOB NOT NULL,
         entry BLOB NOT NULL);
+      DROP TABLE ciphertexts;
+      DROP TABLE request_nonces;
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);

@@ -5,8 +5,8 @@
 // never stored in the clear.
 //
 // One class, one file per table family: keys.cpp (key_shares),
-// ceremonies.cpp (ceremonies, ceremony_events), ciphertexts.cpp,
-// nonces.cpp (request_nonces), protected_secrets.cpp (protected_secrets),
+// ceremonies.cpp (ceremonies, ceremony_events), protected_secrets.cpp
+// (protected_secrets),
 // decisions.cpp (releases, audit_log); the whole schema is in migrations.cpp, the
 // master key in master_key.cpp, opening and sealing at rest in store.cpp.
 #pragma once
@@ -204,15 +204,6 @@ class Store {
   // Audit entries from seq `from` on, at most `limit` of them, in order.
   Result<std::vector<v1::AuditEntry>> audit_entries(std::uint64_t from, std::size_t limit);
   Result<AuditHead> audit_head();
-
-  Status put_ciphertext(ByteSpan digest, ByteSpan body, std::int64_t now_unix_ms);
-  Result<std::optional<Bytes>> ciphertext(ByteSpan digest);
-  Result<std::int64_t> ciphertext_count();
-
-  // Records a request nonce; false if this requester already used it.
-  Result<bool> record_nonce(ByteSpan requester, ByteSpan nonce, std::int64_t expires_unix_ms);
-  // Forgets nonces whose requests have expired (they can no longer be replayed).
-  Status prune_nonces(std::int64_t now_unix_ms);
 
  private:
   Store(sqlite3* db, std::filesystem::path file, SecretBytes master_key)

@@ -20,9 +20,9 @@ using C = Ristretto255;
 using node::test::NodeCluster;
 
 // Routes "http://node<i>/<path>" to node i's router. Nodes listed in `down`
-// are unreachable; nodes in `lying` answer with a share computed from a
-// wrong secret, sealed properly to the requester (its proof does not verify
-// against the node's public share).
+// are unreachable; nodes in `lying` answer a recovery with a share computed
+// from a wrong secret, sealed properly to the requester (its proof does not
+// verify against the node's public share).
 class InProcessTransport final : public HttpTransport {
  public:
   explicit InProcessTransport(NodeCluster& cluster) : cluster_(cluster), rng_(vigil::test::test_seed() + 7) {}
@@ -37,7 +37,7 @@ class InProcessTransport final : public HttpTransport {
     if (down.count(index)) return make_error(ErrorCode::kTransport, "node" + std::to_string(index) + ": refused");
     auto& node = *cluster_.nodes.at(index - 1);
     auto r = node.router->handle(method, path, body);
-    if (lying.count(index) && path == "/v1/decryption-shares" && r.status == 200) return lie(index, body);
+    if (lying.count(index) && path == "/v1/recoveries" && r.status == 200) return lie(index, body, r.body);
     if (misreporting.count(index) && path == "/v1/status") return misreport(r.body);
     return HttpResponse{r.status, r.body};
   }
@@ -55,32 +55,25 @@ class InProcessTransport final : public HttpTransport {
     return {200, to_json(status)};
   }
 
-  HttpResponse lie(ParticipantIndex index, const std::string& body) {
+  // A share of the ciphertext the node answered with, computed from a wrong
+  // secret and sealed properly to the requester.
+  HttpResponse lie(ParticipantIndex index, const std::string& request_body, const std::string& answer) {
     std::lock_guard lock(mutex_);
-    v1::DecryptionRequest request;
-    EXPECT_TRUE(from_json(body, request));
-    CiphertextDigest digest{};
-    std::copy(request.ciphertext_digest().begin(), request.ciphertext_digest().end(), digest.begin());
+    v1::RecoveryRequest request;
+    v1::RecoveryResponse response;
+    EXPECT_TRUE(from_json(request_body, request));
+    EXPECT_TRUE(from_json(answer, response));
+    auto ct = proto::from_proto<C>(response.ciphertext()).value();
+    const auto digest = tdh2_ciphertext_digest(ct);
     X25519PublicKey response_key{};
     std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
     const auto wrong = Scalar<C>::random(rng_);
-    const auto wrong_public = Element<C>::base_mult(wrong);
-    auto share = tdh2_decryption_share<C>(rng_, cluster_.key(), *ciphertext, {index, wrong.clone()}, wrong_public);
-    v1::DecryptionResponse response;
-    auto* sealed = response.mutable_share();
-    sealed->set_version(1);
-    sealed->set_curve(v1::CURVE_RISTRETTO255);
-    sealed->set_index(index);
-    sealed->set_request_id(request.request_id());
-    sealed->set_ciphertext_digest(request.ciphertext_digest());
-    sealed->set_key_epoch(1);
-    auto bytes = seal_decryption_share<C>(rng_, response_key, as_bytes(request.request_id()), digest, share.value());
-    sealed->set_sealed(std::string(bytes->begin(), bytes->end()));
+    const auto verified = tdh2_check_ciphertext<C>(cluster_.key(), std::move(ct)).value();
+    auto share = tdh2_decryption_share<C>(rng_, verified, {index, wrong.clone()}, Element<C>::base_mult(wrong));
+    auto bytes = seal_decryption_share<C>(rng_, response_key, as_bytes(response.share().request_id()), digest, share);
+    response.mutable_share()->set_sealed(std::string(bytes->begin(), bytes->end()));
     return {200, to_json(response)};
   }
-
- public:
-  const Tdh2Ciphertext<C>* ciphertext = nullptr;  // what lying nodes compute their bogus share of
 
  private:
   NodeCluster& cluster_;
@@ -104,6 +97,23 @@ class ClusterClientTest : public ::testing::Test {
     }
   }
 
+  // Protects `secret` under "the admin may recover it".
+  Protection protect(const ClusterClient<C>& vault, const std::string& secret) {
+    Policy policy;
+    policy.enclave_key = enclave_.public_key;
+    policy.any_of.push_back(PolicyGroup{{}, Requesters{1, {admin_.public_key}}, {}, {}});
+    auto p = vault.protect(enclave_, policy, as_bytes(secret));
+    EXPECT_TRUE(p.ok()) << p.error().message;
+    return std::move(p).value();
+  }
+  Result<Recovery> recover(const ClusterClient<C>& vault, const KeyId& key_id, const RecoveryOptions& options = {},
+                           const Ed25519KeyPair* signer = nullptr) {
+    const auto response = x25519_generate(rng_);
+    auto request = vault.prepare_recovery(key_id, response.public_key);
+    request.sign(signer ? *signer : admin_);
+    return vault.recover(request, response, options);
+  }
+
   ClusterClient<C> make_client() {
     auto c = ClusterClient<C>::create(description_, transport_, rng_, cluster_.clock);
     EXPECT_TRUE(c.ok()) << c.error().message;
@@ -114,27 +124,32 @@ class ClusterClientTest : public ::testing::Test {
   InProcessTransport transport_;
   SeededRng rng_;
   ClusterDescription description_;
+  Ed25519KeyPair enclave_ = ed25519_generate(rng_);
+  Ed25519KeyPair admin_ = ed25519_generate(rng_);
 };
 
 std::string text(const SecretBytes& b) { return std::string(b.span().begin(), b.span().end()); }
 
-TEST_F(ClusterClientTest, DecryptsWithTheFirstTNodesOnly) {
+TEST_F(ClusterClientTest, ProtectsWithEveryNodeAndRecoversWithTheFirstTOnly) {
   auto vault = make_client();
-  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("the enclave's key"));
-  auto r = vault.decrypt(cluster_.requester(), ct);
+  auto p = protect(vault, "the enclave's key");
+  EXPECT_EQ(p.accepted, (std::vector<ParticipantIndex>{1, 2, 3, 4, 5}));
+  EXPECT_TRUE(p.problems.empty());
+  for (auto& n : cluster_.nodes) EXPECT_TRUE(n->store->protected_secret(p.key_id).value().has_value());
+  transport_.calls = 0;
+  auto r = recover(vault, p.key_id);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(text(r->plaintext), "the enclave's key");
   EXPECT_EQ(r->used, (std::vector<ParticipantIndex>{1, 2, 3}));
   EXPECT_TRUE(r->problems.empty());
-  // Each of the three nodes: a 404 for the unknown ciphertext, its registration, the request again.
-  EXPECT_EQ(transport_.calls.load(), 9);
+  EXPECT_EQ(transport_.calls.load(), 3);
 }
 
 TEST_F(ClusterClientTest, AnyFirstNodeIsTakenModuloTheCluster) {
   auto vault = make_client();
-  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("secret"));
+  const auto p = protect(vault, "secret");
   for (std::size_t first : {std::size_t{7}, SIZE_MAX}) {
-    auto r = vault.decrypt(cluster_.requester(), ct, {.first_node = first});
+    auto r = recover(vault, p.key_id, {.first_node = first});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_TRUE(r->problems.empty()) << first;
     std::set<ParticipantIndex> used(r->used.begin(), r->used.end());
@@ -144,46 +159,123 @@ TEST_F(ClusterClientTest, AnyFirstNodeIsTakenModuloTheCluster) {
 
 TEST_F(ClusterClientTest, TurnsToOtherNodesAndNamesThoseThatFailedOrLied) {
   auto vault = make_client();
-  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("secret"));
-  transport_.ciphertext = &ct;
+  const auto p = protect(vault, "secret");
   transport_.down = {2};
   transport_.lying = {3};
-  auto r = vault.decrypt(cluster_.requester(), ct, {.first_node = 1});  // nodes 2, 3, 4 first
+  auto r = recover(vault, p.key_id, {.first_node = 1});  // nodes 2, 3, 4 first
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(text(r->plaintext), "secret");
   std::set<ParticipantIndex> used(r->used.begin(), r->used.end());
   EXPECT_EQ(used, (std::set<ParticipantIndex>{4, 5, 1}));
   ASSERT_EQ(r->problems.size(), 2u);
-  std::map<ParticipantIndex, std::string> problems;
-  for (const auto& p : r->problems) problems[p.index] = p.problem;
-  EXPECT_EQ(problems[2].rfind("unreachable: ", 0), 0u) << problems[2];
-  EXPECT_EQ(problems[3], "invalid share (proof does not verify)");
+  std::map<ParticipantIndex, NodeProblem> problems;
+  for (const auto& q : r->problems) problems[q.index] = q;
+  EXPECT_EQ(problems[2].problem.rfind("unreachable: ", 0), 0u) << problems[2].problem;
+  EXPECT_EQ(problems[2].code, "unreachable");
+  EXPECT_EQ(problems[3].problem, "invalid share (proof does not verify)");
+  EXPECT_EQ(problems[3].code, "invalid_share");
 }
 
-TEST_F(ClusterClientTest, FailsNamingEveryNodeWhenFewerThanTAnswer) {
+TEST_F(ClusterClientTest, FailsNamingEveryNodeAndItsReasonWhenFewerThanTGrant) {
   auto vault = make_client();
-  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("secret"));
-  transport_.ciphertext = &ct;
+  const auto p = protect(vault, "secret");
   transport_.down = {1, 4};
   transport_.lying = {5};
-  auto r = vault.decrypt(cluster_.requester(), ct);
+  auto r = recover(vault, p.key_id);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kVerificationFailed);
   const std::string& m = r.error().message;
-  EXPECT_NE(m.find("2 valid decryption share(s), 3 needed"), std::string::npos) << m;
+  EXPECT_NE(m.find("only 2 of the 3 shares needed"), std::string::npos) << m;
   EXPECT_NE(m.find("node 1: unreachable"), std::string::npos) << m;
   EXPECT_NE(m.find("node 4: unreachable"), std::string::npos) << m;
   EXPECT_NE(m.find("node 5: invalid share"), std::string::npos) << m;
+
+  // A stranger's request is refused by every node, each with its reason.
+  transport_.down.clear();
+  transport_.lying.clear();
+  const auto stranger = ed25519_generate(rng_);
+  auto refused = recover(vault, p.key_id, {}, &stranger);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("node 5: not_authorised: "), std::string::npos) << refused.error().message;
+}
+
+TEST_F(ClusterClientTest, HeartbeatsReachEveryNodeAndRotateTheSecret) {
+  auto vault = make_client();
+  const auto p = protect(vault, "first");
+  auto beat = vault.heartbeat(enclave_, p.key_id, 1);
+  ASSERT_TRUE(beat.ok()) << beat.error().message;
+  EXPECT_EQ(beat->accepted.size(), 5u);
+  transport_.down = {4};
+  const std::string rotated = "rotated";
+  auto rotation = vault.heartbeat(enclave_, p.key_id, 2, as_bytes(rotated));
+  ASSERT_TRUE(rotation.ok()) << rotation.error().message;
+  EXPECT_EQ(rotation->accepted, (std::vector<ParticipantIndex>{1, 2, 3, 5}));
+  ASSERT_EQ(rotation->problems.size(), 1u);
+  EXPECT_EQ(rotation->problems[0].code, "unreachable");
+  auto again = vault.heartbeat(enclave_, p.key_id, 2);
+  ASSERT_FALSE(again.ok()) << "a replayed counter is refused everywhere";
+  EXPECT_NE(again.error().message.find("replayed"), std::string::npos) << again.error().message;
+  transport_.down.clear();
+  auto r = recover(vault, p.key_id);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(text(r->plaintext), "rotated");
+  // Another enclave cannot heartbeat for it.
+  auto forged = vault.heartbeat(admin_, p.key_id, 3);
+  ASSERT_FALSE(forged.ok());
+  auto policy = vault.fetch_policy(p.key_id);
+  ASSERT_TRUE(policy.ok()) << policy.error().message;
+  EXPECT_EQ(encode_policy(*policy), p.policy);
+}
+
+TEST_F(ClusterClientTest, ARecoveryRequestIsPreparedSignedElsewhereAndRoundTripsAsJson) {
+  auto vault = make_client();
+  const auto second = ed25519_generate(rng_);
+  Policy two_of_two;
+  two_of_two.enclave_key = enclave_.public_key;
+  std::vector<Ed25519PublicKey> keys{admin_.public_key, second.public_key};
+  std::sort(keys.begin(), keys.end());
+  two_of_two.any_of.push_back(PolicyGroup{{}, Requesters{2, keys}, {}, {}});
+  auto p = vault.protect(enclave_, two_of_two, as_bytes("governed"));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const auto response = x25519_generate(rng_);
+  RecoveryRequest prepared = vault.prepare_recovery(p->key_id, response.public_key);
+  prepared.sign(admin_);
+  // The file goes to the second holder, who signs it on their machine.
+  auto file = recovery_request_to_json(prepared);
+  auto at_second = parse_recovery_request_json(file);
+  ASSERT_TRUE(at_second.ok()) << at_second.error().message;
+  at_second->sign(second);
+  at_second->sign(second);  // twice is once
+  ASSERT_EQ(at_second->signatures.size(), 2u);
+  auto back = parse_recovery_request_json(recovery_request_to_json(*at_second)).value();
+  auto r = vault.recover(back, response);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(text(r->plaintext), "governed");
+  // The granted request again, even with one signature, is a retry: the
+  // same answers, sealed to the same response key, and nothing new.
+  EXPECT_TRUE(vault.recover(prepared, response).ok());
+  RecoveryRequest fresh = vault.prepare_recovery(p->key_id, response.public_key);
+  fresh.sign(admin_);
+  auto one_only = vault.recover(fresh, response);
+  ASSERT_FALSE(one_only.ok());
+  EXPECT_NE(one_only.error().message.find("not_authorised"), std::string::npos);
+
+  for (const std::string bad : {"{", "{\"key_id\": \"AAAA\"}", "[]"}) {
+    auto parsed = parse_recovery_request_json(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kBadEncoding);
+  }
+  EXPECT_FALSE(vault.recover(back, x25519_generate(rng_)).ok()) << "another response key than the request's";
 }
 
 TEST_F(ClusterClientTest, RequestsExpireByTheInjectedClock) {
   auto vault = make_client();
-  const auto ct = vault.encrypt(as_bytes("policy"), as_bytes("secret"));
+  const auto p = protect(vault, "secret");
   // A requester whose clock is an hour behind signs requests that nodes see as expired.
   node::test::ManualClock behind;
   behind.now = cluster_.clock.now - 3'600'000;
   auto late = ClusterClient<C>::create(description_, transport_, rng_, behind).value();
-  auto r = late.decrypt(cluster_.requester(), ct);
+  auto r = recover(late, p.key_id);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("expired"), std::string::npos) << r.error().message;
 }
@@ -249,9 +341,9 @@ TEST_F(ClusterClientTest, DescriptionRoundTripsThroughJsonAndFromTheNodes) {
   ASSERT_EQ(fetched->nodes.size(), 3u);
   EXPECT_EQ(fetched->nodes[0].index, 3u);
   EXPECT_EQ(fetched->nodes[0].api, "http://node3");
-  // A subset of the nodes is enough to decrypt.
+  // A subset of the nodes is enough to protect and recover.
   auto vault = ClusterClient<C>::create(*fetched, transport_, rng_, cluster_.clock).value();
-  auto r = vault.decrypt(cluster_.requester(), vault.encrypt(as_bytes("l"), as_bytes("from three URLs")));
+  auto r = recover(vault, protect(vault, "from three URLs").key_id);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(text(r->plaintext), "from three URLs");
 

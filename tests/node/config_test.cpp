@@ -30,11 +30,6 @@ address = "localhost:7103"
 identity = ")" +
          kKey + R"("
 
-[[requesters]]
-name = "admin"
-key = ")" +
-         kKey + R"("
-
 [[operators]]
 name = "ops"
 key = ")" +
@@ -93,7 +88,9 @@ TEST(NodeConfig, ErrorsNameTheKey) {
            {with("index = 1\n", "index = 3\n"), "peers[1].index: index 3 appears twice"},
            {with("index = 1\n", "index = 2\n"), "peers[0].index: index 2 appears twice"},
            {with("identity = \"" + kKey, "identity = \"zz" + kKey.substr(2)), "peers[0].identity: expected 64 hex"},
-           {with("key = \"" + kKey, "key = \"" + kKey.substr(1)), "requesters[0].key: expected 64 hex"},
+           {with("key = \"" + kKey, "key = \"" + kKey.substr(1)), "operators[0].key: expected 64 hex"},
+           {with("[ceremonies]", "[[requesters]]\nname = \"a\"\n\n[ceremonies]"),
+            "requesters: no longer read: who may recover a secret is named by its own release policy"},
            {with("max_frame_bytes = 4096", "max_frame_bytes = -1"), "limits.max_frame_bytes: must be a positive"},
            {with("clock_skew_s = 5", "clock_skew_s = 0"), "limits.clock_skew_s: must be a positive"},
            {with("operator_quorum = 1", "operator_quorum = 2"), "ceremonies.operator_quorum: is more than the 1 keys"},

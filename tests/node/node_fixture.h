@@ -1,6 +1,6 @@
 // An in-process cluster for node tests: a dealt key, and per node a config,
 // a real SQLite store in a temporary folder, a DecryptionService and an
-// ApiRouter; plus a requester that signs decryption requests.
+// ApiRouter.
 #pragma once
 
 #include <google/protobuf/util/json_util.h>
@@ -14,7 +14,6 @@
 #include "node/api/router.h"
 #include "node/release/decryption_service.h"
 #include "proto/codec.h"
-#include "proto/decryption_request.h"
 #include "support/test_support.h"
 #include "vigil/dealer.h"
 
@@ -53,7 +52,6 @@ class NodeCluster {
  public:
   NodeCluster(std::size_t n, std::size_t t, const std::filesystem::path& dir)
       : rng_(vigil::test::test_seed() + 100),
-        requester_(ed25519_generate(rng_)),
         dir_(dir),
         deal_(deal<Ristretto255>(rng_, n, t).value()),
         key_(Tdh2PublicKey<Ristretto255>::create(deal_.group_public_key()).value()) {
@@ -64,16 +62,14 @@ class NodeCluster {
       auto node = std::make_unique<TestNode>();
       node->config.index = static_cast<ParticipantIndex>(i);
       node->config.data_dir = dir_ / ("node" + std::to_string(i));
-      node->config.requesters.push_back({"tester", requester_.public_key});
       node->identity = ed25519_generate(rng_);
       std::filesystem::create_directories(node->config.data_dir);
       SecretBytes master(32);
       rng_.fill(master.mutable_span());
       node->store = Store::open(node->config.data_dir / "node.db", std::move(master)).value();
       node->metrics = std::make_unique<Metrics>();
-      node->service = std::make_unique<DecryptionService>(node->config.service(), *node->store, clock, rng_,
-                                                          std::make_unique<RequesterAllowlist>(node->config.requesters),
-                                                          node->identity);
+      node->service =
+          std::make_unique<DecryptionService>(node->config.service(), *node->store, clock, rng_, node->identity);
       const auto& share = deal_.shares[i - 1];
       EXPECT_TRUE(node->service
                       ->import_key(make_key_record<Ristretto255>(1, deal_.commitment, pubs,
@@ -89,22 +85,7 @@ class NodeCluster {
     return tdh2_encrypt<Ristretto255>(rng_, key_, as_bytes(label), as_bytes(message));
   }
 
-  v1::DecryptionRequest request(const CiphertextDigest& digest, const X25519PublicKey& response_key) {
-    v1::DecryptionRequest r;
-    r.set_ciphertext_digest(std::string(digest.begin(), digest.end()));
-    r.set_response_key(std::string(response_key.begin(), response_key.end()));
-    Bytes id(16), nonce(16);
-    rng_.fill(id);
-    rng_.fill(nonce);
-    r.set_request_id(std::string(id.begin(), id.end()));
-    r.set_nonce(std::string(nonce.begin(), nonce.end()));
-    r.set_expires_at_unix_ms(clock.now + 60'000);
-    proto::sign_decryption_request(r, requester_);
-    return r;
-  }
-
   Rng& rng() { return rng_; }
-  const Ed25519KeyPair& requester() const { return requester_; }
   const Deal<Ristretto255>& dealt() const { return deal_; }
   const Tdh2PublicKey<Ristretto255>& key() const { return key_; }
 
@@ -113,7 +94,6 @@ class NodeCluster {
 
  private:
   SeededRng rng_;
-  Ed25519KeyPair requester_;
   std::filesystem::path dir_;
   Deal<Ristretto255> deal_;
   Tdh2PublicKey<Ristretto255> key_;

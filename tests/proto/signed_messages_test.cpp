@@ -1,13 +1,13 @@
 // The byte strings programs sign or hash (proto/README.md) against
 // tests/vectors/signed-messages.json, which tests/vectors/signed_messages.py
 // computes independently from the documented encodings; then the checks a
-// node makes of a signed request or plan, each refusal with its reason.
+// node makes of a signed plan, each refusal with its reason.
 #include <gtest/gtest.h>
 
 #include <functional>
 
+#include "proto/audit.h"
 #include "proto/ceremony.h"
-#include "proto/decryption_request.h"
 #include "proto/protected_secrets.h"
 #include "support/test_support.h"
 #include "vigil/hash.h"
@@ -18,73 +18,27 @@ namespace {
 
 std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
 
-struct SignedRequest {
-  v1::DecryptionRequest request;
-  nlohmann::json vector;
-};
-
-SignedRequest vector_request() {
-  const auto v = test::load_project_vectors("signed-messages.json")["decryption_request"];
-  v1::DecryptionRequest r;
-  r.set_ciphertext_digest(str(test::hex(v["ciphertext_digest"])));
-  r.set_response_key(str(test::hex(v["response_key"])));
-  r.set_request_id(str(test::hex(v["request_id"])));
-  r.set_nonce(str(test::hex(v["nonce"])));
-  r.set_expires_at_unix_ms(v["expires_at_unix_ms"].get<std::int64_t>());
-  r.set_key_epoch(v["key_epoch"].get<std::uint32_t>());
-  auto requester = ed25519_from_seed(test::hex(v["requester_seed"])).value();
-  sign_decryption_request(r, requester);
-  return {std::move(r), v};
-}
-
-TEST(SignedMessagesTest, DecryptionRequestMatchesTheVector) {
-  const auto [r, v] = vector_request();
-  EXPECT_EQ(to_hex(as_bytes(r.requester_key())), v["requester_key"].get<std::string>());
-  EXPECT_EQ(to_hex(decryption_request_signing_bytes(r)), v["signing_bytes"].get<std::string>());
-  EXPECT_EQ(to_hex(as_bytes(r.signature())), v["signature"].get<std::string>());  // Ed25519 is deterministic
-  EXPECT_TRUE(check_decryption_request(r).ok());
-}
-
-TEST(SignedMessagesTest, EverySignedFieldOfARequestIsBound) {
-  const auto base = vector_request().request;
-  const std::vector<std::pair<const char*, std::function<void(v1::DecryptionRequest&)>>> edits = {
-      {"ciphertext_digest", [](auto& r) { r.mutable_ciphertext_digest()->at(0) ^= 1; }},
-      {"response_key", [](auto& r) { r.mutable_response_key()->at(31) ^= 1; }},
-      {"request_id", [](auto& r) { r.mutable_request_id()->at(5) ^= 1; }},
-      {"nonce", [](auto& r) { r.mutable_nonce()->at(0) ^= 1; }},
-      {"expires_at_unix_ms", [](auto& r) { r.set_expires_at_unix_ms(r.expires_at_unix_ms() + 1); }},
-      {"key_epoch", [](auto& r) { r.set_key_epoch(r.key_epoch() + 1); }},
-      {"signature", [](auto& r) { r.mutable_signature()->at(10) ^= 1; }},
-  };
-  for (const auto& [field, edit] : edits) {
-    auto r = base;
-    edit(r);
-    auto status = check_decryption_request(r);
-    ASSERT_FALSE(status.ok()) << field;
-    EXPECT_EQ(status.error().code, ErrorCode::kVerificationFailed) << field;
-    EXPECT_EQ(status.error().message, "request signature does not verify") << field;
-  }
-}
-
-TEST(SignedMessagesTest, MalformedRequestFieldsAreNamed) {
-  const auto base = vector_request().request;
-  const std::vector<std::pair<std::string, std::function<void(v1::DecryptionRequest&)>>> edits = {
-      {"ciphertext_digest must be 32 bytes", [](auto& r) { r.mutable_ciphertext_digest()->pop_back(); }},
-      {"response_key must be a 32-byte X25519 public key", [](auto& r) { r.set_response_key(""); }},
-      {"request_id must be 16 to 64 bytes", [](auto& r) { r.set_request_id(std::string(15, 'x')); }},
-      {"request_id must be 16 to 64 bytes", [](auto& r) { r.set_request_id(std::string(65, 'x')); }},
-      {"nonce must be 16 to 64 bytes", [](auto& r) { r.set_nonce(""); }},
-      {"requester_key must be a 32-byte Ed25519 public key", [](auto& r) { r.mutable_requester_key()->append("x"); }},
-      {"signature must be 64 bytes", [](auto& r) { r.mutable_signature()->pop_back(); }},
-  };
-  for (const auto& [message, edit] : edits) {
-    auto r = base;
-    edit(r);
-    auto status = check_decryption_request(r);
-    ASSERT_FALSE(status.ok()) << message;
-    EXPECT_EQ(status.error().code, ErrorCode::kBadEncoding);
-    EXPECT_EQ(status.error().message, message);
-  }
+TEST(SignedMessagesTest, AuditEntryMatchesTheVector) {
+  const auto v = test::load_project_vectors("signed-messages.json")["audit_entry"];
+  v1::AuditEntry e;
+  e.set_seq(v["seq"].get<std::uint64_t>());
+  e.set_previous(str(test::hex(v["previous"])));
+  e.set_unix_ms(v["unix_ms"].get<std::int64_t>());
+  e.set_key_id(str(test::hex(v["key_id"])));
+  e.set_request_digest(str(test::hex(v["request_digest"])));
+  e.set_outcome(v["outcome"].get<std::string>());
+  e.set_detail(v["detail"].get<std::string>());
+  for (const auto& k : v["signers"]) e.add_signers(str(test::hex(k)));
+  EXPECT_EQ(to_hex(audit_signing_bytes(e)), v["signing_bytes"].get<std::string>());
+  EXPECT_EQ(to_hex(audit_entry_hash(e)), v["hash"].get<std::string>());
+  const auto node = ed25519_from_seed(test::hex(v["node_seed"])).value();
+  sign_audit_entry(e, node);
+  EXPECT_EQ(to_hex(as_bytes(e.signature())), v["signature"].get<std::string>());  // Ed25519 is deterministic
+  AuditHash previous{};
+  const Bytes previous_bytes = test::hex(v["previous"]);
+  std::copy(previous_bytes.begin(), previous_bytes.end(), previous.begin());
+  AuditChainVerifier chain(node.public_key, e.seq() - 1, previous);
+  EXPECT_TRUE(chain.add(e).ok());
 }
 
 TEST(SignedMessagesTest, CeremonyPlanSigningBytesMatchTheVector) {

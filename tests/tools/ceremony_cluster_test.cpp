@@ -24,7 +24,6 @@
 #include "local_cluster.h"
 #include "node/store/store.h"
 #include "proto/ceremony.h"
-#include "proto/decryption_request.h"
 #include "support/data_folder.h"
 #include "support/test_support.h"
 #include "tools/run_cli.h"
@@ -52,11 +51,14 @@ class CeremonyCluster : public ::testing::Test {
     std::ifstream in(path(name), std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
+  // Protects `text` for the cluster's requester (encrypt --cluster); `ct`
+  // receives its key id.
   void encrypt(const std::string& text, const std::string& ct) {
     std::ofstream(path("plain.txt")) << text;
-    auto r = run_cli("encrypt --cluster " + dir_.string() + " --label policy:7 --in " + path("plain.txt") +
-                     " --force --out " + path(ct));
+    auto r =
+        run_cli("encrypt --cluster " + dir_.string() + " --in " + path("plain.txt") + " --force --out " + path(ct));
     ASSERT_EQ(r.exit_code, 0) << r.output;
+    last_protected_ = ct;
   }
   std::string decrypt(const std::string& ct) {
     auto r = run_cli("decrypt --cluster " + dir_.string() + " --ciphertext " + path(ct) + " --force --out " +
@@ -74,21 +76,26 @@ class CeremonyCluster : public ::testing::Test {
     EXPECT_TRUE(wait_for_links(cluster.description.nodes, milliseconds(30000), quiet).ok());
     return cluster;
   }
-  // A signed request for key epoch `asked` is refused by a node serving `served`.
+  // A recovery of what `encrypt` last protected, signed for key epoch
+  // `asked`, is refused by a node serving `served`: shares of two epochs
+  // never combine.
   void expect_epoch_refused(const std::string& api, std::uint32_t asked, std::uint32_t served) {
     auto requester = read_signing_key_file(path("requester.key")).value();
-    v1::DecryptionRequest request;
-    request.set_ciphertext_digest(std::string(32, 'd'));
-    request.set_response_key(std::string(32, 'k'));
-    request.set_request_id(std::string(16, 'r'));
-    request.set_nonce(std::string(16, 'n'));
-    request.set_expires_at_unix_ms(
-        std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000);
-    request.set_key_epoch(asked);
-    proto::sign_decryption_request(request, requester);
-    auto refused = http_request("POST", api + "/v1/decryption-shares", client::to_json(request), milliseconds(2000));
+    auto protected_file = nlohmann::json::parse(slurp(last_protected_));
+    client::RecoveryRequest request;
+    const Bytes key_id = from_hex(protected_file["key_id"].get<std::string>()).value();
+    std::copy(key_id.begin(), key_id.end(), request.key_id.begin());
+    request.response_key.fill('k');
+    request.nonce.assign(16, 'n');
+    request.expires_at_unix_ms =
+        std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000;
+    request.key_epoch = asked;
+    request.sign(requester);
+    auto refused =
+        http_request("POST", api + "/v1/recoveries", client::recovery_request_to_json(request), milliseconds(2000));
     ASSERT_TRUE(refused.ok());
-    EXPECT_EQ(refused->status, 400u);
+    EXPECT_EQ(refused->status, 403u);
+    EXPECT_NE(refused->body.find("wrong_epoch"), std::string::npos) << refused->body;
     EXPECT_NE(refused->body.find("serves key epoch " + std::to_string(served)), std::string::npos) << refused->body;
   }
   // A node's status once its ceremony is over (or after 15 s).
@@ -102,6 +109,7 @@ class CeremonyCluster : public ::testing::Test {
     return s;
   }
   fs::path dir_;
+  std::string last_protected_;
 };
 
 TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {

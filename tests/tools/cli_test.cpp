@@ -278,8 +278,11 @@ TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
            {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": "zz"}]})", "nodes[].identity"},
            {R"({"nodes": [{"index": "one"}]})", "type"},
            {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity +
+                R"("}], "operators": [{"name": "a", "key": "00"}]})",
+            "operators[].key"},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity +
                 R"("}], "requesters": [{"name": "a", "key": "00"}]})",
-            "requesters[].key"},
+            "requesters: no longer read"},
        }) {
     std::ofstream(path("desc.json")) << c.json;
     r = run("init --data-dir " + path("n1") + " --index 1 --force --cluster " + path("desc.json"));

@@ -1,9 +1,12 @@
 // A real local cluster: vigild processes on loopback started by
-// `vigil cluster up`, decryption with nodes killed and restarted, replays
-// and malformed requests against the real HTTP server.
+// `vigil cluster up`, recovery with nodes killed and restarted, the whole
+// story of a protected secret with the audit chains verified, and malformed
+// requests against the real HTTP server.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -20,10 +23,11 @@
 
 #include "cluster_file.h"
 #include "http.h"
+#include "keys.h"
 #include "proto/codec.h"
-#include "proto/decryption_request.h"
 #include "support/test_support.h"
 #include "tools/run_cli.h"
+#include "vigil/client.h"
 
 namespace vigil::cli {
 namespace {
@@ -73,8 +77,8 @@ TEST_F(ClusterTest, ClusterJsonDescribesEveryNode) {
 
 TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestart) {
   std::ofstream(path("secret.txt")) << "wallet key 0xabcdef";
-  ASSERT_EQ(vigil_cli("encrypt --cluster " + dir_.string() + " --label policy:1 --in " + path("secret.txt") +
-                      " --force --out " + path("secret.ct"))
+  ASSERT_EQ(vigil_cli("encrypt --cluster " + dir_.string() + " --in " + path("secret.txt") + " --force --out " +
+                      path("secret.ct"))
                 .exit_code,
             0);
   auto r = decrypt("out1.txt");
@@ -112,42 +116,91 @@ TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestar
   }
 }
 
-TEST_F(ClusterTest, ReplayedRequestIsRefusedOverHttp) {
-  auto c = cluster();
-  SeededRng rng(vigil::test::test_seed() + 120);
-  const auto key =
-      Tdh2PublicKey<Ristretto255>::create(Element<Ristretto255>::decode(c.description.group_public_key).value())
-          .value();
-  auto ct = tdh2_encrypt<Ristretto255>(rng, key, as_bytes("p"), as_bytes("m"));
-  v1::RegisterCiphertextRequest reg;
-  *reg.mutable_ciphertext() = proto::to_proto(ct);
-  std::string reg_body;
-  (void)google::protobuf::util::MessageToJsonString(reg, &reg_body);
-  const std::string api = c.description.nodes[0].api;
-  auto registered = http_request("POST", api + "/v1/ciphertexts", reg_body, milliseconds(2000));
-  ASSERT_TRUE(registered.ok());
-  ASSERT_EQ(registered->status, 200u) << registered->body;
+// The mission over real vigild processes: an enclave protects its wallet
+// key under "silent for 30 s, then the admin"; while it is alive the admin
+// is refused by every node, an intruder always is, and once it has been
+// silent the admin recovers it; every node's audit chain verifies, and a
+// tampered one is named. The enclave's clock is injected (its registration
+// is dated 45 s back, within the nodes' allowed skew), so no test waits out
+// the timeout.
+TEST_F(ClusterTest, TheMissionOverRealNodes) {
+  for (const char* k : {"enclave", "admin", "intruder"}) {
+    ASSERT_EQ(vigil_cli("keygen --type ed25519 --force --out " + path(std::string(k) + ".key")).exit_code, 0);
+  }
+  const auto enclave = read_signing_key_file(path("enclave.key")).value();
+  const auto admin = read_signing_key_file(path("admin.key")).value();
+  Policy policy;
+  policy.enclave_key = enclave.public_key;
+  policy.any_of.push_back(PolicyGroup{30'000, Requesters{1, {admin.public_key}}, {}, {}});
 
-  auto requester = ed25519_from_seed(from_hex(slurp(path("requester.key")).substr(0, 64)).value()).value();
-  auto response_key = x25519_generate(rng);
-  const auto digest = tdh2_ciphertext_digest(ct);
-  v1::DecryptionRequest req;
-  req.set_ciphertext_digest(std::string(digest.begin(), digest.end()));
-  req.set_response_key(std::string(response_key.public_key.begin(), response_key.public_key.end()));
-  req.set_request_id(std::string(16, 'r'));
-  req.set_nonce(std::string(16, 'n'));
-  req.set_expires_at_unix_ms(
-      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 30000);
-  proto::sign_decryption_request(req, requester);
-  std::string body;
-  (void)google::protobuf::util::MessageToJsonString(req, &body);
-  auto first = http_request("POST", api + "/v1/decryption-shares", body, milliseconds(2000));
-  ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->status, 200u) << first->body;
-  auto replay = http_request("POST", api + "/v1/decryption-shares", body, milliseconds(2000));
-  ASSERT_TRUE(replay.ok());
-  EXPECT_EQ(replay->status, 403u) << replay->body;
-  EXPECT_NE(replay->body.find("replayed"), std::string::npos) << replay->body;
+  // Alive: protected and heartbeating with the real clock.
+  std::ofstream(path("alive.txt")) << "still in use";
+  auto r = vigil_cli("protect --cluster " + dir_.string() + " --secret-file " + path("alive.txt") + " --enclave-key " +
+                     path("enclave.key") + " --requester " + path("admin.key.pub") + " --silence 30s --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string alive_id = nlohmann::json::parse(r.output)["key_id"].get<std::string>();
+  r = vigil_cli("heartbeat --cluster " + dir_.string() + " --key-id " + alive_id + " --enclave-key " +
+                path("enclave.key"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("nodes 1, 2, 3, 4, 5 took it"), std::string::npos) << r.output;
+  r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + alive_id + " --requester-key " +
+                path("admin.key") + " --force --out " + path("early.txt"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_FALSE(fs::exists(path("early.txt")));
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_NE(r.output.find("node " + std::to_string(i) + ": enclave_alive"), std::string::npos) << r.output;
+  }
+
+  // Silent: registered 45 s ago by the enclave's clock, never heard from since.
+  struct Behind final : Clock {
+    std::int64_t now_unix_ms() const override { return SystemClock().now_unix_ms() - 45'000; }
+  } behind;
+  auto vault = client::ClusterClient<Ristretto255>::create(cluster().description, http(), system_rng(), behind).value();
+  auto p = vault.protect(enclave, policy, as_bytes("the wallet key"));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const std::string silent_id = to_hex(p->key_id);
+  r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + silent_id + " --requester-key " +
+                path("intruder.key") + " --force --out " + path("stolen.txt"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("node 5: not_authorised"), std::string::npos) << r.output;
+  r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + silent_id + " --requester-key " +
+                path("admin.key") + " --force --out " + path("recovered.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(slurp(path("recovered.txt")), "the wallet key");
+
+  r = vigil_cli("audit verify --cluster " + dir_.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("node 1: 3 entries, chain and signatures intact"), std::string::npos) << r.output;
+
+  // Node 2's log rewritten on its disk (an entry's outcome changed): named, and the others still verify.
+  auto c = cluster();
+  ::kill(c.processes[1].pid, SIGTERM);
+  ::waitpid(c.processes[1].pid, nullptr, 0);
+  for (int tries = 0; tries < 100 && ::kill(c.processes[1].pid, 0) == 0; ++tries) ::usleep(20'000);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / c.processes[1].dir / "vigil.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* read = nullptr;
+    sqlite3_prepare_v2(db, "SELECT entry FROM audit_log WHERE seq = 2", -1, &read, nullptr);
+    ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
+    v1::AuditEntry entry;
+    ASSERT_TRUE(entry.ParseFromArray(sqlite3_column_blob(read, 0), sqlite3_column_bytes(read, 0)));
+    sqlite3_finalize(read);
+    entry.set_outcome("granted");
+    const std::string bytes = entry.SerializeAsString();
+    sqlite3_stmt* write = nullptr;
+    sqlite3_prepare_v2(db, "UPDATE audit_log SET entry = ? WHERE seq = 2", -1, &write, nullptr);
+    sqlite3_bind_blob(write, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(write), SQLITE_DONE);
+    sqlite3_finalize(write);
+    sqlite3_close(db);
+  }
+  ASSERT_EQ(vigil_cli("cluster restart --dir " + dir_.string() + " --node 2").exit_code, 0);
+  r = vigil_cli("audit verify --cluster " + dir_.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("node 2: FAILED: audit entry 2: the node's signature does not verify"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("node 3: 3 entries"), std::string::npos) << r.output;
 }
 
 TEST_F(ClusterTest, RealServerRefusesMalformedInputAndKeepsServing) {
@@ -158,18 +211,18 @@ TEST_F(ClusterTest, RealServerRefusesMalformedInputAndKeepsServing) {
     boost::asio::ip::tcp::socket s(io);
     const auto port = static_cast<unsigned short>(std::stoi(api.substr(api.rfind(':') + 1)));
     s.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-    const std::string head = "POST /v1/ciphertexts HTTP/1.1\r\nHost: x\r\nContent-Length: 9437184\r\n\r\n";
+    const std::string head = "POST /v1/registrations HTTP/1.1\r\nHost: x\r\nContent-Length: 9437184\r\n\r\n";
     boost::asio::write(s, boost::asio::buffer(head));
     std::array<char, 256> buf{};
     boost::system::error_code ec;
     const std::size_t n = s.read_some(boost::asio::buffer(buf), ec);
     EXPECT_NE(std::string(buf.data(), n).find("413"), std::string::npos) << std::string(buf.data(), n);
   }
-  auto junk = http_request("POST", api + "/v1/decryption-shares", "{not json", milliseconds(2000));
+  auto junk = http_request("POST", api + "/v1/recoveries", "{not json", milliseconds(2000));
   ASSERT_TRUE(junk.ok());
   EXPECT_EQ(junk->status, 400u);
   auto wrong_type =
-      http_request("POST", api + "/v1/decryption-shares", "{\"expires_at_unix_ms\": \"soon\"}", milliseconds(2000));
+      http_request("POST", api + "/v1/recoveries", "{\"expires_at_unix_ms\": \"soon\"}", milliseconds(2000));
   ASSERT_TRUE(wrong_type.ok());
   EXPECT_EQ(wrong_type->status, 400u);
   auto health = http_request("GET", api + "/healthz", "", milliseconds(2000));

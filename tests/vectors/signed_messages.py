@@ -31,22 +31,26 @@ def key_pair(seed: bytes):
     return sk, pk
 
 
-def decryption_request():
-    seed = bytes([0x05] * 32)
+def audit_entry():
+    seed = bytes([0x0A] * 32)
     sk, pk = key_pair(seed)
-    r = {
-        "ciphertext_digest": bytes([0x01] * 32),
-        "response_key": bytes([0x02] * 32),
-        "request_id": bytes(range(16)),
-        "nonce": bytes(range(100, 124)),
-        "expires_at_unix_ms": 1_800_000_000_123,
-        "key_epoch": 3,
+    e = {
+        "seq": 7,
+        "previous": bytes([0x11] * 32),
+        "unix_ms": 1_800_000_000_456,
+        "key_id": bytes([0x22] * 32),
+        "request_digest": bytes([0x33] * 32),
+        "outcome": "enclave_alive",
+        "detail": "the enclave sent a heartbeat 4 s ago",
+        "signers": [bytes([0x44] * 32), bytes([0x55] * 32)],
     }
-    msg = (field(b"vigil/v1/decryption-request") + field(r["ciphertext_digest"]) + field(r["response_key"]) +
-           field(r["request_id"]) + field(r["nonce"]) + u64(r["expires_at_unix_ms"]) + field(pk) +
-           u32(r["key_epoch"]))
-    out = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in r.items()}
-    out.update(requester_seed=seed.hex(), requester_key=pk.hex(), signing_bytes=msg.hex(), signature=sk.sign(msg).hex())
+    msg = (field(b"vigil/v1/audit-entry") + u64(e["seq"]) + field(e["previous"]) + u64(e["unix_ms"]) +
+           field(e["key_id"]) + field(e["request_digest"]) + field(e["outcome"].encode()) +
+           field(e["detail"].encode()) + u32(len(e["signers"])) + b"".join(field(k) for k in e["signers"]))
+    out = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in e.items()}
+    out["signers"] = [k.hex() for k in e["signers"]]
+    out.update(node_seed=seed.hex(), node_key=pk.hex(), signing_bytes=msg.hex(),
+               hash=hashlib.sha256(msg).hexdigest(), signature=sk.sign(msg).hex())
     return out
 
 
@@ -116,6 +120,6 @@ def enclave_messages():
             "recovery_request": request}
 
 
-print(json.dumps({"decryption_request": decryption_request(), "ceremony_plan": ceremony_plan(),
+print(json.dumps({"audit_entry": audit_entry(), "ceremony_plan": ceremony_plan(),
                   "ceremony_transcript": ceremony_transcript(), "ceremony_statement": ceremony_statement(),
                   "enclave_messages": enclave_messages()}, indent=2))

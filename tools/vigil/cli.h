@@ -39,6 +39,10 @@ void register_keygen(CLI::App& app, int& exit_code);
 void register_tdh2(CLI::App& app, int& exit_code);
 void register_cluster(CLI::App& app, int& exit_code);
 void register_decrypt(CLI::App& app, int& exit_code);
+// vigil protect, heartbeat, recover (cmd_protect.cpp).
+void register_protected_secrets(CLI::App& app, int& exit_code);
+// vigil audit verify (cmd_audit.cpp).
+void register_audit(CLI::App& app, int& exit_code);
 void register_init(CLI::App& app, int& exit_code);
 void register_ceremonies(CLI::App& app, int& exit_code);
 // vigil bench dkg, under the `bench` command.

@@ -34,8 +34,8 @@ struct LocalNode {
 };
 
 // Creates node `index`'s folder under `root`: identity, master key, free
-// ports, and the requester and operator every node trusts.
-Result<LocalNode> create_local_node(const fs::path& root, ParticipantIndex index, const Ed25519PublicKey& requester,
+// ports, and the operator every node trusts.
+Result<LocalNode> create_local_node(const fs::path& root, ParticipantIndex index,
                                     const Ed25519PublicKey& operator_key) {
   LocalNode n;
   const fs::path node_dir = root / ("node" + std::to_string(index));
@@ -50,7 +50,6 @@ Result<LocalNode> create_local_node(const fs::path& root, ParticipantIndex index
   if (!peer_port || !api_port) return make_error(ErrorCode::kTransport, "no free ports on 127.0.0.1");
   n.config.peer_listen = {"127.0.0.1", static_cast<std::uint16_t>(*peer_port)};
   n.config.api_listen = {"127.0.0.1", static_cast<std::uint16_t>(*api_port)};
-  n.config.requesters.push_back({"local", requester});
   n.config.operators.push_back({"local", operator_key});
   return n;
 }
@@ -144,7 +143,9 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, KeySource sour
   fs::create_directories(dir);
   const fs::path root = fs::canonical(dir);
 
-  // The requester who may ask for decryptions, and the operator who signs ceremony plans.
+  // The operator who signs ceremony plans, and a requester key for the
+  // commands that protect and recover under a requester-only policy
+  // (encrypt and decrypt --cluster); the nodes trust neither for releases.
   ClusterFile cluster;
   const auto requester = ed25519_generate(system_rng());
   const auto operator_key = ed25519_generate(system_rng());
@@ -156,8 +157,7 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, KeySource sour
   }
   std::vector<LocalNode> nodes;
   for (std::size_t i = 1; i <= n; ++i) {
-    auto node =
-        create_local_node(root, static_cast<ParticipantIndex>(i), requester.public_key, operator_key.public_key);
+    auto node = create_local_node(root, static_cast<ParticipantIndex>(i), operator_key.public_key);
     if (!node) return fail("cluster up", node.error());
     nodes.push_back(std::move(node).value());
   }
@@ -243,9 +243,8 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
   }
   const std::size_t n_old = nodes.size();
   if (n2 > n_old) {
-    const auto requester = nodes.front().config.requesters.front().key;
     for (std::size_t i = n_old + 1; i <= n2; ++i) {
-      auto node = create_local_node(root, static_cast<ParticipantIndex>(i), requester, operator_key->public_key);
+      auto node = create_local_node(root, static_cast<ParticipantIndex>(i), operator_key->public_key);
       if (!node) return fail(cmd, node.error());
       nodes.push_back(std::move(node).value());
     }

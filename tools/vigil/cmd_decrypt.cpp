@@ -1,5 +1,6 @@
-// vigil decrypt --cluster: threshold decryption through a running cluster,
-// and vigil bench cluster: the same under load, with latency percentiles.
+// vigil decrypt --cluster: recovery of what encrypt --cluster protected under
+// a requester-only policy, and vigil bench recover: recoveries under load,
+// with latency percentiles.
 #include <algorithm>
 #include <atomic>
 #include <iomanip>
@@ -9,6 +10,8 @@
 #include "cluster_file.h"
 #include "files.h"
 #include "http.h"
+#include "keys.h"
+#include "protected_client.h"
 #include "tdh2_files.h"
 
 namespace vigil::cli {
@@ -21,32 +24,37 @@ Result<Ed25519KeyPair> load_requester(const fs::path& dir, const ClusterFile& cl
   return read_signing_key_file(dir / cluster.requester_key);
 }
 
-int run_decrypt(const std::string& dir, const std::string& ciphertext_path, const std::string& out, bool force,
-                std::chrono::milliseconds timeout) {
+Result<client::KeyId> read_protected_file(const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 16));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("key_id") || !j["key_id"].is_string()) {
+    return make_error(ErrorCode::kBadEncoding, path + ": not a file of encrypt --cluster ({\"key_id\": hex})");
+  }
+  return parse_key_id(j["key_id"].get<std::string>());
+}
+
+int run_decrypt(const std::string& dir, const std::string& protected_path, const std::string& out, bool force,
+                unsigned timeout_ms) {
   auto cluster = load_cluster(dir);
   if (!cluster) return fail("decrypt", cluster.error(), kExitUsage);
   auto requester = load_requester(dir, *cluster);
   if (!requester) return fail("decrypt", requester.error(), kExitUsage);
-  auto ct = read_ciphertext(ciphertext_path);
-  if (!ct) return fail("decrypt", ct.error());
-  SystemClock clock;
-  return std::visit(
-      [&](auto& c) -> int {
-        using C = typename std::decay_t<decltype(c.u)>::CurveType;
-        auto vault = client::ClusterClient<C>::create(cluster->description, http(), system_rng(), clock);
-        if (!vault) return fail("decrypt", "the ciphertext is not for this cluster (" + vault.error().message + ")");
-        auto result = vault->decrypt(*requester, c, {.per_node_timeout = timeout});
-        if (!result) return fail("decrypt", result.error());
-        for (const auto& p : result->problems) std::cout << "  node " << p.index << ": " << p.problem << "\n";
-        const std::string plaintext(result->plaintext.span().begin(), result->plaintext.span().end());
-        if (auto s = write_file(out, plaintext, FileMode::kSecret, force); !s) return fail("decrypt", s.error());
-        std::string used;
-        for (auto i : result->used) used += (used.empty() ? "" : ", ") + std::to_string(i);
-        std::cout << "decrypted " << plaintext.size() << " bytes with verified shares from nodes " << used
-                  << "; written to " << out << "\n";
-        return kExitOk;
-      },
-      *ct);
+  auto key_id = read_protected_file(protected_path);
+  if (!key_id) return fail("decrypt", key_id.error(), kExitUsage);
+  ClusterOptions options{dir, "", timeout_ms};
+  return with_cluster_client("decrypt", options, [&](const auto& vault) -> int {
+    const X25519KeyPair response = x25519_generate(system_rng());
+    auto request = vault.prepare_recovery(*key_id, response.public_key);
+    request.sign(*requester);
+    auto r = vault.recover(request, response, {options.timeout()});
+    if (!r) return fail("decrypt", r.error());
+    print_problems(r->problems);
+    const std::string plaintext(r->plaintext.span().begin(), r->plaintext.span().end());
+    if (auto s = write_file(out, plaintext, FileMode::kSecret, force); !s) return fail("decrypt", s.error());
+    std::cout << "decrypted " << plaintext.size() << " bytes with verified shares from nodes " << list_nodes(r->used)
+              << "; written to " << out << "\n";
+    return kExitOk;
+  });
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -60,15 +68,19 @@ int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::
               std::size_t concurrency, std::size_t payload_bytes) {
   SystemClock clock;
   auto vault = client::ClusterClient<C>::create(cluster.description, http(), system_rng(), clock);
-  if (!vault) return fail("bench cluster", vault.error());
+  if (!vault) return fail("bench recover", vault.error());
   Bytes payload(payload_bytes, 0x5a);
-  const auto ct = vault->encrypt(as_bytes("bench"), payload);
-  auto ask = [&](std::size_t first_node) { return vault->decrypt(requester, ct, {.first_node = first_node}); };
-  // Registers the ciphertext everywhere (the first request per node does).
-  for (std::size_t i = 0; i < cluster.description.nodes.size(); ++i) {
-    auto warm = ask(i);
-    if (!warm) return fail("bench cluster", warm.error());
-  }
+  const auto enclave = ed25519_generate(system_rng());
+  auto protection = vault->protect(enclave, requester_only(enclave, requester.public_key), payload);
+  if (!protection) return fail("bench recover", protection.error());
+  // One recovery: a fresh response key, a signed request, t sealed shares
+  // verified and combined, the secret decrypted.
+  auto ask = [&](std::size_t first_node) {
+    const X25519KeyPair response = x25519_generate(system_rng());
+    auto request = vault->prepare_recovery(protection->key_id, response.public_key);
+    request.sign(requester);
+    return vault->recover(request, response, {.first_node = first_node});
+  };
   auto phase = [&](std::size_t n, std::size_t workers,
                    std::vector<double>& latencies_ms) -> std::pair<double, std::size_t> {
     std::atomic<std::size_t> next{0}, failures{0};
@@ -96,9 +108,10 @@ int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::
   };
 
   const auto& d = cluster.description;
-  std::cout << "vigil bench cluster: " << d.threshold << "-of-" << d.nodes.size() << " " << C::kName << " cluster, "
-            << payload_bytes << "-byte payload; each decryption = signed requests to t nodes,\n"
-            << "sealed shares, proof verification, combination, payload decryption\n";
+  std::cout << "vigil bench recover: " << d.threshold << "-of-" << d.nodes.size() << " " << C::kName << " cluster, "
+            << payload_bytes << "-byte secret; each recovery = a signed request to t nodes,\n"
+            << "each deciding the policy and recording its release and audit entry durably, sealed shares,\n"
+            << "proof verification, combination, decryption\n";
   std::vector<double> low;
   auto [low_rate, low_fail] = phase(std::max<std::size_t>(50, requests / 10), 1, low);
   std::vector<double> sat;
@@ -106,7 +119,7 @@ int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::
   std::cout << std::fixed << std::setprecision(2) << "  low load (1 client):       p50 " << percentile(low, 0.5)
             << " ms   p99 " << percentile(low, 0.99) << " ms   " << low_rate << "/s   (target p50 <= 5 ms)\n"
             << "  saturation (" << concurrency << " clients):   p50 " << percentile(sat, 0.5) << " ms   p99 "
-            << percentile(sat, 0.99) << " ms   " << sat_rate << " decryptions/s   (target >= 500/s)\n"
+            << percentile(sat, 0.99) << " ms   " << sat_rate << " recoveries/s   (target >= 400/s)\n"
             << "  failures: " << low_fail + sat_fail << "\n";
   return low_fail + sat_fail == 0 ? kExitOk : kExitFailure;
 }
@@ -121,21 +134,21 @@ void register_decrypt(CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("decrypt",
-                                 "Decrypt a ciphertext with a running cluster: ask t nodes (others if some fail)\n"
-                                 "for decryption shares sealed to a fresh key, verify each, combine, and name\n"
-                                 "every node that failed or answered wrongly.");
+                                 "Recover what encrypt --cluster protected, as the cluster's requester\n"
+                                 "(DIR/requester.key): ask t nodes (others if some refuse or fail) for shares\n"
+                                 "sealed to a fresh key, verify each, combine, and name every node that\n"
+                                 "refused, failed or answered wrongly.");
   cmd->add_option("--cluster", o->cluster, "Local cluster folder (cluster.json)")
       ->required()
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--ciphertext", o->ciphertext, "Ciphertext file (binary or JSON)")
+  cmd->add_option("--ciphertext", o->ciphertext, "The file encrypt --cluster wrote (its key id)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out, "Where to write the payload (mode 0600)")->required();
   cmd->add_option("--timeout-ms", o->timeout_ms, "Per-node timeout (default 5000)");
   cmd->add_flag("--force", o->force, "Replace an existing --out file");
-  cmd->callback([o, &exit_code] {
-    exit_code = run_decrypt(o->cluster, o->ciphertext, o->out, o->force, std::chrono::milliseconds(o->timeout_ms));
-  });
+  cmd->callback(
+      [o, &exit_code] { exit_code = run_decrypt(o->cluster, o->ciphertext, o->out, o->force, o->timeout_ms); });
 
   struct BenchOptions {
     std::string dir;
@@ -143,23 +156,24 @@ void register_decrypt(CLI::App& app, int& exit_code) {
   };
   auto b = std::make_shared<BenchOptions>();
   auto* bench = app.add_subcommand("bench", "Load tools.");
-  auto* cluster = bench->add_subcommand("cluster",
-                                        "Run concurrent end-to-end decryptions against a local cluster and report\n"
+  auto* cluster = bench->add_subcommand("recover",
+                                        "Run concurrent end-to-end recoveries against a local cluster and report\n"
                                         "throughput and p50/p99 latency beside the targets.");
+  cluster->alias("cluster");
   bench->require_subcommand(1);
   register_bench_ceremonies(*bench, exit_code);
   cluster->add_option("--dir", b->dir, "Local cluster folder (cluster.json)")
       ->required()
       ->check(CLI::ExistingDirectory);
-  cluster->add_option("--requests", b->requests, "Decryptions in the saturation phase (default 2000)");
+  cluster->add_option("--requests", b->requests, "Recoveries in the saturation phase (default 2000)");
   cluster->add_option("--concurrency", b->concurrency, "Concurrent clients in the saturation phase (default 8)");
   cluster->add_option("--payload", b->payload, "Payload bytes (default 32)");
   cluster->callback([b, &exit_code] {
     auto c = load_cluster(b->dir);
-    if (!c) return void(exit_code = fail("bench cluster", c.error(), kExitUsage));
+    if (!c) return void(exit_code = fail("bench recover", c.error(), kExitUsage));
     auto requester = load_requester(b->dir, *c);
-    if (!requester) return void(exit_code = fail("bench cluster", requester.error(), kExitUsage));
-    exit_code = run_for_curve("bench cluster", c->description.curve, [&](auto curve) {
+    if (!requester) return void(exit_code = fail("bench recover", requester.error(), kExitUsage));
+    exit_code = run_for_curve("bench recover", c->description.curve, [&](auto curve) {
       return run_bench<decltype(curve)>(*c, *requester, b->requests, std::max<std::size_t>(1, b->concurrency),
                                         b->payload);
     });

@@ -17,7 +17,6 @@ namespace fs = std::filesystem;
 
 // A cluster description, shared by the operators:
 //   { "nodes": [ { "index": 1, "peer": "10.0.0.1:7100", "identity": hex } ],
-//     "requesters": [ { "name": "admin", "key": hex } ],
 //     "operators": [ { "name": "ops", "key": hex } ] }   // may start DKG and resharing
 Status apply_description(node::NodeConfig& config, const std::string& path, const Ed25519PublicKey& own_identity) {
   VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 20));
@@ -43,15 +42,15 @@ Status apply_description(node::NodeConfig& config, const std::string& path, cons
       config.peers.push_back({index, *address, pk});
     }
     if (!found_self) return bad("lists no node with index " + std::to_string(config.index));
-    for (const auto& [list, target] :
-         {std::pair{"requesters", &config.requesters}, std::pair{"operators", &config.operators}}) {
-      for (const auto& r : j.value(list, nlohmann::json::array())) {
-        auto key = from_hex_exact(r.at("key").get<std::string>(), 32);
-        if (!key) return bad(std::string(list) + "[].key: expected 64 hex digits");
-        node::NamedKey named{r.at("name").get<std::string>(), {}};
-        std::copy(key->begin(), key->end(), named.key.begin());
-        target->push_back(named);
-      }
+    if (j.contains("requesters")) {
+      return bad("requesters: no longer read: who may recover a secret is named by its own release policy");
+    }
+    for (const auto& r : j.value("operators", nlohmann::json::array())) {
+      auto key = from_hex_exact(r.at("key").get<std::string>(), 32);
+      if (!key) return bad("operators[].key: expected 64 hex digits");
+      node::NamedKey named{r.at("name").get<std::string>(), {}};
+      std::copy(key->begin(), key->end(), named.key.begin());
+      config.operators.push_back(named);
     }
   } catch (const nlohmann::json::exception& e) {
     return bad(e.what());
@@ -70,13 +69,13 @@ void register_init(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("init",
                                  "Set up one node of a cluster: create its identity and master key (once) and\n"
-                                 "write DATA_DIR/node.toml. With --cluster, pin the peers and requesters of a\n"
+                                 "write DATA_DIR/node.toml. With --cluster, pin the peers and operators of a\n"
                                  "cluster description. Prints the keys the operators exchange.");
   cmd->add_option("--data-dir", o->data_dir, "The node's data folder (created if missing)")->required();
   cmd->add_option("--index", o->index, "This node's participant index")->required();
   cmd->add_option("--peer-listen", o->peer_listen, "Peer address to listen on (default 0.0.0.0:7100)");
   cmd->add_option("--api-listen", o->api_listen, "Client API address (default 127.0.0.1:8100)");
-  cmd->add_option("--cluster", o->cluster, "Cluster description (JSON: nodes, requesters)")->check(CLI::ExistingFile);
+  cmd->add_option("--cluster", o->cluster, "Cluster description (JSON: nodes, operators)")->check(CLI::ExistingFile);
   cmd->add_flag("--force", o->force, "Replace an existing node.toml");
   cmd->callback([o, &exit_code] {
     const fs::path dir = fs::absolute(o->data_dir);
@@ -102,8 +101,7 @@ void register_init(CLI::App& app, int& exit_code) {
               << "  identity (pin in peers' configs)   " << to_hex(identity->public_key) << "\n"
               << "  share key (a dealer's recipient)   " << to_hex(ed25519_to_x25519(*identity).public_key) << "\n"
               << "  config                             " << (dir / "node.toml").string() << "\n"
-              << "  peers pinned: " << config.peers.size() << ", requesters: " << config.requesters.size()
-              << ", operators: " << config.operators.size() << "\n";
+              << "  peers pinned: " << config.peers.size() << ", operators: " << config.operators.size() << "\n";
   });
 
   struct ImportOptions {

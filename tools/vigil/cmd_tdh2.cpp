@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "cluster_file.h"
 #include "files.h"
+#include "keys.h"
+#include "protected_client.h"
 #include "tdh2_files.h"
 
 namespace vigil::cli {
@@ -35,11 +37,27 @@ Result<EncryptionTarget> target_from_deal(const std::string& path) {
       deal);
 }
 
-Result<EncryptionTarget> target_from_cluster(const std::string& dir) {
-  VIGIL_ASSIGN_OR_RETURN(ClusterFile cluster, load_cluster(dir));
-  const auto& d = cluster.description;
-  if (!d.has_key()) return make_error(ErrorCode::kInvalidInput, "the cluster holds no key yet: run vigil cluster dkg");
-  return EncryptionTarget{d.curve, d.group_public_key, d.threshold, d.nodes.size()};
+// encrypt --cluster: protects the file under a requester-only policy for
+// the cluster's requester key (DIR/requester.key), with a one-time enclave
+// key, and writes {"key_id": hex} for decrypt --cluster.
+int protect_with_cluster(const std::string& dir, const std::string& in, const std::string& out, bool force) {
+  auto cluster = load_cluster(dir);
+  if (!cluster) return fail("encrypt", cluster.error(), kExitUsage);
+  auto requester = read_signing_key_file(std::filesystem::path(dir) / cluster->requester_key);
+  if (!requester) return fail("encrypt", requester.error(), kExitUsage);
+  auto plaintext = read_file(in, proto::kMaxMessageBytes / 2);
+  if (!plaintext) return fail("encrypt", plaintext.error(), kExitUsage);
+  const auto enclave = ed25519_generate(system_rng());
+  return with_cluster_client("encrypt", ClusterOptions{dir, "", 5000}, [&](const auto& vault) -> int {
+    auto p = vault.protect(enclave, requester_only(enclave, requester->public_key), as_bytes(*plaintext));
+    if (!p) return fail("encrypt", p.error());
+    const nlohmann::json file{{"key_id", to_hex(p->key_id)}, {"policy_digest", to_hex(policy_digest(p->policy))}};
+    if (auto s = write_file(out, file.dump(2) + "\n", FileMode::kPublic, force); !s) return fail("encrypt", s.error());
+    std::cout << "protected " << plaintext->size() << " bytes for the cluster's requester; nodes "
+              << list_nodes(p->accepted) << " hold it\nkey id " << to_hex(p->key_id) << "; written to " << out << "\n";
+    print_problems(p->problems);
+    return kExitOk;
+  });
 }
 
 template <Curve C>
@@ -85,14 +103,16 @@ void register_encrypt(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("encrypt",
                                  "Encrypt a file to a group key under a label (TDH2 + XChaCha20-Poly1305).\n"
-                                 "Any t share holders can decrypt it together; the label cannot be changed.");
+                                 "Any t share holders can decrypt it together; the label cannot be changed.\n"
+                                 "With --cluster: protect it with a running cluster for the cluster's requester\n"
+                                 "(vigil protect with a requester-only policy); --out then receives its key id.");
   auto* deal_opt =
       cmd->add_option("--deal", o->deal, "Deal file whose group key to encrypt to")->check(CLI::ExistingFile);
   auto* cluster_opt =
       cmd->add_option("--cluster", o->cluster, "Local cluster folder (cluster.json) whose key to encrypt to")
           ->check(CLI::ExistingDirectory);
   deal_opt->excludes(cluster_opt);
-  cmd->add_option("--label", o->label, "Label bound into the ciphertext (vigil uses the policy hash)")->required();
+  cmd->add_option("--label", o->label, "Label bound into the ciphertext (with --deal; --cluster uses the policy's)");
   cmd->add_option("--in", o->in, "File to encrypt")->required()->check(CLI::ExistingFile);
   add_output_options(cmd, o->output, "ciphertext (binary protobuf with --out, JSON with --json)");
   cmd->callback([o, &exit_code] {
@@ -104,7 +124,19 @@ void register_encrypt(CLI::App& app, int& exit_code) {
       exit_code = fail("encrypt", "pass exactly one of --deal and --cluster", kExitUsage);
       return;
     }
-    auto target = o->deal.empty() ? target_from_cluster(o->cluster) : target_from_deal(o->deal);
+    if (!o->cluster.empty()) {
+      if (!o->label.empty() || o->output.json || o->output.out_path.empty()) {
+        exit_code = fail("encrypt", "with --cluster pass --out FILE, and neither --label nor --json", kExitUsage);
+        return;
+      }
+      exit_code = protect_with_cluster(o->cluster, o->in, o->output.out_path, o->output.force);
+      return;
+    }
+    if (o->label.empty()) {
+      exit_code = fail("encrypt", "--label is required with --deal", kExitUsage);
+      return;
+    }
+    auto target = target_from_deal(o->deal);
     if (!target) return void(exit_code = fail("encrypt", target.error(), kExitUsage));
     auto plaintext = read_file(o->in, proto::kMaxMessageBytes / 2);
     if (!plaintext) return void(exit_code = fail("encrypt", plaintext.error(), kExitUsage));

@@ -16,7 +16,8 @@ std::string trim(const std::string& s) {
 Result<X25519PublicKey> parse_public_key_hex(const std::string& text, const std::string& where) {
   auto bytes = from_hex_exact(trim(text), kX25519Bytes);
   if (!bytes)
-    return make_error(ErrorCode::kBadEncoding, where + ": not an X25519 public key (" + bytes.error().message + ")");
+    return make_error(ErrorCode::kBadEncoding,
+                      where + ": not a public key file of 64 hex digits (" + bytes.error().message + ")");
   X25519PublicKey pk{};
   std::copy(bytes->begin(), bytes->end(), pk.begin());
   return pk;

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   vigil::cli::register_tdh2(app, exit_code);
   vigil::cli::register_cluster(app, exit_code);
   vigil::cli::register_decrypt(app, exit_code);
+  vigil::cli::register_protected_secrets(app, exit_code);
+  vigil::cli::register_audit(app, exit_code);
   vigil::cli::register_init(app, exit_code);
   vigil::cli::register_ceremonies(app, exit_code);
   try {

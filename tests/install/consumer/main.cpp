@@ -1,6 +1,7 @@
 // A program outside the vigil tree that links only vigil::client: split a
-// key 2-of-3 with the core, describe a cluster, encrypt to it, and try to
-// decrypt through nodes that are not running, which must fail naming each.
+// key 2-of-3 with the core, describe a cluster, and do what enclave code
+// does (protect a secret under a policy, then recover it with a signed
+// request) against nodes that are not running, which must fail naming each.
 #include <vigil/client.h>
 #include <vigil/dealer.h>
 
@@ -26,10 +27,23 @@ int main() {
   vigil::SystemClock clock;
   auto vault = vigil::client::ClusterClient<Ristretto255>::create(cluster, *transport, vigil::system_rng(), clock);
   if (!vault.ok()) return 2;
-  const auto ct = vault->encrypt(vigil::as_bytes("label"), vigil::as_bytes("secret"));
+  auto enclave = vigil::ed25519_generate(vigil::system_rng());
   auto requester = vigil::ed25519_generate(vigil::system_rng());
-  auto r = vault->decrypt(requester, ct, {.per_node_timeout = std::chrono::milliseconds(500)});
-  if (r.ok() || r.error().message.find("node 3: unreachable") == std::string::npos) return 3;
-  std::puts("find_package(vigil) consumer: 2-of-3 deal, encrypted to a described cluster, unreachable nodes named");
+  auto policy = vigil::client::parse_policy_json(R"({"enclave_key": ")" + vigil::to_hex(enclave.public_key) +
+                                                 R"(", "any_of": [{"all_of": [{"enclave_silent": {"timeout": "30d"}},
+                                                 {"requester": {"keys": [")" +
+                                                 vigil::to_hex(requester.public_key) + R"("], "m": 1}}]}]})");
+  if (!policy.ok()) return 3;
+  const vigil::client::CallOptions quick{std::chrono::milliseconds(500)};
+  auto p = vault->protect(enclave, *policy, vigil::as_bytes("secret"), quick);
+  if (p.ok() || p.error().message.find("node 3: unreachable") == std::string::npos) return 4;
+  const auto response = vigil::x25519_generate(vigil::system_rng());
+  auto request = vault->prepare_recovery(vigil::client::KeyId{}, response.public_key);
+  request.sign(requester);
+  auto r = vault->recover(request, response, {.per_node_timeout = std::chrono::milliseconds(500)});
+  if (r.ok() || r.error().message.find("node 3: unreachable") == std::string::npos) return 5;
+  std::puts(
+      "find_package(vigil) consumer: 2-of-3 deal, protect and recover against a described cluster, "
+      "unreachable nodes named");
   return 0;
 }

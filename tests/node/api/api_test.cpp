@@ -1,6 +1,7 @@
-// The client API through ApiRouter: a 2-of-3 decryption end to end, and each
-// malformed or refused request answered with the right status while the node
-// keeps serving.
+// The client API through ApiRouter: status, registrations and heartbeats,
+// each malformed or refused request answered with the right status while
+// the node keeps serving, and the attempts to get a share of a protected
+// ciphertext around its policy. Recovery is tests/node/release/recovery_test.cpp.
 #include "node/node_fixture.h"
 #include "proto/protected_secrets.h"
 
@@ -15,17 +16,6 @@ using test::to_json;
 class ApiTest : public ::testing::Test {
  protected:
   ApiTest() : cluster_(3, 2, test::temp_dir("api")) {}
-
-  // Registers a ciphertext on every node; returns its digest.
-  CiphertextDigest register_everywhere(const Tdh2Ciphertext<Ristretto255>& ct) {
-    v1::RegisterCiphertextRequest req;
-    *req.mutable_ciphertext() = proto::to_proto(ct);
-    for (auto& n : cluster_.nodes) {
-      auto r = n->router->handle("POST", "/v1/ciphertexts", to_json(req));
-      EXPECT_EQ(r.status, 200u) << r.body;
-    }
-    return tdh2_ciphertext_digest(ct);
-  }
 
   NodeCluster cluster_;
 };
@@ -47,107 +37,6 @@ TEST_F(ApiTest, HealthMetricsAndStatus) {
   EXPECT_NE(metrics.body.find("vigil_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_EQ(router.handle("POST", "/healthz", "").status, 405u);
   EXPECT_EQ(router.handle("GET", "/v2/nothing", "").status, 404u);
-}
-
-TEST_F(ApiTest, TwoOfThreeDecryptionWithSealedShares) {
-  auto ct = cluster_.encrypt("policy:test", "the enclave's key");
-  const auto digest = register_everywhere(ct);
-  auto requester = x25519_generate(cluster_.rng());
-  std::vector<DecryptionShare<Ristretto255>> shares;
-  for (std::size_t i : {0u, 2u}) {
-    auto req = cluster_.request(digest, requester.public_key);
-    auto r = cluster_.nodes[i]->router->handle("POST", "/v1/decryption-shares", to_json(req));
-    ASSERT_EQ(r.status, 200u) << r.body;
-    auto response = from_json<v1::DecryptionResponse>(r.body);
-    const auto& sealed = response.share();
-    EXPECT_EQ(sealed.index(), i + 1);
-    auto share = open_decryption_share<Ristretto255>(requester.secret_key.span(), as_bytes(sealed.sealed()),
-                                                     as_bytes(req.request_id()), digest, sealed.index());
-    ASSERT_TRUE(share.ok()) << share.error().to_string();
-    shares.push_back(std::move(share).value());
-  }
-  std::vector<Element<Ristretto255>> pubs;
-  for (const auto& s : cluster_.dealt().shares) pubs.push_back(s.public_share);
-  auto out = tdh2_combine<Ristretto255>(cluster_.rng(), cluster_.key(), pubs, 2, ct, shares);
-  ASSERT_TRUE(out.ok()) << out.error().to_string();
-  EXPECT_EQ(std::string(out->plaintext.span().begin(), out->plaintext.span().end()), "the enclave's key");
-  EXPECT_NE(cluster_.nodes[0]->router->handle("GET", "/metrics", "").body.find("vigil_shares_issued_total 1"),
-            std::string::npos);
-}
-
-TEST_F(ApiTest, RefusedAndMalformedRequests) {
-  auto ct = cluster_.encrypt("policy:test", "secret");
-  const auto digest = register_everywhere(ct);
-  auto requester = x25519_generate(cluster_.rng());
-  auto& router = *cluster_.nodes[1]->router;
-  auto post = [&](const v1::DecryptionRequest& r) {
-    return router.handle("POST", "/v1/decryption-shares", to_json(r));
-  };
-  auto expect = [&](const HttpResponse& r, unsigned status, const std::string& text, const std::string& what) {
-    EXPECT_EQ(r.status, status) << what << ": " << r.body;
-    EXPECT_NE(r.body.find(text), std::string::npos) << what << ": " << r.body;
-  };
-
-  auto ok = cluster_.request(digest, requester.public_key);
-  expect(post(ok), 200, "sealed", "first use");
-  expect(post(ok), 403, "replayed request", "replay");
-
-  auto tampered = cluster_.request(digest, requester.public_key);
-  tampered.set_response_key(std::string(32, 'x'));
-  expect(post(tampered), 403, "signature does not verify", "re-routed response key");
-
-  auto expired = cluster_.request(digest, requester.public_key);
-  expired.set_expires_at_unix_ms(cluster_.clock.now - 1);
-  expect(post(expired), 403, "signature does not verify", "expiry changed after signing");
-
-  cluster_.clock.now += 120'000;
-  auto late = cluster_.request(digest, requester.public_key);
-  cluster_.clock.now += 61'000;
-  expect(post(late), 403, "expired", "expired");
-  cluster_.clock.now -= 181'000;
-
-  auto stranger = cluster_.request(digest, requester.public_key);
-  auto other = ed25519_generate(cluster_.rng());
-  proto::sign_decryption_request(stranger, other);
-  expect(post(stranger), 403, "not authorised", "unknown requester");
-
-  CiphertextDigest unknown{};
-  expect(post(cluster_.request(unknown, requester.public_key)), 404, "no ciphertext", "unregistered digest");
-
-  auto short_id = cluster_.request(digest, requester.public_key);
-  short_id.set_request_id("x");
-  expect(post(short_id), 400, "request_id", "short request id");
-
-  for (const std::string body : {"", "{", "[]", "{\"nonce\": 5}", "{\"unknown_field\": 1}", "{\"nonce\": \"!!\"}"}) {
-    expect(router.handle("POST", "/v1/decryption-shares", body), 400, "malformed", body);
-    expect(router.handle("POST", "/v1/ciphertexts", body), 400, "malformed", body);
-  }
-  // A ciphertext with a changed label is refused at registration.
-  auto bad = proto::to_proto(ct);
-  bad.set_label("policy:weaker");
-  v1::RegisterCiphertextRequest reg;
-  *reg.mutable_ciphertext() = bad;
-  expect(router.handle("POST", "/v1/ciphertexts", to_json(reg)), 403, "ciphertext is invalid", "relabelled");
-  bad = proto::to_proto(ct);
-  bad.set_u(std::string(32, '\xff'));
-  *reg.mutable_ciphertext() = bad;
-  expect(router.handle("POST", "/v1/ciphertexts", to_json(reg)), 400, "ciphertext.u", "bad element");
-
-  // The ciphertext store is bounded: a service over the same store, allowed one ciphertext, takes no more.
-  auto& node = *cluster_.nodes[1];
-  ServiceSettings bounded = node.config.service();
-  bounded.max_ciphertexts = 1;
-  DecryptionService small(bounded, *node.store, cluster_.clock, cluster_.rng(),
-                          std::make_unique<RequesterAllowlist>(node.config.requesters), node.identity);
-  ASSERT_TRUE(small.load_key().ok());
-  Metrics small_metrics;
-  ApiRouter small_router(small, small_metrics);
-  auto another = cluster_.encrypt("policy:test", "more");
-  *reg.mutable_ciphertext() = proto::to_proto(another);
-  expect(small_router.handle("POST", "/v1/ciphertexts", to_json(reg)), 503, "at most 1 ciphertexts", "store full");
-
-  // Still serving.
-  expect(post(cluster_.request(digest, requester.public_key)), 200, "sealed", "after the bad requests");
 }
 
 // An enclave (with a dead man's switch for its admin) as the API sees it.
@@ -181,6 +70,82 @@ class ProtectedSecretApiTest : public ApiTest {
   std::string label_;  // the policy's digest
 };
 
+// One path to a share: whatever route an attacker takes with a protected
+// ciphertext, no node computes a share of it outside its policy.
+TEST_F(ProtectedSecretApiTest, AProtectedCiphertextYieldsNoShareAroundItsPolicy) {
+  auto& router = *cluster_.nodes[0]->router;
+  const v1::Registration victim = registration(label_, cluster_.clock.now, enclave_);
+  expect_answer("/v1/registrations", victim, 200, "");
+  const auto attacker = ed25519_generate(cluster_.rng());
+
+  // The routes of old that released a share for any registered ciphertext are gone.
+  v1::Registration as_before;
+  *as_before.mutable_ciphertext() = victim.ciphertext();
+  for (const char* path : {"/v1/ciphertexts", "/v1/decryption-shares"}) {
+    EXPECT_EQ(router.handle("POST", path, to_json(as_before)).status, 404u) << path;
+  }
+  // The ciphertext under a weaker policy of the attacker's: its label is not that policy's digest.
+  Policy weaker;
+  weaker.enclave_key = attacker.public_key;
+  weaker.any_of.push_back(PolicyGroup{{}, Requesters{1, {attacker.public_key}}, {}, {}});
+  const Bytes weaker_bytes = encode_policy(weaker);
+  v1::Registration moved = victim;
+  moved.set_policy(std::string(weaker_bytes.begin(), weaker_bytes.end()));
+  proto::sign_registration(moved, attacker);
+  expect_answer("/v1/registrations", moved, 400, "ciphertext.label: is not the digest of the policy");
+  // The same policy, registered again by the attacker: only the policy's enclave signs for it.
+  v1::Registration squatted = victim;
+  squatted.set_registered_unix_ms(victim.registered_unix_ms() + 1);
+  proto::sign_registration(squatted, attacker);
+  expect_answer("/v1/registrations", squatted, 403, "signature");
+  // Smuggled in as a heartbeat's replacement for a secret of the attacker's own.
+  v1::Registration own;
+  own.set_policy(moved.policy());
+  const auto own_label = policy_digest(weaker_bytes);
+  *own.mutable_ciphertext() =
+      proto::to_proto(cluster_.encrypt(std::string(own_label.begin(), own_label.end()), "the attacker's"));
+  own.set_registered_unix_ms(cluster_.clock.now);
+  proto::sign_registration(own, attacker);
+  expect_answer("/v1/registrations", own, 200, "");
+  v1::Heartbeat smuggle;
+  const auto own_id = proto::check_registration(own).value().key_id;
+  smuggle.set_key_id(std::string(own_id.begin(), own_id.end()));
+  smuggle.set_counter(1);
+  smuggle.set_unix_ms(cluster_.clock.now);
+  *smuggle.mutable_replacement() = victim.ciphertext();
+  proto::sign_heartbeat(smuggle, attacker);
+  expect_answer("/v1/heartbeats", smuggle, 400, "replacement.label");
+  // And the attacker's recovery of their own secret yields a share of their ciphertext only.
+  v1::RecoveryRequest mine;
+  mine.set_key_id(smuggle.key_id());
+  mine.set_response_key(std::string(32, 'r'));
+  mine.set_nonce(std::string(16, 'n'));
+  mine.set_expires_at_unix_ms(cluster_.clock.now + 60'000);
+  proto::add_recovery_signature(mine, attacker);
+  auto answer = from_json<v1::RecoveryResponse>(router.handle("POST", "/v1/recoveries", to_json(mine)).body);
+  EXPECT_EQ(answer.ciphertext().SerializeAsString(), own.ciphertext().SerializeAsString());
+  EXPECT_EQ(cluster_.nodes[0]->store->protected_secret_count().value(), 2);
+}
+
+// The registry is bounded: a service allowed one protected secret takes no second.
+TEST_F(ProtectedSecretApiTest, TheRegistryIsBounded) {
+  auto& node = *cluster_.nodes[1];
+  ServiceSettings bounded = node.config.service();
+  bounded.max_ciphertexts = 1;
+  DecryptionService small(bounded, *node.store, cluster_.clock, cluster_.rng(), node.identity);
+  ASSERT_TRUE(small.load_key().ok());
+  Metrics small_metrics;
+  ApiRouter small_router(small, small_metrics);
+  EXPECT_EQ(
+      small_router.handle("POST", "/v1/registrations", to_json(registration(label_, cluster_.clock.now, enclave_)))
+          .status,
+      200u);
+  auto full =
+      small_router.handle("POST", "/v1/registrations", to_json(registration(label_, cluster_.clock.now, enclave_)));
+  EXPECT_EQ(full.status, 503u) << full.body;
+  EXPECT_NE(full.body.find("at most 1 protected secrets"), std::string::npos) << full.body;
+}
+
 // An enclave protects a secret: a node keeps a registration only when the
 // enclave signed it, the ciphertext's label is its policy's digest and the
 // ciphertext is valid under the cluster's key, and its timestamp is near the
@@ -213,7 +178,14 @@ TEST_F(ProtectedSecretApiTest, ARegistrationIsKeptOnlyWhenTheEnclaveSignedAValid
   proto::sign_registration(forged_proof, enclave_);
   refused(forged_proof, 403, "");
   EXPECT_EQ(router.handle("POST", "/v1/registrations", "{\"policy\": \"AAAA\"}").status, 400u);
-  EXPECT_EQ(router.handle("GET", "/v1/registrations", "").status, 405u);
+  EXPECT_EQ(router.handle("PUT", "/v1/registrations", "").status, 405u);
+  // Anyone may read a registration back: it is public and signed by its enclave.
+  auto read = router.handle("GET", "/v1/registrations?key_id=" + to_hex(checked.key_id), "");
+  ASSERT_EQ(read.status, 200u) << read.body;
+  EXPECT_EQ(from_json<v1::Registration>(read.body).SerializeAsString(), good.SerializeAsString());
+  EXPECT_EQ(router.handle("GET", "/v1/registrations", "").status, 400u);
+  EXPECT_EQ(router.handle("GET", "/v1/registrations?key_id=zz", "").status, 400u);
+  EXPECT_EQ(router.handle("GET", "/v1/registrations?key_id=" + std::string(64, '0'), "").status, 404u);
   EXPECT_EQ(cluster_.nodes[0]->store->protected_secret_count().value(), 1);
 }
 

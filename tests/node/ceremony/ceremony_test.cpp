@@ -924,8 +924,7 @@ TEST(CeremonyManager, CorruptJournalFailsTheCeremonyNotTheNode) {
   struct FixedClock final : Clock {
     std::int64_t now_unix_ms() const override { return kStart; }
   } clock;
-  DecryptionService service(config.service(), *store, clock, rng,
-                            std::make_unique<RequesterAllowlist>(config.requesters), identity);
+  DecryptionService service(config.service(), *store, clock, rng, identity);
   CeremonyManager manager(io, config.ceremonies(), identity, *store, service, metrics, clock, rng);
   manager.set_sender([](ParticipantIndex, const v1::CeremonyMessage&) { return true; });
   ASSERT_TRUE(manager.resume().ok());
@@ -954,9 +953,8 @@ class AwaitingManager : public ::testing::Test {
     settings_.self = 1;
     settings_.peer_identities.emplace(2, parties_.identities[1].public_key);
     settings_.operators.push_back(op_.public_key);
-    service_ = std::make_unique<DecryptionService>(NodeConfig{}.service(), *store_, clock_, rng_,
-                                                   std::make_unique<RequesterAllowlist>(std::vector<NamedKey>{}),
-                                                   parties_.identities[0]);
+    service_ =
+        std::make_unique<DecryptionService>(NodeConfig{}.service(), *store_, clock_, rng_, parties_.identities[0]);
     manager_ = std::make_unique<CeremonyManager>(io_, settings_, parties_.identities[0], *store_, *service_, metrics_,
                                                  clock_, rng_);
     manager_->set_sender([this](ParticipantIndex to, const v1::CeremonyMessage& m) {

@@ -219,8 +219,7 @@ TEST_F(RecoveryTest, ARequestIsReleasedOnceAndARetryGetsTheSameAnswer) {
 
   // A restarted node (a new service over the same store) still counts the release.
   auto& node = *cluster_.nodes[0];
-  DecryptionService restarted(node.config.service(), *node.store, cluster_.clock, cluster_.rng(),
-                              std::make_unique<RequesterAllowlist>(node.config.requesters), node.identity);
+  DecryptionService restarted(node.config.service(), *node.store, cluster_.clock, cluster_.rng(), node.identity);
   ASSERT_TRUE(restarted.load_key().ok());
   Metrics metrics;
   ApiRouter router(restarted, metrics);

@@ -97,25 +97,6 @@ TEST_F(StoreTest, KeysAreSealedAndSurviveReopening) {
   EXPECT_EQ(refused.error().code, ErrorCode::kVerificationFailed);
 }
 
-TEST_F(StoreTest, CiphertextsAndNonces) {
-  auto store = open(key_);
-  const Bytes digest(32, 1), body = {1, 2, 3};
-  ASSERT_TRUE(store->put_ciphertext(digest, body, 10).ok());
-  ASSERT_TRUE(store->put_ciphertext(digest, body, 11).ok()) << "registering twice is harmless";
-  EXPECT_EQ(**store->ciphertext(digest), body);
-  EXPECT_FALSE(store->ciphertext(Bytes(32, 2))->has_value());
-  EXPECT_EQ(*store->ciphertext_count(), 1);
-
-  const Bytes alice(32, 'a'), bob(32, 'b'), nonce(16, 'n');
-  EXPECT_TRUE(*store->record_nonce(alice, nonce, 5000));
-  EXPECT_FALSE(*store->record_nonce(alice, nonce, 5000)) << "a replayed nonce is refused";
-  EXPECT_TRUE(*store->record_nonce(bob, nonce, 5000)) << "nonces are per requester";
-  ASSERT_TRUE(store->prune_nonces(4000).ok());
-  EXPECT_FALSE(*store->record_nonce(alice, nonce, 5000));
-  ASSERT_TRUE(store->prune_nonces(6000).ok());
-  EXPECT_TRUE(*store->record_nonce(alice, nonce, 9000));
-}
-
 TEST_F(StoreTest, RefusesANewerSchemaAndWrongMasterKeys) {
   { open(key_); }
   sqlite3* db = nullptr;
@@ -155,8 +136,10 @@ TEST_F(StoreTest, AcknowledgedWritesSurviveKill9) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     auto store = Store::open(dir_ / "node.db", key_.clone());
-    bool ok = store.ok() && *(*store)->record_nonce(Bytes(32, 'k'), Bytes(16, 'n'), 1 << 30) &&
-              (*store)->put_key(sample_key(7), 1).ok();
+    Decision granted{Bytes(32, 'k'), Bytes(32, 'd'), "granted", "", {}, 1, std::nullopt};
+    granted.release = Decision::Release{Bytes(16, 'n'), as_bytes_copy("sealed share"), 1};
+    bool ok = store.ok() && (*store)->put_protected_secret({Bytes(32, 'k'), {1}, {2}, 0, 0, {}, 0}).ok() &&
+              (*store)->record_decision(granted, node_).ok() && (*store)->put_key(sample_key(7), 1).ok();
     char ack = ok ? 'y' : 'n';
     (void)::write(pipe_fds[1], &ack, 1);
     ::pause();  // killed here, with the database still open
@@ -168,7 +151,9 @@ TEST_F(StoreTest, AcknowledgedWritesSurviveKill9) {
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   auto store = open(key_);
-  EXPECT_FALSE(*store->record_nonce(Bytes(32, 'k'), Bytes(16, 'n'), 1 << 30));
+  EXPECT_EQ(store->release(Bytes(32, 'd'))->value(), as_bytes_copy("sealed share")) << "the release";
+  EXPECT_EQ(store->audit_head()->seq, 1u) << "and its audit entry";
+  EXPECT_EQ(store->protected_secret(Bytes(32, 'k')).value()->releases, 1u);
   EXPECT_EQ((*store->latest_key())->epoch(), 7u);
 }
 

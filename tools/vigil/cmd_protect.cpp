@@ -1,0 +1,384 @@
+// vigil protect, vigil heartbeat and vigil recover (with prepare, sign and
+// submit for requesters on separate machines): the enclave's and the
+// requesters' side of conditional private decryption, through
+// vigil::client.
+#include <atomic>
+#include <csignal>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cluster_file.h"
+#include "files.h"
+#include "keys.h"
+#include "protected_client.h"
+
+namespace vigil::cli {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxSecretBytes = 1u << 20;
+
+std::atomic<bool> stop_requested{false};
+extern "C" void on_stop_signal(int) { stop_requested = true; }
+
+// Sleeps up to `ms`, waking early when SIGINT or SIGTERM arrives.
+void sleep_unless_stopped(std::uint64_t ms) {
+  for (std::uint64_t slept = 0; slept < ms && !stop_requested; slept += 50) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<std::uint64_t>(50, ms - slept)));
+  }
+}
+
+json problems_json(const std::vector<client::NodeProblem>& problems) {
+  json out = json::array();
+  for (const auto& p : problems) out.push_back({{"node", p.index}, {"code", p.code}, {"message", p.problem}});
+  return out;
+}
+
+// The policy of `vigil protect`: --policy FILE, or the common case from flags.
+Result<Policy> policy_from(const std::string& policy_file, const std::vector<std::string>& requester_files,
+                           std::uint32_t m, const std::string& silence, const Ed25519PublicKey& enclave) {
+  if (!policy_file.empty()) {
+    if (!requester_files.empty() || !silence.empty()) {
+      return make_error(ErrorCode::kInvalidInput, "pass either --policy or --requester and --silence");
+    }
+    VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(policy_file, kMaxPolicyBytes * 4));
+    auto policy = client::parse_policy_json(text);
+    if (!policy) return make_error(policy.error().code, policy_file + ": " + policy.error().message);
+    if (policy->enclave_key != enclave) {
+      return make_error(ErrorCode::kInvalidInput,
+                        policy_file + ": enclave_key: is not the public key of --enclave-key");
+    }
+    return policy;
+  }
+  if (requester_files.empty()) return make_error(ErrorCode::kInvalidInput, "name who may recover: --requester PUBFILE");
+  if (silence.empty()) return make_error(ErrorCode::kInvalidInput, "--silence DURATION is required without --policy");
+  Requesters requesters{m, {}};
+  for (const auto& file : requester_files) {
+    VIGIL_ASSIGN_OR_RETURN(Ed25519PublicKey key, read_public_key_file(file));
+    requesters.keys.push_back(key);
+  }
+  std::sort(requesters.keys.begin(), requesters.keys.end());
+  if (std::adjacent_find(requesters.keys.begin(), requesters.keys.end()) != requesters.keys.end()) {
+    return make_error(ErrorCode::kInvalidInput, "--requester: the same key twice");
+  }
+  auto silence_ms = client::parse_duration_ms(silence);
+  if (!silence_ms) return make_error(ErrorCode::kInvalidInput, "--silence: " + silence_ms.error().message);
+  Policy policy;
+  policy.enclave_key = enclave;
+  policy.any_of.push_back(PolicyGroup{*silence_ms, std::move(requesters), {}, {}});
+  if (auto checked = check_policy(policy); !checked) {
+    return make_error(ErrorCode::kInvalidInput, "policy from the flags: " + checked.error().message);
+  }
+  return policy;
+}
+
+// max_releases bounds the cluster's releases only when any two sets of t
+// nodes share an honest one (docs/policies.md, "At most once").
+Status release_limit_holds(const Policy& policy, const client::ClusterDescription& cluster) {
+  const bool limited = std::any_of(policy.any_of.begin(), policy.any_of.end(),
+                                   [](const PolicyGroup& g) { return g.max_releases.has_value(); });
+  const std::size_t n = cluster.public_shares.size(), t = cluster.threshold;
+  if (!limited || 2 * t > n) return {};
+  return make_error(ErrorCode::kInvalidInput,
+                    "max_releases cannot hold across this " + std::to_string(t) + "-of-" + std::to_string(n) +
+                        " cluster: with 2t <= n, two disjoint sets of t nodes can each release once "
+                        "(docs/policies.md); pass --force to protect anyway");
+}
+
+struct ProtectOptions {
+  ClusterOptions cluster;
+  std::string secret_file, enclave_key, silence, policy;
+  std::vector<std::string> requesters;
+  std::uint32_t m = 1;
+  bool json = false, force = false;
+};
+
+int run_protect(const ProtectOptions& o) {
+  auto enclave = read_signing_key_file(o.enclave_key);
+  if (!enclave) return fail("protect", enclave.error(), kExitUsage);
+  auto policy = policy_from(o.policy, o.requesters, o.m, o.silence, enclave->public_key);
+  if (!policy) return fail("protect", policy.error(), kExitUsage);
+  auto secret = read_file(o.secret_file, kMaxSecretBytes);
+  if (!secret) return fail("protect", secret.error(), kExitUsage);
+  const SecretBytes plaintext(as_bytes(*secret));
+  secure_wipe(secret->data(), secret->size());
+  return with_cluster_client("protect", o.cluster, [&](const auto& vault) -> int {
+    if (!o.force) {
+      if (auto s = release_limit_holds(*policy, vault.cluster()); !s) return fail("protect", s.error(), kExitUsage);
+    }
+    auto p = vault.protect(*enclave, *policy, plaintext.span(), {o.cluster.timeout()});
+    if (!p) return fail("protect", p.error());
+    if (o.json) {
+      std::cout << json{{"key_id", to_hex(p->key_id)},
+                        {"policy_digest", to_hex(policy_digest(p->policy))},
+                        {"accepted", p->accepted},
+                        {"problems", problems_json(p->problems)}}
+                       .dump(2)
+                << "\n";
+    } else {
+      std::cout << "protected " << plaintext.size() << " bytes; nodes " << list_nodes(p->accepted) << " hold it\n"
+                << "key id " << to_hex(p->key_id) << "\n";
+      print_problems(p->problems);
+    }
+    return kExitOk;
+  });
+}
+
+struct HeartbeatOptions {
+  ClusterOptions cluster;
+  std::string key_id, enclave_key, every, rotate_secret;
+};
+
+int run_heartbeat(const HeartbeatOptions& o) {
+  auto enclave = read_signing_key_file(o.enclave_key);
+  if (!enclave) return fail("heartbeat", enclave.error(), kExitUsage);
+  auto key_id = parse_key_id(o.key_id);
+  if (!key_id) return fail("heartbeat", key_id.error(), kExitUsage);
+  std::uint64_t every_ms = 0;
+  if (!o.every.empty()) {
+    auto d = client::parse_duration_ms(o.every);
+    if (!d) return fail("heartbeat", "--every: " + d.error().message, kExitUsage);
+    every_ms = *d;
+  }
+  std::optional<SecretBytes> rotation;
+  if (!o.rotate_secret.empty()) {
+    auto text = read_file(o.rotate_secret, kMaxSecretBytes);
+    if (!text) return fail("heartbeat", text.error(), kExitUsage);
+    rotation.emplace(as_bytes(*text));
+    secure_wipe(text->data(), text->size());
+  }
+  return with_cluster_client("heartbeat", o.cluster, [&](const auto& vault) -> int {
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+    SystemClock clock;
+    std::uint64_t counter = 0;
+    std::uint64_t backoff_ms = 1000;
+    int last_exit = kExitOk;
+    do {
+      // The clock in milliseconds counts up across runs of this command too.
+      counter = std::max<std::uint64_t>(counter + 1, static_cast<std::uint64_t>(clock.now_unix_ms()));
+      std::optional<ByteSpan> replacement;
+      if (rotation) replacement = rotation->span();
+      auto beat = vault.heartbeat(*enclave, *key_id, counter, replacement, {o.cluster.timeout()});
+      if (beat) {
+        std::cout << "heartbeat " << counter << (rotation ? " (with the rotated secret)" : "") << ": nodes "
+                  << list_nodes(beat->accepted) << " took it\n";
+        print_problems(beat->problems);
+        rotation.reset();  // rotated once
+        backoff_ms = 1000;
+        last_exit = kExitOk;
+        if (every_ms > 0) sleep_unless_stopped(every_ms);
+      } else {
+        std::cerr << "vigil heartbeat: " << beat.error().message << "\n";
+        last_exit = kExitFailure;
+        if (every_ms > 0) {
+          // Retry sooner than the interval, backing off while nodes stay unreachable.
+          sleep_unless_stopped(std::min(backoff_ms, every_ms));
+          backoff_ms = std::min<std::uint64_t>(backoff_ms * 2, 60'000);
+        }
+      }
+      std::cout.flush();
+    } while (every_ms > 0 && !stop_requested);
+    return last_exit;
+  });
+}
+
+// Recovers with a signed request and writes the secret; on failure each
+// node's reason is printed and the exit code is 1.
+template <class Vault>
+int recover_with(const std::string& command, const Vault& vault, const client::RecoveryRequest& request,
+                 const X25519KeyPair& response, const std::string& out, bool force, const ClusterOptions& cluster) {
+  auto r = vault.recover(request, response, {cluster.timeout()});
+  if (!r) {
+    // One line per node: "only 0 of the 3 shares needed: node 1: ...; node 2: ...".
+    std::string why = r.error().message;
+    for (std::size_t at; (at = why.find("; node ")) != std::string::npos;) why.replace(at, 2, "\n  ");
+    if (const auto colon = why.find(": node "); colon != std::string::npos) why.replace(colon, 2, ":\n  ");
+    std::cerr << "vigil " << command << ": not recovered: " << why << "\n";
+    return kExitFailure;
+  }
+  const std::string plaintext(r->plaintext.span().begin(), r->plaintext.span().end());
+  auto written = write_file(out, plaintext, FileMode::kSecret, force);
+  std::string wipe = plaintext;
+  secure_wipe(wipe.data(), wipe.size());
+  if (!written) return fail(command, written.error());
+  std::cout << "recovered " << r->plaintext.size() << " bytes with verified shares from nodes " << list_nodes(r->used)
+            << "; written to " << out << "\n";
+  print_problems(r->problems);
+  return kExitOk;
+}
+
+Result<client::RecoveryRequest> read_request(const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 20));
+  auto r = client::parse_recovery_request_json(text);
+  if (!r) return make_error(r.error().code, path + ": " + r.error().message);
+  return r;
+}
+
+Result<X25519KeyPair> read_response_key(const std::string& path) {
+  VIGIL_ASSIGN_OR_RETURN(SecretBytes secret, read_secret_key_file(path));
+  VIGIL_ASSIGN_OR_RETURN(X25519PublicKey pub, x25519_public_key(secret.span()));
+  return X25519KeyPair{std::move(secret), pub};
+}
+
+void register_recover(CLI::App& app, int& exit_code) {
+  struct Options {
+    ClusterOptions cluster;
+    std::string key_id, out, request, response_key, valid = "10m";
+    std::vector<std::string> requester_keys;
+    bool force = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "recover",
+      "Recover a protected secret: one request, signed by every --requester-key, asks the nodes for\n"
+      "decryption shares sealed to a fresh key; each node checks the secret's policy itself. Exit 0\n"
+      "only with the verified secret written to --out; otherwise each node's reason is printed.\n"
+      "When the requesters are on separate machines: recover prepare, then recover sign on each,\n"
+      "then recover submit.");
+  add_cluster_options(cmd, o->cluster);
+  cmd->add_option("--key-id", o->key_id, "The secret's key id (as protect printed it)");
+  cmd->add_option("--requester-key", o->requester_keys, "A requester's Ed25519 secret key file (repeat for m-of-k)");
+  cmd->add_option("--out", o->out, "Where to write the secret (mode 0600)");
+  cmd->add_flag("--force", o->force, "Replace an existing --out file");
+  cmd->require_subcommand(0, 1);
+  cmd->callback([o, cmd, &exit_code] {
+    if (!cmd->get_subcommands().empty()) return;
+    if (o->key_id.empty() || o->requester_keys.empty() || o->out.empty()) {
+      exit_code =
+          fail("recover", "pass --key-id, --requester-key and --out (or use prepare, sign, submit)", kExitUsage);
+      return;
+    }
+    auto key_id = parse_key_id(o->key_id);
+    if (!key_id) return void(exit_code = fail("recover", key_id.error(), kExitUsage));
+    std::vector<Ed25519KeyPair> signers;
+    for (const auto& file : o->requester_keys) {
+      auto k = read_signing_key_file(file);
+      if (!k) return void(exit_code = fail("recover", k.error(), kExitUsage));
+      signers.push_back(std::move(k).value());
+    }
+    exit_code = with_cluster_client("recover", o->cluster, [&](const auto& vault) -> int {
+      const X25519KeyPair response = x25519_generate(system_rng());
+      auto request = vault.prepare_recovery(*key_id, response.public_key);
+      for (const auto& s : signers) request.sign(s);
+      return recover_with("recover", vault, request, response, o->out, o->force, o->cluster);
+    });
+  });
+
+  auto* prepare = cmd->add_subcommand("prepare",
+                                      "Write an unsigned request (--request, JSON: the API's body) and the\n"
+                                      "response key that will open the shares (--response-key, mode 0600).");
+  add_cluster_options(prepare, o->cluster);
+  prepare->add_option("--key-id", o->key_id, "The secret's key id")->required();
+  prepare->add_option("--request", o->request, "Where to write the request")->required();
+  prepare->add_option("--response-key", o->response_key, "Where to write the response key")->required();
+  prepare->add_option("--valid", o->valid, "How long the request stays valid (default 10m; nodes allow up to a day)");
+  prepare->add_flag("--force", o->force, "Replace existing files");
+  prepare->callback([o, &exit_code] {
+    auto key_id = parse_key_id(o->key_id);
+    if (!key_id) return void(exit_code = fail("recover prepare", key_id.error(), kExitUsage));
+    auto valid = client::parse_duration_ms(o->valid);
+    if (!valid) return void(exit_code = fail("recover prepare", "--valid: " + valid.error().message, kExitUsage));
+    exit_code = with_cluster_client("recover prepare", o->cluster, [&](const auto& vault) -> int {
+      const X25519KeyPair response = x25519_generate(system_rng());
+      auto request = vault.prepare_recovery(*key_id, response.public_key,
+                                            std::chrono::milliseconds(static_cast<std::int64_t>(*valid)));
+      if (auto s = write_file(o->response_key, to_hex(response.secret_key.span()) + "\n", FileMode::kSecret, o->force);
+          !s) {
+        return fail("recover prepare", s.error());
+      }
+      if (auto s =
+              write_file(o->request, client::recovery_request_to_json(request) + "\n", FileMode::kPublic, o->force);
+          !s) {
+        return fail("recover prepare", s.error());
+      }
+      std::cout << "wrote " << o->request << " (to sign with recover sign) and " << o->response_key
+                << " (keep it: it opens the shares)\n";
+      return kExitOk;
+    });
+  });
+
+  auto* sign = cmd->add_subcommand("sign", "Add a requester's signature to a prepared request, in place.");
+  sign->add_option("--request", o->request, "The prepared request")->required()->check(CLI::ExistingFile);
+  sign->add_option("--requester-key", o->requester_keys, "The requester's Ed25519 secret key file")->required();
+  sign->callback([o, &exit_code] {
+    auto request = read_request(o->request);
+    if (!request) return void(exit_code = fail("recover sign", request.error(), kExitUsage));
+    for (const auto& file : o->requester_keys) {
+      auto k = read_signing_key_file(file);
+      if (!k) return void(exit_code = fail("recover sign", k.error(), kExitUsage));
+      request->sign(*k);
+    }
+    if (auto s = write_file(o->request, client::recovery_request_to_json(*request) + "\n", FileMode::kPublic, true);
+        !s) {
+      return void(exit_code = fail("recover sign", s.error()));
+    }
+    std::cout << "signed; the request carries " << request->signatures.size() << " signature(s)\n";
+  });
+
+  auto* submit = cmd->add_subcommand("submit", "Send a signed request and write the recovered secret.");
+  add_cluster_options(submit, o->cluster);
+  submit->add_option("--request", o->request, "The signed request")->required()->check(CLI::ExistingFile);
+  submit->add_option("--response-key", o->response_key, "The response key prepare wrote")->required();
+  submit->add_option("--out", o->out, "Where to write the secret (mode 0600)")->required();
+  submit->add_flag("--force", o->force, "Replace an existing --out file");
+  submit->callback([o, &exit_code] {
+    auto request = read_request(o->request);
+    if (!request) return void(exit_code = fail("recover submit", request.error(), kExitUsage));
+    auto response = read_response_key(o->response_key);
+    if (!response) return void(exit_code = fail("recover submit", response.error(), kExitUsage));
+    exit_code = with_cluster_client("recover submit", o->cluster, [&](const auto& vault) -> int {
+      return recover_with("recover submit", vault, *request, *response, o->out, o->force, o->cluster);
+    });
+  });
+}
+
+}  // namespace
+
+void register_protected_secrets(CLI::App& app, int& exit_code) {
+  auto p = std::make_shared<ProtectOptions>();
+  auto* protect =
+      app.add_subcommand("protect",
+                         "Protect a secret with the cluster under a release policy: it is encrypted to the group key\n"
+                         "under the policy's digest and registered, signed by the enclave key, with every node. The\n"
+                         "common policy from flags: the requesters (m of them) may recover it once the enclave has\n"
+                         "sent no heartbeat for --silence. Prints the key id that heartbeat and recover take.");
+  add_cluster_options(protect, p->cluster);
+  protect->add_option("--secret-file", p->secret_file, "The secret (at most 1 MiB)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  protect->add_option("--enclave-key", p->enclave_key, "The enclave's Ed25519 secret key file (signs heartbeats)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  protect->add_option("--requester", p->requesters, "A requester's public key file (FILE.pub; repeat for m-of-k)");
+  protect->add_option("--m", p->m, "How many requesters must sign a recovery (default 1)");
+  protect->add_option("--silence", p->silence, "How long the enclave must be silent first: 500ms, 4s, 10m, 2h, 30d");
+  protect->add_option("--policy", p->policy, "A policy file (JSON, docs/policies.md) instead of the flags")
+      ->check(CLI::ExistingFile);
+  protect->add_flag("--json", p->json, "Print the outcome as JSON (key_id, policy_digest, accepted, problems)");
+  protect->add_flag("--force", p->force, "Protect even where max_releases cannot hold (2t <= n)");
+  protect->callback([p, &exit_code] { exit_code = run_protect(*p); });
+
+  auto h = std::make_shared<HeartbeatOptions>();
+  auto* heartbeat = app.add_subcommand(
+      "heartbeat",
+      "Tell every node the enclave is alive: one heartbeat signed by the enclave key, or with --every\n"
+      "one per interval until stopped (SIGINT/SIGTERM), retrying with backoff while nodes fail. The\n"
+      "counter is the clock in milliseconds, so it rises across runs.");
+  add_cluster_options(heartbeat, h->cluster);
+  heartbeat->add_option("--key-id", h->key_id, "The secret's key id (as protect printed it)")->required();
+  heartbeat->add_option("--enclave-key", h->enclave_key, "The enclave's Ed25519 secret key file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  heartbeat->add_option("--every", h->every, "Keep beating at this interval (500ms, 4s, 10m, ...)");
+  heartbeat
+      ->add_option("--rotate-secret", h->rotate_secret,
+                   "Replace the protected secret with this file's contents (same policy)")
+      ->check(CLI::ExistingFile);
+  heartbeat->callback([h, &exit_code] { exit_code = run_heartbeat(*h); });
+
+  register_recover(app, exit_code);
+}
+
+}  // namespace vigil::cli
