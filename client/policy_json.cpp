@@ -104,6 +104,7 @@ Status add_condition(PolicyGroup& g, const json& c, const std::string& where) {
     VIGIL_RETURN_IF_ERROR(only_members(body, inner, {"time"}));
     VIGIL_ASSIGN_OR_RETURN(const json* time, member(body, inner, "time"));
     VIGIL_ASSIGN_OR_RETURN(g.not_before_unix_ms, utc_time_ms(*time, inner + ".time"));
+    VIGIL_RETURN_IF_ERROR(at(inner, check_not_before(*g.not_before_unix_ms)));
   } else if (kind == "max_releases") {
     if (g.max_releases) return twice();
     VIGIL_RETURN_IF_ERROR(only_members(body, inner, {"count"}));

@@ -79,6 +79,11 @@ Status check_max_releases(std::uint32_t max_releases) {
   return {};
 }
 
+Status check_not_before(std::uint64_t unix_ms) {
+  if (unix_ms > kMaxNotBeforeMs) return invalid("time: after the year 9999");
+  return {};
+}
+
 Status check_policy(const Policy& policy) {
   if (policy.any_of.empty() || policy.any_of.size() > kMaxPolicyGroups) {
     return invalid("any_of: between 1 and " + std::to_string(kMaxPolicyGroups) + " groups");
@@ -91,6 +96,8 @@ Status check_policy(const Policy& policy) {
     }
     if (g.silence_ms) VIGIL_RETURN_IF_ERROR(at(where + ".enclave_silent.", check_silence(*g.silence_ms)));
     VIGIL_RETURN_IF_ERROR(at(where + ".requester.", check_requesters(*g.requester)));
+    if (g.not_before_unix_ms)
+      VIGIL_RETURN_IF_ERROR(at(where + ".not_before.", check_not_before(*g.not_before_unix_ms)));
     if (g.max_releases) VIGIL_RETURN_IF_ERROR(at(where + ".max_releases.", check_max_releases(*g.max_releases)));
   }
   return {};

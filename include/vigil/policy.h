@@ -26,6 +26,7 @@ inline constexpr std::size_t kMaxRequesterKeys = 64;
 inline constexpr std::size_t kMaxPolicyBytes = 16 * 1024;
 inline constexpr std::uint64_t kMinSilenceMs = 1000;                            // 1 s
 inline constexpr std::uint64_t kMaxSilenceMs = 10ULL * 366 * 24 * 3600 * 1000;  // about 10 years
+inline constexpr std::uint64_t kMaxNotBeforeMs = 253'402'300'799'000;           // 9999-12-31T23:59:59Z
 
 // Condition kinds, as numbered in the canonical encoding. Within a group
 // each kind appears at most once, in this order.
@@ -62,6 +63,7 @@ struct Policy {
 Status check_silence(std::uint64_t silence_ms);         // "timeout": 1 s to about 10 years
 Status check_requesters(const Requesters& r);           // 1 <= m <= keys <= 64, ascending, distinct
 Status check_max_releases(std::uint32_t max_releases);  // "count": at least 1
+Status check_not_before(std::uint64_t unix_ms);         // "time": at most kMaxNotBeforeMs
 
 // Every rule of a policy, the error naming the field ("any_of: ...",
 // "any_of[1].requester.m: ..."): 1 to 16 groups, each naming who may

@@ -203,8 +203,37 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
   return response;
 }
 
+namespace {
+
+// The first signature whose key no group of the policy names, if any.
+std::optional<int> unlisted_signer(const v1::RecoveryRequest& request, const Policy& policy) {
+  for (int i = 0; i < request.signatures_size(); ++i) {
+    const std::string& key = request.signatures(i).key();
+    const bool listed = std::any_of(policy.any_of.begin(), policy.any_of.end(), [&](const PolicyGroup& g) {
+      return g.requester &&
+             std::any_of(g.requester->keys.begin(), g.requester->keys.end(),
+                         [&](const Ed25519PublicKey& k) { return std::ranges::equal(k, as_bytes(key)); });
+    });
+    if (!listed) return i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& request) {
   VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
+  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(request.key_id())));
+  if (!stored) return RecoveryOutcome{std::nullopt, "unknown_key", "no secret is registered under this key id"};
+  VIGIL_ASSIGN_OR_RETURN(v1::Registration registration, parse_registration(stored->registration));
+  VIGIL_ASSIGN_OR_RETURN(Policy policy, decode_policy(as_bytes(registration.policy())));
+  // Only the policy's requesters' signatures are checked, and only requests
+  // they signed are decisions for the audit chain: a stranger's request
+  // costs no signature check and leaves no trace.
+  if (auto i = unlisted_signer(request, policy)) {
+    return RecoveryOutcome{std::nullopt, "not_authorised",
+                           "signatures[" + std::to_string(*i) + "].key: not a requester of this secret's policy"};
+  }
   VIGIL_ASSIGN_OR_RETURN(proto::CheckedRecovery checked, proto::check_recovery_request(request));
   const std::int64_t now = clock_.now_unix_ms();
   const auto max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.request_max_age).count();
@@ -212,8 +241,6 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
     return make_error(ErrorCode::kInvalidInput, "expires_at_unix_ms: more than " + std::to_string(max_age_ms / 1000) +
                                                     " s ahead of this node's clock (limits.request_max_age_s)");
   }
-  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(request.key_id())));
-  if (!stored) return RecoveryOutcome{std::nullopt, "unknown_key", "no secret is registered under this key id"};
 
   Decision decision;
   decision.key_id = stored->key_id;
@@ -227,48 +254,58 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
     VIGIL_RETURN_IF_ERROR(store_.record_decision(decision, identity_));
     return RecoveryOutcome{std::nullopt, std::move(code), std::move(why)};
   };
-  auto earlier_response = [&]() -> Result<RecoveryOutcome> {
+  auto earlier_response = [&]() -> Result<std::optional<RecoveryOutcome>> {
     VIGIL_ASSIGN_OR_RETURN(auto earlier, store_.release(checked.request_digest));
-    if (!earlier) return make_error(ErrorCode::kInternal, "a release recorded meanwhile is not there");
+    if (!earlier) return std::optional<RecoveryOutcome>();
     RecoveryOutcome out;
     if (!out.granted.emplace().ParseFromArray(earlier->data(), static_cast<int>(earlier->size()))) {
       return make_error(ErrorCode::kInternal, "stored release does not parse");
     }
-    return out;
+    return std::optional<RecoveryOutcome>(std::move(out));
   };
 
   if (request.expires_at_unix_ms() < now) return refuse("expired", "the request expired");
   // A retry of a granted request (its response was lost): the same bytes,
   // not counted again.
-  VIGIL_ASSIGN_OR_RETURN(auto earlier, store_.release(checked.request_digest));
-  if (earlier) return earlier_response();
+  VIGIL_ASSIGN_OR_RETURN(auto retry, earlier_response());
+  if (retry) return std::move(*retry);
   const std::uint32_t epoch = std::visit([](const auto& k) { return k.epoch; }, *key);
   if (request.key_epoch() != 0 && request.key_epoch() != epoch) {
     return refuse("wrong_epoch", "this node serves key epoch " + std::to_string(epoch) + ", the request is for " +
                                      std::to_string(request.key_epoch()));
   }
-  VIGIL_ASSIGN_OR_RETURN(v1::Registration registration, parse_registration(stored->registration));
-  VIGIL_ASSIGN_OR_RETURN(Policy policy, decode_policy(as_bytes(registration.policy())));
-  const PolicyDecision verdict =
-      evaluate_policy(policy, {now, stored->heartbeat_unix_ms, checked.signers, stored->releases});
-  if (!verdict.granted) return refuse(std::string(refusal_code(verdict.refusal)), verdict.why);
+  // Decided on the state read here; the release is recorded only if that
+  // state still holds (no heartbeat, replacement or release came in
+  // meanwhile), otherwise decided again on the new state.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) {
+      VIGIL_ASSIGN_OR_RETURN(stored, store_.protected_secret(as_bytes(request.key_id())));
+      if (!stored) return make_error(ErrorCode::kInternal, "a protected secret disappeared");
+    }
+    const PolicyDecision verdict =
+        evaluate_policy(policy, {now, stored->heartbeat_unix_ms, checked.signers, stored->releases});
+    if (!verdict.granted) return refuse(std::string(refusal_code(verdict.refusal)), verdict.why);
 
-  VIGIL_ASSIGN_OR_RETURN(v1::RecoveryResponse response,
-                         sealed_share(*key, stored->ciphertext, request, checked.request_digest));
-  decision.outcome = "granted";
-  decision.detail = "any_of[" + std::to_string(verdict.group) + "]";
-  decision.release =
-      Decision::Release{Bytes(request.nonce().begin(), request.nonce().end()), proto::serialize(response),
-                        policy.any_of[verdict.group].max_releases.value_or(0)};
-  VIGIL_ASSIGN_OR_RETURN(RecordedDecision recorded, store_.record_decision(decision, identity_));
-  switch (recorded.conflict) {
-    case ReleaseConflict::kNone: return RecoveryOutcome{std::move(response), {}, {}};
-    case ReleaseConflict::kAlreadyReleased: return earlier_response();
-    case ReleaseConflict::kLimitReached:
-      return refuse("released", "this node has made every release the policy allows");
-    case ReleaseConflict::kNonceUsed: return refuse("replayed", "another request for this key id used this nonce");
+    VIGIL_ASSIGN_OR_RETURN(v1::RecoveryResponse response,
+                           sealed_share(*key, stored->ciphertext, request, checked.request_digest));
+    decision.outcome = "granted";
+    decision.detail = "any_of[" + std::to_string(verdict.group) + "]";
+    decision.release =
+        Decision::Release{Bytes(request.nonce().begin(), request.nonce().end()), proto::serialize(response),
+                          policy.any_of[verdict.group].max_releases.value_or(0), stored->heartbeat_counter};
+    VIGIL_ASSIGN_OR_RETURN(RecordedDecision recorded, store_.record_decision(decision, identity_));
+    switch (recorded.conflict) {
+      case ReleaseConflict::kNone: return RecoveryOutcome{std::move(response), {}, {}};
+      case ReleaseConflict::kAlreadyReleased: {
+        VIGIL_ASSIGN_OR_RETURN(auto raced, earlier_response());
+        if (raced) return std::move(*raced);
+        return make_error(ErrorCode::kInternal, "a release recorded meanwhile is not there");
+      }
+      case ReleaseConflict::kNonceUsed: return refuse("replayed", "another request for this key id used this nonce");
+      case ReleaseConflict::kStateChanged: continue;
+    }
   }
-  return make_error(ErrorCode::kInternal, "unknown release conflict");
+  return make_error(ErrorCode::kResourceExhausted, "the secret's state kept changing; ask again");
 }
 
 Result<v1::RecoveryResponse> DecryptionService::sealed_share(const AnyNodeKey& key, ByteSpan ciphertext,

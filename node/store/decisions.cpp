@@ -33,15 +33,18 @@ Result<ReleaseConflict> Store::insert_release(const Decision& d) {
   const int found = earlier.step();
   if (found == SQLITE_ROW) return ReleaseConflict::kAlreadyReleased;
   if (found != SQLITE_DONE) return sqlite::error(db_, "reading release");
-  // Counted first, under the limit, so that two requests racing for the
-  // last release cannot both have it.
+  // Counted first, on the state it was decided on and under the limit, so
+  // that neither a heartbeat that came in meanwhile nor a request racing
+  // for the last release is overtaken.
   Statement count(db_,
-                  "UPDATE protected_secrets SET releases = releases + 1 WHERE key_id = ? AND (? = 0 OR releases < ?)");
+                  "UPDATE protected_secrets SET releases = releases + 1 WHERE key_id = ? AND heartbeat_counter = ? "
+                  "AND (? = 0 OR releases < ?)");
   count.bind(1, d.key_id)
-      .bind(2, static_cast<std::int64_t>(r.max_releases))
-      .bind(3, static_cast<std::int64_t>(r.max_releases));
+      .bind(2, static_cast<std::int64_t>(r.heartbeat_counter))
+      .bind(3, static_cast<std::int64_t>(r.max_releases))
+      .bind(4, static_cast<std::int64_t>(r.max_releases));
   if (count.step() != SQLITE_DONE) return sqlite::error(db_, "counting release");
-  if (sqlite3_changes(db_) != 1) return ReleaseConflict::kLimitReached;
+  if (sqlite3_changes(db_) != 1) return ReleaseConflict::kStateChanged;
   Statement s(
       db_, "INSERT INTO releases (request_digest, key_id, response, released_unix_ms, nonce) VALUES (?, ?, ?, ?, ?)");
   s.bind(1, d.request_digest).bind(2, d.key_id).bind(3, r.response).bind(4, d.unix_ms).bind(5, r.nonce);

@@ -111,6 +111,9 @@ struct Decision {
     Bytes nonce;
     Bytes response;                  // the sealed response, kept for a retry of the same request
     std::uint32_t max_releases = 0;  // of the granting group; 0: no limit
+    // The newest heartbeat the grant was decided on: recorded only while it
+    // is still the newest.
+    std::uint64_t heartbeat_counter = 0;
   };
   std::optional<Release> release;
 };
@@ -118,7 +121,7 @@ struct Decision {
 // Why a grant could not be recorded (nothing was written then).
 enum class ReleaseConflict {
   kNone,
-  kLimitReached,     // max_releases reached meanwhile
+  kStateChanged,     // a heartbeat came in, or the limit was reached, since the decision: decide again
   kAlreadyReleased,  // this request was released meanwhile: read release()
   kNonceUsed,        // another request for this key id released under the same nonce
 };
@@ -199,7 +202,9 @@ class Store {
   Result<std::optional<Bytes>> release(ByteSpan request_digest);
   // Appends a decision to the audit chain, signed by `node`, in one
   // transaction with its release if it grants one: the release is counted
-  // under its limit and kept by request digest. A conflict writes nothing.
+  // (only if the secret's newest heartbeat is still the one it was decided
+  // on, and under its limit) and kept by request
+  // digest. A conflict writes nothing.
   Result<RecordedDecision> record_decision(const Decision& decision, const Ed25519KeyPair& node);
   // Audit entries from seq `from` on, at most `limit` of them, in order.
   Result<std::vector<v1::AuditEntry>> audit_entries(std::uint64_t from, std::size_t limit);

@@ -112,6 +112,9 @@ BAD = [
     ("bad-time", {"enclave_key": ENCLAVE, "any_of": [
         {"all_of": [{"not_before": {"time": "2027-01-01 00:00"}}, {"requester": {"keys": [ADMIN], "m": 1}}]}]},
      "any_of[0].all_of[0].not_before.time"),
+    ("time-after-9999", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"not_before": {"time": "10000-01-01T00:00:00Z"}}, {"requester": {"keys": [ADMIN], "m": 1}}]}]},
+     "any_of[0].all_of[0].not_before.time"),
     ("zero-releases", {"enclave_key": ENCLAVE, "any_of": [
         {"all_of": [{"max_releases": {"count": 0}}, {"requester": {"keys": [ADMIN], "m": 1}}]}]},
      "any_of[0].all_of[0].max_releases.count"),

@@ -33,11 +33,13 @@ struct Head {
 
 constexpr std::size_t kPage = 1000;
 
-// Walks one node's chain from entry 1; the head it verified up to.
+// Walks one node's chain from entry 1 up to the head it reported first
+// (entries appended meanwhile wait for the next run); the head it verified.
 Result<Head> verify_chain(const AuditedNode& node, const std::optional<Head>& remembered,
                           std::chrono::milliseconds timeout) {
   proto::AuditChainVerifier chain(node.identity);
   v1::AuditPage page;
+  std::optional<std::uint64_t> target;  // the head reported by the first page
   while (true) {
     const std::string url =
         node.api + "/v1/audit?from=" + std::to_string(chain.seq() + 1) + "&limit=" + std::to_string(kPage);
@@ -49,19 +51,23 @@ Result<Head> verify_chain(const AuditedNode& node, const std::optional<Head>& re
     if (!google::protobuf::util::JsonStringToMessage(r.body, &page, options).ok()) {
       return make_error(ErrorCode::kBadEncoding, "GET /v1/audit: malformed page");
     }
+    if (!target) target = page.head_seq();
     for (const auto& e : page.entries()) {
+      if (chain.seq() >= *target) break;
       VIGIL_RETURN_IF_ERROR(chain.add(e));
       if (remembered && e.seq() == remembered->seq && to_hex(chain.head()) != remembered->hash) {
         return make_error(ErrorCode::kVerificationFailed,
                           "audit entry " + std::to_string(e.seq()) + ": differs from the one seen before (rewritten)");
       }
     }
-    if (page.entries().empty() || chain.seq() >= page.head_seq()) break;
+    if (page.entries().empty() || chain.seq() >= *target) break;
   }
-  if (chain.seq() != page.head_seq() || as_bytes(page.head_hash()).size() != chain.head().size() ||
-      !std::ranges::equal(as_bytes(page.head_hash()), chain.head())) {
-    return make_error(ErrorCode::kVerificationFailed, "the node reports head " + std::to_string(page.head_seq()) +
+  if (chain.seq() != *target) {
+    return make_error(ErrorCode::kVerificationFailed, "the node reports head " + std::to_string(*target) +
                                                           " but its entries end at " + std::to_string(chain.seq()));
+  }
+  if (page.head_seq() == chain.seq() && !std::ranges::equal(as_bytes(page.head_hash()), chain.head())) {
+    return make_error(ErrorCode::kVerificationFailed, "the node reports a head hash its entries do not have");
   }
   if (remembered && chain.seq() < remembered->seq) {
     return make_error(ErrorCode::kVerificationFailed, "the chain ends at entry " + std::to_string(chain.seq()) +
@@ -117,7 +123,14 @@ int run_verify(const std::string& dir, const std::vector<std::string>& urls, con
   for (const auto& n : nodes) {
     const std::string key = to_hex(n.identity);
     std::optional<Head> remembered;
-    if (heads.contains(key)) remembered = Head{heads[key].value("seq", 0ULL), heads[key].value("hash", "")};
+    if (heads.contains(key)) {
+      const auto& h = heads[key];
+      if (!h.is_object() || !h.contains("seq") || !h["seq"].is_number_unsigned() || !h.contains("hash") ||
+          !h["hash"].is_string()) {
+        return fail("audit verify", heads_file + ": the head remembered for " + n.name + " is malformed", kExitUsage);
+      }
+      remembered = Head{h["seq"].get<std::uint64_t>(), h["hash"].get<std::string>()};
+    }
     auto head = verify_chain(n, remembered, std::chrono::milliseconds(timeout_ms));
     if (!head) {
       std::cout << n.name << ": FAILED: " << head.error().message << "\n";

@@ -177,6 +177,10 @@ TEST_F(ProtectedSecretApiTest, ARegistrationIsKeptOnlyWhenTheEnclaveSignedAValid
   forged_proof.mutable_ciphertext()->mutable_f()->at(0) ^= 1;  // still a canonical scalar; the proof fails
   proto::sign_registration(forged_proof, enclave_);
   refused(forged_proof, 403, "");
+  v1::Registration huge = good;
+  huge.mutable_ciphertext()->mutable_payload()->assign((1u << 20) + 8192, 'x');
+  proto::sign_registration(huge, enclave_);
+  refused(huge, 400, "ciphertext.payload: a protected secret is at most 1 MiB");
   EXPECT_EQ(router.handle("POST", "/v1/registrations", "{\"policy\": \"AAAA\"}").status, 400u);
   EXPECT_EQ(router.handle("PUT", "/v1/registrations", "").status, 405u);
   // Anyone may read a registration back: it is public and signed by its enclave.

@@ -279,14 +279,18 @@ TEST_F(StoreTest, ProtectedSecretsTakeOneRegistrationRisingHeartbeatsAndCountedR
     auto grant = [&](const Bytes& key_id, std::uint8_t request, const char* nonce, const char* response,
                      std::uint32_t max_releases) {
       Decision d{key_id, Bytes(32, request), "granted", "", {}, 10000, std::nullopt};
-      d.release = Decision::Release{as_bytes_copy(nonce), as_bytes_copy(response), max_releases};
+      d.release = Decision::Release{as_bytes_copy(nonce), as_bytes_copy(response), max_releases, 4};
       return store->record_decision(d, node_);
     };
+    Decision stale{id, Bytes(32, 0xa0), "granted", "", {}, 10000, std::nullopt};
+    stale.release = Decision::Release{as_bytes_copy("nonce 0"), as_bytes_copy("decided before beat 4"), 0, 3};
+    EXPECT_EQ(store->record_decision(stale, node_)->conflict, ReleaseConflict::kStateChanged)
+        << "a heartbeat came in after the decision";
     EXPECT_EQ(grant(id, 0xa1, "nonce 1", "sealed response", 1)->conflict, ReleaseConflict::kNone);
-    EXPECT_EQ(grant(id, 0xa2, "nonce 2", "second", 1)->conflict, ReleaseConflict::kLimitReached);
+    EXPECT_EQ(grant(id, 0xa2, "nonce 2", "second", 1)->conflict, ReleaseConflict::kStateChanged) << "limit reached";
     EXPECT_EQ(grant(id, 0xa1, "nonce 1", "same request", 0)->conflict, ReleaseConflict::kAlreadyReleased);
     EXPECT_EQ(grant(id, 0xa3, "nonce 1", "other request, same nonce", 0)->conflict, ReleaseConflict::kNonceUsed);
-    EXPECT_EQ(grant(other_id, 0xa4, "nonce 4", "x", 0)->conflict, ReleaseConflict::kLimitReached)
+    EXPECT_EQ(grant(other_id, 0xa4, "nonce 4", "x", 0)->conflict, ReleaseConflict::kStateChanged)
         << "an unknown key id has nothing to release";
     EXPECT_EQ(store->audit_head()->seq, 1u) << "conflicts write no entry";
   }
