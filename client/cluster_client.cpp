@@ -78,12 +78,12 @@ struct Attempt {
   NodeProblem problem;
 };
 
-// One node: ask for its sealed share and open it; the ciphertext it names
-// must be valid under the cluster's key. The share's proof is checked later.
+// One node: ask for its sealed share and open it. The ciphertext it names
+// and the share's proof are checked later.
 template <Curve C>
 Attempt<C> ask_node(HttpTransport& transport, const NodeEndpoint& node, const std::string& body,
-                    ByteSpan request_digest, std::uint32_t key_epoch, const Tdh2PublicKey<C>& key,
-                    const X25519KeyPair& response_key, std::chrono::milliseconds timeout) {
+                    ByteSpan request_digest, std::uint32_t key_epoch, const X25519KeyPair& response_key,
+                    std::chrono::milliseconds timeout) {
   Attempt<C> out{node.index, std::nullopt, std::nullopt, {}};
   auto failed = [&out](std::string problem, std::string code) {
     out.problem = {out.index, std::move(problem), std::move(code)};
@@ -100,10 +100,10 @@ Attempt<C> ask_node(HttpTransport& transport, const NodeEndpoint& node, const st
   if (response.share().key_epoch() != key_epoch) {
     return failed("answered for key epoch " + std::to_string(response.share().key_epoch()), "wrong_epoch");
   }
+  // Decoded here; its validity proof is checked once per distinct
+  // ciphertext, when its shares are grouped.
   auto ct = proto::from_proto<C>(response.ciphertext());
-  if (!ct || !tdh2_verify_ciphertext<C>(key, *ct)) {
-    return failed("its ciphertext is not valid under the cluster's key", "wrong_ciphertext");
-  }
+  if (!ct) return failed("its ciphertext does not decode: " + ct.error().message, "wrong_ciphertext");
   const CiphertextDigest digest = tdh2_ciphertext_digest(*ct);
   auto share = open_decryption_share<C>(response_key.secret_key.span(), as_bytes(response.share().sealed()),
                                         request_digest, digest, node.index);
@@ -290,7 +290,7 @@ Result<Recovery> ClusterClient<C>::recover(const RecoveryRequest& request, const
     }
     if (batch.empty()) break;  // t shares of one ciphertext are in, and their proofs failed as a whole
     auto round = ask_in_parallel(batch, [&](const NodeEndpoint& node) {
-      return ask_node<C>(*transport_, node, body, request_digest, cluster_.key_epoch, key_, response_key,
+      return ask_node<C>(*transport_, node, body, request_digest, cluster_.key_epoch, response_key,
                          options.per_node_timeout);
     });
     for (auto& a : round) {
@@ -299,7 +299,15 @@ Result<Recovery> ClusterClient<C>::recover(const RecoveryRequest& request, const
         continue;
       }
       const CiphertextDigest digest = tdh2_ciphertext_digest(*a.ciphertext);
-      auto it = groups.try_emplace(digest, Group{std::move(*a.ciphertext), {}}).first;
+      auto it = groups.find(digest);
+      if (it == groups.end()) {
+        if (!tdh2_verify_ciphertext<C>(key_, *a.ciphertext)) {
+          result.problems.push_back(
+              {a.index, "its ciphertext is not valid under the cluster's key", "wrong_ciphertext"});
+          continue;
+        }
+        it = groups.emplace(digest, Group{std::move(*a.ciphertext), {}}).first;
+      }
       it->second.shares.push_back(std::move(*a.share));
     }
     for (auto& [digest, group] : groups) {
