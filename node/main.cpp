@@ -16,6 +16,7 @@
 #include "node/api/http_server.h"
 #include "node/ceremony/manager.h"
 #include "node/config.h"
+#include "node/gossip/gossip.h"
 #include "node/identity.h"
 #include "node/logging.h"
 #include "node/peers/transport.h"
@@ -59,11 +60,22 @@ int run(const std::string& config_path, const std::string& log_format) {
   PeerTransport peers(io, config->peer_links(), *identity, clock, service.key_epoch());
   CeremonyManager ceremonies(io, config->ceremonies(), *identity, **store, service, metrics, clock, system_rng());
   ceremonies.set_sender([&peers](ParticipantIndex to, const v1::CeremonyMessage& m) { return peers.send(to, m); });
-  ceremonies.set_key_listener([&peers](std::uint32_t epoch) { peers.set_key_epoch(epoch); });
+  Gossip gossip(
+      service, **store, [&peers](ParticipantIndex to, const v1::GossipMessage& m) { return peers.send(to, m); },
+      [&peers] { return peers.connected(); });
+  service.set_spread([&gossip](const v1::GossipMessage& m) { gossip.spread(m); });
+  ceremonies.set_key_listener([&peers, &gossip](std::uint32_t epoch) {
+    peers.set_key_epoch(epoch);
+    gossip.catch_up_all();  // secrets registered while this node held no key
+  });
   peers.set_handlers({
       [&ceremonies](ParticipantIndex from, const v1::CeremonyMessage& m) { ceremonies.on_message(from, m); },
-      [&ceremonies](ParticipantIndex peer) { ceremonies.on_link_up(peer); },
+      [&ceremonies, &gossip](ParticipantIndex peer) {
+        ceremonies.on_link_up(peer);
+        gossip.on_link_up(peer);
+      },
       [&metrics](ParticipantIndex peer, const std::string& reason) { metrics.peer_failure(peer, reason); },
+      [&gossip](ParticipantIndex from, const v1::GossipMessage& m) { gossip.on_message(from, m); },
   });
   router.set_ceremonies(&ceremonies);
   service.set_ceremony_status([&ceremonies] { return ceremonies.status(); });
@@ -80,6 +92,16 @@ int run(const std::string& config_path, const std::string& log_format) {
     });
   };
   update_gauge();
+  // Anti-entropy: what a full outbox or a lost request dropped is caught up.
+  boost::asio::steady_timer resync(io);
+  std::function<void()> catch_up = [&] {
+    gossip.catch_up_all();
+    resync.expires_after(std::chrono::seconds(30));
+    resync.async_wait([&](const boost::system::error_code& timer_error) {
+      if (!timer_error) catch_up();
+    });
+  };
+  catch_up();
   spdlog::info("peer links (TLS 1.3, pinned identities) on {}:{}", config->peer_listen.host, *peer_port);
 
   HttpServer api(io, router, config->api());
@@ -94,6 +116,7 @@ int run(const std::string& config_path, const std::string& log_format) {
     ceremonies.stop();
     peers.stop();
     gauge.cancel();
+    resync.cancel();
     io.stop();
   });
   std::thread second([&io] { io.run(); });

@@ -70,7 +70,7 @@ Result<AnyCiphertext> convert(const v1::Tdh2Ciphertext& message, const std::stri
 // ... and under the policy whose digest is `label`.
 Result<AnyCiphertext> convert_under(const v1::Tdh2Ciphertext& message, ByteSpan label, const std::string& field) {
   if (message.payload().size() > kMaxProtectedPayloadBytes) {
-    return bad(field + ".payload", "a protected secret is at most 1 MiB");
+    return bad(field + ".payload", "a protected secret is at most 64 KiB");
   }
   VIGIL_ASSIGN_OR_RETURN(AnyCiphertext ct, convert(message, field));
   const bool same = std::visit([&](const auto& c) { return std::ranges::equal(ByteSpan(c.label), label); }, ct);

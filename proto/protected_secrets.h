@@ -48,9 +48,11 @@ Bytes recovery_request_signing_bytes(ByteSpan key_id, ByteSpan response_key, Byt
 // kVerificationFailed for signatures.
 
 inline constexpr std::size_t kMinNonceBytes = 16, kMaxNonceBytes = 64;
-// A protected secret is at most 1 MiB: its sealed payload (STREAM chunks
-// and tags included) at most this. Every release keeps a copy for retries.
-inline constexpr std::size_t kMaxProtectedPayloadBytes = (1u << 20) + 4096;
+// A protected secret is a key, at most 64 KiB: its sealed payload (STREAM
+// chunks and tags included) at most this. Every release keeps a copy for
+// retries, and peers pass registrations on in frames of limited size.
+inline constexpr std::size_t kMaxProtectedSecretBytes = 64 * 1024;
+inline constexpr std::size_t kMaxProtectedPayloadBytes = kMaxProtectedSecretBytes + 1024;
 inline constexpr std::size_t kMaxRecoverySigners = kMaxRequesterKeys;
 
 // Fills in the signature.

@@ -122,6 +122,27 @@ std::size_t PeerTransport::connected_peers() const {
 }
 
 bool PeerTransport::send(ParticipantIndex peer, const v1::CeremonyMessage& message) {
+  auto frame = std::make_shared<v1::PeerMessage>();
+  *frame->mutable_ceremony() = message;
+  return send_frame(peer, frame, true);
+}
+
+bool PeerTransport::send(ParticipantIndex peer, const v1::GossipMessage& message) {
+  auto frame = std::make_shared<v1::PeerMessage>();
+  *frame->mutable_gossip() = message;
+  return send_frame(peer, frame, false);
+}
+
+std::vector<ParticipantIndex> PeerTransport::connected() const {
+  std::lock_guard lock(mutex_);
+  std::vector<ParticipantIndex> out;
+  for (const auto& [index, session] : sessions_) {
+    if (!session.expired()) out.push_back(index);
+  }
+  return out;
+}
+
+bool PeerTransport::send_frame(ParticipantIndex peer, const std::shared_ptr<v1::PeerMessage>& frame, bool critical) {
   std::shared_ptr<Session> session;
   {
     std::lock_guard lock(mutex_);
@@ -129,13 +150,15 @@ bool PeerTransport::send(ParticipantIndex peer, const v1::CeremonyMessage& messa
     if (it != sessions_.end()) session = it->second.lock();
   }
   if (!session) return false;
-  auto frame = std::make_shared<v1::PeerMessage>();
-  *frame->mutable_ceremony() = message;
   const std::size_t max_frame = settings_.max_frame_bytes;
-  asio::post(session->stream->get_executor(), [this, session, frame, max_frame, peer] {
+  asio::post(session->stream->get_executor(), [this, session, frame, max_frame, peer, critical] {
     if (!session->send(*frame, max_frame) && !session->closed) {
-      spdlog::warn("peer {}: outbox full, ceremony message dropped", peer);
-      failed(peer, "link");
+      if (critical) {
+        spdlog::warn("peer {}: outbox full, ceremony message dropped", peer);
+        failed(peer, "link");
+      } else {
+        spdlog::debug("peer {}: outbox full, gossip dropped (the next catch-up repairs it)", peer);
+      }
     }
   });
   return true;
@@ -270,6 +293,8 @@ bool PeerTransport::dispatch(ParticipantIndex peer, const std::shared_ptr<Sessio
     if (handlers_.link_up) handlers_.link_up(peer);
   } else if (m.has_ceremony()) {
     if (greeted && handlers_.ceremony) handlers_.ceremony(peer, m.ceremony());
+  } else if (m.has_gossip()) {
+    if (greeted && handlers_.gossip) handlers_.gossip(peer, m.gossip());
   } else if (m.has_ping()) {
     v1::PeerMessage pong;
     *pong.mutable_pong() = m.ping();

@@ -40,6 +40,8 @@ class PeerTransport {
     std::function<void(ParticipantIndex)> link_up;
     // A peer misbehaved on its link or the link failed: reason "protocol" or "link".
     std::function<void(ParticipantIndex, const std::string&)> failure;
+    // A gossip message (protected secrets) from an authenticated peer.
+    std::function<void(ParticipantIndex, const v1::GossipMessage&)> gossip;
   };
   // Set before start().
   void set_handlers(Handlers handlers) { handlers_ = std::move(handlers); }
@@ -53,6 +55,11 @@ class PeerTransport {
   // Queues a ceremony message to a connected peer; false if there is no link
   // (the peer asks for everything again when it reconnects).
   bool send(ParticipantIndex peer, const v1::CeremonyMessage& message);
+  // Queues a gossip message; dropped when the peer's outbox is full (the
+  // periodic catch-up repairs that) rather than failing the link.
+  bool send(ParticipantIndex peer, const v1::GossipMessage& message);
+  // The peers with a greeted link now.
+  std::vector<ParticipantIndex> connected() const;
 
   std::vector<PeerState> peers() const;
   std::size_t connected_peers() const;
@@ -72,6 +79,9 @@ class PeerTransport {
   bool dispatch(ParticipantIndex peer, const std::shared_ptr<Session>& session, const Bytes& frame, bool& greeted);
   void set_connected(ParticipantIndex index, bool connected, const std::shared_ptr<Session>& session);
   void touch(ParticipantIndex index);
+  // Queues `frame` on the peer's link; `critical` frames fail the link when
+  // they cannot be queued.
+  bool send_frame(ParticipantIndex peer, const std::shared_ptr<v1::PeerMessage>& frame, bool critical);
   void failed(ParticipantIndex index, const std::string& reason);
 
   boost::asio::io_context& io_;

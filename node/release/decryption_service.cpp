@@ -113,10 +113,13 @@ Result<std::shared_ptr<const AnyNodeKey>> DecryptionService::held_key() const {
   return key;
 }
 
-bool DecryptionService::within_skew(std::int64_t unix_ms) const {
+bool DecryptionService::within_skew(std::int64_t unix_ms, Origin origin) const {
   const std::int64_t now = clock_.now_unix_ms();
   const std::int64_t skew = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.clock_skew).count();
-  return unix_ms >= now - skew && unix_ms <= now + skew;
+  // What a peer passes on may be old (the enclave sent it to another node
+  // while this one was down); never from the future, which would hold the
+  // secret locked longer than its enclave said.
+  return (origin != Origin::kClient || unix_ms >= now - skew) && unix_ms <= now + skew;
 }
 
 Status DecryptionService::valid_under_key(const AnyNodeKey& key, const proto::AnyCiphertext& ciphertext) {
@@ -140,29 +143,41 @@ Status DecryptionService::room_for_one_more(std::int64_t held, const char* what)
                                                        " (limits.max_ciphertexts)");
 }
 
-Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Registration& registration) {
+Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Registration& registration,
+                                                                    Origin origin) {
   VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
   VIGIL_ASSIGN_OR_RETURN(proto::CheckedRegistration checked, proto::check_registration(registration));
-  if (!within_skew(registration.registered_unix_ms())) {
+  if (!within_skew(registration.registered_unix_ms(), origin)) {
     return make_error(ErrorCode::kInvalidInput, "registered_unix_ms: more than " +
                                                     std::to_string(settings_.clock_skew.count()) +
                                                     " s from this node's clock (limits.clock_skew_s)");
   }
-  VIGIL_RETURN_IF_ERROR(valid_under_key(*key, checked.ciphertext));
+  v1::RegistrationResponse response;
+  response.set_key_id(str(checked.key_id));
   VIGIL_ASSIGN_OR_RETURN(auto existing, store_.protected_secret(checked.key_id));
-  if (!existing) {
-    VIGIL_ASSIGN_OR_RETURN(std::int64_t count, store_.protected_secret_count());
-    VIGIL_RETURN_IF_ERROR(room_for_one_more(count, "protected secrets"));
+  if (existing) {
+    // Held already (a client's retry, or a peer passing it on): nothing to check again.
+    if (existing->registration != proto::serialize(registration)) {
+      return make_error(ErrorCode::kInvalidInput, "another registration holds this key id");
+    }
+    response.set_created(false);
+    return response;
   }
+  VIGIL_RETURN_IF_ERROR(valid_under_key(*key, checked.ciphertext));
+  VIGIL_ASSIGN_OR_RETURN(std::int64_t count, store_.protected_secret_count());
+  VIGIL_RETURN_IF_ERROR(room_for_one_more(count, "protected secrets"));
   ProtectedSecret secret;
   secret.key_id.assign(checked.key_id.begin(), checked.key_id.end());
   secret.registration = proto::serialize(registration);
   secret.ciphertext = proto::serialize(registration.ciphertext());
   secret.heartbeat_unix_ms = registration.registered_unix_ms();
   VIGIL_ASSIGN_OR_RETURN(bool created, store_.put_protected_secret(secret));
-  v1::RegistrationResponse response;
-  response.set_key_id(str(checked.key_id));
   response.set_created(created);
+  if (created && origin != Origin::kCatchUp && spread_) {
+    v1::GossipMessage m;
+    *m.mutable_registration() = registration;
+    spread_(m);
+  }
   return response;
 }
 
@@ -172,15 +187,21 @@ Result<v1::Registration> DecryptionService::registration(ByteSpan key_id) {
   return parse_registration(stored->registration);
 }
 
-Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartbeat& heartbeat) {
+Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartbeat& heartbeat, Origin origin) {
   VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
   VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(heartbeat.key_id())));
   if (!stored) return make_error(ErrorCode::kNotFound, "unknown_key: no secret is registered under this key id");
+  if (heartbeat.counter() == stored->heartbeat_counter && proto::serialize(heartbeat) == stored->heartbeat) {
+    // Held already (a retry, or a peer passed it on first): taken, nothing to do.
+    v1::HeartbeatResponse response;
+    response.set_counter(heartbeat.counter());
+    return response;
+  }
   if (heartbeat.counter() <= stored->heartbeat_counter) {
     return make_error(ErrorCode::kInvalidInput, "replayed: counter " + std::to_string(heartbeat.counter()) +
                                                     " is not above " + std::to_string(stored->heartbeat_counter));
   }
-  if (!within_skew(heartbeat.unix_ms())) {
+  if (!within_skew(heartbeat.unix_ms(), origin)) {
     return make_error(ErrorCode::kInvalidInput, "unix_ms: more than " + std::to_string(settings_.clock_skew.count()) +
                                                     " s from this node's clock (limits.clock_skew_s)");
   }
@@ -198,6 +219,11 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
                          store_.record_heartbeat(as_bytes(heartbeat.key_id()), heartbeat.counter(), heartbeat.unix_ms(),
                                                  proto::serialize(heartbeat), replacement));
   if (!taken) return make_error(ErrorCode::kInvalidInput, "replayed: a newer heartbeat arrived meanwhile");
+  if (origin != Origin::kCatchUp && spread_) {
+    v1::GossipMessage m;
+    *m.mutable_heartbeat() = heartbeat;
+    spread_(m);
+  }
   v1::HeartbeatResponse response;
   response.set_counter(heartbeat.counter());
   return response;

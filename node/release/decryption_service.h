@@ -21,6 +21,13 @@
 
 namespace vigil::node {
 
+// Where a registration or heartbeat comes from: an enclave (its timestamp
+// must be within limits.clock_skew_s of this node's clock), a peer passing on
+// one it accepted (it may be old, never from the future), or a peer's
+// catch-up batch (likewise, and not passed on again: every peer catches up
+// for itself).
+enum class Origin { kClient, kPeer, kCatchUp };
+
 // A recovery request's outcome: the response when granted, otherwise a
 // stable refusal code (docs/api.md) and why.
 struct RecoveryOutcome {
@@ -57,14 +64,19 @@ class DecryptionService {
   // limits.clock_skew_s of this node's clock, and its ciphertext valid under
   // this node's key. The same registration again is answered, not stored
   // twice; silence is measured from its timestamp until the first heartbeat.
-  Result<v1::RegistrationResponse> register_secret(const v1::Registration& registration);
+  Result<v1::RegistrationResponse> register_secret(const v1::Registration& registration,
+                                                   Origin origin = Origin::kClient);
   // Takes a heartbeat (POST /v1/heartbeats) for a registered secret. The
   // counter is compared with the stored one before anything else, so old
   // and replayed heartbeats cost no signature check; then its timestamp
   // (within limits.clock_skew_s), the enclave's signature, and a
   // replacement ciphertext's label and proof. A refused heartbeat leaves the
-  // silence timer as it was.
-  Result<v1::HeartbeatResponse> take_heartbeat(const v1::Heartbeat& heartbeat);
+  // silence timer as it was; the very heartbeat held already is answered as
+  // taken (a retry, or a peer passed it on first).
+  Result<v1::HeartbeatResponse> take_heartbeat(const v1::Heartbeat& heartbeat, Origin origin = Origin::kClient);
+  // Where accepted registrations and heartbeats go to reach the peers
+  // (node/gossip/gossip.h); called on the accepting thread.
+  void set_spread(std::function<void(const v1::GossipMessage&)> spread) { spread_ = std::move(spread); }
   // The signed registration held under `key_id` (kNotFound: unknown_key).
   Result<v1::Registration> registration(ByteSpan key_id);
   // Decides a recovery request (POST /v1/recoveries) on this node's own
@@ -89,7 +101,7 @@ class DecryptionService {
   // kResourceExhausted once `held` records of a kind reach limits.max_ciphertexts.
   Status room_for_one_more(std::int64_t held, const char* what) const;
   // An enclave's timestamp within limits.clock_skew_s of this node's clock.
-  bool within_skew(std::int64_t unix_ms) const;
+  bool within_skew(std::int64_t unix_ms, Origin origin) const;
   // A ciphertext on this node's curve whose validity proof holds under its key.
   static Status valid_under_key(const AnyNodeKey& key, const proto::AnyCiphertext& ciphertext);
 
@@ -107,6 +119,7 @@ class DecryptionService {
   std::shared_ptr<const AnyNodeKey> key_;
   std::function<std::vector<PeerState>()> peer_states_;
   std::function<std::optional<v1::CeremonyStatus>()> ceremony_status_;
+  std::function<void(const v1::GossipMessage&)> spread_;
 };
 
 }  // namespace vigil::node

@@ -13,6 +13,9 @@ namespace {
 // Version 4: protected secrets, their heartbeats, and the releases made.
 // Version 5: the audit chain; a release's nonce, once per key id; no more
 // unprotected ciphertexts or the nonces of their requests.
+// Version 6: gossip: each protected secret's place in this node's sequence
+// of changes, the heartbeat that last replaced its ciphertext, and how far
+// this node has caught up with each peer.
 const char* const kMigrations[] = {
     R"sql(
       CREATE TABLE key_shares (
@@ -72,6 +75,15 @@ const char* const kMigrations[] = {
         entry BLOB NOT NULL);
       DROP TABLE ciphertexts;
       DROP TABLE request_nonces;
+    )sql",
+    R"sql(
+      ALTER TABLE protected_secrets ADD COLUMN rotation BLOB NOT NULL DEFAULT x'';
+      ALTER TABLE protected_secrets ADD COLUMN gossip_seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE protected_secrets SET gossip_seq = rowid;
+      CREATE INDEX protected_secrets_gossip ON protected_secrets (gossip_seq);
+      CREATE TABLE gossip_cursors (
+        peer INTEGER PRIMARY KEY,
+        seq INTEGER NOT NULL);
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);

@@ -1,5 +1,6 @@
-// The protected_secrets table: what enclaves registered and their newest
-// heartbeats (node/store/store.h). Releases are recorded with the audit
+// The protected_secrets and gossip_cursors tables: what enclaves registered,
+// their newest heartbeats, and how far this node caught up with each peer
+// (node/store/store.h). Releases are recorded with the audit
 // chain, in decisions.cpp.
 #include "node/store/sqlite.h"
 #include "node/store/store.h"
@@ -12,7 +13,8 @@ Result<bool> Store::put_protected_secret(const ProtectedSecret& secret) {
   std::lock_guard lock(mutex_);
   Statement s(db_,
               "INSERT OR IGNORE INTO protected_secrets (key_id, registration, ciphertext, heartbeat_counter, "
-              "heartbeat_unix_ms, heartbeat, releases) VALUES (?, ?, ?, 0, ?, x'', 0)");
+              "heartbeat_unix_ms, heartbeat, releases, gossip_seq) VALUES (?, ?, ?, 0, ?, x'', 0, "
+              "(SELECT coalesce(max(gossip_seq), 0) + 1 FROM protected_secrets))");
   s.bind(1, secret.key_id).bind(2, secret.registration).bind(3, secret.ciphertext).bind(4, secret.heartbeat_unix_ms);
   if (s.step() != SQLITE_DONE) return sqlite::error(db_, "storing protected secret");
   if (sqlite3_changes(db_) == 1) return true;
@@ -28,8 +30,8 @@ Result<bool> Store::put_protected_secret(const ProtectedSecret& secret) {
 Result<std::optional<ProtectedSecret>> Store::protected_secret(ByteSpan key_id) {
   std::lock_guard lock(mutex_);
   Statement s(db_,
-              "SELECT registration, ciphertext, heartbeat_counter, heartbeat_unix_ms, heartbeat, releases "
-              "FROM protected_secrets WHERE key_id = ?");
+              "SELECT registration, ciphertext, heartbeat_counter, heartbeat_unix_ms, heartbeat, releases, rotation, "
+              "gossip_seq FROM protected_secrets WHERE key_id = ?");
   s.bind(1, key_id);
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<ProtectedSecret>();
@@ -42,7 +44,60 @@ Result<std::optional<ProtectedSecret>> Store::protected_secret(ByteSpan key_id) 
   p.heartbeat_unix_ms = s.integer(3);
   p.heartbeat = s.blob(4);
   p.releases = static_cast<std::uint32_t>(s.integer(5));
+  p.rotation = s.blob(6);
+  p.gossip_seq = static_cast<std::uint64_t>(s.integer(7));
   return std::optional<ProtectedSecret>(std::move(p));
+}
+
+Result<Changes> Store::changes_since(std::uint64_t after, std::size_t max_bytes) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_,
+              "SELECT key_id, registration, rotation, heartbeat, gossip_seq FROM protected_secrets "
+              "WHERE gossip_seq > ? ORDER BY gossip_seq LIMIT 1000");
+  s.bind(1, static_cast<std::int64_t>(std::min<std::uint64_t>(after, INT64_MAX)));
+  Changes out;
+  out.up_to = after;
+  std::size_t bytes = 0;
+  int rc = 0;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    ProtectedSecret p;
+    p.key_id = s.blob(0);
+    p.registration = s.blob(1);
+    p.rotation = s.blob(2);
+    p.heartbeat = s.blob(3);
+    p.gossip_seq = static_cast<std::uint64_t>(s.integer(4));
+    const std::size_t size = p.registration.size() + p.rotation.size() + p.heartbeat.size();
+    if (!out.secrets.empty() && bytes + size > max_bytes) {
+      out.more = true;
+      return out;
+    }
+    bytes += size;
+    out.up_to = p.gossip_seq;
+    out.secrets.push_back(std::move(p));
+  }
+  if (rc != SQLITE_DONE) return sqlite::error(db_, "reading changed secrets");
+  out.more = out.secrets.size() == 1000;
+  return out;
+}
+
+Result<std::uint64_t> Store::gossip_cursor(ParticipantIndex peer) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, "SELECT seq FROM gossip_cursors WHERE peer = ?");
+  s.bind(1, static_cast<std::int64_t>(peer));
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return std::uint64_t{0};
+  if (rc != SQLITE_ROW) return sqlite::error(db_, "reading gossip cursor");
+  return static_cast<std::uint64_t>(s.integer(0));
+}
+
+Status Store::set_gossip_cursor(ParticipantIndex peer, std::uint64_t seq) {
+  std::lock_guard lock(mutex_);
+  Statement s(
+      db_, "INSERT INTO gossip_cursors (peer, seq) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET seq = excluded.seq");
+  s.bind(1, static_cast<std::int64_t>(peer))
+      .bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(seq, INT64_MAX)));
+  if (s.step() != SQLITE_DONE) return sqlite::error(db_, "recording gossip cursor");
+  return {};
 }
 
 Result<std::int64_t> Store::protected_secret_count() {
@@ -62,14 +117,16 @@ Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std
   }
   Statement s(db_,
               "UPDATE protected_secrets SET heartbeat_counter = ?, heartbeat_unix_ms = ?, heartbeat = ?, "
-              "ciphertext = coalesce(?, ciphertext) WHERE key_id = ? AND heartbeat_counter < ?");
+              "ciphertext = coalesce(?, ciphertext), rotation = CASE WHEN ? IS NULL THEN rotation ELSE ? END, "
+              "gossip_seq = (SELECT max(gossip_seq) + 1 FROM protected_secrets) "
+              "WHERE key_id = ? AND heartbeat_counter < ?");
   s.bind(1, static_cast<std::int64_t>(counter)).bind(2, unix_ms).bind(3, heartbeat);
   if (replacement) {
-    s.bind(4, *replacement);
+    s.bind(4, *replacement).bind(5, *replacement).bind(6, heartbeat);
   } else {
-    s.bind_null(4);
+    s.bind_null(4).bind_null(5).bind_null(6);
   }
-  s.bind(5, key_id).bind(6, static_cast<std::int64_t>(counter));
+  s.bind(7, key_id).bind(8, static_cast<std::int64_t>(counter));
   if (s.step() != SQLITE_DONE) return sqlite::error(db_, "recording heartbeat");
   return sqlite3_changes(db_) == 1;
 }

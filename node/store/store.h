@@ -22,13 +22,14 @@
 
 #include "vigil/bytes.h"
 #include "vigil/ed25519.h"
+#include "vigil/shamir.h"
 #include "vigil/v1/node.pb.h"
 
 struct sqlite3;
 
 namespace vigil::node {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // The master key: VIGIL_MASTER_KEY (64 hex digits) from the environment if
 // set, otherwise `data_dir/master.key`, which must be mode 0600.
@@ -96,6 +97,16 @@ struct ProtectedSecret {
   std::int64_t heartbeat_unix_ms = 0;   // the newest heartbeat's own time; the registration's before
   Bytes heartbeat;                      // the newest signed heartbeat as received; empty before
   std::uint32_t releases = 0;           // this node's releases of it
+  Bytes rotation;                       // the newest heartbeat that replaced the ciphertext; empty before
+  std::uint64_t gossip_seq = 0;         // its place in this node's sequence of changes
+};
+
+// What changed on this node after a point of its sequence, for a peer
+// catching up (node/gossip/gossip.h).
+struct Changes {
+  std::vector<ProtectedSecret> secrets;  // registration, rotation and heartbeat filled in, by gossip_seq
+  std::uint64_t up_to = 0;               // the last gossip_seq included
+  bool more = false;
 };
 
 // A node's decision on a recovery request, for its audit chain
@@ -209,6 +220,15 @@ class Store {
   // Audit entries from seq `from` on, at most `limit` of them, in order.
   Result<std::vector<v1::AuditEntry>> audit_entries(std::uint64_t from, std::size_t limit);
   Result<AuditHead> audit_head();
+
+  // Gossip. Every new registration and taken heartbeat moves its secret to
+  // the end of this node's sequence of changes.
+  // Secrets changed after `after`, in order, up to about `max_bytes` (at
+  // least one).
+  Result<Changes> changes_since(std::uint64_t after, std::size_t max_bytes);
+  // How far this node has caught up with `peer`'s changes (0: not at all).
+  Result<std::uint64_t> gossip_cursor(ParticipantIndex peer);
+  Status set_gossip_cursor(ParticipantIndex peer, std::uint64_t seq);
 
  private:
   Store(sqlite3* db, std::filesystem::path file, SecretBytes master_key)

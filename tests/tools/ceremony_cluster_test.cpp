@@ -139,6 +139,21 @@ TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {
             std::vector<Bytes>(before.description.public_shares.begin(), before.description.public_shares.end()));
   EXPECT_EQ(decrypt("old.ct"), "made before the resharing");
 
+  // Nodes 8 and 9 did not exist when the secret was registered; they
+  // learned it from their peers, and serve its recovery.
+  const std::string key_id = nlohmann::json::parse(slurp("old.ct"))["key_id"].get<std::string>();
+  std::string urls;
+  for (std::size_t i = 3; i < 9; ++i) urls += (urls.empty() ? "" : ",") + after.description.nodes[i].api;
+  test::CliRun recovered{1, ""};
+  for (int tries = 0; tries < 100 && recovered.exit_code != 0; ++tries) {
+    if (tries > 0) std::this_thread::sleep_for(milliseconds(100));
+    recovered = run_cli("recover --nodes " + urls + " --key-id " + key_id + " --requester-key " +
+                        path("requester.key") + " --force --out " + path("new-nodes.txt"));
+  }
+  ASSERT_EQ(recovered.exit_code, 0) << recovered.output;
+  EXPECT_NE(recovered.output.find("from nodes 4, 5, 6, 7, 8, 9"), std::string::npos) << recovered.output;
+  EXPECT_EQ(slurp("new-nodes.txt"), "made before the resharing");
+
   // Epochs never mix: a request for the old epoch's shares is refused.
   expect_epoch_refused(after.description.nodes[0].api, 1, 2);
 }

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -208,6 +209,51 @@ TEST_F(ClusterTest, TheMissionOverRealNodes) {
   EXPECT_NE(r.output.find("node 2: FAILED: audit entry 2: the node's signature does not verify"), std::string::npos)
       << r.output;
   EXPECT_NE(line_of(r.output, "node 3: ").find("chain and signatures intact"), std::string::npos) << r.output;
+}
+
+// Gossip over the real TLS peer links: a node down while a secret is
+// registered learns it when it restarts, and a heartbeat sent to one node
+// only keeps every node from releasing.
+TEST_F(ClusterTest, HeartbeatsToOneNodeReachEveryNodeAndARestartedNodeCatchesUp) {
+  for (const char* k : {"enclave", "admin"}) {
+    ASSERT_EQ(vigil_cli("keygen --type ed25519 --force --out " + path(std::string("g-") + k + ".key")).exit_code, 0);
+  }
+  const auto enclave = read_signing_key_file(path("g-enclave.key")).value();
+  const auto admin = read_signing_key_file(path("g-admin.key")).value();
+  Policy policy;
+  policy.enclave_key = enclave.public_key;
+  policy.any_of.push_back(PolicyGroup{30'000, Requesters{1, {admin.public_key}}, {}, {}});
+
+  auto c = cluster();
+  ::kill(c.processes[4].pid, SIGKILL);
+  ::waitpid(c.processes[4].pid, nullptr, 0);
+  // Registered 45 s ago by the enclave's clock: silent past its 30 s already.
+  struct Behind final : Clock {
+    std::int64_t now_unix_ms() const override { return SystemClock().now_unix_ms() - 45'000; }
+  } behind;
+  auto vault = client::ClusterClient<Ristretto255>::create(c.description, http(), system_rng(), behind).value();
+  auto p = vault.protect(enclave, policy, as_bytes("gossiped"), {milliseconds(1000)});
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->accepted, (std::vector<ParticipantIndex>{1, 2, 3, 4}));
+  const std::string key_id = to_hex(p->key_id);
+  ASSERT_EQ(vigil_cli("cluster restart --dir " + dir_.string() + " --node 5").exit_code, 0);
+
+  // One heartbeat, to node 1 only.
+  auto r = vigil_cli("heartbeat --nodes " + c.description.nodes[0].api + " --key-id " + key_id + " --enclave-key " +
+                     path("g-enclave.key"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("nodes 1 took it"), std::string::npos) << r.output;
+  // Every node refuses the admin, node 5 included once it has caught up.
+  for (int tries = 0; tries < 100; ++tries) {
+    r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + key_id + " --requester-key " +
+                  path("g-admin.key") + " --force --out " + path("g-out.txt"));
+    if (r.output.find("node 5: enclave_alive") != std::string::npos) break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_NE(r.output.find("node " + std::to_string(i) + ": enclave_alive"), std::string::npos) << r.output;
+  }
 }
 
 TEST_F(ClusterTest, RealServerRefusesMalformedInputAndKeepsServing) {

@@ -11,13 +11,14 @@
 #include "files.h"
 #include "keys.h"
 #include "protected_client.h"
+#include "proto/protected_secrets.h"
 
 namespace vigil::cli {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kMaxSecretBytes = 1u << 20;
+constexpr std::size_t kMaxSecretBytes = proto::kMaxProtectedSecretBytes;
 
 std::atomic<bool> stop_requested{false};
 extern "C" void on_stop_signal(int) { stop_requested = true; }
@@ -345,7 +346,7 @@ void register_protected_secrets(CLI::App& app, int& exit_code) {
                          "common policy from flags: the requesters (m of them) may recover it once the enclave has\n"
                          "sent no heartbeat for --silence. Prints the key id that heartbeat and recover take.");
   add_cluster_options(protect, p->cluster);
-  protect->add_option("--secret-file", p->secret_file, "The secret (at most 1 MiB)")
+  protect->add_option("--secret-file", p->secret_file, "The secret (at most 64 KiB)")
       ->required()
       ->check(CLI::ExistingFile);
   protect->add_option("--enclave-key", p->enclave_key, "The enclave's Ed25519 secret key file (signs heartbeats)")

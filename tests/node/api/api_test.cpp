@@ -178,9 +178,9 @@ TEST_F(ProtectedSecretApiTest, ARegistrationIsKeptOnlyWhenTheEnclaveSignedAValid
   proto::sign_registration(forged_proof, enclave_);
   refused(forged_proof, 403, "");
   v1::Registration huge = good;
-  huge.mutable_ciphertext()->mutable_payload()->assign((1u << 20) + 8192, 'x');
+  huge.mutable_ciphertext()->mutable_payload()->assign(proto::kMaxProtectedPayloadBytes + 1, 'x');
   proto::sign_registration(huge, enclave_);
-  refused(huge, 400, "ciphertext.payload: a protected secret is at most 1 MiB");
+  refused(huge, 400, "ciphertext.payload: a protected secret is at most 64 KiB");
   EXPECT_EQ(router.handle("POST", "/v1/registrations", "{\"policy\": \"AAAA\"}").status, 400u);
   EXPECT_EQ(router.handle("PUT", "/v1/registrations", "").status, 405u);
   // Anyone may read a registration back: it is public and signed by its enclave.

@@ -138,7 +138,7 @@ TEST_F(StoreTest, AcknowledgedWritesSurviveKill9) {
     auto store = Store::open(dir_ / "node.db", key_.clone());
     Decision granted{Bytes(32, 'k'), Bytes(32, 'd'), "granted", "", {}, 1, std::nullopt};
     granted.release = Decision::Release{Bytes(16, 'n'), as_bytes_copy("sealed share"), 1};
-    bool ok = store.ok() && (*store)->put_protected_secret({Bytes(32, 'k'), {1}, {2}, 0, 0, {}, 0}).ok() &&
+    bool ok = store.ok() && (*store)->put_protected_secret({Bytes(32, 'k'), {1}, {2}, 0, 0, {}, 0, {}, 0}).ok() &&
               (*store)->record_decision(granted, node_).ok() && (*store)->put_key(sample_key(7), 1).ok();
     char ack = ok ? 'y' : 'n';
     (void)::write(pipe_fds[1], &ack, 1);
@@ -255,7 +255,8 @@ TEST_F(StoreTest, AnErasedEpochAndAFinishedCeremonysSeedLeaveNoTraceInAnyFile) {
 
 TEST_F(StoreTest, ProtectedSecretsTakeOneRegistrationRisingHeartbeatsAndCountedReleases) {
   const Bytes id(32, 0x1d), other_id(32, 0x2d);
-  ProtectedSecret secret{id, as_bytes_copy("signed registration"), as_bytes_copy("ciphertext 1"), 0, 5000, {}, 0};
+  ProtectedSecret secret{id, as_bytes_copy("signed registration"), as_bytes_copy("ciphertext 1"), 0, 5000, {}, 0, {},
+                         0};
   {
     auto store = open(key_);
     ASSERT_TRUE(store);

@@ -1,0 +1,137 @@
+#include "node/gossip/gossip.h"
+
+#include <spdlog/spdlog.h>
+
+namespace vigil::node {
+namespace {
+
+template <class M>
+bool parse(const Bytes& bytes, M& message) {
+  return message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+template <class T>
+Status status_of(const Result<T>& r) {
+  return r ? Status() : Status(r.error());
+}
+
+// A transient refusal: this node cannot check the item yet (it holds no
+// key), so the cursor must not move past it.
+bool transient(const Error& e) { return e.message.find("holds no key") != std::string::npos; }
+
+}  // namespace
+
+Gossip::Gossip(DecryptionService& service, Store& store, Send send, Connected connected, std::size_t batch_bytes)
+    : service_(service),
+      store_(store),
+      send_(std::move(send)),
+      connected_(std::move(connected)),
+      batch_bytes_(batch_bytes) {}
+
+void Gossip::on_link_up(ParticipantIndex peer) {
+  {
+    // A request outstanding on the previous link is lost with it.
+    std::lock_guard lock(mutex_);
+    asking_.erase(peer);
+  }
+  catch_up(peer);
+}
+
+void Gossip::spread(const v1::GossipMessage& message) {
+  for (ParticipantIndex peer : connected_()) send_(peer, message);
+}
+
+void Gossip::catch_up(ParticipantIndex peer) {
+  if (!service_.has_key()) return;  // nothing could be checked yet; asked again once a key is installed
+  {
+    std::lock_guard lock(mutex_);
+    if (!asking_.insert(peer).second) return;
+  }
+  auto cursor = store_.gossip_cursor(peer);
+  if (!cursor) {
+    spdlog::warn("gossip: reading the cursor for peer {}: {}", peer, cursor.error().message);
+    std::lock_guard lock(mutex_);
+    asking_.erase(peer);
+    return;
+  }
+  v1::GossipMessage m;
+  m.mutable_sync_request()->set_after(*cursor);
+  if (!send_(peer, m)) {
+    std::lock_guard lock(mutex_);
+    asking_.erase(peer);
+  }
+}
+
+void Gossip::catch_up_all() {
+  {
+    // A request lost with its link is asked again here.
+    std::lock_guard lock(mutex_);
+    asking_.clear();
+  }
+  for (ParticipantIndex peer : connected_()) catch_up(peer);
+}
+
+void Gossip::on_message(ParticipantIndex peer, const v1::GossipMessage& m) {
+  if (m.has_registration()) {
+    auto r = service_.register_secret(m.registration(), Origin::kPeer);
+    if (!r) spdlog::debug("gossip: registration from peer {} refused: {}", peer, r.error().message);
+  } else if (m.has_heartbeat()) {
+    auto r = service_.take_heartbeat(m.heartbeat(), Origin::kPeer);
+    if (!r) spdlog::debug("gossip: heartbeat from peer {} refused: {}", peer, r.error().message);
+  } else if (m.has_sync_request()) {
+    answer(peer, m.sync_request().after());
+  } else if (m.has_sync_batch()) {
+    apply(peer, m.sync_batch());
+  }
+}
+
+void Gossip::answer(ParticipantIndex peer, std::uint64_t after) {
+  auto changes = store_.changes_since(after, batch_bytes_);
+  if (!changes) {
+    spdlog::warn("gossip: reading changes for peer {}: {}", peer, changes.error().message);
+    return;
+  }
+  v1::GossipMessage m;
+  auto* batch = m.mutable_sync_batch();
+  for (const auto& secret : changes->secrets) {
+    auto* item = batch->add_items();
+    if (!parse(secret.registration, *item->mutable_registration()) ||
+        (!secret.rotation.empty() && !parse(secret.rotation, *item->mutable_rotation())) ||
+        (!secret.heartbeat.empty() && !parse(secret.heartbeat, *item->mutable_heartbeat()))) {
+      spdlog::error("gossip: a stored protected secret does not parse");
+      return;
+    }
+  }
+  batch->set_up_to(changes->up_to);
+  batch->set_more(changes->more);
+  send_(peer, m);
+}
+
+void Gossip::apply(ParticipantIndex peer, const v1::SyncBatch& batch) {
+  {
+    std::lock_guard lock(mutex_);
+    asking_.erase(peer);
+  }
+  for (const auto& item : batch.items()) {
+    // The registration, then the heartbeat that last replaced its
+    // ciphertext, then the newest: each checked as if its enclave sent it.
+    Status done = status_of(service_.register_secret(item.registration(), Origin::kCatchUp));
+    for (const v1::Heartbeat* h : {&item.rotation(), &item.heartbeat()}) {
+      if (!done || h->counter() == 0) continue;
+      auto taken = service_.take_heartbeat(*h, Origin::kCatchUp);
+      // Already held (or newer held) is not a failure of the batch.
+      if (!taken && taken.error().message.rfind("replayed", 0) != 0) done = status_of(taken);
+    }
+    if (!done) {
+      if (transient(done.error())) return;  // the cursor stays: asked again later
+      spdlog::warn("gossip: peer {} passed on a protected secret this node refuses: {}", peer, done.error().message);
+    }
+  }
+  if (auto s = store_.set_gossip_cursor(peer, batch.up_to()); !s) {
+    spdlog::warn("gossip: recording the cursor for peer {}: {}", peer, s.error().message);
+    return;
+  }
+  if (batch.more()) catch_up(peer);
+}
+
+}  // namespace vigil::node

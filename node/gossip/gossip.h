@@ -1,0 +1,65 @@
+// Protected secrets spread between nodes. Registrations and heartbeats are
+// signed by their enclaves, so any node may pass them on and every node
+// checks them itself (DecryptionService): a heartbeat that reaches one
+// honest node connected to the others keeps every node from releasing.
+//
+// Two mechanisms:
+//   - Push: each registration or heartbeat a node accepts goes to every
+//     connected peer at once (DecryptionService::set_spread); a peer that
+//     accepts it passes it on in turn, so it crosses any connected graph.
+//   - Catch-up (anti-entropy): every node numbers its changes (a new
+//     registration or heartbeat moves its secret to the end of the
+//     sequence, Store::changes_since). On each link-up, when its key is
+//     installed, and every `resync_interval`, a node asks each peer for its
+//     changes after the cursor it keeps for that peer, applies them in
+//     batches of bounded size and advances the cursor durably. A node that
+//     was down, restarted or joined by a resharing thus learns every secret
+//     registered without it, and a push dropped on a full outbox is
+//     repaired.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "node/release/decryption_service.h"
+#include "node/store/store.h"
+
+namespace vigil::node {
+
+class Gossip {
+ public:
+  using Send = std::function<bool(ParticipantIndex, const v1::GossipMessage&)>;
+  using Connected = std::function<std::vector<ParticipantIndex>()>;
+  // Catch-up batches are at most about this many bytes of signed messages.
+  static constexpr std::size_t kBatchBytes = 256 * 1024;
+
+  Gossip(DecryptionService& service, Store& store, Send send, Connected connected,
+         std::size_t batch_bytes = kBatchBytes);
+
+  // An accepted registration or heartbeat, to every connected peer.
+  void spread(const v1::GossipMessage& message);
+  // A link to `peer` is up: asks it for what changed since this node's
+  // cursor for it.
+  void on_link_up(ParticipantIndex peer);
+  // Asks `peer` unless a request to it is outstanding.
+  void catch_up(ParticipantIndex peer);
+  // Asks every connected peer (on a timer, and once a key is installed).
+  void catch_up_all();
+  void on_message(ParticipantIndex peer, const v1::GossipMessage& message);
+
+ private:
+  void answer(ParticipantIndex peer, std::uint64_t after);
+  void apply(ParticipantIndex peer, const v1::SyncBatch& batch);
+
+  DecryptionService& service_;
+  Store& store_;
+  Send send_;
+  Connected connected_;
+  const std::size_t batch_bytes_;
+  std::mutex mutex_;
+  std::set<ParticipantIndex> asking_;  // peers with a catch-up request outstanding
+};
+
+}  // namespace vigil::node

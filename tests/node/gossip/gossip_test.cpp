@@ -1,0 +1,221 @@
+// Gossip between in-process nodes over a network the test delivers by
+// hand: pushes of accepted registrations and heartbeats, and catch-up from
+// a cursor after a node was cut off, in batches of bounded size, with the
+// clock injected so that no test waits for a timeout.
+#include "node/gossip/gossip.h"
+
+#include <deque>
+#include <set>
+
+#include "node/node_fixture.h"
+#include "proto/protected_secrets.h"
+
+namespace vigil::node {
+namespace {
+
+using test::NodeCluster;
+using test::to_json;
+
+constexpr std::int64_t kDay = 86'400'000;
+
+class GossipTest : public ::testing::Test {
+ protected:
+  GossipTest()
+      : cluster_(5, 3, test::temp_dir("gossip")),
+        enclave_(ed25519_generate(cluster_.rng())),
+        admin_(ed25519_generate(cluster_.rng())) {
+    for (std::size_t i = 0; i < cluster_.nodes.size(); ++i) {
+      const auto self = static_cast<ParticipantIndex>(i + 1);
+      gossips_.push_back(std::make_unique<Gossip>(
+          *cluster_.nodes[i]->service, *cluster_.nodes[i]->store,
+          [this, self](ParticipantIndex to, const v1::GossipMessage& m) {
+            if (cut_.count(self) || cut_.count(to)) return false;
+            wire_.push_back({self, to, m});
+            return true;
+          },
+          [this, self] {
+            std::vector<ParticipantIndex> up;
+            if (cut_.count(self)) return up;
+            for (ParticipantIndex p = 1; p <= 5; ++p) {
+              if (p != self && !cut_.count(p)) up.push_back(p);
+            }
+            return up;
+          },
+          2000));  // small batches: a catch-up takes several
+      auto* gossip = gossips_.back().get();
+      cluster_.nodes[i]->service->set_spread([gossip](const v1::GossipMessage& m) { gossip->spread(m); });
+    }
+  }
+
+  // Delivers every message in flight, and those they cause; how many.
+  std::size_t deliver() {
+    std::size_t delivered = 0;
+    while (!wire_.empty()) {
+      auto [from, to, m] = std::move(wire_.front());
+      wire_.pop_front();
+      if (cut_.count(to)) continue;
+      gossips_[to - 1]->on_message(from, m);
+      ++delivered;
+    }
+    return delivered;
+  }
+
+  v1::Registration registration(const std::string& secret) {
+    Policy policy;
+    policy.enclave_key = enclave_.public_key;
+    policy.any_of.push_back(PolicyGroup{kDay, Requesters{1, {admin_.public_key}}, {}, {}});
+    const Bytes canonical = encode_policy(policy);
+    const auto label = policy_digest(canonical);
+    v1::Registration r;
+    r.set_policy(std::string(canonical.begin(), canonical.end()));
+    *r.mutable_ciphertext() = proto::to_proto(cluster_.encrypt(std::string(label.begin(), label.end()), secret));
+    r.set_registered_unix_ms(cluster_.clock.now);
+    proto::sign_registration(r, enclave_);
+    return r;
+  }
+  v1::Heartbeat heartbeat(const proto::KeyId& id, std::uint64_t counter) {
+    v1::Heartbeat h;
+    h.set_key_id(std::string(id.begin(), id.end()));
+    h.set_counter(counter);
+    h.set_unix_ms(cluster_.clock.now);
+    proto::sign_heartbeat(h, enclave_);
+    return h;
+  }
+  // What node `index` holds of the secret.
+  std::optional<ProtectedSecret> held(ParticipantIndex index, const proto::KeyId& id) {
+    return cluster_.nodes[index - 1]->store->protected_secret(id).value();
+  }
+  // The refusal code node `index` answers the admin with ("" when it grants).
+  std::string ask(ParticipantIndex index, const proto::KeyId& id) {
+    v1::RecoveryRequest r;
+    r.set_key_id(std::string(id.begin(), id.end()));
+    r.set_response_key(std::string(32, 'r'));
+    Bytes nonce(16);
+    cluster_.rng().fill(nonce);
+    r.set_nonce(std::string(nonce.begin(), nonce.end()));
+    r.set_expires_at_unix_ms(cluster_.clock.now + 60'000);
+    proto::add_recovery_signature(r, admin_);
+    auto outcome = cluster_.nodes[index - 1]->service->recover(r);
+    EXPECT_TRUE(outcome.ok()) << outcome.error().message;
+    return outcome.ok() ? outcome->refusal : "error";
+  }
+
+  struct InFlight {
+    ParticipantIndex from, to;
+    v1::GossipMessage message;
+  };
+  NodeCluster cluster_;
+  Ed25519KeyPair enclave_, admin_;
+  std::vector<std::unique_ptr<Gossip>> gossips_;
+  std::deque<InFlight> wire_;
+  std::set<ParticipantIndex> cut_;  // nodes without links
+};
+
+// A registration and a heartbeat sent to one node reach every node, so a
+// heartbeat to one honest node keeps every node from releasing.
+TEST_F(GossipTest, WhatOneNodeAcceptsEveryNodeHolds) {
+  const v1::Registration r = registration("the wallet key");
+  const auto id = proto::check_registration(r).value().key_id;
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(r).ok());
+  // Node 1 pushes it to its four peers; each takes it and pushes it on, and
+  // the copies that arrive after are answered "held already" at no cost.
+  EXPECT_EQ(deliver(), 20u);
+  cluster_.clock.now += kDay - 1000;
+  ASSERT_TRUE(cluster_.nodes[2]->service->take_heartbeat(heartbeat(id, 1)).ok());
+  deliver();
+  cluster_.clock.now += 2000;  // a day after the registration, 2 s after the heartbeat
+  for (ParticipantIndex i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(held(i, id).has_value()) << "node " << i;
+    EXPECT_EQ(held(i, id)->heartbeat_counter, 1u) << "node " << i;
+    EXPECT_EQ(ask(i, id), "enclave_alive") << "node " << i;
+  }
+  // Forged or replayed heartbeats passed on by a peer are refused like any other.
+  v1::GossipMessage forged;
+  *forged.mutable_heartbeat() = heartbeat(id, 9);
+  forged.mutable_heartbeat()->set_counter(10);
+  gossips_[1]->on_message(1, forged);
+  EXPECT_EQ(held(2, id)->heartbeat_counter, 1u);
+}
+
+// A node cut off during a registration, a heartbeat and a rotation catches
+// up when its links come back, in several batches, and advances its cursor
+// durably; a restarted node asks only for what is newer.
+TEST_F(GossipTest, ANodeCutOffCatchesUpFromItsCursor) {
+  cut_ = {5};
+  std::vector<proto::KeyId> ids;
+  for (int i = 0; i < 6; ++i) {
+    const v1::Registration r = registration("secret " + std::to_string(i));
+    ids.push_back(proto::check_registration(r).value().key_id);
+    ASSERT_TRUE(cluster_.nodes[static_cast<std::size_t>(i % 4)]->service->register_secret(r).ok());
+  }
+  deliver();
+  // A rotation through a heartbeat, then a newer heartbeat without one.
+  const std::string label = [&] {
+    const auto held1 = held(1, ids[0]).value();
+    v1::Registration reg;
+    EXPECT_TRUE(reg.ParseFromArray(held1.registration.data(), static_cast<int>(held1.registration.size())));
+    return reg.ciphertext().label();
+  }();
+  v1::Heartbeat rotation = heartbeat(ids[0], 1);
+  *rotation.mutable_replacement() = proto::to_proto(cluster_.encrypt(label, "rotated"));
+  proto::sign_heartbeat(rotation, enclave_);
+  ASSERT_TRUE(cluster_.nodes[0]->service->take_heartbeat(rotation).ok());
+  ASSERT_TRUE(cluster_.nodes[0]->service->take_heartbeat(heartbeat(ids[0], 2)).ok());
+  deliver();
+  EXPECT_FALSE(held(5, ids[0]).has_value());
+
+  cut_.clear();
+  gossips_[4]->on_link_up(1);
+  const std::size_t messages = deliver();
+  EXPECT_GE(messages, 4u) << "at least two request and batch rounds";
+  for (const auto& id : ids) ASSERT_TRUE(held(5, id).has_value());
+  EXPECT_EQ(held(5, ids[0])->heartbeat_counter, 2u);
+  EXPECT_EQ(held(5, ids[0])->ciphertext, held(1, ids[0])->ciphertext) << "the rotated ciphertext";
+  const std::uint64_t cursor = cluster_.nodes[4]->store->gossip_cursor(1).value();
+  EXPECT_EQ(cursor, held(1, ids[0])->gossip_seq) << "up to node 1's newest change";
+
+  // Nothing new: one request, one empty batch.
+  gossips_[4]->on_link_up(1);
+  EXPECT_EQ(deliver(), 2u);
+  EXPECT_EQ(cluster_.nodes[4]->store->gossip_cursor(1).value(), cursor);
+}
+
+// A node that holds no key yet (it joins by a resharing) cannot check
+// what it is sent: its cursor stays, and it catches up once it has a key.
+TEST_F(GossipTest, ANodeWithoutAKeyCatchesUpOnceItHasOne) {
+  const v1::Registration r = registration("the wallet key");
+  const auto id = proto::check_registration(r).value().key_id;
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(r).ok());
+  wire_.clear();
+  // Node 5 without a key: it does not even ask.
+  auto& node5 = *cluster_.nodes[4];
+  DecryptionService keyless(node5.config.service(), *node5.store, cluster_.clock, cluster_.rng(), node5.identity);
+  Gossip waiting(
+      keyless, *node5.store, [&](ParticipantIndex, const v1::GossipMessage&) { return true; },
+      [] { return std::vector<ParticipantIndex>{1}; });
+  waiting.on_link_up(1);
+  v1::GossipMessage batch_from_1;
+  {
+    Gossip node1(
+        *cluster_.nodes[0]->service, *cluster_.nodes[0]->store,
+        [&](ParticipantIndex, const v1::GossipMessage& m) {
+          batch_from_1 = m;
+          return true;
+        },
+        [] { return std::vector<ParticipantIndex>{5}; });
+    v1::GossipMessage request;
+    request.mutable_sync_request()->set_after(0);
+    node1.on_message(5, request);
+  }
+  ASSERT_EQ(batch_from_1.sync_batch().items_size(), 1);
+  waiting.on_message(1, batch_from_1);
+  EXPECT_EQ(node5.store->gossip_cursor(1).value(), 0u) << "nothing could be checked, nothing skipped";
+  EXPECT_FALSE(held(5, id).has_value());
+  // With its key (the fixture's node 5 service), the same batch is taken.
+  gossips_[4]->on_message(1, batch_from_1);
+  EXPECT_TRUE(held(5, id).has_value());
+  EXPECT_EQ(node5.store->gossip_cursor(1).value(), batch_from_1.sync_batch().up_to());
+}
+
+}  // namespace
+}  // namespace vigil::node
