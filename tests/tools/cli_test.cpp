@@ -98,8 +98,11 @@ TEST_F(CliTest, BadArgumentsFailClearly) {
 }
 
 TEST_F(CliTest, EveryCommandHasHelp) {
-  for (const std::string cmd : {"--help", "deal --help", "deal verify --help", "keygen --help", "encrypt --help",
-                                "partial-decrypt --help", "combine --help"}) {
+  for (const std::string cmd :
+       {"--help", "deal --help", "deal verify --help", "keygen --help", "encrypt --help", "partial-decrypt --help",
+        "combine --help", "protect --help", "heartbeat --help", "recover --help", "recover prepare --help",
+        "recover sign --help", "recover submit --help", "audit verify --help", "agent --help", "bench recover --help",
+        "bench heartbeats --help"}) {
     auto r = run(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.output.find("Usage:"), std::string::npos) << cmd;
@@ -256,6 +259,56 @@ TEST_F(CliTest, Tdh2CommandsRefuseBadInput) {
           " --json");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("ciphertext is invalid"), std::string::npos) << r.output;
+}
+
+// The commands of protected secrets refuse bad arguments with exit code 2
+// and a message naming what is wrong, before any node is asked.
+TEST_F(CliTest, ProtectedSecretCommandsRefuseBadArguments) {
+  ASSERT_EQ(run("keygen --type ed25519 --out " + path("k.key")).exit_code, 0);
+  std::ofstream(path("secret")) << "s";
+  std::ofstream(path("policy.json")) << R"({"enclave_key": ")" + std::string(64, '0') +
+                                            R"(", "any_of": [{"all_of": [{"requester": {"keys": [")" +
+                                            std::string(64, '1') + R"("], "m": 1}}]}]})";
+  std::ofstream(path("not-a-request.json")) << "{\"key_id\": 5}";
+  const std::string nodes = " --nodes http://127.0.0.1:1 --timeout-ms 200";
+  const std::string base = "protect" + nodes + " --secret-file " + path("secret") + " --enclave-key " + path("k.key");
+  struct Case {
+    std::string args, message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {base, "name who may recover: --requester PUBFILE"},
+           {base + " --requester " + path("k.key.pub"), "--silence DURATION is required"},
+           {base + " --requester " + path("k.key.pub") + " --silence soon", "--silence: "},
+           {base + " --requester " + path("k.key.pub") + " --silence 1d --m 2", "requester.m"},
+           {base + " --requester " + path("k.key.pub") + " --requester " + path("k.key.pub") + " --silence 1d",
+            "the same key twice"},
+           {base + " --policy " + path("policy.json"), "enclave_key: is not the public key of --enclave-key"},
+           {base + " --policy " + path("policy.json") + " --silence 1d", "pass either --policy or"},
+           {"heartbeat" + nodes + " --key-id abc --enclave-key " + path("k.key"), "--key-id: expected 64 hex digits"},
+           {"heartbeat" + nodes + " --key-id " + std::string(64, 'a') + " --enclave-key " + path("k.key") +
+                " --every 5minutes",
+            "--every: "},
+           {"recover" + nodes, "pass --key-id, --requester-key and --out"},
+           {"recover" + nodes + " --key-id zz --requester-key " + path("k.key") + " --out " + path("o"),
+            "--key-id: expected 64 hex digits"},
+           {"recover sign --request " + path("not-a-request.json") + " --requester-key " + path("k.key"),
+            "not a recovery request"},
+           {"audit verify", "pass --cluster DIR, or --node URL --identity HEX"},
+           {"audit verify --node http://127.0.0.1:1 --identity 12", "--identity: expected 64 hex digits"},
+           {"agent" + nodes + " --secret-file " + path("secret") + " --enclave-key " + path("k.key") + " --requester " +
+                path("k.key.pub") + " --silence 1d --every never",
+            "--every: "},
+       }) {
+    auto r = run(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << c.args << "\n" << r.output;
+  }
+  // Unreachable nodes are a failure of the run, not of the arguments, and are named.
+  auto r = run("recover" + nodes + " --key-id " + std::string(64, 'a') + " --requester-key " + path("k.key") +
+               " --out " + path("o"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;  // the cluster cannot even be described
+  EXPECT_NE(r.output.find("127.0.0.1:1"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("o")));
 }
 
 TEST_F(CliTest, InitRefusesBadClusterDescriptions) {

@@ -256,6 +256,47 @@ TEST_F(ClusterTest, HeartbeatsToOneNodeReachEveryNodeAndARestartedNodeCatchesUp)
   }
 }
 
+// vigil agent, the enclave's sidecar: it protects the secret once (the key
+// id kept in its state file), then heartbeats; a node killed meanwhile is
+// named on each beat while the others keep taking them, and the secret
+// stays locked.
+TEST_F(ClusterTest, TheAgentProtectsOnceAndKeepsHeartbeatingThroughANodeKill) {
+  for (const char* k : {"enclave", "admin"}) {
+    ASSERT_EQ(vigil_cli("keygen --type ed25519 --force --out " + path(std::string("a-") + k + ".key")).exit_code, 0);
+  }
+  std::ofstream(path("a-secret.txt")) << "kept by the agent";
+  fs::remove(path("a-secret.txt.vigil.json"));
+  const std::string agent = "agent --cluster " + dir_.string() + " --secret-file " + path("a-secret.txt") +
+                            " --enclave-key " + path("a-enclave.key") + " --requester " + path("a-admin.key.pub") +
+                            " --silence 30s --every 200ms --timeout-ms 1000";
+  // Runs for 2.5 s, then SIGTERM; node 3 is killed after 1 s.
+  CliRun first;
+  std::thread running([&] { first = test::run_cli_for(2.5, agent); });
+  std::this_thread::sleep_for(milliseconds(1000));
+  const int node3 = cluster().processes[2].pid;
+  ::kill(node3, SIGKILL);
+  ::waitpid(node3, nullptr, 0);
+  running.join();
+  EXPECT_NE(first.output.find("agent: protected the secret; nodes 1, 2, 3, 4, 5 hold it"), std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find("nodes 1, 2, 3, 4, 5 took it"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("nodes 1, 2, 4, 5 took it"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("node 3: unreachable"), std::string::npos) << first.output;
+  ASSERT_TRUE(fs::exists(path("a-secret.txt.vigil.json")));
+  const std::string key_id = nlohmann::json::parse(slurp(path("a-secret.txt.vigil.json")))["key_id"];
+
+  auto r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + key_id + " --requester-key " +
+                     path("a-admin.key") + " --force --out " + path("a-out.txt"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("enclave_alive"), std::string::npos) << r.output;
+
+  ASSERT_EQ(vigil_cli("cluster restart --dir " + dir_.string() + " --node 3").exit_code, 0);
+  auto again = test::run_cli_for(1, agent);
+  EXPECT_NE(again.output.find("agent: the cluster holds this secret under key id " + key_id), std::string::npos)
+      << again.output;
+  EXPECT_EQ(again.output.find("protected the secret"), std::string::npos) << again.output;
+}
+
 TEST_F(ClusterTest, RealServerRefusesMalformedInputAndKeepsServing) {
   const std::string api = cluster().description.nodes[1].api;
   {

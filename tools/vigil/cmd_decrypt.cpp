@@ -1,6 +1,6 @@
 // vigil decrypt --cluster: recovery of what encrypt --cluster protected under
-// a requester-only policy, and vigil bench recover: recoveries under load,
-// with latency percentiles.
+// a requester-only policy; vigil bench recover and bench heartbeats: the
+// cluster under load, with latency percentiles beside the targets.
 #include <algorithm>
 #include <atomic>
 #include <iomanip>
@@ -63,14 +63,103 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
+// Runs `task(i)` for i in [0, n) on `workers` threads; the latency of each
+// that succeeded (ms) and the rate of successes per second.
+template <class Task>
+std::pair<double, std::size_t> run_phase(std::size_t n, std::size_t workers, std::vector<double>& latencies_ms,
+                                         Task&& task) {
+  std::atomic<std::size_t> next{0}, failures{0};
+  std::vector<std::vector<double>> per_worker(workers);
+  const auto start = Stopwatch::now();
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+        const auto t0 = Stopwatch::now();
+        const bool ok = task(i);
+        const double ms = std::chrono::duration<double, std::milli>(Stopwatch::now() - t0).count();
+        if (ok) {
+          per_worker[w].push_back(ms);
+        } else {
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(Stopwatch::now() - start).count();
+  for (auto& v : per_worker) latencies_ms.insert(latencies_ms.end(), v.begin(), v.end());
+  return {static_cast<double>(latencies_ms.size()) / seconds, failures.load()};
+}
+
+// Protects `count` secrets of `bytes` bytes for `requester` (silent for a
+// day, then the requester), `workers` at a time; their key ids.
+template <Curve C>
+Result<std::vector<client::KeyId>> protect_many(const client::ClusterClient<C>& vault, const Ed25519KeyPair& enclave,
+                                                const Ed25519PublicKey& requester, std::size_t count, std::size_t bytes,
+                                                std::size_t workers) {
+  Policy policy;
+  policy.enclave_key = enclave.public_key;
+  policy.any_of.push_back(PolicyGroup{24ULL * 3600 * 1000, Requesters{1, {requester}}, {}, {}});
+  std::vector<client::KeyId> ids(count);
+  std::vector<double> ignored;
+  const Bytes secret(bytes, 0x5a);
+  auto [rate, failures] = run_phase(count, workers, ignored, [&](std::size_t i) {
+    auto p = vault.protect(enclave, policy, secret);
+    if (p) ids[i] = p->key_id;
+    return p.ok() && p->accepted.size() == vault.cluster().nodes.size();
+  });
+  if (failures > 0) {
+    return make_error(ErrorCode::kTransport, std::to_string(failures) + " of " + std::to_string(count) +
+                                                 " registrations did not reach every node");
+  }
+  return ids;
+}
+
+template <Curve C>
+int run_bench_heartbeats(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::size_t secrets,
+                         std::size_t beats, std::size_t concurrency) {
+  SystemClock clock;
+  auto vault = client::ClusterClient<C>::create(cluster.description, http(), system_rng(), clock);
+  if (!vault) return fail("bench heartbeats", vault.error());
+  const auto enclave = ed25519_generate(system_rng());
+  const auto& d = cluster.description;
+  std::cout << "vigil bench heartbeats: " << d.threshold << "-of-" << d.nodes.size() << " " << C::kName
+            << " cluster; protecting " << secrets << " secrets, then " << beats
+            << " distinct heartbeats, each sent to every node,\nwhich checks it, stores it durably and passes it on\n";
+  auto ids = protect_many(*vault, enclave, requester.public_key, secrets, 32, concurrency);
+  if (!ids) return fail("bench heartbeats", ids.error());
+  std::vector<std::atomic<std::uint64_t>> counters(secrets);
+  std::vector<double> latencies;
+  auto [rate, failures] = run_phase(beats, concurrency, latencies, [&](std::size_t i) {
+    const std::size_t s = i % secrets;
+    auto beat = vault->heartbeat(enclave, (*ids)[s], counters[s].fetch_add(1) + 1);
+    return beat.ok() && beat->accepted.size() == d.nodes.size();
+  });
+  std::cout << std::fixed << std::setprecision(2) << "  " << concurrency << " clients:   " << rate
+            << " heartbeats/s taken by every node   (target >= 1000/s)\n"
+            << "  latency (all nodes answered):   p50 " << percentile(latencies, 0.5) << " ms   p99 "
+            << percentile(latencies, 0.99) << " ms   (target p99 <= 50 ms)\n"
+            << "  not taken by every node: " << failures << "\n";
+  return failures == 0 ? kExitOk : kExitFailure;
+}
+
 template <Curve C>
 int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::size_t requests,
-              std::size_t concurrency, std::size_t payload_bytes) {
+              std::size_t concurrency, std::size_t payload_bytes, std::size_t registered) {
   SystemClock clock;
   auto vault = client::ClusterClient<C>::create(cluster.description, http(), system_rng(), clock);
   if (!vault) return fail("bench recover", vault.error());
   Bytes payload(payload_bytes, 0x5a);
   const auto enclave = ed25519_generate(system_rng());
+  if (registered > 0) {
+    std::cout << "registering " << registered << " other protected secrets first...\n" << std::flush;
+    const auto start = Stopwatch::now();
+    auto others = protect_many(*vault, enclave, requester.public_key, registered, payload_bytes, concurrency);
+    if (!others) return fail("bench recover", others.error());
+    std::cout << "  done in " << std::fixed << std::setprecision(1)
+              << std::chrono::duration<double>(Stopwatch::now() - start).count() << " s\n";
+  }
   auto protection = vault->protect(enclave, requester_only(enclave, requester.public_key), payload);
   if (!protection) return fail("bench recover", protection.error());
   // One recovery: a fresh response key, a signed request, t sealed shares
@@ -81,30 +170,11 @@ int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::
     request.sign(requester);
     return vault->recover(request, response, {.first_node = first_node});
   };
-  auto phase = [&](std::size_t n, std::size_t workers,
-                   std::vector<double>& latencies_ms) -> std::pair<double, std::size_t> {
-    std::atomic<std::size_t> next{0}, failures{0};
-    std::vector<std::vector<double>> per_worker(workers);
-    const auto start = Stopwatch::now();
-    std::vector<std::thread> threads;
-    for (std::size_t w = 0; w < workers; ++w) {
-      threads.emplace_back([&, w] {
-        for (std::size_t i; (i = next.fetch_add(1)) < n;) {
-          const auto t0 = Stopwatch::now();
-          auto r = ask(i);
-          const double ms = std::chrono::duration<double, std::milli>(Stopwatch::now() - t0).count();
-          if (r && r->plaintext.size() == payload.size()) {
-            per_worker[w].push_back(ms);
-          } else {
-            failures.fetch_add(1);
-          }
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    const double seconds = std::chrono::duration<double>(Stopwatch::now() - start).count();
-    for (auto& v : per_worker) latencies_ms.insert(latencies_ms.end(), v.begin(), v.end());
-    return {static_cast<double>(latencies_ms.size()) / seconds, failures.load()};
+  auto phase = [&](std::size_t n, std::size_t workers, std::vector<double>& latencies_ms) {
+    return run_phase(n, workers, latencies_ms, [&](std::size_t i) {
+      auto r = ask(i);
+      return r && r->plaintext.size() == payload.size();
+    });
   };
 
   const auto& d = cluster.description;
@@ -152,7 +222,7 @@ void register_decrypt(CLI::App& app, int& exit_code) {
 
   struct BenchOptions {
     std::string dir;
-    std::size_t requests = 2000, concurrency = 8, payload = 32;
+    std::size_t requests = 2000, concurrency = 8, payload = 32, registered = 0, secrets = 1000, beats = 10000;
   };
   auto b = std::make_shared<BenchOptions>();
   auto* bench = app.add_subcommand("bench", "Load tools.");
@@ -168,6 +238,8 @@ void register_decrypt(CLI::App& app, int& exit_code) {
   cluster->add_option("--requests", b->requests, "Recoveries in the saturation phase (default 2000)");
   cluster->add_option("--concurrency", b->concurrency, "Concurrent clients in the saturation phase (default 8)");
   cluster->add_option("--payload", b->payload, "Payload bytes (default 32)");
+  cluster->add_option("--registered", b->registered,
+                      "Protect this many other secrets first (the registry a node searches; default 0)");
   cluster->callback([b, &exit_code] {
     auto c = load_cluster(b->dir);
     if (!c) return void(exit_code = fail("bench recover", c.error(), kExitUsage));
@@ -175,7 +247,29 @@ void register_decrypt(CLI::App& app, int& exit_code) {
     if (!requester) return void(exit_code = fail("bench recover", requester.error(), kExitUsage));
     exit_code = run_for_curve("bench recover", c->description.curve, [&](auto curve) {
       return run_bench<decltype(curve)>(*c, *requester, b->requests, std::max<std::size_t>(1, b->concurrency),
-                                        b->payload);
+                                        b->payload, b->registered);
+    });
+  });
+
+  auto* heartbeats =
+      bench->add_subcommand("heartbeats",
+                            "Protect --secrets secrets on a local cluster, then send --beats distinct heartbeats from\n"
+                            "--concurrency clients, each to every node; report how many per second every node took\n"
+                            "(checked, stored durably, passed on) and their p50/p99 latency beside the targets.");
+  heartbeats->add_option("--dir", b->dir, "Local cluster folder (cluster.json)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  heartbeats->add_option("--secrets", b->secrets, "Protected secrets to beat for (default 1000)");
+  heartbeats->add_option("--beats", b->beats, "Heartbeats to send (default 10000)");
+  heartbeats->add_option("--concurrency", b->concurrency, "Concurrent clients (default 8)");
+  heartbeats->callback([b, &exit_code] {
+    auto c = load_cluster(b->dir);
+    if (!c) return void(exit_code = fail("bench heartbeats", c.error(), kExitUsage));
+    auto requester = load_requester(b->dir, *c);
+    if (!requester) return void(exit_code = fail("bench heartbeats", requester.error(), kExitUsage));
+    exit_code = run_for_curve("bench heartbeats", c->description.curve, [&](auto curve) {
+      return run_bench_heartbeats<decltype(curve)>(*c, *requester, std::max<std::size_t>(1, b->secrets), b->beats,
+                                                   std::max<std::size_t>(1, b->concurrency));
     });
   });
 }

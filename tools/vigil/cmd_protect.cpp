@@ -1,7 +1,7 @@
-// vigil protect, vigil heartbeat and vigil recover (with prepare, sign and
-// submit for requesters on separate machines): the enclave's and the
-// requesters' side of conditional private decryption, through
-// vigil::client.
+// vigil protect, vigil heartbeat, vigil agent (both, as a sidecar) and
+// vigil recover (with prepare, sign and submit for requesters on separate
+// machines): the enclave's and the requesters' side of conditional private
+// decryption, through vigil::client.
 #include <atomic>
 #include <csignal>
 #include <nlohmann/json.hpp>
@@ -131,17 +131,62 @@ struct HeartbeatOptions {
   std::string key_id, enclave_key, every, rotate_secret;
 };
 
+// One heartbeat, or with every_ms > 0 one per interval until SIGINT or
+// SIGTERM, retrying with backoff while no node takes it. `rotation`, if
+// any, goes with the first heartbeat that some node takes. Each outcome is
+// logged with the time; the exit code is the last beat's.
+template <class Vault>
+int heartbeat_loop(const std::string& command, const Vault& vault, const Ed25519KeyPair& enclave,
+                   const client::KeyId& key_id, std::uint64_t every_ms, std::optional<SecretBytes> rotation,
+                   const ClusterOptions& cluster) {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  SystemClock clock;
+  std::uint64_t counter = 0;
+  std::uint64_t backoff_ms = 1000;
+  int last_exit = kExitOk;
+  do {
+    // The clock in milliseconds counts up across runs of this command too.
+    counter = std::max<std::uint64_t>(counter + 1, static_cast<std::uint64_t>(clock.now_unix_ms()));
+    std::optional<ByteSpan> replacement;
+    if (rotation) replacement = rotation->span();
+    auto beat = vault.heartbeat(enclave, key_id, counter, replacement, {cluster.timeout()});
+    if (beat) {
+      std::cout << "heartbeat " << counter << (rotation ? " (with the rotated secret)" : "") << ": nodes "
+                << list_nodes(beat->accepted) << " took it\n";
+      print_problems(beat->problems);
+      rotation.reset();  // rotated once
+      backoff_ms = 1000;
+      last_exit = kExitOk;
+      if (every_ms > 0) sleep_unless_stopped(every_ms);
+    } else {
+      std::cerr << "vigil " << command << ": heartbeat " << counter << ": " << beat.error().message << "\n";
+      last_exit = kExitFailure;
+      if (every_ms > 0) {
+        // Retry sooner than the interval, backing off while nodes stay unreachable.
+        sleep_unless_stopped(std::min(backoff_ms, every_ms));
+        backoff_ms = std::min<std::uint64_t>(backoff_ms * 2, 60'000);
+      }
+    }
+    std::cout.flush();
+  } while (every_ms > 0 && !stop_requested);
+  return last_exit;
+}
+
+Result<std::uint64_t> interval_ms(const std::string& text, const char* flag) {
+  if (text.empty()) return std::uint64_t{0};
+  auto d = client::parse_duration_ms(text);
+  if (!d) return make_error(ErrorCode::kInvalidInput, std::string(flag) + ": " + d.error().message);
+  return d;
+}
+
 int run_heartbeat(const HeartbeatOptions& o) {
   auto enclave = read_signing_key_file(o.enclave_key);
   if (!enclave) return fail("heartbeat", enclave.error(), kExitUsage);
   auto key_id = parse_key_id(o.key_id);
   if (!key_id) return fail("heartbeat", key_id.error(), kExitUsage);
-  std::uint64_t every_ms = 0;
-  if (!o.every.empty()) {
-    auto d = client::parse_duration_ms(o.every);
-    if (!d) return fail("heartbeat", "--every: " + d.error().message, kExitUsage);
-    every_ms = *d;
-  }
+  auto every_ms = interval_ms(o.every, "--every");
+  if (!every_ms) return fail("heartbeat", every_ms.error(), kExitUsage);
   std::optional<SecretBytes> rotation;
   if (!o.rotate_secret.empty()) {
     auto text = read_file(o.rotate_secret, kMaxSecretBytes);
@@ -150,38 +195,63 @@ int run_heartbeat(const HeartbeatOptions& o) {
     secure_wipe(text->data(), text->size());
   }
   return with_cluster_client("heartbeat", o.cluster, [&](const auto& vault) -> int {
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
-    SystemClock clock;
-    std::uint64_t counter = 0;
-    std::uint64_t backoff_ms = 1000;
-    int last_exit = kExitOk;
-    do {
-      // The clock in milliseconds counts up across runs of this command too.
-      counter = std::max<std::uint64_t>(counter + 1, static_cast<std::uint64_t>(clock.now_unix_ms()));
-      std::optional<ByteSpan> replacement;
-      if (rotation) replacement = rotation->span();
-      auto beat = vault.heartbeat(*enclave, *key_id, counter, replacement, {o.cluster.timeout()});
-      if (beat) {
-        std::cout << "heartbeat " << counter << (rotation ? " (with the rotated secret)" : "") << ": nodes "
-                  << list_nodes(beat->accepted) << " took it\n";
-        print_problems(beat->problems);
-        rotation.reset();  // rotated once
-        backoff_ms = 1000;
-        last_exit = kExitOk;
-        if (every_ms > 0) sleep_unless_stopped(every_ms);
-      } else {
-        std::cerr << "vigil heartbeat: " << beat.error().message << "\n";
-        last_exit = kExitFailure;
-        if (every_ms > 0) {
-          // Retry sooner than the interval, backing off while nodes stay unreachable.
-          sleep_unless_stopped(std::min(backoff_ms, every_ms));
-          backoff_ms = std::min<std::uint64_t>(backoff_ms * 2, 60'000);
-        }
+    return heartbeat_loop("heartbeat", vault, *enclave, *key_id, *every_ms, std::move(rotation), o.cluster);
+  });
+}
+
+struct AgentOptions {
+  ProtectOptions protect;
+  std::string every, state;
+};
+
+// The sidecar: protects the secret unless the state file names the key id
+// it was protected under already, then heartbeats until stopped.
+int run_agent(const AgentOptions& o) {
+  auto every_ms = interval_ms(o.every, "--every");
+  if (!every_ms) return fail("agent", every_ms.error(), kExitUsage);
+  if (*every_ms == 0) return fail("agent", "--every DURATION is required", kExitUsage);
+  const std::string state = o.state.empty() ? o.protect.secret_file + ".vigil.json" : o.state;
+  auto enclave = read_signing_key_file(o.protect.enclave_key);
+  if (!enclave) return fail("agent", enclave.error(), kExitUsage);
+  std::optional<client::KeyId> known;
+  if (std::filesystem::exists(state)) {
+    auto text = read_file(state, 1u << 16);
+    auto j = text ? json::parse(*text, nullptr, false) : json();
+    auto id = j.is_object() && j.contains("key_id") && j["key_id"].is_string()
+                  ? parse_key_id(j["key_id"].get<std::string>())
+                  : Result<client::KeyId>(make_error(ErrorCode::kBadEncoding, "no key_id"));
+    if (!id)
+      return fail("agent", state + ": not an agent state file ({\"key_id\": hex}); remove it to protect again",
+                  kExitUsage);
+    known = *id;
+    std::cout << "agent: the cluster holds this secret under key id " << to_hex(*known) << " (" << state << ")\n";
+  }
+  if (!known) {
+    auto policy =
+        policy_from(o.protect.policy, o.protect.requesters, o.protect.m, o.protect.silence, enclave->public_key);
+    if (!policy) return fail("agent", policy.error(), kExitUsage);
+    auto secret = read_file(o.protect.secret_file, kMaxSecretBytes);
+    if (!secret) return fail("agent", secret.error(), kExitUsage);
+    const SecretBytes plaintext(as_bytes(*secret));
+    secure_wipe(secret->data(), secret->size());
+    const int protected_exit = with_cluster_client("agent", o.protect.cluster, [&](const auto& vault) -> int {
+      if (!o.protect.force) {
+        if (auto s = release_limit_holds(*policy, vault.cluster()); !s) return fail("agent", s.error(), kExitUsage);
       }
-      std::cout.flush();
-    } while (every_ms > 0 && !stop_requested);
-    return last_exit;
+      auto p = vault.protect(*enclave, *policy, plaintext.span(), {o.protect.cluster.timeout()});
+      if (!p) return fail("agent", p.error());
+      known = p->key_id;
+      std::cout << "agent: protected the secret; nodes " << list_nodes(p->accepted) << " hold it; key id "
+                << to_hex(p->key_id) << "\n";
+      print_problems(p->problems);
+      const json file{{"key_id", to_hex(p->key_id)}, {"policy_digest", to_hex(policy_digest(p->policy))}};
+      if (auto s = write_file(state, file.dump(2) + "\n", FileMode::kPublic, true); !s) return fail("agent", s.error());
+      return kExitOk;
+    });
+    if (protected_exit != kExitOk) return protected_exit;
+  }
+  return with_cluster_client("agent", o.protect.cluster, [&](const auto& vault) -> int {
+    return heartbeat_loop("agent", vault, *enclave, *known, *every_ms, std::nullopt, o.protect.cluster);
   });
 }
 
@@ -335,6 +405,22 @@ void register_recover(CLI::App& app, int& exit_code) {
   });
 }
 
+// The cluster, the secret, the enclave key and the policy (from flags or a
+// file): what protect and agent share.
+void add_protect_options(CLI::App* cmd, ProtectOptions& o) {
+  add_cluster_options(cmd, o.cluster);
+  cmd->add_option("--secret-file", o.secret_file, "The secret (at most 64 KiB)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--enclave-key", o.enclave_key, "The enclave's Ed25519 secret key file (signs heartbeats)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--requester", o.requesters, "A requester's public key file (FILE.pub; repeat for m-of-k)");
+  cmd->add_option("--m", o.m, "How many requesters must sign a recovery (default 1)");
+  cmd->add_option("--silence", o.silence, "How long the enclave must be silent first: 500ms, 4s, 10m, 2h, 30d");
+  cmd->add_option("--policy", o.policy, "A policy file (JSON, docs/policies.md) instead of the flags")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--force", o.force, "Protect even where max_releases cannot hold (2t <= n)");
+}
+
 }  // namespace
 
 void register_protected_secrets(CLI::App& app, int& exit_code) {
@@ -345,20 +431,8 @@ void register_protected_secrets(CLI::App& app, int& exit_code) {
                          "under the policy's digest and registered, signed by the enclave key, with every node. The\n"
                          "common policy from flags: the requesters (m of them) may recover it once the enclave has\n"
                          "sent no heartbeat for --silence. Prints the key id that heartbeat and recover take.");
-  add_cluster_options(protect, p->cluster);
-  protect->add_option("--secret-file", p->secret_file, "The secret (at most 64 KiB)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  protect->add_option("--enclave-key", p->enclave_key, "The enclave's Ed25519 secret key file (signs heartbeats)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  protect->add_option("--requester", p->requesters, "A requester's public key file (FILE.pub; repeat for m-of-k)");
-  protect->add_option("--m", p->m, "How many requesters must sign a recovery (default 1)");
-  protect->add_option("--silence", p->silence, "How long the enclave must be silent first: 500ms, 4s, 10m, 2h, 30d");
-  protect->add_option("--policy", p->policy, "A policy file (JSON, docs/policies.md) instead of the flags")
-      ->check(CLI::ExistingFile);
+  add_protect_options(protect, *p);
   protect->add_flag("--json", p->json, "Print the outcome as JSON (key_id, policy_digest, accepted, problems)");
-  protect->add_flag("--force", p->force, "Protect even where max_releases cannot hold (2t <= n)");
   protect->callback([p, &exit_code] { exit_code = run_protect(*p); });
 
   auto h = std::make_shared<HeartbeatOptions>();
@@ -380,6 +454,18 @@ void register_protected_secrets(CLI::App& app, int& exit_code) {
   heartbeat->callback([h, &exit_code] { exit_code = run_heartbeat(*h); });
 
   register_recover(app, exit_code);
+
+  auto a = std::make_shared<AgentOptions>();
+  auto* agent =
+      app.add_subcommand("agent",
+                         "The sidecar an enclave application runs: protects the secret with the cluster unless it\n"
+                         "did already (the key id is kept in --state, SECRET_FILE.vigil.json by default), then sends\n"
+                         "a heartbeat every --every until stopped (SIGINT/SIGTERM), logging each outcome and retrying\n"
+                         "with backoff while nodes fail. The policy flags are protect's.");
+  add_protect_options(agent, a->protect);
+  agent->add_option("--every", a->every, "Heartbeat interval (500ms, 4s, 10m, ...)")->required();
+  agent->add_option("--state", a->state, "Where the key id is kept (default SECRET_FILE.vigil.json)");
+  agent->callback([a, &exit_code] { exit_code = run_agent(*a); });
 }
 
 }  // namespace vigil::cli
