@@ -311,6 +311,19 @@ TEST_F(CliTest, ProtectedSecretCommandsRefuseBadArguments) {
   EXPECT_FALSE(fs::exists(path("o")));
 }
 
+// The README's first command runs `vigil demo`: every step of the story
+// holds on a real local cluster (a 1 s silence here, to keep the suite fast).
+TEST_F(CliTest, TheDemoTellsTheWholeStory) {
+  auto r = run("demo --silence 1s --dir " + path("demo"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* said : {"node 5: enclave_alive", "node 5: not_authorised", "recovered: the enclave wallet key",
+                           "node 1: ", "chain and signatures intact", "node 1: unreachable",
+                           "with verified shares from nodes 4, 5, 6, 7", "Done: every step held."}) {
+    EXPECT_NE(r.output.find(said), std::string::npos) << said << "\n" << r.output;
+  }
+  EXPECT_EQ(run("demo --t 9 --n 5").exit_code, 2);
+}
+
 TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
   auto r = run("init --data-dir " + path("n1") + " --index 1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
