@@ -9,6 +9,16 @@ namespace {
 
 std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
 
+// The message as kept and passed on: only the fields this node knows.
+// Signatures do not cover unknown fields, so a sender could otherwise pad a
+// valid message past the peer links' frame size.
+template <class M>
+Bytes canonical_bytes(const M& message) {
+  M copy = message;
+  copy.DiscardUnknownFields();
+  return proto::serialize(copy);
+}
+
 Result<v1::Registration> parse_registration(ByteSpan stored) {
   v1::Registration registration;
   if (!registration.ParseFromArray(stored.data(), static_cast<int>(stored.size()))) {
@@ -157,7 +167,7 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
   VIGIL_ASSIGN_OR_RETURN(auto existing, store_.protected_secret(checked.key_id));
   if (existing) {
     // Held already (a client's retry, or a peer passing it on): nothing to check again.
-    if (existing->registration != proto::serialize(registration)) {
+    if (existing->registration != canonical_bytes(registration)) {
       return make_error(ErrorCode::kInvalidInput, "another registration holds this key id");
     }
     response.set_created(false);
@@ -168,9 +178,15 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
   VIGIL_RETURN_IF_ERROR(room_for_one_more(count, "protected secrets"));
   ProtectedSecret secret;
   secret.key_id.assign(checked.key_id.begin(), checked.key_id.end());
-  secret.registration = proto::serialize(registration);
+  secret.registration = canonical_bytes(registration);
   secret.ciphertext = proto::serialize(registration.ciphertext());
-  secret.heartbeat_unix_ms = registration.registered_unix_ms();
+  // Silence counts from the enclave's own time; for a registration learned
+  // from a peer, not before this node first saw it: a peer that held back
+  // the heartbeats must not make a node that learns the secret late release
+  // at once.
+  secret.heartbeat_unix_ms = origin == Origin::kClient
+                                 ? registration.registered_unix_ms()
+                                 : std::max(registration.registered_unix_ms(), clock_.now_unix_ms());
   VIGIL_ASSIGN_OR_RETURN(bool created, store_.put_protected_secret(secret));
   response.set_created(created);
   if (created && origin != Origin::kCatchUp && spread_) {
@@ -191,7 +207,8 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
   VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
   VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(heartbeat.key_id())));
   if (!stored) return make_error(ErrorCode::kNotFound, "unknown_key: no secret is registered under this key id");
-  if (heartbeat.counter() == stored->heartbeat_counter && proto::serialize(heartbeat) == stored->heartbeat) {
+  const Bytes heartbeat_bytes = canonical_bytes(heartbeat);
+  if (heartbeat.counter() == stored->heartbeat_counter && heartbeat_bytes == stored->heartbeat) {
     // Held already (a retry, or a peer passed it on first): taken, nothing to do.
     v1::HeartbeatResponse response;
     response.set_counter(heartbeat.counter());
@@ -215,10 +232,18 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
     VIGIL_RETURN_IF_ERROR(valid_under_key(*key, *checked.replacement));
     replacement = proto::serialize(heartbeat.replacement());
   }
-  VIGIL_ASSIGN_OR_RETURN(bool taken,
-                         store_.record_heartbeat(as_bytes(heartbeat.key_id()), heartbeat.counter(), heartbeat.unix_ms(),
-                                                 proto::serialize(heartbeat), replacement));
-  if (!taken) return make_error(ErrorCode::kInvalidInput, "replayed: a newer heartbeat arrived meanwhile");
+  VIGIL_ASSIGN_OR_RETURN(bool taken, store_.record_heartbeat(as_bytes(heartbeat.key_id()), heartbeat.counter(),
+                                                             heartbeat.unix_ms(), heartbeat_bytes, replacement));
+  if (!taken) {
+    // The same heartbeat may have won meanwhile (from a peer, or a retry).
+    VIGIL_ASSIGN_OR_RETURN(auto now_stored, store_.protected_secret(as_bytes(heartbeat.key_id())));
+    if (now_stored && now_stored->heartbeat == heartbeat_bytes) {
+      v1::HeartbeatResponse response;
+      response.set_counter(heartbeat.counter());
+      return response;
+    }
+    return make_error(ErrorCode::kInvalidInput, "replayed: a newer heartbeat arrived meanwhile");
+  }
   if (origin != Origin::kCatchUp && spread_) {
     v1::GossipMessage m;
     *m.mutable_heartbeat() = heartbeat;

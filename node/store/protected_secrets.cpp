@@ -92,8 +92,10 @@ Result<std::uint64_t> Store::gossip_cursor(ParticipantIndex peer) {
 
 Status Store::set_gossip_cursor(ParticipantIndex peer, std::uint64_t seq) {
   std::lock_guard lock(mutex_);
-  Statement s(
-      db_, "INSERT INTO gossip_cursors (peer, seq) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET seq = excluded.seq");
+  // Never backwards: two catch-up chains with one peer may finish out of order.
+  Statement s(db_,
+              "INSERT INTO gossip_cursors (peer, seq) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET seq = "
+              "max(seq, excluded.seq)");
   s.bind(1, static_cast<std::int64_t>(peer))
       .bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(seq, INT64_MAX)));
   if (s.step() != SQLITE_DONE) return sqlite::error(db_, "recording gossip cursor");

@@ -164,6 +164,8 @@ TEST_F(GossipTest, ANodeCutOffCatchesUpFromItsCursor) {
   deliver();
   EXPECT_FALSE(held(5, ids[0]).has_value());
 
+  // Two days pass: the secrets nobody heartbeats for are long silent.
+  cluster_.clock.now += 2 * kDay;
   cut_.clear();
   gossips_[4]->on_link_up(1);
   const std::size_t messages = deliver();
@@ -174,10 +176,37 @@ TEST_F(GossipTest, ANodeCutOffCatchesUpFromItsCursor) {
   const std::uint64_t cursor = cluster_.nodes[4]->store->gossip_cursor(1).value();
   EXPECT_EQ(cursor, held(1, ids[0])->gossip_seq) << "up to node 1's newest change";
 
+  // A node that learns a secret late counts its silence from then, not
+  // from the registration: a peer that held back the heartbeats cannot make
+  // it release at once.
+  EXPECT_EQ(ask(1, ids[1]), "");
+  EXPECT_EQ(ask(5, ids[1]), "enclave_alive");
+  EXPECT_EQ(held(5, ids[1])->heartbeat_unix_ms, cluster_.clock.now);
+
   // Nothing new: one request, one empty batch.
   gossips_[4]->on_link_up(1);
   EXPECT_EQ(deliver(), 2u);
   EXPECT_EQ(cluster_.nodes[4]->store->gossip_cursor(1).value(), cursor);
+}
+
+// Fields a node does not know are not covered by the enclave's signature:
+// they are dropped, not kept and passed on (a sender could otherwise pad a
+// message past the peer links' frame size).
+TEST_F(GossipTest, UnknownFieldsAreNeitherKeptNorPassedOn) {
+  v1::Registration padded = registration("the wallet key");
+  const std::string plain = padded.SerializeAsString();
+  padded.GetReflection()->MutableUnknownFields(&padded)->AddLengthDelimited(99, std::string(100'000, 'x'));
+  const auto id = proto::check_registration(padded).value().key_id;
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(padded, Origin::kPeer).ok());
+  EXPECT_EQ(held(1, id)->registration, Bytes(plain.begin(), plain.end()));
+  deliver();
+  EXPECT_EQ(held(3, id)->registration, Bytes(plain.begin(), plain.end()));
+  // And the padded copy again is the same registration.
+  EXPECT_FALSE(cluster_.nodes[0]->service->register_secret(padded, Origin::kPeer)->created());
+  // A cursor never moves backwards.
+  ASSERT_TRUE(cluster_.nodes[0]->store->set_gossip_cursor(2, 10).ok());
+  ASSERT_TRUE(cluster_.nodes[0]->store->set_gossip_cursor(2, 5).ok());
+  EXPECT_EQ(cluster_.nodes[0]->store->gossip_cursor(2).value(), 10u);
 }
 
 // A node that holds no key yet (it joins by a resharing) cannot check
