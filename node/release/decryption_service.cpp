@@ -214,11 +214,16 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
     response.set_counter(heartbeat.counter());
     return response;
   }
-  if (heartbeat.counter() <= stored->heartbeat_counter) {
+  // A rotation this node missed, arriving after a newer heartbeat (from a
+  // peer's catch-up, or the enclave's retry): its ciphertext is taken, the
+  // silence timer is not moved back.
+  const bool late_rotation = heartbeat.has_replacement() && heartbeat.counter() <= stored->heartbeat_counter &&
+                             heartbeat.counter() > stored->rotation_counter;
+  if (heartbeat.counter() <= stored->heartbeat_counter && !late_rotation) {
     return make_error(ErrorCode::kInvalidInput, "replayed: counter " + std::to_string(heartbeat.counter()) +
                                                     " is not above " + std::to_string(stored->heartbeat_counter));
   }
-  if (!within_skew(heartbeat.unix_ms(), origin)) {
+  if (!within_skew(heartbeat.unix_ms(), late_rotation ? Origin::kPeer : origin)) {
     return make_error(ErrorCode::kInvalidInput, "unix_ms: more than " + std::to_string(settings_.clock_skew.count()) +
                                                     " s from this node's clock (limits.clock_skew_s)");
   }
@@ -232,8 +237,11 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
     VIGIL_RETURN_IF_ERROR(valid_under_key(*key, *checked.replacement));
     replacement = proto::serialize(heartbeat.replacement());
   }
-  VIGIL_ASSIGN_OR_RETURN(bool taken, store_.record_heartbeat(as_bytes(heartbeat.key_id()), heartbeat.counter(),
-                                                             heartbeat.unix_ms(), heartbeat_bytes, replacement));
+  VIGIL_ASSIGN_OR_RETURN(bool taken,
+                         late_rotation ? store_.record_late_rotation(as_bytes(heartbeat.key_id()), heartbeat.counter(),
+                                                                     heartbeat_bytes, *replacement)
+                                       : store_.record_heartbeat(as_bytes(heartbeat.key_id()), heartbeat.counter(),
+                                                                 heartbeat.unix_ms(), heartbeat_bytes, replacement));
   if (!taken) {
     // The same heartbeat may have won meanwhile (from a peer, or a retry).
     VIGIL_ASSIGN_OR_RETURN(auto now_stored, store_.protected_secret(as_bytes(heartbeat.key_id())));

@@ -78,6 +78,7 @@ const char* const kMigrations[] = {
     )sql",
     R"sql(
       ALTER TABLE protected_secrets ADD COLUMN rotation BLOB NOT NULL DEFAULT x'';
+      ALTER TABLE protected_secrets ADD COLUMN rotation_counter INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE protected_secrets ADD COLUMN gossip_seq INTEGER NOT NULL DEFAULT 0;
       UPDATE protected_secrets SET gossip_seq = rowid;
       CREATE INDEX protected_secrets_gossip ON protected_secrets (gossip_seq);

@@ -31,7 +31,7 @@ Result<std::optional<ProtectedSecret>> Store::protected_secret(ByteSpan key_id) 
   std::lock_guard lock(mutex_);
   Statement s(db_,
               "SELECT registration, ciphertext, heartbeat_counter, heartbeat_unix_ms, heartbeat, releases, rotation, "
-              "gossip_seq FROM protected_secrets WHERE key_id = ?");
+              "gossip_seq, rotation_counter FROM protected_secrets WHERE key_id = ?");
   s.bind(1, key_id);
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<ProtectedSecret>();
@@ -46,6 +46,7 @@ Result<std::optional<ProtectedSecret>> Store::protected_secret(ByteSpan key_id) 
   p.releases = static_cast<std::uint32_t>(s.integer(5));
   p.rotation = s.blob(6);
   p.gossip_seq = static_cast<std::uint64_t>(s.integer(7));
+  p.rotation_counter = static_cast<std::uint64_t>(s.integer(8));
   return std::optional<ProtectedSecret>(std::move(p));
 }
 
@@ -118,18 +119,34 @@ Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std
     return make_error(ErrorCode::kInvalidInput, "heartbeat counter above 2^63 - 1");
   }
   Statement s(db_,
-              "UPDATE protected_secrets SET heartbeat_counter = ?, heartbeat_unix_ms = ?, heartbeat = ?, "
-              "ciphertext = coalesce(?, ciphertext), rotation = CASE WHEN ? IS NULL THEN rotation ELSE ? END, "
+              "UPDATE protected_secrets SET heartbeat_counter = ?1, heartbeat_unix_ms = ?2, heartbeat = ?3, "
+              "ciphertext = coalesce(?4, ciphertext), rotation = CASE WHEN ?4 IS NULL THEN rotation ELSE ?3 END, "
+              "rotation_counter = CASE WHEN ?4 IS NULL THEN rotation_counter ELSE ?1 END, "
               "gossip_seq = (SELECT max(gossip_seq) + 1 FROM protected_secrets) "
-              "WHERE key_id = ? AND heartbeat_counter < ?");
+              "WHERE key_id = ?5 AND heartbeat_counter < ?1");
   s.bind(1, static_cast<std::int64_t>(counter)).bind(2, unix_ms).bind(3, heartbeat);
   if (replacement) {
-    s.bind(4, *replacement).bind(5, *replacement).bind(6, heartbeat);
+    s.bind(4, *replacement);
   } else {
-    s.bind_null(4).bind_null(5).bind_null(6);
+    s.bind_null(4);
   }
-  s.bind(7, key_id).bind(8, static_cast<std::int64_t>(counter));
+  s.bind(5, key_id);
   if (s.step() != SQLITE_DONE) return sqlite::error(db_, "recording heartbeat");
+  return sqlite3_changes(db_) == 1;
+}
+
+Result<bool> Store::record_late_rotation(ByteSpan key_id, std::uint64_t counter, ByteSpan heartbeat,
+                                         ByteSpan replacement) {
+  std::lock_guard lock(mutex_);
+  if (counter > static_cast<std::uint64_t>(INT64_MAX)) {
+    return make_error(ErrorCode::kInvalidInput, "heartbeat counter above 2^63 - 1");
+  }
+  Statement s(db_,
+              "UPDATE protected_secrets SET ciphertext = ?1, rotation = ?2, rotation_counter = ?3, "
+              "gossip_seq = (SELECT max(gossip_seq) + 1 FROM protected_secrets) "
+              "WHERE key_id = ?4 AND rotation_counter < ?3 AND heartbeat_counter >= ?3");
+  s.bind(1, replacement).bind(2, heartbeat).bind(3, static_cast<std::int64_t>(counter)).bind(4, key_id);
+  if (s.step() != SQLITE_DONE) return sqlite::error(db_, "recording rotation");
   return sqlite3_changes(db_) == 1;
 }
 

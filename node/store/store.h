@@ -98,6 +98,7 @@ struct ProtectedSecret {
   Bytes heartbeat;                      // the newest signed heartbeat as received; empty before
   std::uint32_t releases = 0;           // this node's releases of it
   Bytes rotation;                       // the newest heartbeat that replaced the ciphertext; empty before
+  std::uint64_t rotation_counter = 0;   // its counter (0: none)
   std::uint64_t gossip_seq = 0;         // its place in this node's sequence of changes
 };
 
@@ -208,6 +209,11 @@ class Store {
   // `replacement` is the new ciphertext a heartbeat carries, if any.
   Result<bool> record_heartbeat(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms, ByteSpan heartbeat,
                                 const std::optional<Bytes>& replacement);
+  // Records a rotation that arrives after a newer heartbeat (a node that
+  // missed it catches up): its ciphertext replaces the held one only if its
+  // counter is above the last rotation's and not above the newest
+  // heartbeat's; the silence timer is left alone. True if taken.
+  Result<bool> record_late_rotation(ByteSpan key_id, std::uint64_t counter, ByteSpan heartbeat, ByteSpan replacement);
   // The sealed response of a release already made for this request (a retry
   // whose response was lost gets it again, uncounted), if any.
   Result<std::optional<Bytes>> release(ByteSpan request_digest);

@@ -189,6 +189,34 @@ TEST_F(GossipTest, ANodeCutOffCatchesUpFromItsCursor) {
   EXPECT_EQ(cluster_.nodes[4]->store->gossip_cursor(1).value(), cursor);
 }
 
+// A node that took a newer heartbeat before the rotation it missed still
+// takes the rotation when it catches up: it must not keep serving the old
+// ciphertext. The silence timer stays with the newest heartbeat.
+TEST_F(GossipTest, ARotationMissedBeforeANewerHeartbeatIsTakenLate) {
+  const v1::Registration r = registration("first");
+  const auto id = proto::check_registration(r).value().key_id;
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(r).ok());
+  deliver();
+  cut_ = {5};
+  v1::Heartbeat rotation = heartbeat(id, 1);
+  *rotation.mutable_replacement() = proto::to_proto(cluster_.encrypt(r.ciphertext().label(), "rotated"));
+  proto::sign_heartbeat(rotation, enclave_);
+  ASSERT_TRUE(cluster_.nodes[0]->service->take_heartbeat(rotation).ok());
+  deliver();
+  cluster_.clock.now += 1000;
+  const v1::Heartbeat newer = heartbeat(id, 2);
+  ASSERT_TRUE(cluster_.nodes[4]->service->take_heartbeat(newer).ok()) << "node 5 hears only the newer one";
+  EXPECT_NE(held(5, id)->ciphertext, held(1, id)->ciphertext);
+  cut_.clear();
+  gossips_[4]->on_link_up(1);
+  deliver();
+  EXPECT_EQ(held(5, id)->ciphertext, held(1, id)->ciphertext) << "the rotation, taken late";
+  EXPECT_EQ(held(5, id)->heartbeat_counter, 2u);
+  EXPECT_EQ(held(5, id)->heartbeat_unix_ms, newer.unix_ms()) << "the timer stays with the newest heartbeat";
+  // The same rotation again is a replay.
+  EXPECT_FALSE(cluster_.nodes[4]->service->take_heartbeat(rotation).ok());
+}
+
 // Fields a node does not know are not covered by the enclave's signature:
 // they are dropped, not kept and passed on (a sender could otherwise pad a
 // message past the peer links' frame size).
