@@ -217,6 +217,7 @@ void register_demo(CLI::App& app, int& exit_code) {
     if (o->t < 1 || o->t > o->n) return void(exit_code = fail("demo", "need 1 <= t <= n", kExitUsage));
     fs::path dir = o->dir;
     if (dir.empty()) {
+      // mkdtemp replaces the trailing XXXXXX with a unique name.
       std::string pattern = (fs::temp_directory_path() / "vigil-demo-XXXXXX").string();
       if (::mkdtemp(pattern.data()) == nullptr) return void(exit_code = fail("demo", "cannot create a work folder"));
       dir = pattern;
