@@ -8,6 +8,7 @@
 #include <future>
 #include <map>
 
+#include "client/helper_threads.h"
 #include "client/node_api.h"
 #include "proto/codec.h"
 #include "proto/protected_secrets.h"
@@ -28,7 +29,7 @@ auto ask_in_parallel(const std::vector<const NodeEndpoint*>& nodes, F&& f) {
   using T = decltype(f(*nodes.front()));
   std::vector<std::future<T>> others;
   for (std::size_t i = 1; i < nodes.size(); ++i) {
-    others.push_back(std::async(std::launch::async, [&f, node = nodes[i]] { return f(*node); }));
+    others.push_back(HelperThreads::shared().submit([&f, node = nodes[i]] { return f(*node); }));
   }
   std::vector<T> out;
   out.push_back(f(*nodes.front()));

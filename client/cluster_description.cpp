@@ -2,6 +2,7 @@
 #include <set>
 
 #include "client/cluster_json.h"
+#include "client/helper_threads.h"
 #include "client/node_api.h"
 
 namespace vigil::client {
@@ -114,11 +115,15 @@ Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, s
   std::vector<std::future<Result<v1::StatusResponse>>> asked;
   for (const auto& url : node_urls) {
     asked.push_back(
-        std::async(std::launch::async, [&transport, &url, timeout] { return fetch_status(transport, url, timeout); }));
+        HelperThreads::shared().submit([&transport, &url, timeout] { return fetch_status(transport, url, timeout); }));
   }
+  // Every answer is waited for before any is judged: the tasks refer to
+  // `transport` and `node_urls`.
+  std::vector<Result<v1::StatusResponse>> answers;
+  for (auto& a : asked) answers.push_back(a.get());
   ClusterDescription cluster;
   for (std::size_t i = 0; i < node_urls.size(); ++i) {
-    auto status = asked[i].get();
+    auto& status = answers[i];
     if (!status) return status.error();
     ClusterDescription reported;
     VIGIL_RETURN_IF_ERROR(describe_key(*status, reported));

@@ -102,6 +102,15 @@ int run(const std::string& config_path, const std::string& log_format) {
     });
   };
   catch_up();
+  boost::asio::steady_timer push(io);
+  std::function<void()> push_gathered = [&] {
+    gossip.flush();
+    push.expires_after(Gossip::kPushDelay);
+    push.async_wait([&](const boost::system::error_code& timer_error) {
+      if (!timer_error) push_gathered();
+    });
+  };
+  push_gathered();
   spdlog::info("peer links (TLS 1.3, pinned identities) on {}:{}", config->peer_listen.host, *peer_port);
 
   HttpServer api(io, router, config->api());
@@ -117,6 +126,7 @@ int run(const std::string& config_path, const std::string& log_format) {
     peers.stop();
     gauge.cancel();
     resync.cancel();
+    push.cancel();
     io.stop();
   });
   std::thread second([&io] { io.run(); });

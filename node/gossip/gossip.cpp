@@ -38,7 +38,25 @@ void Gossip::on_link_up(ParticipantIndex peer) {
 }
 
 void Gossip::spread(const v1::GossipMessage& message) {
-  for (ParticipantIndex peer : connected_()) send_(peer, message);
+  bool full = false;
+  {
+    std::lock_guard lock(mutex_);
+    outbox_.mutable_pushed()->MergeFrom(message.pushed());
+    outbox_bytes_ += message.ByteSizeLong();
+    full = outbox_bytes_ >= batch_bytes_ / 2;
+  }
+  if (full) flush();
+}
+
+void Gossip::flush() {
+  v1::GossipMessage pushed;
+  {
+    std::lock_guard lock(mutex_);
+    if (outbox_bytes_ == 0) return;
+    pushed.Swap(&outbox_);
+    outbox_bytes_ = 0;
+  }
+  for (ParticipantIndex peer : connected_()) send_(peer, pushed);
 }
 
 void Gossip::catch_up(ParticipantIndex peer) {
@@ -72,12 +90,15 @@ void Gossip::catch_up_all() {
 }
 
 void Gossip::on_message(ParticipantIndex peer, const v1::GossipMessage& m) {
-  if (m.has_registration()) {
-    auto r = service_.register_secret(m.registration(), Origin::kPeer);
-    if (!r) spdlog::debug("gossip: registration from peer {} refused: {}", peer, r.error().message);
-  } else if (m.has_heartbeat()) {
-    auto r = service_.take_heartbeat(m.heartbeat(), Origin::kPeer);
-    if (!r) spdlog::debug("gossip: heartbeat from peer {} refused: {}", peer, r.error().message);
+  if (m.has_pushed()) {
+    for (const auto& registration : m.pushed().registrations()) {
+      auto r = service_.register_secret(registration, Origin::kPeer);
+      if (!r) spdlog::debug("gossip: registration from peer {} refused: {}", peer, r.error().message);
+    }
+    for (const auto& heartbeat : m.pushed().heartbeats()) {
+      auto r = service_.take_heartbeat(heartbeat, Origin::kPeer);
+      if (!r) spdlog::debug("gossip: heartbeat from peer {} refused: {}", peer, r.error().message);
+    }
   } else if (m.has_sync_request()) {
     answer(peer, m.sync_request().after());
   } else if (m.has_sync_batch()) {

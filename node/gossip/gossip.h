@@ -5,8 +5,11 @@
 //
 // Two mechanisms:
 //   - Push: each registration or heartbeat a node accepts goes to every
-//     connected peer at once (DecryptionService::set_spread); a peer that
-//     accepts it passes it on in turn, so it crosses any connected graph.
+//     connected peer (DecryptionService::set_spread), gathered for a few
+//     milliseconds into one message per peer (flush(), on a timer): a
+//     cluster taking a thousand heartbeats a second then sends tens of
+//     messages, not thousands. A peer that accepts one passes it on in turn,
+//     so it crosses any connected graph.
 //   - Catch-up (anti-entropy): every node numbers its changes (a new
 //     registration or heartbeat moves its secret to the end of the
 //     sequence, Store::changes_since). On each link-up, when its key is
@@ -18,6 +21,7 @@
 //     repaired.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -32,14 +36,21 @@ class Gossip {
  public:
   using Send = std::function<bool(ParticipantIndex, const v1::GossipMessage&)>;
   using Connected = std::function<std::vector<ParticipantIndex>()>;
-  // Catch-up batches are at most about this many bytes of signed messages.
+  // Catch-up batches are at most about this many bytes of signed messages;
+  // a push is sent at once when it reaches half of it.
   static constexpr std::size_t kBatchBytes = 256 * 1024;
+  // How long an accepted registration or heartbeat may wait to be pushed.
+  static constexpr std::chrono::milliseconds kPushDelay{20};
 
   Gossip(DecryptionService& service, Store& store, Send send, Connected connected,
          std::size_t batch_bytes = kBatchBytes);
 
-  // An accepted registration or heartbeat, to every connected peer.
+  // Accepted registrations and heartbeats (message.pushed()), to be pushed
+  // to every connected peer with the next flush.
   void spread(const v1::GossipMessage& message);
+  // Pushes what spread() gathered (every kPushDelay, and at once when it
+  // grows large).
+  void flush();
   // A link to `peer` is up: asks it for what changed since this node's
   // cursor for it.
   void on_link_up(ParticipantIndex peer);
@@ -60,6 +71,8 @@ class Gossip {
   const std::size_t batch_bytes_;
   std::mutex mutex_;
   std::set<ParticipantIndex> asking_;  // peers with a catch-up request outstanding
+  v1::GossipMessage outbox_;           // gathered for the next push
+  std::size_t outbox_bytes_ = 0;
 };
 
 }  // namespace vigil::node

@@ -191,7 +191,7 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
   response.set_created(created);
   if (created && origin != Origin::kCatchUp && spread_) {
     v1::GossipMessage m;
-    *m.mutable_registration() = registration;
+    *m.mutable_pushed()->add_registrations() = registration;
     spread_(m);
   }
   return response;
@@ -254,7 +254,7 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
   }
   if (origin != Origin::kCatchUp && spread_) {
     v1::GossipMessage m;
-    *m.mutable_heartbeat() = heartbeat;
+    *m.mutable_pushed()->add_heartbeats() = heartbeat;
     spread_(m);
   }
   v1::HeartbeatResponse response;

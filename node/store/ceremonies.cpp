@@ -1,10 +1,5 @@
 // The ceremonies and ceremony_events tables: each DKG or resharing this node
 // accepted, its sealed seed, its journal of inputs, and its outcome.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -28,8 +23,8 @@ using sqlite::Statement;
 
 Status Store::begin_ceremony(ByteSpan session_id, ByteSpan request, const SecretBytes& seed, std::int64_t now_unix_ms) {
   VIGIL_ASSIGN_OR_RETURN(Bytes sealed, seal_at_rest(seed.span(), seed_context(session_id)));
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
+  const Durable lock(*this);
+  Statement s(*statements_,
               "INSERT INTO ceremonies (session_id, request, sealed_seed, accepted_unix_ms, state) VALUES (?, ?, ?, ?, "
               "'running')");
   s.bind(1, session_id).bind(2, request).bind(3, sealed).bind(4, now_unix_ms);
@@ -43,32 +38,21 @@ Status Store::begin_ceremony(ByteSpan session_id, ByteSpan request, const Secret
 }
 
 Status Store::append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteSpan event) {
-  std::lock_guard lock(mutex_);
-  Statement s(journal_, "INSERT INTO ceremony_events (session_id, seq, event) VALUES (?, ?, ?)");
+  const Durable lock(*this, /*wait=*/false);  // made durable by sync_journal()
+  Statement s(*statements_, "INSERT INTO ceremony_events (session_id, seq, event) VALUES (?, ?, ?)");
   s.bind(1, session_id).bind(2, seq).bind(3, event);
-  if (s.step() != SQLITE_DONE) return sqlite::error(journal_, "journaling ceremony event");
+  if (s.step() != SQLITE_DONE) return sqlite::error(db_, "journaling ceremony event");
   return {};
 }
 
 Status Store::sync_journal() {
-  // Both connections append to one write-ahead log; fsync acts on the file,
-  // whichever descriptor names it.
-  const std::filesystem::path wal = file_.string() + "-wal";
-  const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return {};  // checkpointed and truncated: everything is in the database file
-    return make_error(ErrorCode::kInternal, "cannot open " + wal.string() + ": " + std::strerror(errno));
-  }
-  const int synced = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (synced != 0) return make_error(ErrorCode::kInternal, "cannot sync " + wal.string() + ": " + std::strerror(err));
+  wait_durable(commits_.load());
   return {};
 }
 
 Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
+  const Durable lock(*this);
+  Statement s(*statements_,
               "SELECT session_id, request, sealed_seed, accepted_unix_ms, state, error, finished_unix_ms, outcome "
               "FROM ceremonies "
               "ORDER BY accepted_unix_ms DESC, rowid DESC LIMIT 1");
@@ -86,7 +70,7 @@ Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
   c.error = s.text(5);
   c.finished_unix_ms = s.integer(6);
   c.outcome = s.blob(7);
-  Statement e(db_, "SELECT event FROM ceremony_events WHERE session_id = ? ORDER BY seq");
+  Statement e(*statements_, "SELECT event FROM ceremony_events WHERE session_id = ? ORDER BY seq");
   e.bind(1, session);
   int erc;
   while ((erc = e.step()) == SQLITE_ROW) c.events.push_back(e.blob(0));
@@ -95,8 +79,9 @@ Result<std::optional<StoredCeremony>> Store::latest_ceremony() {
 }
 
 Status Store::await_certificate(ByteSpan session_id, const std::string& error, std::int64_t now_unix_ms) {
-  std::lock_guard lock(mutex_);
-  Statement u(db_, "UPDATE ceremonies SET state = 'awaiting', error = ?, finished_unix_ms = ? WHERE session_id = ?");
+  const Durable lock(*this);
+  Statement u(*statements_,
+              "UPDATE ceremonies SET state = 'awaiting', error = ?, finished_unix_ms = ? WHERE session_id = ?");
   u.bind(1, error).bind(2, now_unix_ms).bind(3, session_id);
   if (u.step() != SQLITE_DONE || sqlite3_changes(db_) != 1) return sqlite::error(db_, "recording ceremony state");
   return {};
@@ -105,17 +90,17 @@ Status Store::await_certificate(ByteSpan session_id, const std::string& error, s
 Status Store::finish_ceremony(ByteSpan session_id, const v1::CeremonyStatus& outcome,
                               const std::optional<v1::StoredKey>& key, bool erase_keys) {
   const std::int64_t now_unix_ms = outcome.finished_unix_ms();
-  std::lock_guard lock(mutex_);
+  const Durable lock(*this);
   const Status done = in_transaction([&]() -> Status {
     if (key) VIGIL_RETURN_IF_ERROR(insert_key(*key, now_unix_ms));
     if (erase_keys) {
-      Statement d(db_, "DELETE FROM key_shares WHERE epoch < ?");
+      Statement d(*statements_, "DELETE FROM key_shares WHERE epoch < ?");
       d.bind(1, key ? static_cast<std::int64_t>(key->epoch()) : std::numeric_limits<std::int64_t>::max());
       if (d.step() != SQLITE_DONE) return sqlite::error(db_, "erasing old key shares");
     }
     // The seed determines this node's dealing polynomial (in a resharing,
     // whose constant term is its old share): it goes with the ceremony.
-    Statement u(db_,
+    Statement u(*statements_,
                 "UPDATE ceremonies SET state = ?, error = ?, finished_unix_ms = ?, outcome = ?, sealed_seed = x'' "
                 "WHERE session_id = ?");
     u.bind(1, outcome.state())
@@ -124,7 +109,7 @@ Status Store::finish_ceremony(ByteSpan session_id, const v1::CeremonyStatus& out
         .bind(4, as_bytes(outcome.SerializeAsString()))
         .bind(5, session_id);
     if (u.step() != SQLITE_DONE || sqlite3_changes(db_) != 1) return sqlite::error(db_, "recording ceremony outcome");
-    Statement j(db_, "DELETE FROM ceremony_events WHERE session_id = ?");
+    Statement j(*statements_, "DELETE FROM ceremony_events WHERE session_id = ?");
     j.bind(1, session_id);
     if (j.step() != SQLITE_DONE) return sqlite::error(db_, "dropping ceremony journal");
     return {};
@@ -136,13 +121,13 @@ Status Store::finish_ceremony(ByteSpan session_id, const v1::CeremonyStatus& out
 Result<int> Store::reseal_seeds(const SecretBytes& next) {
   // Only a running or awaiting ceremony still has a seed.
   std::vector<std::pair<Bytes, Bytes>> rows;
-  Statement s(db_, "SELECT session_id, sealed_seed FROM ceremonies WHERE length(sealed_seed) > 0");
+  Statement s(*statements_, "SELECT session_id, sealed_seed FROM ceremonies WHERE length(sealed_seed) > 0");
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) rows.emplace_back(s.blob(0), s.blob(1));
   if (rc != SQLITE_DONE) return sqlite::error(db_, "reading ceremony seeds");
   for (const auto& [session, sealed] : rows) {
     VIGIL_ASSIGN_OR_RETURN(Bytes resealed, reseal(sealed, seed_context(session), next, "ceremony seed"));
-    Statement u(db_, "UPDATE ceremonies SET sealed_seed = ? WHERE session_id = ?");
+    Statement u(*statements_, "UPDATE ceremonies SET sealed_seed = ? WHERE session_id = ?");
     u.bind(1, resealed).bind(2, session);
     if (u.step() != SQLITE_DONE) return sqlite::error(db_, "re-sealing ceremony seed");
   }

@@ -17,8 +17,8 @@ std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
 }  // namespace
 
 Result<std::optional<Bytes>> Store::release(ByteSpan request_digest) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT response FROM releases WHERE request_digest = ?");
+  const Durable lock(*this);
+  Statement s(*statements_, "SELECT response FROM releases WHERE request_digest = ?");
   s.bind(1, request_digest);
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<Bytes>();
@@ -28,7 +28,7 @@ Result<std::optional<Bytes>> Store::release(ByteSpan request_digest) {
 
 Result<ReleaseConflict> Store::insert_release(const Decision& d) {
   const Decision::Release& r = *d.release;
-  Statement earlier(db_, "SELECT 1 FROM releases WHERE request_digest = ?");
+  Statement earlier(*statements_, "SELECT 1 FROM releases WHERE request_digest = ?");
   earlier.bind(1, d.request_digest);
   const int found = earlier.step();
   if (found == SQLITE_ROW) return ReleaseConflict::kAlreadyReleased;
@@ -36,7 +36,7 @@ Result<ReleaseConflict> Store::insert_release(const Decision& d) {
   // Counted first, on the state it was decided on and under the limit, so
   // that neither a heartbeat that came in meanwhile nor a request racing
   // for the last release is overtaken.
-  Statement count(db_,
+  Statement count(*statements_,
                   "UPDATE protected_secrets SET releases = releases + 1 WHERE key_id = ? AND heartbeat_counter = ? "
                   "AND (? = 0 OR releases < ?)");
   count.bind(1, d.key_id)
@@ -46,7 +46,8 @@ Result<ReleaseConflict> Store::insert_release(const Decision& d) {
   if (count.step() != SQLITE_DONE) return sqlite::error(db_, "counting release");
   if (sqlite3_changes(db_) != 1) return ReleaseConflict::kStateChanged;
   Statement s(
-      db_, "INSERT INTO releases (request_digest, key_id, response, released_unix_ms, nonce) VALUES (?, ?, ?, ?, ?)");
+      *statements_,
+      "INSERT INTO releases (request_digest, key_id, response, released_unix_ms, nonce) VALUES (?, ?, ?, ?, ?)");
   s.bind(1, d.request_digest).bind(2, d.key_id).bind(3, r.response).bind(4, d.unix_ms).bind(5, r.nonce);
   if (s.step() == SQLITE_DONE) return ReleaseConflict::kNone;
   if (sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) return ReleaseConflict::kNonceUsed;
@@ -54,7 +55,7 @@ Result<ReleaseConflict> Store::insert_release(const Decision& d) {
 }
 
 Result<RecordedDecision> Store::record_decision(const Decision& d, const Ed25519KeyPair& node) {
-  std::lock_guard lock(mutex_);
+  const Durable lock(*this);
   RecordedDecision out;
   const Status done = in_transaction([&]() -> Status {
     if (d.release) {
@@ -62,7 +63,7 @@ Result<RecordedDecision> Store::record_decision(const Decision& d, const Ed25519
       // Nothing is written: the caller decides what to record instead.
       if (out.conflict != ReleaseConflict::kNone) return make_error(ErrorCode::kInvalidInput, "release conflict");
     }
-    Statement head(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+    Statement head(*statements_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
     auto& e = out.entry;
     const int rc = head.step();
     if (rc == SQLITE_ROW) {
@@ -81,7 +82,7 @@ Result<RecordedDecision> Store::record_decision(const Decision& d, const Ed25519
     e.set_detail(d.detail);
     for (const auto& k : d.signers) e.add_signers(str(k));
     proto::sign_audit_entry(e, node);
-    Statement s(db_, "INSERT INTO audit_log (seq, hash, entry) VALUES (?, ?, ?)");
+    Statement s(*statements_, "INSERT INTO audit_log (seq, hash, entry) VALUES (?, ?, ?)");
     s.bind(1, static_cast<std::int64_t>(e.seq()))
         .bind(2, proto::audit_entry_hash(e))
         .bind(3, as_bytes(e.SerializeAsString()));
@@ -97,8 +98,8 @@ Result<RecordedDecision> Store::record_decision(const Decision& d, const Ed25519
 }
 
 Result<std::vector<v1::AuditEntry>> Store::audit_entries(std::uint64_t from, std::size_t limit) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT entry FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?");
+  const Durable lock(*this);
+  Statement s(*statements_, "SELECT entry FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?");
   s.bind(1, static_cast<std::int64_t>(std::min<std::uint64_t>(from, INT64_MAX)))
       .bind(2, static_cast<std::int64_t>(limit));
   std::vector<v1::AuditEntry> out;
@@ -114,8 +115,8 @@ Result<std::vector<v1::AuditEntry>> Store::audit_entries(std::uint64_t from, std
 }
 
 Result<AuditHead> Store::audit_head() {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  const Durable lock(*this);
+  Statement s(*statements_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
   AuditHead head;
   head.hash.assign(proto::AuditHash{}.size(), 0);
   const int rc = s.step();

@@ -24,20 +24,20 @@ Status Store::insert_key(const v1::StoredKey& key, std::int64_t now_unix_ms) {
   auto sealed = seal_at_rest(as_bytes(plain), key_context(key.epoch()));
   secure_wipe(plain.data(), plain.size());
   if (!sealed) return sealed.error();
-  Statement s(db_, "INSERT OR REPLACE INTO key_shares (epoch, sealed, created_unix_ms) VALUES (?, ?, ?)");
+  Statement s(*statements_, "INSERT OR REPLACE INTO key_shares (epoch, sealed, created_unix_ms) VALUES (?, ?, ?)");
   s.bind(1, static_cast<std::int64_t>(key.epoch())).bind(2, *sealed).bind(3, now_unix_ms);
   if (s.step() != SQLITE_DONE) return sqlite::error(db_, "storing key share");
   return {};
 }
 
 Status Store::put_key(const v1::StoredKey& key, std::int64_t now_unix_ms) {
-  std::lock_guard lock(mutex_);
+  const Durable lock(*this);
   return insert_key(key, now_unix_ms);
 }
 
 Result<std::optional<v1::StoredKey>> Store::latest_key() {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT epoch, sealed FROM key_shares ORDER BY epoch DESC LIMIT 1");
+  const Durable lock(*this);
+  Statement s(*statements_, "SELECT epoch, sealed FROM key_shares ORDER BY epoch DESC LIMIT 1");
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<v1::StoredKey>();
   if (rc != SQLITE_ROW) return sqlite::error(db_, "reading key share");
@@ -52,14 +52,14 @@ Result<std::optional<v1::StoredKey>> Store::latest_key() {
 
 Result<int> Store::reseal_keys(const SecretBytes& next) {
   std::vector<std::pair<std::int64_t, Bytes>> rows;
-  Statement s(db_, "SELECT epoch, sealed FROM key_shares");
+  Statement s(*statements_, "SELECT epoch, sealed FROM key_shares");
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) rows.emplace_back(s.integer(0), s.blob(1));
   if (rc != SQLITE_DONE) return sqlite::error(db_, "reading key shares");
   for (const auto& [epoch, sealed] : rows) {
     VIGIL_ASSIGN_OR_RETURN(Bytes resealed,
                            reseal(sealed, key_context(static_cast<std::uint32_t>(epoch)), next, "key share"));
-    Statement u(db_, "UPDATE key_shares SET sealed = ? WHERE epoch = ?");
+    Statement u(*statements_, "UPDATE key_shares SET sealed = ? WHERE epoch = ?");
     u.bind(1, resealed).bind(2, epoch);
     if (u.step() != SQLITE_DONE) return sqlite::error(db_, "re-sealing key share");
   }

@@ -10,15 +10,15 @@ namespace vigil::node {
 using sqlite::Statement;
 
 Result<bool> Store::put_protected_secret(const ProtectedSecret& secret) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
+  const Durable lock(*this);
+  Statement s(*statements_,
               "INSERT OR IGNORE INTO protected_secrets (key_id, registration, ciphertext, heartbeat_counter, "
               "heartbeat_unix_ms, heartbeat, releases, gossip_seq) VALUES (?, ?, ?, 0, ?, x'', 0, "
               "(SELECT coalesce(max(gossip_seq), 0) + 1 FROM protected_secrets))");
   s.bind(1, secret.key_id).bind(2, secret.registration).bind(3, secret.ciphertext).bind(4, secret.heartbeat_unix_ms);
   if (s.step() != SQLITE_DONE) return sqlite::error(db_, "storing protected secret");
   if (sqlite3_changes(db_) == 1) return true;
-  Statement existing(db_, "SELECT registration FROM protected_secrets WHERE key_id = ?");
+  Statement existing(*statements_, "SELECT registration FROM protected_secrets WHERE key_id = ?");
   existing.bind(1, secret.key_id);
   if (existing.step() != SQLITE_ROW) return sqlite::error(db_, "reading protected secret");
   if (existing.blob(0) != secret.registration) {
@@ -28,8 +28,8 @@ Result<bool> Store::put_protected_secret(const ProtectedSecret& secret) {
 }
 
 Result<std::optional<ProtectedSecret>> Store::protected_secret(ByteSpan key_id) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
+  const Durable lock(*this);
+  Statement s(*statements_,
               "SELECT registration, ciphertext, heartbeat_counter, heartbeat_unix_ms, heartbeat, releases, rotation, "
               "gossip_seq, rotation_counter FROM protected_secrets WHERE key_id = ?");
   s.bind(1, key_id);
@@ -51,8 +51,8 @@ Result<std::optional<ProtectedSecret>> Store::protected_secret(ByteSpan key_id) 
 }
 
 Result<Changes> Store::changes_since(std::uint64_t after, std::size_t max_bytes) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_,
+  const Durable lock(*this);
+  Statement s(*statements_,
               "SELECT key_id, registration, rotation, heartbeat, gossip_seq FROM protected_secrets "
               "WHERE gossip_seq > ? ORDER BY gossip_seq LIMIT 1000");
   s.bind(1, static_cast<std::int64_t>(std::min<std::uint64_t>(after, INT64_MAX)));
@@ -82,8 +82,8 @@ Result<Changes> Store::changes_since(std::uint64_t after, std::size_t max_bytes)
 }
 
 Result<std::uint64_t> Store::gossip_cursor(ParticipantIndex peer) {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT seq FROM gossip_cursors WHERE peer = ?");
+  const Durable lock(*this);
+  Statement s(*statements_, "SELECT seq FROM gossip_cursors WHERE peer = ?");
   s.bind(1, static_cast<std::int64_t>(peer));
   const int rc = s.step();
   if (rc == SQLITE_DONE) return std::uint64_t{0};
@@ -92,9 +92,9 @@ Result<std::uint64_t> Store::gossip_cursor(ParticipantIndex peer) {
 }
 
 Status Store::set_gossip_cursor(ParticipantIndex peer, std::uint64_t seq) {
-  std::lock_guard lock(mutex_);
+  const Durable lock(*this);
   // Never backwards: two catch-up chains with one peer may finish out of order.
-  Statement s(db_,
+  Statement s(*statements_,
               "INSERT INTO gossip_cursors (peer, seq) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET seq = "
               "max(seq, excluded.seq)");
   s.bind(1, static_cast<std::int64_t>(peer))
@@ -104,21 +104,21 @@ Status Store::set_gossip_cursor(ParticipantIndex peer, std::uint64_t seq) {
 }
 
 Result<std::int64_t> Store::protected_secret_count() {
-  std::lock_guard lock(mutex_);
-  Statement s(db_, "SELECT COUNT(*) FROM protected_secrets");
+  const Durable lock(*this);
+  Statement s(*statements_, "SELECT COUNT(*) FROM protected_secrets");
   if (s.step() != SQLITE_ROW) return sqlite::error(db_, "counting protected secrets");
   return s.integer(0);
 }
 
 Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms, ByteSpan heartbeat,
                                      const std::optional<Bytes>& replacement) {
-  std::lock_guard lock(mutex_);
+  const Durable lock(*this);
   // SQLite integers are signed: counters above 2^63 - 1 are refused rather
   // than wrapped into a smaller value.
   if (counter > static_cast<std::uint64_t>(INT64_MAX)) {
     return make_error(ErrorCode::kInvalidInput, "heartbeat counter above 2^63 - 1");
   }
-  Statement s(db_,
+  Statement s(*statements_,
               "UPDATE protected_secrets SET heartbeat_counter = ?1, heartbeat_unix_ms = ?2, heartbeat = ?3, "
               "ciphertext = coalesce(?4, ciphertext), rotation = CASE WHEN ?4 IS NULL THEN rotation ELSE ?3 END, "
               "rotation_counter = CASE WHEN ?4 IS NULL THEN rotation_counter ELSE ?1 END, "
@@ -137,11 +137,11 @@ Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std
 
 Result<bool> Store::record_late_rotation(ByteSpan key_id, std::uint64_t counter, ByteSpan heartbeat,
                                          ByteSpan replacement) {
-  std::lock_guard lock(mutex_);
+  const Durable lock(*this);
   if (counter > static_cast<std::uint64_t>(INT64_MAX)) {
     return make_error(ErrorCode::kInvalidInput, "heartbeat counter above 2^63 - 1");
   }
-  Statement s(db_,
+  Statement s(*statements_,
               "UPDATE protected_secrets SET ciphertext = ?1, rotation = ?2, rotation_counter = ?3, "
               "gossip_seq = (SELECT max(gossip_seq) + 1 FROM protected_secrets) "
               "WHERE key_id = ?4 AND rotation_counter < ?3 AND heartbeat_counter >= ?3");

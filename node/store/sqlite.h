@@ -1,10 +1,12 @@
-// SQLite helpers shared by the store's files: prepared statements that
-// finalise themselves and errors that carry SQLite's message. Internal.
+// SQLite helpers shared by the store's files: prepared statements kept per
+// connection and reset after each use, and errors that carry SQLite's
+// message. Internal.
 #pragma once
 
 #include <sqlite3.h>
 
 #include <string>
+#include <unordered_map>
 
 #include "vigil/bytes.h"
 #include "vigil/result.h"
@@ -15,11 +17,71 @@ inline Error error(sqlite3* db, const std::string& what) {
   return make_error(ErrorCode::kInternal, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
-// A prepared statement that finalises itself.
+// The prepared statements of one connection, compiled once each: the hot
+// paths (a heartbeat, a gossip item) run a few short statements, and
+// compiling them cost as much as running them. Keyed by the address of the
+// SQL text, so only string literals may be used. Not thread-safe: the
+// store's lock guards it with the connection.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db = nullptr) : db_(db) {}
+  ~StatementCache() { clear(); }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  sqlite3* db() const { return db_; }
+  void attach(sqlite3* db) {
+    clear();
+    db_ = db;
+  }
+  // Finalises every statement (before the connection closes).
+  void clear() {
+    for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+    entries_.clear();
+  }
+
+ private:
+  friend class Statement;
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  sqlite3* db_;
+  std::unordered_map<const char*, Entry> entries_;
+};
+
+// A prepared statement, borrowed from a cache (and reset when done) or
+// compiled for one use (a statement already in use is compiled again).
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) == SQLITE_OK; }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(StatementCache& cache, const char* sql) {
+    auto& entry = cache.entries_[sql];
+    if (entry.in_use) {
+      ok_ = sqlite3_prepare_v2(cache.db_, sql, -1, &stmt_, nullptr) == SQLITE_OK;
+      return;
+    }
+    if (entry.stmt == nullptr &&
+        sqlite3_prepare_v3(cache.db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &entry.stmt, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(entry.stmt);
+      entry.stmt = nullptr;
+      ok_ = false;
+      return;
+    }
+    entry.in_use = true;
+    stmt_ = entry.stmt;
+    borrowed_ = &entry;
+    ok_ = true;
+  }
+  ~Statement() {
+    if (borrowed_ == nullptr) {
+      sqlite3_finalize(stmt_);
+      return;
+    }
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    borrowed_->in_use = false;
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -53,7 +115,8 @@ class Statement {
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
-  bool ok_;
+  StatementCache::Entry* borrowed_ = nullptr;
+  bool ok_ = false;
 };
 
 }  // namespace vigil::node::sqlite

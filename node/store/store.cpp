@@ -1,5 +1,13 @@
 #include "node/store/store.h"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 #include "node/store/migrations.h"
 #include "node/store/sqlite.h"
 #include "vigil/aead.h"
@@ -8,6 +16,12 @@
 namespace vigil::node {
 
 using sqlite::Statement;
+
+Store::Store(sqlite3* db, std::filesystem::path file, SecretBytes master_key)
+    : db_(db),
+      file_(std::move(file)),
+      statements_(std::make_unique<sqlite::StatementCache>(db)),
+      master_key_(std::move(master_key)) {}
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, SecretBytes master_key) {
   if (master_key.size() != kAeadKeyBytes) return make_error(ErrorCode::kInvalidInput, "master key must be 32 bytes");
@@ -20,28 +34,81 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Se
   }
   std::unique_ptr<Store> store(new Store(db, file, std::move(master_key)));
   sqlite3_busy_timeout(db, 5000);
+  // synchronous=NORMAL: a commit writes the log without an fsync of its
+  // own; Durable syncs it before any caller is answered (group commit).
   // secure_delete: what the store deletes is overwritten, not left in free
   // space (with forget_deleted(), also not in the write-ahead log).
   VIGIL_RETURN_IF_ERROR(store->exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"));
-  VIGIL_RETURN_IF_ERROR(store->migrate());
-  if (sqlite3_open_v2(file.c_str(), &store->journal_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
-      SQLITE_OK) {
-    return sqlite::error(store->journal_, "cannot open the ceremony journal on " + file.string());
-  }
-  sqlite3_busy_timeout(store->journal_, 5000);
-  char* message = nullptr;
-  if (sqlite3_exec(store->journal_, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
-                   nullptr, nullptr, &message) != SQLITE_OK) {
-    sqlite3_free(message);
-    return sqlite::error(store->journal_, "configuring the ceremony journal");
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"));
+  sqlite3_commit_hook(db, &Store::on_commit, store.get());
+  {
+    const Durable migrating(*store);
+    VIGIL_RETURN_IF_ERROR(store->migrate());
   }
   return store;
 }
 
 Store::~Store() {
-  sqlite3_close(journal_);
+  statements_->clear();
   sqlite3_close(db_);
+  if (log_fd_ >= 0) ::close(log_fd_);
+}
+
+int Store::on_commit(void* store) {
+  // Called inside a statement, under mutex_, before the commit is written:
+  // it is counted once the statement is done (Durable's destructor), so a
+  // sync never claims a commit still being written.
+  static_cast<Store*>(store)->commit_seen_ = true;
+  return 0;  // let it commit
+}
+
+Store::Durable::~Durable() {
+  if (store_.commit_seen_) {
+    store_.commit_seen_ = false;
+    store_.commits_.fetch_add(1);
+  }
+  const std::uint64_t commit = store_.commits_.load();
+  lock_.unlock();
+  if (wait_) store_.wait_durable(commit);
+}
+
+void Store::wait_durable(std::uint64_t commit) {
+  std::unique_lock lock(sync_mutex_);
+  while (durable_ < commit) {
+    if (syncing_) {
+      synced_.wait(lock);  // a sync under way may not cover `commit`: look again when it ends
+      continue;
+    }
+    syncing_ = true;
+    const std::uint64_t covered = commits_.load();
+    lock.unlock();
+    const Status synced = sync_log();
+    if (!synced) {
+      spdlog::critical("storage: {}; stopping rather than acknowledge what may be lost", synced.error().message);
+      std::abort();
+    }
+    lock.lock();
+    syncing_ = false;
+    durable_ = std::max(durable_, covered);
+    synced_.notify_all();
+  }
+}
+
+Status Store::sync_log() {
+  // Called by one thread at a time (wait_durable). The log is kept open: it
+  // is truncated by checkpoints but not removed while the store is open.
+  if (log_fd_ < 0) {
+    const std::filesystem::path wal = file_.string() + "-wal";
+    log_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+    if (log_fd_ < 0) {
+      if (errno == ENOENT) return {};  // nothing logged yet
+      return make_error(ErrorCode::kInternal, "cannot open " + wal.string() + ": " + std::strerror(errno));
+    }
+  }
+  if (::fsync(log_fd_) != 0) {
+    return make_error(ErrorCode::kInternal, "cannot sync " + file_.string() + "-wal: " + std::strerror(errno));
+  }
+  return {};
 }
 
 Status Store::exec(const char* sql) {
@@ -73,7 +140,7 @@ Status Store::forget_deleted() {
 }
 
 int Store::schema_version() {
-  Statement s(db_, "PRAGMA user_version");
+  Statement s(*statements_, "PRAGMA user_version");
   return s.step() == SQLITE_ROW ? static_cast<int>(s.integer(0)) : -1;
 }
 
@@ -124,7 +191,7 @@ Result<Bytes> Store::reseal(ByteSpan sealed, ByteSpan context, const SecretBytes
 
 Result<ResealCount> Store::reseal_under(SecretBytes next) {
   if (next.size() != kAeadKeyBytes) return make_error(ErrorCode::kInvalidInput, "master key must be 32 bytes");
-  std::lock_guard lock(mutex_);
+  const Durable lock(*this);
   ResealCount count;
   const Status done = in_transaction([&]() -> Status {
     VIGIL_ASSIGN_OR_RETURN(count.key_shares, reseal_keys(next));

@@ -1,6 +1,7 @@
-// The node's durable state in one SQLite file: WAL journal with
-// synchronous=FULL, so what the node acknowledged survives kill -9; a
-// versioned schema migrated on open. Key shares are sealed under the node's
+// The node's durable state in one SQLite file: a WAL journal made durable
+// before any method returns (group commit, below), so what the node
+// acknowledged survives kill -9 and power loss; a versioned schema migrated
+// on open. Key shares are sealed under the node's
 // master key (XChaCha20-Poly1305, the epoch bound as associated data) and
 // never stored in the clear.
 //
@@ -11,6 +12,8 @@
 // master key in master_key.cpp, opening and sealing at rest in store.cpp.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -28,6 +31,9 @@
 struct sqlite3;
 
 namespace vigil::node {
+namespace sqlite {
+class StatementCache;
+}
 
 inline constexpr int kSchemaVersion = 6;
 
@@ -148,6 +154,14 @@ struct AuditHead {
   Bytes hash;             // the newest entry's hash; 32 zero bytes before the first
 };
 
+// Durability and group commit: commits do not wait for the disk one by
+// one (synchronous=NORMAL); instead no method returns until every commit it
+// made or could have read is on disk (one fsync of the write-ahead log,
+// shared by every caller waiting at the time). What a caller acts on or
+// acknowledges is thus as durable as with synchronous=FULL, while concurrent
+// heartbeats and releases share an fsync rather than queueing for one each.
+// A failed fsync ends the process: the kernel may have dropped the pages it
+// could not write, and a node that kept serving would claim what it lost.
 class Store {
  public:
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file, SecretBytes master_key);
@@ -163,12 +177,12 @@ class Store {
   // open under the master key (a wrong key or a tampered file).
   Result<std::optional<v1::StoredKey>> latest_key();
 
-  // Ceremonies. Events go through a second connection with
-  // synchronous=NORMAL: in WAL mode that survives the process being killed
-  // (what resuming needs) without an fsync per protocol message; a ceremony
-  // whose journal was lost to a power failure is re-fed by its peers.
-  // sync_journal() makes every event appended so far durable (one fsync of
-  // the write-ahead log): the manager calls it before it signs anything that
+  // Ceremonies. append_ceremony_event() is the one method that returns
+  // before its commit is on disk: in WAL mode a commit survives the process
+  // being killed (what resuming needs) without an fsync per protocol
+  // message; a ceremony whose journal was lost to a power failure is re-fed
+  // by its peers. sync_journal() makes every event appended so far durable
+  // (the shared fsync): the manager calls it before it signs anything that
   // depends on what it received, so that a replay signs the same.
   Status begin_ceremony(ByteSpan session_id, ByteSpan request, const SecretBytes& seed, std::int64_t now_unix_ms);
   Status append_ceremony_event(ByteSpan session_id, std::int64_t seq, ByteSpan event);
@@ -237,8 +251,28 @@ class Store {
   Status set_gossip_cursor(ParticipantIndex peer, std::uint64_t seq);
 
  private:
-  Store(sqlite3* db, std::filesystem::path file, SecretBytes master_key)
-      : db_(db), file_(std::move(file)), master_key_(std::move(master_key)) {}
+  Store(sqlite3* db, std::filesystem::path file, SecretBytes master_key);
+  // Holds the store's lock; on leaving, counts the commit it made, if any,
+  // releases the lock and (unless `wait` is false) waits until every commit
+  // made so far, by this scope or before it, is durable.
+  class Durable {
+   public:
+    explicit Durable(Store& store, bool wait = true) : store_(store), lock_(store.mutex_), wait_(wait) {}
+    ~Durable();
+    Durable(const Durable&) = delete;
+    Durable& operator=(const Durable&) = delete;
+
+   private:
+    Store& store_;
+    std::unique_lock<std::mutex> lock_;
+    bool wait_;
+  };
+  // Returns once a sync of the write-ahead log that began after commit
+  // number `commit` has completed.
+  void wait_durable(std::uint64_t commit);
+  // One fsync of the write-ahead log.
+  Status sync_log();
+  static int on_commit(void* store);
   Status migrate();
   Status exec(const char* sql);
   // BEGIN IMMEDIATE, `body`, then COMMIT, or ROLLBACK if anything failed.
@@ -260,9 +294,16 @@ class Store {
 
   sqlite3* db_;
   std::filesystem::path file_;
-  sqlite3* journal_ = nullptr;
+  std::unique_ptr<sqlite::StatementCache> statements_;
+  int log_fd_ = -1;  // the write-ahead log, opened at the first sync (guarded by sync_mutex_)
   SecretBytes master_key_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // the connections, their statements and commit_seen_
+  bool commit_seen_ = false;
+  std::atomic<std::uint64_t> commits_{0};  // commits completed on db_
+  std::mutex sync_mutex_;
+  std::condition_variable synced_;
+  std::uint64_t durable_ = 0;  // commits known to be on disk
+  bool syncing_ = false;
 };
 
 }  // namespace vigil::node

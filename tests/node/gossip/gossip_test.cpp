@@ -47,10 +47,13 @@ class GossipTest : public ::testing::Test {
     }
   }
 
-  // Delivers every message in flight, and those they cause; how many.
+  // Delivers every message in flight, and those they cause (pushes
+  // flushed at once); how many.
   std::size_t deliver() {
     std::size_t delivered = 0;
-    while (!wire_.empty()) {
+    for (;;) {
+      for (auto& g : gossips_) g->flush();
+      if (wire_.empty()) break;
       auto [from, to, m] = std::move(wire_.front());
       wire_.pop_front();
       if (cut_.count(to)) continue;
@@ -131,8 +134,9 @@ TEST_F(GossipTest, WhatOneNodeAcceptsEveryNodeHolds) {
   }
   // Forged or replayed heartbeats passed on by a peer are refused like any other.
   v1::GossipMessage forged;
-  *forged.mutable_heartbeat() = heartbeat(id, 9);
-  forged.mutable_heartbeat()->set_counter(10);
+  auto* forged_beat = forged.mutable_pushed()->add_heartbeats();
+  *forged_beat = heartbeat(id, 9);
+  forged_beat->set_counter(10);
   gossips_[1]->on_message(1, forged);
   EXPECT_EQ(held(2, id)->heartbeat_counter, 1u);
 }
