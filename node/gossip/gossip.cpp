@@ -15,10 +15,6 @@ Status status_of(const Result<T>& r) {
   return r ? Status() : Status(r.error());
 }
 
-// A transient refusal: this node cannot check the item yet (it holds no
-// key), so the cursor must not move past it.
-bool transient(const Error& e) { return e.message.find("holds no key") != std::string::npos; }
-
 }  // namespace
 
 Gossip::Gossip(DecryptionService& service, Store& store, Send send, Connected connected, std::size_t batch_bytes)
@@ -130,9 +126,17 @@ void Gossip::answer(ParticipantIndex peer, std::uint64_t after) {
 
 void Gossip::apply(ParticipantIndex peer, const v1::SyncBatch& batch) {
   {
+    // Only the answer to this node's own request moves its cursor: a batch
+    // nobody asked for (a peer's bug, or a duplicate) is dropped.
     std::lock_guard lock(mutex_);
-    asking_.erase(peer);
+    if (asking_.erase(peer) == 0) {
+      spdlog::debug("gossip: dropped a catch-up batch from peer {} that was not asked for", peer);
+      return;
+    }
   }
+  // Without a key nothing can be checked: the cursor stays, and this node
+  // asks again once it has one.
+  if (!service_.has_key()) return;
   for (const auto& item : batch.items()) {
     // The registration, then the heartbeat that last replaced its
     // ciphertext, then the newest: each checked as if its enclave sent it.
@@ -144,7 +148,6 @@ void Gossip::apply(ParticipantIndex peer, const v1::SyncBatch& batch) {
       if (!taken && taken.error().message.rfind("replayed", 0) != 0) done = status_of(taken);
     }
     if (!done) {
-      if (transient(done.error())) return;  // the cursor stays: asked again later
       spdlog::warn("gossip: peer {} passed on a protected secret this node refuses: {}", peer, done.error().message);
     }
   }

@@ -261,6 +261,66 @@ TEST_F(ClusterTest, HeartbeatsToOneNodeReachEveryNodeAndARestartedNodeCatchesUp)
   }
 }
 
+// max_releases = 1 across restarts of every node: a retry of the granted
+// request (its response lost) gets the very same sealed answer from a
+// restarted node, uncounted, and any other request is refused "released"
+// by the nodes that released, so it cannot gather t shares (2t > n).
+TEST_F(ClusterTest, ASecretReleasedOnceStaysReleasedOnceAcrossNodeRestarts) {
+  const auto enclave = ed25519_generate(system_rng());
+  const auto admin = ed25519_generate(system_rng());
+  Policy policy;
+  policy.enclave_key = enclave.public_key;
+  policy.any_of.push_back(PolicyGroup{30'000, Requesters{1, {admin.public_key}}, {}, 1});
+  // Registered 45 s ago by the enclave's clock: silent past its 30 s already.
+  struct Behind final : Clock {
+    std::int64_t now_unix_ms() const override { return SystemClock().now_unix_ms() - 45'000; }
+  } behind;
+  auto c = cluster();
+  auto dated = client::ClusterClient<Ristretto255>::create(c.description, http(), system_rng(), behind).value();
+  auto p = dated.protect(enclave, policy, as_bytes("released once"));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_EQ(p->accepted.size(), 5u);
+  const SystemClock now;
+  auto vault = client::ClusterClient<Ristretto255>::create(c.description, http(), system_rng(), now).value();
+
+  const X25519KeyPair response = x25519_generate(system_rng());
+  auto request = vault.prepare_recovery(p->key_id, response.public_key);
+  request.sign(admin);
+  auto first = vault.recover(request, response);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(std::string(first->plaintext.span().begin(), first->plaintext.span().end()), "released once");
+  ASSERT_EQ(first->used.size(), 3u);
+  const std::string granting = c.description.nodes[first->used[0] - 1].api;
+  const std::string body = client::recovery_request_to_json(request);
+  auto answer = http().request("POST", granting + "/v1/recoveries", body, milliseconds(5000));
+  ASSERT_TRUE(answer.ok() && answer->status == 200) << (answer.ok() ? answer->body : answer.error().message);
+
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_EQ(vigil_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i)).exit_code, 0);
+  }
+  auto again = http().request("POST", granting + "/v1/recoveries", body, milliseconds(5000));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(again->body, answer->body) << "the same sealed share, not a new one";
+  auto retried = vault.recover(request, response);
+  ASSERT_TRUE(retried.ok()) << retried.error().message;
+  EXPECT_EQ(std::string(retried->plaintext.span().begin(), retried->plaintext.span().end()), "released once");
+
+  const X25519KeyPair other_key = x25519_generate(system_rng());
+  auto other = vault.prepare_recovery(p->key_id, other_key.public_key);
+  other.sign(admin);
+  auto refused = vault.recover(other, other_key);
+  ASSERT_FALSE(refused.ok());
+  for (ParticipantIndex i : first->used) {
+    EXPECT_NE(refused.error().message.find("node " + std::to_string(i) + ": released"), std::string::npos)
+        << refused.error().message;
+  }
+  // The granting node's chain, continued across its restart, still verifies.
+  auto r = vigil_cli("audit verify --cluster " + dir_.string());
+  const std::string node = "node " + std::to_string(first->used[0]) + ": ";
+  EXPECT_NE(line_of(r.output, node).find("chain and signatures intact"), std::string::npos) << r.output;
+}
+
 // vigil agent, the enclave's sidecar: it protects the secret once (the key
 // id kept in its state file), then heartbeats; a node killed meanwhile is
 // named on each beat while the others keep taking them, and the secret

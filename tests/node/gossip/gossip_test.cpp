@@ -272,10 +272,54 @@ TEST_F(GossipTest, ANodeWithoutAKeyCatchesUpOnceItHasOne) {
   waiting.on_message(1, batch_from_1);
   EXPECT_EQ(node5.store->gossip_cursor(1).value(), 0u) << "nothing could be checked, nothing skipped";
   EXPECT_FALSE(held(5, id).has_value());
-  // With its key (the fixture's node 5 service), the same batch is taken.
+  // With its key (the fixture's node 5 service), the same batch is taken
+  // once node 5 has asked for it.
+  gossips_[4]->on_message(1, batch_from_1);
+  EXPECT_FALSE(held(5, id).has_value()) << "a batch nobody asked for is dropped";
+  gossips_[4]->catch_up(1);
+  wire_.clear();
   gossips_[4]->on_message(1, batch_from_1);
   EXPECT_TRUE(held(5, id).has_value());
   EXPECT_EQ(node5.store->gossip_cursor(1).value(), batch_from_1.sync_batch().up_to());
+}
+
+// What a peer sends is checked like what an enclave sends: a catch-up batch
+// of forged, foreign, replayed and empty items takes none of them, the
+// good item among them is still taken, the cursor moves past the bad ones
+// (asking again would bring the same), and the node keeps serving.
+TEST_F(GossipTest, ABatchOfBadItemsFromAPeerTakesNoneOfThem) {
+  const v1::Registration good = registration("the wallet key");
+  const auto id = proto::check_registration(good).value().key_id;
+  v1::GossipMessage m;
+  auto* batch = m.mutable_sync_batch();
+  batch->add_items();  // empty
+  v1::Registration forged = registration("forged");
+  forged.set_registered_unix_ms(forged.registered_unix_ms() + 1);  // no longer what the enclave signed
+  *batch->add_items()->mutable_registration() = forged;
+  const Ed25519KeyPair stranger = ed25519_generate(cluster_.rng());
+  v1::Registration foreign = registration("a stranger's");
+  foreign.set_registered_unix_ms(cluster_.clock.now + 10 * kDay);  // from the future, signed anew
+  proto::sign_registration(foreign, enclave_);
+  *batch->add_items()->mutable_registration() = foreign;
+  auto* item = batch->add_items();
+  *item->mutable_registration() = good;
+  *item->mutable_heartbeat() = heartbeat(id, 3);
+  item->mutable_heartbeat()->set_unix_ms(cluster_.clock.now + 1);  // breaks its signature
+  v1::Heartbeat unknown = heartbeat(id, 4);
+  unknown.set_key_id(std::string(32, 'k'));
+  proto::sign_heartbeat(unknown, stranger);
+  *batch->add_items()->mutable_heartbeat() = unknown;  // a heartbeat without its registration
+  batch->set_up_to(77);
+
+  gossips_[1]->catch_up(1);
+  wire_.clear();
+  gossips_[1]->on_message(1, m);
+  ASSERT_TRUE(held(2, id).has_value()) << "the good registration is taken";
+  EXPECT_EQ(held(2, id)->heartbeat_counter, 0u) << "its mis-signed heartbeat is not";
+  EXPECT_FALSE(held(2, proto::check_registration(foreign).value().key_id).has_value());
+  EXPECT_EQ(cluster_.nodes[1]->store->protected_secret_count().value(), 1);
+  EXPECT_EQ(cluster_.nodes[1]->store->gossip_cursor(1).value(), 77u);
+  EXPECT_EQ(ask(2, id), "enclave_alive") << "the node still serves";
 }
 
 }  // namespace
