@@ -1,5 +1,7 @@
 // The ceremonies and ceremony_events tables: each DKG or resharing this node
 // accepted, its sealed seed, its journal of inputs, and its outcome.
+#include <spdlog/spdlog.h>
+
 #include <limits>
 #include <utility>
 #include <vector>
@@ -115,7 +117,13 @@ Status Store::finish_ceremony(ByteSpan session_id, const v1::CeremonyStatus& out
     return {};
   });
   if (!done) return done;
-  return forget_deleted();
+  // The ceremony has ended and its key is stored: a truncation that fails
+  // only leaves the erased values in the log until the next one succeeds.
+  if (auto truncated = forget_deleted(); !truncated) {
+    spdlog::error("storage: {} (the erased key shares and seed stay in the write-ahead log until then)",
+                  truncated.error().message);
+  }
+  return {};
 }
 
 Result<int> Store::reseal_seeds(const SecretBytes& next) {

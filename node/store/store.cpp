@@ -17,6 +17,13 @@ namespace vigil::node {
 
 using sqlite::Statement;
 
+namespace {
+
+// Left beside the database when a sync of its log failed (wait_durable).
+std::filesystem::path sync_failed_marker(const std::filesystem::path& file) { return file.string() + ".sync-failed"; }
+
+}  // namespace
+
 Store::Store(sqlite3* db, std::filesystem::path file, SecretBytes master_key)
     : db_(db),
       file_(std::move(file)),
@@ -38,8 +45,23 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Se
   // own; Durable syncs it before any caller is answered (group commit).
   // secure_delete: what the store deletes is overwritten, not left in free
   // space (with forget_deleted(), also not in the write-ahead log).
-  VIGIL_RETURN_IF_ERROR(store->exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"));
+  // (That an fsync of the log covers a commit relies on SQLite's default
+  // power-safe overwrite: a commit's last frame is not padded to a sector.)
+  const std::filesystem::path failed = sync_failed_marker(file);
+  if (std::filesystem::exists(failed)) {
+    return make_error(ErrorCode::kInternal,
+                      "a sync of " + file.string() + "-wal failed earlier (" + failed.string() +
+                          "): what the node answered last may not be on disk. Check the disk and the system log, "
+                          "then remove that file to start again");
+  }
+  {
+    Statement wal(db, "PRAGMA journal_mode=WAL");
+    if (wal.step() != SQLITE_ROW || wal.text(0) != "wal") {
+      return make_error(ErrorCode::kInternal, "cannot put " + file.string() +
+                                                  " in write-ahead-log mode (a network or read-only file system?)");
+    }
+  }
+  VIGIL_RETURN_IF_ERROR(store->exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"));
   sqlite3_commit_hook(db, &Store::on_commit, store.get());
   {
     const Durable migrating(*store);
@@ -84,7 +106,14 @@ void Store::wait_durable(std::uint64_t commit) {
     lock.unlock();
     const Status synced = sync_log();
     if (!synced) {
-      spdlog::critical("storage: {}; stopping rather than acknowledge what may be lost", synced.error().message);
+      // The kernel may keep the pages it could not write as if they were
+      // written: a restart would read them back and answer from them. The
+      // marker keeps the node from starting until an operator has looked.
+      const std::filesystem::path failed = sync_failed_marker(file_);
+      const int fd = ::open(failed.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+      if (fd >= 0) ::close(fd);
+      spdlog::critical("storage: {}; stopping rather than acknowledge what may be lost (remove {} to start again)",
+                       synced.error().message, failed.string());
       std::abort();
     }
     lock.lock();
@@ -101,7 +130,7 @@ Status Store::sync_log() {
     const std::filesystem::path wal = file_.string() + "-wal";
     log_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
     if (log_fd_ < 0) {
-      if (errno == ENOENT) return {};  // nothing logged yet
+      // Called only after a commit, which in WAL mode creates the log.
       return make_error(ErrorCode::kInternal, "cannot open " + wal.string() + ": " + std::strerror(errno));
     }
   }

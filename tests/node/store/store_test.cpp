@@ -127,6 +127,19 @@ TEST_F(StoreTest, MasterKeyFileAndEnvironment) {
   EXPECT_EQ(from_env->span()[0], 0xbb);
 }
 
+// After a failed sync of the log the node stopped and left a marker: the
+// store does not open (and so the node does not serve) until an operator
+// has checked the disk and removed it.
+TEST_F(StoreTest, ALeftoverSyncFailureKeepsTheStoreClosed) {
+  { ASSERT_TRUE(open(key_)); }
+  std::ofstream(dir_ / "node.db.sync-failed").close();
+  auto refused = Store::open(dir_ / "node.db", key_.clone());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("failed earlier"), std::string::npos) << refused.error().message;
+  fs::remove(dir_ / "node.db.sync-failed");
+  EXPECT_TRUE(Store::open(dir_ / "node.db", key_.clone()).ok());
+}
+
 // A child process records a nonce, reports success, and is killed with
 // SIGKILL; the acknowledged write is there when the store is reopened.
 TEST_F(StoreTest, AcknowledgedWritesSurviveKill9) {
