@@ -205,11 +205,16 @@ Result<v1::Registration> DecryptionService::registration(ByteSpan key_id) {
 
 Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartbeat& heartbeat, Origin origin) {
   VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
-  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(heartbeat.key_id())));
+  // Read without waiting for the disk: a refusal needs no durable state,
+  // and what is taken is made durable by its own write below.
+  std::uint64_t unsettled = 0;
+  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(heartbeat.key_id()), &unsettled));
   if (!stored) return make_error(ErrorCode::kNotFound, "unknown_key: no secret is registered under this key id");
   const Bytes heartbeat_bytes = canonical_bytes(heartbeat);
   if (heartbeat.counter() == stored->heartbeat_counter && heartbeat_bytes == stored->heartbeat) {
-    // Held already (a retry, or a peer passed it on first): taken, nothing to do.
+    // Held already (a retry, or a peer passed it on first): taken, nothing
+    // to do once what was read is on disk.
+    store_.settle(unsettled);
     v1::HeartbeatResponse response;
     response.set_counter(heartbeat.counter());
     return response;

@@ -27,8 +27,8 @@ Result<bool> Store::put_protected_secret(const ProtectedSecret& secret) {
   return false;
 }
 
-Result<std::optional<ProtectedSecret>> Store::protected_secret(ByteSpan key_id) {
-  const Durable lock(*this);
+Result<std::optional<ProtectedSecret>> Store::protected_secret(ByteSpan key_id, std::uint64_t* unsettled) {
+  const Durable lock(*this, true, unsettled);
   Statement s(*statements_,
               "SELECT registration, ciphertext, heartbeat_counter, heartbeat_unix_ms, heartbeat, releases, rotation, "
               "gossip_seq, rotation_counter FROM protected_secrets WHERE key_id = ?");

@@ -91,6 +91,7 @@ Store::Durable::~Durable() {
   }
   const std::uint64_t commit = store_.commits_.load();
   lock_.unlock();
+  if (unsettled_ != nullptr) *unsettled_ = commit;
   if (wait_) store_.wait_durable(commit);
 }
 
@@ -134,7 +135,8 @@ Status Store::sync_log() {
       return make_error(ErrorCode::kInternal, "cannot open " + wal.string() + ": " + std::strerror(errno));
     }
   }
-  if (::fsync(log_fd_) != 0) {
+  // The log's data and size; its times need not be durable.
+  if (::fdatasync(log_fd_) != 0) {
     return make_error(ErrorCode::kInternal, "cannot sync " + file_.string() + "-wal: " + std::strerror(errno));
   }
   return {};

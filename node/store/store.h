@@ -216,7 +216,14 @@ class Store {
   // under the same key id is kInvalidInput (it cannot happen without a hash
   // collision or an enclave signing two ciphertexts with one id).
   Result<bool> put_protected_secret(const ProtectedSecret& secret);
-  Result<std::optional<ProtectedSecret>> protected_secret(ByteSpan key_id);
+  // With `unsettled`, the read returns at once instead of waiting for the
+  // commits it may have seen to be durable, and leaves there the commit to
+  // settle() before anything that depends on it is answered (a write made
+  // after it covers it too): a heartbeat checks its signature while the
+  // fsync it would have waited for is under way.
+  Result<std::optional<ProtectedSecret>> protected_secret(ByteSpan key_id, std::uint64_t* unsettled = nullptr);
+  // Returns once commit number `commit` (from an unsettled read) is durable.
+  void settle(std::uint64_t commit) { wait_durable(commit); }
   Result<std::int64_t> protected_secret_count();
   // Records a heartbeat only if its counter is above the stored one, in one
   // statement (two concurrent heartbeats cannot both win): true if taken.
@@ -257,7 +264,9 @@ class Store {
   // made so far, by this scope or before it, is durable.
   class Durable {
    public:
-    explicit Durable(Store& store, bool wait = true) : store_(store), lock_(store.mutex_), wait_(wait) {}
+    // `unsettled`: instead of waiting, leaves the commit to wait for there.
+    explicit Durable(Store& store, bool wait = true, std::uint64_t* unsettled = nullptr)
+        : store_(store), lock_(store.mutex_), wait_(wait && unsettled == nullptr), unsettled_(unsettled) {}
     ~Durable();
     Durable(const Durable&) = delete;
     Durable& operator=(const Durable&) = delete;
@@ -266,6 +275,7 @@ class Store {
     Store& store_;
     std::unique_lock<std::mutex> lock_;
     bool wait_;
+    std::uint64_t* unsettled_;
   };
   // Returns once a sync of the write-ahead log that began after commit
   // number `commit` has completed.

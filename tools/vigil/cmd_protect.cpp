@@ -155,6 +155,14 @@ int heartbeat_loop(const std::string& command, const Vault& vault, const Ed25519
       std::cout << "heartbeat " << counter << (rotation ? " (with the rotated secret)" : "") << ": nodes "
                 << list_nodes(beat->accepted) << " took it\n";
       print_problems(beat->problems);
+      // n - t + 1 nodes that took it leave no t that did not; fewer rely on
+      // the nodes passing it on (docs/policies.md, the safety rule).
+      const auto& c = vault.cluster();
+      const std::size_t enough = c.public_shares.size() + 1 - c.threshold;  // n counts every node, asked or not
+      if (beat->accepted.size() < enough) {
+        std::cout << "  only " << beat->accepted.size() << " of the " << enough
+                  << " nodes that keep the secret locked on their own took it; the others learn it from them\n";
+      }
       rotation.reset();  // rotated once
       backoff_ms = 1000;
       last_exit = kExitOk;
