@@ -62,7 +62,9 @@ int run(const std::string& config_path, const std::string& log_format) {
   ceremonies.set_sender([&peers](ParticipantIndex to, const v1::CeremonyMessage& m) { return peers.send(to, m); });
   Gossip gossip(
       service, **store, [&peers](ParticipantIndex to, const v1::GossipMessage& m) { return peers.send(to, m); },
-      [&peers] { return peers.connected(); });
+      [&peers] { return peers.connected(); },
+      // A catch-up batch, with its framing, must fit in one peer frame.
+      std::min(Gossip::kBatchBytes, config->limits.max_frame_bytes / 4));
   service.set_spread([&gossip](const v1::GossipMessage& m) { gossip.spread(m); });
   ceremonies.set_key_listener([&peers, &gossip](std::uint32_t epoch) {
     peers.set_key_epoch(epoch);

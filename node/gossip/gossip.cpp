@@ -5,6 +5,8 @@
 namespace vigil::node {
 namespace {
 
+std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
+
 template <class M>
 bool parse(const Bytes& bytes, M& message) {
   return message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
@@ -59,7 +61,7 @@ void Gossip::catch_up(ParticipantIndex peer) {
   if (!service_.has_key()) return;  // nothing could be checked yet; asked again once a key is installed
   {
     std::lock_guard lock(mutex_);
-    if (!asking_.insert(peer).second) return;
+    if (!asking_.emplace(peer, std::chrono::steady_clock::now()).second) return;
   }
   auto cursor = store_.gossip_cursor(peer);
   if (!cursor) {
@@ -69,7 +71,7 @@ void Gossip::catch_up(ParticipantIndex peer) {
     return;
   }
   v1::GossipMessage m;
-  m.mutable_sync_request()->set_after(*cursor);
+  m.mutable_sync_request()->set_after(cursor->seq);
   if (!send_(peer, m)) {
     std::lock_guard lock(mutex_);
     asking_.erase(peer);
@@ -78,9 +80,11 @@ void Gossip::catch_up(ParticipantIndex peer) {
 
 void Gossip::catch_up_all() {
   {
-    // A request lost with its link is asked again here.
+    // A request lost (with its link, or dropped on a full outbox) is asked
+    // again here; one still under way is not doubled.
     std::lock_guard lock(mutex_);
-    asking_.clear();
+    const auto stale = std::chrono::steady_clock::now() - kStaleRequest;
+    std::erase_if(asking_, [&](const auto& entry) { return entry.second < stale; });
   }
   for (ParticipantIndex peer : connected_()) catch_up(peer);
 }
@@ -104,12 +108,15 @@ void Gossip::on_message(ParticipantIndex peer, const v1::GossipMessage& m) {
 
 void Gossip::answer(ParticipantIndex peer, std::uint64_t after) {
   auto changes = store_.changes_since(after, batch_bytes_);
-  if (!changes) {
-    spdlog::warn("gossip: reading changes for peer {}: {}", peer, changes.error().message);
+  auto sequence = store_.gossip_sequence_id();
+  if (!changes || !sequence) {
+    spdlog::warn("gossip: reading changes for peer {}: {}", peer,
+                 (changes ? sequence.error() : changes.error()).message);
     return;
   }
   v1::GossipMessage m;
   auto* batch = m.mutable_sync_batch();
+  batch->set_sequence_id(str(*sequence));
   for (const auto& secret : changes->secrets) {
     auto* item = batch->add_items();
     if (!parse(secret.registration, *item->mutable_registration()) ||
@@ -137,6 +144,15 @@ void Gossip::apply(ParticipantIndex peer, const v1::SyncBatch& batch) {
   // Without a key nothing can be checked: the cursor stays, and this node
   // asks again once it has one.
   if (!service_.has_key()) return;
+  auto cursor = store_.gossip_cursor(peer);
+  if (!cursor) {
+    spdlog::warn("gossip: reading the cursor for peer {}: {}", peer, cursor.error().message);
+    return;
+  }
+  const Bytes sequence(batch.sequence_id().begin(), batch.sequence_id().end());
+  // The peer numbers its changes anew (its database was replaced or
+  // restored): what it sent is taken, and the catch-up starts over from 0.
+  const bool renumbered = !cursor->sequence_id.empty() && cursor->sequence_id != sequence;
   for (const auto& item : batch.items()) {
     // The registration, then the heartbeat that last replaced its
     // ciphertext, then the newest: each checked as if its enclave sent it.
@@ -148,14 +164,22 @@ void Gossip::apply(ParticipantIndex peer, const v1::SyncBatch& batch) {
       if (!taken && taken.error().message.rfind("replayed", 0) != 0) done = status_of(taken);
     }
     if (!done) {
+      // Full (limits.max_ciphertexts): the cursor stays, so the secret is
+      // taken once there is room, not skipped for good.
+      if (done.error().code == ErrorCode::kResourceExhausted) {
+        spdlog::warn("gossip: catching up from peer {} paused: {}", peer, done.error().message);
+        return;
+      }
       spdlog::warn("gossip: peer {} passed on a protected secret this node refuses: {}", peer, done.error().message);
     }
   }
-  if (auto s = store_.set_gossip_cursor(peer, batch.up_to()); !s) {
+  if (renumbered) spdlog::info("gossip: peer {} numbers its changes anew; catching up from its first", peer);
+  if (auto s = store_.set_gossip_cursor(peer, {renumbered ? 0 : batch.up_to(), sequence}); !s) {
     spdlog::warn("gossip: recording the cursor for peer {}: {}", peer, s.error().message);
     return;
   }
-  if (batch.more()) catch_up(peer);
+  // An honest peer sends at least one item when it says there is more.
+  if (renumbered || (batch.more() && batch.items_size() > 0)) catch_up(peer);
 }
 
 }  // namespace vigil::node

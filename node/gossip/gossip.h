@@ -23,8 +23,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
-#include <set>
 #include <vector>
 
 #include "node/release/decryption_service.h"
@@ -56,8 +56,10 @@ class Gossip {
   void on_link_up(ParticipantIndex peer);
   // Asks `peer` unless a request to it is outstanding.
   void catch_up(ParticipantIndex peer);
-  // Asks every connected peer (on a timer, and once a key is installed).
+  // Asks every connected peer (on a timer, and once a key is installed); a
+  // request outstanding for longer than kStaleRequest is taken as lost.
   void catch_up_all();
+  static constexpr std::chrono::seconds kStaleRequest{20};
   void on_message(ParticipantIndex peer, const v1::GossipMessage& message);
 
  private:
@@ -70,8 +72,9 @@ class Gossip {
   Connected connected_;
   const std::size_t batch_bytes_;
   std::mutex mutex_;
-  std::set<ParticipantIndex> asking_;  // peers with a catch-up request outstanding
-  v1::GossipMessage outbox_;           // gathered for the next push
+  // Peers with a catch-up request outstanding, and since when.
+  std::map<ParticipantIndex, std::chrono::steady_clock::time_point> asking_;
+  v1::GossipMessage outbox_;  // gathered for the next push
   std::size_t outbox_bytes_ = 0;
 };
 

@@ -13,10 +13,14 @@ std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
 // Signatures do not cover unknown fields, so a sender could otherwise pad a
 // valid message past the peer links' frame size.
 template <class M>
-Bytes canonical_bytes(const M& message) {
+M known_fields(const M& message) {
   M copy = message;
   copy.DiscardUnknownFields();
-  return proto::serialize(copy);
+  return copy;
+}
+template <class M>
+Bytes canonical_bytes(const M& message) {
+  return proto::serialize(known_fields(message));
 }
 
 Result<v1::Registration> parse_registration(ByteSpan stored) {
@@ -191,7 +195,7 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
   response.set_created(created);
   if (created && origin != Origin::kCatchUp && spread_) {
     v1::GossipMessage m;
-    *m.mutable_pushed()->add_registrations() = registration;
+    *m.mutable_pushed()->add_registrations() = known_fields(registration);
     spread_(m);
   }
   return response;
@@ -246,7 +250,8 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
                          late_rotation ? store_.record_late_rotation(as_bytes(heartbeat.key_id()), heartbeat.counter(),
                                                                      heartbeat_bytes, *replacement)
                                        : store_.record_heartbeat(as_bytes(heartbeat.key_id()), heartbeat.counter(),
-                                                                 heartbeat.unix_ms(), heartbeat_bytes, replacement));
+                                                                 heartbeat.unix_ms(), heartbeat_bytes, replacement,
+                                                                 /*never_back=*/origin != Origin::kClient));
   if (!taken) {
     // The same heartbeat may have won meanwhile (from a peer, or a retry).
     VIGIL_ASSIGN_OR_RETURN(auto now_stored, store_.protected_secret(as_bytes(heartbeat.key_id())));
@@ -259,7 +264,7 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
   }
   if (origin != Origin::kCatchUp && spread_) {
     v1::GossipMessage m;
-    *m.mutable_pushed()->add_heartbeats() = heartbeat;
+    *m.mutable_pushed()->add_heartbeats() = known_fields(heartbeat);
     spread_(m);
   }
   v1::HeartbeatResponse response;

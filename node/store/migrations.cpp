@@ -16,6 +16,9 @@ namespace {
 // Version 6: gossip: each protected secret's place in this node's sequence
 // of changes, the heartbeat that last replaced its ciphertext, and how far
 // this node has caught up with each peer.
+// Version 7: a random id for this database's sequence of changes, and with
+// each cursor the id of the peer's sequence it counts in: a peer whose
+// database was replaced or restored numbers its changes anew.
 const char* const kMigrations[] = {
     R"sql(
       CREATE TABLE key_shares (
@@ -85,6 +88,13 @@ const char* const kMigrations[] = {
       CREATE TABLE gossip_cursors (
         peer INTEGER PRIMARY KEY,
         seq INTEGER NOT NULL);
+    )sql",
+    R"sql(
+      CREATE TABLE node_meta (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL);
+      INSERT INTO node_meta (name, value) VALUES ('gossip_sequence_id', randomblob(16));
+      ALTER TABLE gossip_cursors ADD COLUMN sequence_id BLOB NOT NULL DEFAULT x'';
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);

@@ -1,4 +1,4 @@
-// The protected_secrets and gossip_cursors tables: what enclaves registered,
+// The protected_secrets, gossip_cursors and node_meta tables: what enclaves registered,
 // their newest heartbeats, and how far this node caught up with each peer
 // (node/store/store.h). Releases are recorded with the audit
 // chain, in decisions.cpp.
@@ -81,24 +81,31 @@ Result<Changes> Store::changes_since(std::uint64_t after, std::size_t max_bytes)
   return out;
 }
 
-Result<std::uint64_t> Store::gossip_cursor(ParticipantIndex peer) {
+Result<Bytes> Store::gossip_sequence_id() {
   const Durable lock(*this);
-  Statement s(*statements_, "SELECT seq FROM gossip_cursors WHERE peer = ?");
-  s.bind(1, static_cast<std::int64_t>(peer));
-  const int rc = s.step();
-  if (rc == SQLITE_DONE) return std::uint64_t{0};
-  if (rc != SQLITE_ROW) return sqlite::error(db_, "reading gossip cursor");
-  return static_cast<std::uint64_t>(s.integer(0));
+  Statement s(*statements_, "SELECT value FROM node_meta WHERE name = 'gossip_sequence_id'");
+  if (s.step() != SQLITE_ROW) return sqlite::error(db_, "reading the gossip sequence id");
+  return s.blob(0);
 }
 
-Status Store::set_gossip_cursor(ParticipantIndex peer, std::uint64_t seq) {
+Result<GossipCursor> Store::gossip_cursor(ParticipantIndex peer) {
   const Durable lock(*this);
-  // Never backwards: two catch-up chains with one peer may finish out of order.
+  Statement s(*statements_, "SELECT seq, sequence_id FROM gossip_cursors WHERE peer = ?");
+  s.bind(1, static_cast<std::int64_t>(peer));
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return GossipCursor{};
+  if (rc != SQLITE_ROW) return sqlite::error(db_, "reading gossip cursor");
+  return GossipCursor{static_cast<std::uint64_t>(s.integer(0)), s.blob(1)};
+}
+
+Status Store::set_gossip_cursor(ParticipantIndex peer, const GossipCursor& cursor) {
+  const Durable lock(*this);
   Statement s(*statements_,
-              "INSERT INTO gossip_cursors (peer, seq) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET seq = "
-              "max(seq, excluded.seq)");
+              "INSERT INTO gossip_cursors (peer, seq, sequence_id) VALUES (?1, ?2, ?3) ON CONFLICT (peer) DO UPDATE "
+              "SET seq = CASE WHEN sequence_id = ?3 THEN max(seq, ?2) ELSE ?2 END, sequence_id = ?3");
   s.bind(1, static_cast<std::int64_t>(peer))
-      .bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(seq, INT64_MAX)));
+      .bind(2, static_cast<std::int64_t>(std::min<std::uint64_t>(cursor.seq, INT64_MAX)))
+      .bind(3, cursor.sequence_id);
   if (s.step() != SQLITE_DONE) return sqlite::error(db_, "recording gossip cursor");
   return {};
 }
@@ -111,7 +118,7 @@ Result<std::int64_t> Store::protected_secret_count() {
 }
 
 Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms, ByteSpan heartbeat,
-                                     const std::optional<Bytes>& replacement) {
+                                     const std::optional<Bytes>& replacement, bool never_back) {
   const Durable lock(*this);
   // SQLite integers are signed: counters above 2^63 - 1 are refused rather
   // than wrapped into a smaller value.
@@ -119,7 +126,8 @@ Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std
     return make_error(ErrorCode::kInvalidInput, "heartbeat counter above 2^63 - 1");
   }
   Statement s(*statements_,
-              "UPDATE protected_secrets SET heartbeat_counter = ?1, heartbeat_unix_ms = ?2, heartbeat = ?3, "
+              "UPDATE protected_secrets SET heartbeat_counter = ?1, "
+              "heartbeat_unix_ms = CASE WHEN ?6 THEN max(heartbeat_unix_ms, ?2) ELSE ?2 END, heartbeat = ?3, "
               "ciphertext = coalesce(?4, ciphertext), rotation = CASE WHEN ?4 IS NULL THEN rotation ELSE ?3 END, "
               "rotation_counter = CASE WHEN ?4 IS NULL THEN rotation_counter ELSE ?1 END, "
               "gossip_seq = (SELECT max(gossip_seq) + 1 FROM protected_secrets) "
@@ -130,7 +138,7 @@ Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std
   } else {
     s.bind_null(4);
   }
-  s.bind(5, key_id);
+  s.bind(5, key_id).bind(6, std::int64_t{never_back ? 1 : 0});
   if (s.step() != SQLITE_DONE) return sqlite::error(db_, "recording heartbeat");
   return sqlite3_changes(db_) == 1;
 }

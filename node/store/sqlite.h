@@ -87,7 +87,11 @@ class Statement {
 
   bool ok() const { return ok_; }
   Statement& bind(int i, ByteSpan b) {
-    ok_ = ok_ && sqlite3_bind_blob(stmt_, i, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT) == SQLITE_OK;
+    // An empty span may have no data pointer, which SQLite would bind as
+    // NULL: an empty blob is bound as one.
+    static constexpr std::uint8_t kNothing = 0;
+    const void* data = b.empty() ? &kNothing : b.data();
+    ok_ = ok_ && sqlite3_bind_blob(stmt_, i, data, static_cast<int>(b.size()), SQLITE_TRANSIENT) == SQLITE_OK;
     return *this;
   }
   Statement& bind(int i, const std::string& text) {

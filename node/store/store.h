@@ -7,7 +7,7 @@
 //
 // One class, one file per table family: keys.cpp (key_shares),
 // ceremonies.cpp (ceremonies, ceremony_events), protected_secrets.cpp
-// (protected_secrets),
+// (protected_secrets, gossip_cursors, node_meta),
 // decisions.cpp (releases, audit_log); the whole schema is in migrations.cpp, the
 // master key in master_key.cpp, opening and sealing at rest in store.cpp.
 #pragma once
@@ -35,7 +35,7 @@ namespace sqlite {
 class StatementCache;
 }
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // The master key: VIGIL_MASTER_KEY (64 hex digits) from the environment if
 // set, otherwise `data_dir/master.key`, which must be mode 0600.
@@ -114,6 +114,12 @@ struct Changes {
   std::vector<ProtectedSecret> secrets;  // registration, rotation and heartbeat filled in, by gossip_seq
   std::uint64_t up_to = 0;               // the last gossip_seq included
   bool more = false;
+};
+
+// How far a node has caught up with a peer's changes (node/gossip/gossip.h).
+struct GossipCursor {
+  std::uint64_t seq = 0;
+  Bytes sequence_id;  // the peer's sequence it counts in; empty before the first batch
 };
 
 // A node's decision on a recovery request, for its audit chain
@@ -227,9 +233,13 @@ class Store {
   Result<std::int64_t> protected_secret_count();
   // Records a heartbeat only if its counter is above the stored one, in one
   // statement (two concurrent heartbeats cannot both win): true if taken.
-  // `replacement` is the new ciphertext a heartbeat carries, if any.
+  // `replacement` is the new ciphertext a heartbeat carries, if any. With
+  // `never_back` the silence timer does not move back (a heartbeat a peer
+  // passes on may be old: it must not make a node that learned the secret
+  // late believe the enclave silent); otherwise it takes the heartbeat's own
+  // time, which the caller checked is near its clock.
   Result<bool> record_heartbeat(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms, ByteSpan heartbeat,
-                                const std::optional<Bytes>& replacement);
+                                const std::optional<Bytes>& replacement, bool never_back);
   // Records a rotation that arrives after a newer heartbeat (a node that
   // missed it catches up): its ciphertext replaces the held one only if its
   // counter is above the last rotation's and not above the newest
@@ -253,9 +263,16 @@ class Store {
   // Secrets changed after `after`, in order, up to about `max_bytes` (at
   // least one).
   Result<Changes> changes_since(std::uint64_t after, std::size_t max_bytes);
-  // How far this node has caught up with `peer`'s changes (0: not at all).
-  Result<std::uint64_t> gossip_cursor(ParticipantIndex peer);
-  Status set_gossip_cursor(ParticipantIndex peer, std::uint64_t seq);
+  // The random id of this database's sequence of changes (a replaced or
+  // restored database numbers its changes anew under another id).
+  Result<Bytes> gossip_sequence_id();
+  // How far this node has caught up with `peer`'s changes (seq 0: not at
+  // all), in the peer's sequence named by sequence_id.
+  Result<GossipCursor> gossip_cursor(ParticipantIndex peer);
+  // Moves the cursor forward within one sequence (never backwards: two
+  // catch-up chains may finish out of order); a cursor in another sequence
+  // replaces it.
+  Status set_gossip_cursor(ParticipantIndex peer, const GossipCursor& cursor);
 
  private:
   Store(sqlite3* db, std::filesystem::path file, SecretBytes master_key);

@@ -177,7 +177,7 @@ TEST_F(GossipTest, ANodeCutOffCatchesUpFromItsCursor) {
   for (const auto& id : ids) ASSERT_TRUE(held(5, id).has_value());
   EXPECT_EQ(held(5, ids[0])->heartbeat_counter, 2u);
   EXPECT_EQ(held(5, ids[0])->ciphertext, held(1, ids[0])->ciphertext) << "the rotated ciphertext";
-  const std::uint64_t cursor = cluster_.nodes[4]->store->gossip_cursor(1).value();
+  const std::uint64_t cursor = cluster_.nodes[4]->store->gossip_cursor(1).value().seq;
   EXPECT_EQ(cursor, held(1, ids[0])->gossip_seq) << "up to node 1's newest change";
 
   // A node that learns a secret late counts its silence from then, not
@@ -186,11 +186,20 @@ TEST_F(GossipTest, ANodeCutOffCatchesUpFromItsCursor) {
   EXPECT_EQ(ask(1, ids[1]), "");
   EXPECT_EQ(ask(5, ids[1]), "enclave_alive");
   EXPECT_EQ(held(5, ids[1])->heartbeat_unix_ms, cluster_.clock.now);
+  // Nor can an old heartbeat a peer passes on late move that back.
+  const std::int64_t learned = cluster_.clock.now;
+  cluster_.clock.now -= 2 * kDay;
+  const v1::Heartbeat old_beat = heartbeat(ids[1], 1);
+  cluster_.clock.now = learned;
+  ASSERT_TRUE(cluster_.nodes[4]->service->take_heartbeat(old_beat, Origin::kCatchUp).ok());
+  EXPECT_EQ(held(5, ids[1])->heartbeat_counter, 1u);
+  EXPECT_EQ(held(5, ids[1])->heartbeat_unix_ms, learned) << "the silence timer never moves back";
+  EXPECT_EQ(ask(5, ids[1]), "enclave_alive");
 
   // Nothing new: one request, one empty batch.
   gossips_[4]->on_link_up(1);
   EXPECT_EQ(deliver(), 2u);
-  EXPECT_EQ(cluster_.nodes[4]->store->gossip_cursor(1).value(), cursor);
+  EXPECT_EQ(cluster_.nodes[4]->store->gossip_cursor(1).value().seq, cursor);
 }
 
 // A node that took a newer heartbeat before the rotation it missed still
@@ -235,10 +244,15 @@ TEST_F(GossipTest, UnknownFieldsAreNeitherKeptNorPassedOn) {
   EXPECT_EQ(held(3, id)->registration, Bytes(plain.begin(), plain.end()));
   // And the padded copy again is the same registration.
   EXPECT_FALSE(cluster_.nodes[0]->service->register_secret(padded, Origin::kPeer)->created());
-  // A cursor never moves backwards.
-  ASSERT_TRUE(cluster_.nodes[0]->store->set_gossip_cursor(2, 10).ok());
-  ASSERT_TRUE(cluster_.nodes[0]->store->set_gossip_cursor(2, 5).ok());
-  EXPECT_EQ(cluster_.nodes[0]->store->gossip_cursor(2).value(), 10u);
+  // A cursor never moves backwards within one sequence; in another, it
+  // starts where that one says.
+  const Bytes first(16, 1), second(16, 2);
+  ASSERT_TRUE(cluster_.nodes[0]->store->set_gossip_cursor(2, {10, first}).ok());
+  ASSERT_TRUE(cluster_.nodes[0]->store->set_gossip_cursor(2, {5, first}).ok());
+  EXPECT_EQ(cluster_.nodes[0]->store->gossip_cursor(2).value().seq, 10u);
+  ASSERT_TRUE(cluster_.nodes[0]->store->set_gossip_cursor(2, {0, second}).ok());
+  EXPECT_EQ(cluster_.nodes[0]->store->gossip_cursor(2).value().seq, 0u);
+  EXPECT_EQ(cluster_.nodes[0]->store->gossip_cursor(2).value().sequence_id, second);
 }
 
 // A node that holds no key yet (it joins by a resharing) cannot check
@@ -270,7 +284,7 @@ TEST_F(GossipTest, ANodeWithoutAKeyCatchesUpOnceItHasOne) {
   }
   ASSERT_EQ(batch_from_1.sync_batch().items_size(), 1);
   waiting.on_message(1, batch_from_1);
-  EXPECT_EQ(node5.store->gossip_cursor(1).value(), 0u) << "nothing could be checked, nothing skipped";
+  EXPECT_EQ(node5.store->gossip_cursor(1).value().seq, 0u) << "nothing could be checked, nothing skipped";
   EXPECT_FALSE(held(5, id).has_value());
   // With its key (the fixture's node 5 service), the same batch is taken
   // once node 5 has asked for it.
@@ -280,7 +294,35 @@ TEST_F(GossipTest, ANodeWithoutAKeyCatchesUpOnceItHasOne) {
   wire_.clear();
   gossips_[4]->on_message(1, batch_from_1);
   EXPECT_TRUE(held(5, id).has_value());
-  EXPECT_EQ(node5.store->gossip_cursor(1).value(), batch_from_1.sync_batch().up_to());
+  EXPECT_EQ(node5.store->gossip_cursor(1).value().seq, batch_from_1.sync_batch().up_to());
+}
+
+// A peer whose database was replaced or restored numbers its changes
+// anew, under another sequence id: a cursor into its old numbering would
+// skip its changes up to there, so the catch-up starts over from its first.
+TEST_F(GossipTest, APeerThatNumbersItsChangesAnewIsCaughtUpFromItsFirst) {
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(registration("the wallet key")).ok());
+  deliver();
+  gossips_[4]->on_link_up(1);
+  deliver();
+  const GossipCursor before = cluster_.nodes[4]->store->gossip_cursor(1).value();
+  EXPECT_GT(before.seq, 0u);
+  EXPECT_EQ(before.sequence_id, cluster_.nodes[0]->store->gossip_sequence_id().value());
+  EXPECT_NE(before.sequence_id, cluster_.nodes[1]->store->gossip_sequence_id().value()) << "one id per database";
+
+  gossips_[4]->catch_up(1);
+  wire_.clear();
+  v1::GossipMessage renumbered;
+  renumbered.mutable_sync_batch()->set_up_to(before.seq);
+  renumbered.mutable_sync_batch()->set_sequence_id(std::string(16, 'n'));
+  gossips_[4]->on_message(1, renumbered);
+  const GossipCursor after = cluster_.nodes[4]->store->gossip_cursor(1).value();
+  EXPECT_EQ(after.seq, 0u);
+  EXPECT_EQ(after.sequence_id, Bytes(16, 'n'));
+  ASSERT_EQ(wire_.size(), 1u);
+  EXPECT_EQ(wire_.front().to, 1u);
+  EXPECT_TRUE(wire_.front().message.has_sync_request());
+  EXPECT_EQ(wire_.front().message.sync_request().after(), 0u) << "asked again from the first change";
 }
 
 // What a peer sends is checked like what an enclave sends: a catch-up batch
@@ -318,8 +360,18 @@ TEST_F(GossipTest, ABatchOfBadItemsFromAPeerTakesNoneOfThem) {
   EXPECT_EQ(held(2, id)->heartbeat_counter, 0u) << "its mis-signed heartbeat is not";
   EXPECT_FALSE(held(2, proto::check_registration(foreign).value().key_id).has_value());
   EXPECT_EQ(cluster_.nodes[1]->store->protected_secret_count().value(), 1);
-  EXPECT_EQ(cluster_.nodes[1]->store->gossip_cursor(1).value(), 77u);
+  EXPECT_EQ(cluster_.nodes[1]->store->gossip_cursor(1).value().seq, 77u);
   EXPECT_EQ(ask(2, id), "enclave_alive") << "the node still serves";
+
+  // An empty batch that claims there is more ends the chain (an honest peer
+  // sends at least one item then): a peer cannot keep this node asking.
+  gossips_[1]->catch_up(1);
+  wire_.clear();
+  v1::GossipMessage empty;
+  empty.mutable_sync_batch()->set_up_to(78);
+  empty.mutable_sync_batch()->set_more(true);
+  gossips_[1]->on_message(1, empty);
+  EXPECT_TRUE(wire_.empty());
 }
 
 }  // namespace

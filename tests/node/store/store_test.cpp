@@ -281,13 +281,15 @@ TEST_F(StoreTest, ProtectedSecretsTakeOneRegistrationRisingHeartbeatsAndCountedR
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().code, ErrorCode::kInvalidInput);
 
-    EXPECT_TRUE(*store->record_heartbeat(id, 1, 6000, as_bytes_copy("beat 1"), std::nullopt));
-    EXPECT_FALSE(*store->record_heartbeat(id, 1, 7000, as_bytes_copy("beat 1 again"), std::nullopt)) << "replayed";
-    EXPECT_FALSE(*store->record_heartbeat(id, 0, 7000, as_bytes_copy("older"), std::nullopt));
-    EXPECT_FALSE(*store->record_heartbeat(other_id, 9, 7000, as_bytes_copy("unknown"), std::nullopt));
-    EXPECT_TRUE(*store->record_heartbeat(id, 3, 8000, as_bytes_copy("beat 3"), as_bytes_copy("ciphertext 2")));
-    EXPECT_TRUE(*store->record_heartbeat(id, 4, 9000, as_bytes_copy("beat 4"), std::nullopt));
-    EXPECT_FALSE(store->record_heartbeat(id, std::uint64_t{1} << 63, 9500, as_bytes_copy("huge"), std::nullopt).ok());
+    EXPECT_TRUE(*store->record_heartbeat(id, 1, 6000, as_bytes_copy("beat 1"), std::nullopt, false));
+    EXPECT_FALSE(*store->record_heartbeat(id, 1, 7000, as_bytes_copy("beat 1 again"), std::nullopt, false))
+        << "replayed";
+    EXPECT_FALSE(*store->record_heartbeat(id, 0, 7000, as_bytes_copy("older"), std::nullopt, false));
+    EXPECT_FALSE(*store->record_heartbeat(other_id, 9, 7000, as_bytes_copy("unknown"), std::nullopt, false));
+    EXPECT_TRUE(*store->record_heartbeat(id, 3, 8000, as_bytes_copy("beat 3"), as_bytes_copy("ciphertext 2"), false));
+    EXPECT_TRUE(*store->record_heartbeat(id, 4, 9000, as_bytes_copy("beat 4"), std::nullopt, false));
+    EXPECT_FALSE(
+        store->record_heartbeat(id, std::uint64_t{1} << 63, 9500, as_bytes_copy("huge"), std::nullopt, false).ok());
 
     EXPECT_FALSE(store->release(Bytes(32, 0xa1))->has_value());
     auto grant = [&](const Bytes& key_id, std::uint8_t request, const char* nonce, const char* response,
