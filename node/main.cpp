@@ -78,6 +78,7 @@ int run(const std::string& config_path, const std::string& log_format) {
       },
       [&metrics](ParticipantIndex peer, const std::string& reason) { metrics.peer_failure(peer, reason); },
       [&gossip](ParticipantIndex from, const v1::GossipMessage& m) { gossip.on_message(from, m); },
+      [&gossip](ParticipantIndex to) { gossip.on_dropped(to); },
   });
   router.set_ceremonies(&ceremonies);
   service.set_ceremony_status([&ceremonies] { return ceremonies.status(); });
@@ -94,11 +95,11 @@ int run(const std::string& config_path, const std::string& log_format) {
     });
   };
   update_gauge();
-  // Anti-entropy: what a full outbox or a lost request dropped is caught up.
+  // Anti-entropy's safety net (node/gossip/gossip.h).
   boost::asio::steady_timer resync(io);
   std::function<void()> catch_up = [&] {
     gossip.catch_up_all();
-    resync.expires_after(std::chrono::seconds(30));
+    resync.expires_after(Gossip::kResyncInterval);
     resync.async_wait([&](const boost::system::error_code& timer_error) {
       if (!timer_error) catch_up();
     });

@@ -48,13 +48,27 @@ void Gossip::spread(const v1::GossipMessage& message) {
 
 void Gossip::flush() {
   v1::GossipMessage pushed;
+  std::set<ParticipantIndex> missed;
   {
     std::lock_guard lock(mutex_);
-    if (outbox_bytes_ == 0) return;
     pushed.Swap(&outbox_);
     outbox_bytes_ = 0;
+    missed.swap(missed_);
   }
+  if (!missed.empty()) {
+    v1::GossipMessage hint;
+    hint.mutable_catch_up();
+    for (ParticipantIndex peer : missed) {
+      send_(peer, hint);  // without a link, it catches up when the link comes back anyway
+    }
+  }
+  if (!pushed.has_pushed()) return;
   for (ParticipantIndex peer : connected_()) send_(peer, pushed);
+}
+
+void Gossip::on_dropped(ParticipantIndex peer) {
+  std::lock_guard lock(mutex_);
+  missed_.insert(peer);
 }
 
 void Gossip::catch_up(ParticipantIndex peer) {
@@ -99,6 +113,8 @@ void Gossip::on_message(ParticipantIndex peer, const v1::GossipMessage& m) {
       auto r = service_.take_heartbeat(heartbeat, Origin::kPeer);
       if (!r) spdlog::debug("gossip: heartbeat from peer {} refused: {}", peer, r.error().message);
     }
+  } else if (m.has_catch_up()) {
+    catch_up(peer);
   } else if (m.has_sync_request()) {
     answer(peer, m.sync_request().after());
   } else if (m.has_sync_batch()) {

@@ -13,18 +13,21 @@
 //   - Catch-up (anti-entropy): every node numbers its changes (a new
 //     registration or heartbeat moves its secret to the end of the
 //     sequence, Store::changes_since). On each link-up, when its key is
-//     installed, and every `resync_interval`, a node asks each peer for its
-//     changes after the cursor it keeps for that peer, applies them in
-//     batches of bounded size and advances the cursor durably. A node that
-//     was down, restarted or joined by a resharing thus learns every secret
-//     registered without it, and a push dropped on a full outbox is
-//     repaired.
+//     installed, when a peer says pushes to it were dropped (a push that
+//     meets a full outbox is lost; the sender remembers and sends a
+//     CatchUpHint with its next flush), and every kResyncInterval as a
+//     safety net, a node asks each peer for its changes after the cursor it
+//     keeps for that peer, applies them in batches of bounded size and
+//     advances the cursor durably. A node that was down, restarted or joined
+//     by a resharing thus learns every secret registered without it; while
+//     pushes arrive, nothing is sent twice.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "node/release/decryption_service.h"
@@ -36,6 +39,9 @@ class Gossip {
  public:
   using Send = std::function<bool(ParticipantIndex, const v1::GossipMessage&)>;
   using Connected = std::function<std::vector<ParticipantIndex>()>;
+  // How often every peer is asked anyway (a safety net: pushes, link-ups
+  // and hints about dropped pushes cover what is known to be lost).
+  static constexpr std::chrono::minutes kResyncInterval{5};
   // Catch-up batches are at most about this many bytes of signed messages;
   // a push is sent at once when it reaches half of it.
   static constexpr std::size_t kBatchBytes = 256 * 1024;
@@ -49,8 +55,10 @@ class Gossip {
   // to every connected peer with the next flush.
   void spread(const v1::GossipMessage& message);
   // Pushes what spread() gathered (every kPushDelay, and at once when it
-  // grows large).
+  // grows large), and tells each peer that missed a push to catch up.
   void flush();
+  // A push to `peer` was dropped on its full outbox.
+  void on_dropped(ParticipantIndex peer);
   // A link to `peer` is up: asks it for what changed since this node's
   // cursor for it.
   void on_link_up(ParticipantIndex peer);
@@ -74,7 +82,8 @@ class Gossip {
   std::mutex mutex_;
   // Peers with a catch-up request outstanding, and since when.
   std::map<ParticipantIndex, std::chrono::steady_clock::time_point> asking_;
-  v1::GossipMessage outbox_;  // gathered for the next push
+  v1::GossipMessage outbox_;           // gathered for the next push
+  std::set<ParticipantIndex> missed_;  // peers that lost a push, to be told to catch up
   std::size_t outbox_bytes_ = 0;
 };
 

@@ -157,7 +157,8 @@ bool PeerTransport::send_frame(ParticipantIndex peer, const std::shared_ptr<v1::
         spdlog::warn("peer {}: outbox full, ceremony message dropped", peer);
         failed(peer, "link");
       } else {
-        spdlog::debug("peer {}: outbox full, gossip dropped (the next catch-up repairs it)", peer);
+        spdlog::debug("peer {}: outbox full, gossip dropped (the peer is told to catch up)", peer);
+        if (handlers_.gossip_dropped) handlers_.gossip_dropped(peer);
       }
     }
   });

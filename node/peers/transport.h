@@ -42,6 +42,8 @@ class PeerTransport {
     std::function<void(ParticipantIndex, const std::string&)> failure;
     // A gossip message (protected secrets) from an authenticated peer.
     std::function<void(ParticipantIndex, const v1::GossipMessage&)> gossip;
+    // A gossip message to a peer was dropped on its full outbox.
+    std::function<void(ParticipantIndex)> gossip_dropped;
   };
   // Set before start().
   void set_handlers(Handlers handlers) { handlers_ = std::move(handlers); }
@@ -55,8 +57,9 @@ class PeerTransport {
   // Queues a ceremony message to a connected peer; false if there is no link
   // (the peer asks for everything again when it reconnects).
   bool send(ParticipantIndex peer, const v1::CeremonyMessage& message);
-  // Queues a gossip message; dropped when the peer's outbox is full (the
-  // periodic catch-up repairs that) rather than failing the link.
+  // Queues a gossip message; dropped when the peer's outbox is full
+  // (Handlers::gossip_dropped, and the peer catches up later) rather than
+  // failing the link.
   bool send(ParticipantIndex peer, const v1::GossipMessage& message);
   // The peers with a greeted link now.
   std::vector<ParticipantIndex> connected() const;

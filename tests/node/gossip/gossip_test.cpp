@@ -325,6 +325,34 @@ TEST_F(GossipTest, APeerThatNumbersItsChangesAnewIsCaughtUpFromItsFirst) {
   EXPECT_EQ(wire_.front().message.sync_request().after(), 0u) << "asked again from the first change";
 }
 
+// A push dropped on a full outbox is remembered, and with the next flush
+// the peer is told to catch up, which brings it what it missed.
+TEST_F(GossipTest, APeerThatMissedAPushIsToldToCatchUp) {
+  const v1::Registration r = registration("the wallet key");
+  const auto id = proto::check_registration(r).value().key_id;
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(r).ok());
+  gossips_[0]->flush();
+  ASSERT_EQ(wire_.size(), 4u);
+  std::erase_if(wire_, [](const InFlight& m) { return m.to == 4; });  // lost on node 1's full outbox to node 4
+  gossips_[0]->on_dropped(4);
+  deliver();
+  ASSERT_TRUE(held(4, id).has_value()) << "node 4 caught up (and heard it from the others too)";
+
+  // Node 4 alone missed it, with nobody else to pass it on.
+  cut_ = {2, 3, 5};
+  const v1::Registration second = registration("another key");
+  const auto second_id = proto::check_registration(second).value().key_id;
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(second).ok());
+  gossips_[0]->flush();
+  wire_.clear();
+  gossips_[0]->on_dropped(4);
+  gossips_[0]->flush();
+  ASSERT_EQ(wire_.size(), 1u);
+  EXPECT_TRUE(wire_.front().message.has_catch_up());
+  deliver();
+  EXPECT_TRUE(held(4, second_id).has_value());
+}
+
 // What a peer sends is checked like what an enclave sends: a catch-up batch
 // of forged, foreign, replayed and empty items takes none of them, the
 // good item among them is still taken, the cursor moves past the bad ones
