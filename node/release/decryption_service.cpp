@@ -292,7 +292,12 @@ std::optional<int> unlisted_signer(const v1::RecoveryRequest& request, const Pol
 
 Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& request) {
   VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const AnyNodeKey> key, held_key());
-  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(request.key_id())));
+  // Read without waiting for the disk, so that the signatures are checked
+  // and the share computed while the shared sync runs: every answer below
+  // that depends on what was read is recorded (and so made durable) first,
+  // or settled.
+  std::uint64_t unsettled = 0;
+  VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(as_bytes(request.key_id()), &unsettled));
   if (!stored) return RecoveryOutcome{std::nullopt, "unknown_key", "no secret is registered under this key id"};
   VIGIL_ASSIGN_OR_RETURN(v1::Registration registration, parse_registration(stored->registration));
   VIGIL_ASSIGN_OR_RETURN(Policy policy, decode_policy(as_bytes(registration.policy())));
@@ -324,8 +329,9 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
     return RecoveryOutcome{std::nullopt, std::move(code), std::move(why)};
   };
   auto earlier_response = [&]() -> Result<std::optional<RecoveryOutcome>> {
-    VIGIL_ASSIGN_OR_RETURN(auto earlier, store_.release(checked.request_digest));
+    VIGIL_ASSIGN_OR_RETURN(auto earlier, store_.release(checked.request_digest, &unsettled));
     if (!earlier) return std::optional<RecoveryOutcome>();
+    store_.settle(unsettled);  // the release is on disk before it is sent again
     RecoveryOutcome out;
     if (!out.granted.emplace().ParseFromArray(earlier->data(), static_cast<int>(earlier->size()))) {
       return make_error(ErrorCode::kInternal, "stored release does not parse");

@@ -16,8 +16,8 @@ std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
 
 }  // namespace
 
-Result<std::optional<Bytes>> Store::release(ByteSpan request_digest) {
-  const Durable lock(*this);
+Result<std::optional<Bytes>> Store::release(ByteSpan request_digest, std::uint64_t* unsettled) {
+  const Durable lock(*this, true, unsettled);
   Statement s(*statements_, "SELECT response FROM releases WHERE request_digest = ?");
   s.bind(1, request_digest);
   const int rc = s.step();

@@ -246,8 +246,9 @@ class Store {
   // heartbeat's; the silence timer is left alone. True if taken.
   Result<bool> record_late_rotation(ByteSpan key_id, std::uint64_t counter, ByteSpan heartbeat, ByteSpan replacement);
   // The sealed response of a release already made for this request (a retry
-  // whose response was lost gets it again, uncounted), if any.
-  Result<std::optional<Bytes>> release(ByteSpan request_digest);
+  // whose response was lost gets it again, uncounted), if any. `unsettled`
+  // as for protected_secret().
+  Result<std::optional<Bytes>> release(ByteSpan request_digest, std::uint64_t* unsettled = nullptr);
   // Appends a decision to the audit chain, signed by `node`, in one
   // transaction with its release if it grants one: the release is counted
   // (only if the secret's newest heartbeat is still the one it was decided
