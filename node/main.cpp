@@ -11,7 +11,10 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <functional>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "node/api/http_server.h"
 #include "node/ceremony/manager.h"
@@ -24,6 +27,28 @@
 
 namespace vigil::node {
 namespace {
+
+// Runs `work` now and then every `interval` on `io`, until cancel().
+class Repeating {
+ public:
+  Repeating(boost::asio::io_context& io, std::chrono::steady_clock::duration interval, std::function<void()> work)
+      : timer_(io), interval_(interval), work_(std::move(work)) {
+    run();
+  }
+  void cancel() { timer_.cancel(); }
+
+ private:
+  void run() {
+    work_();
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](const boost::system::error_code& e) {
+      if (!e) run();
+    });
+  }
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::duration interval_;
+  std::function<void()> work_;
+};
 
 int run(const std::string& config_path, const std::string& log_format) {
   auto config = load_node_config(config_path);
@@ -86,34 +111,14 @@ int run(const std::string& config_path, const std::string& log_format) {
   auto peer_port = peers.start();
   if (!peer_port) return fail("peer transport", peer_port.error());
   service.set_peer_states([&peers] { return peers.peers(); });
-  boost::asio::steady_timer gauge(io);
-  std::function<void()> update_gauge = [&] {
-    metrics.set_peers_connected(static_cast<int>(peers.connected_peers()));
-    gauge.expires_after(std::chrono::seconds(1));
-    gauge.async_wait([&](const boost::system::error_code& timer_error) {
-      if (!timer_error) update_gauge();
-    });
+  // Work on a period, each run at once and then every `interval` until stopped.
+  std::vector<std::unique_ptr<Repeating>> periodic;
+  auto every = [&](auto interval, std::function<void()> work) {
+    periodic.push_back(std::make_unique<Repeating>(io, interval, std::move(work)));
   };
-  update_gauge();
-  // Anti-entropy's safety net (node/gossip/gossip.h).
-  boost::asio::steady_timer resync(io);
-  std::function<void()> catch_up = [&] {
-    gossip.catch_up_all();
-    resync.expires_after(Gossip::kResyncInterval);
-    resync.async_wait([&](const boost::system::error_code& timer_error) {
-      if (!timer_error) catch_up();
-    });
-  };
-  catch_up();
-  boost::asio::steady_timer push(io);
-  std::function<void()> push_gathered = [&] {
-    gossip.flush();
-    push.expires_after(Gossip::kPushDelay);
-    push.async_wait([&](const boost::system::error_code& timer_error) {
-      if (!timer_error) push_gathered();
-    });
-  };
-  push_gathered();
+  every(std::chrono::seconds(1), [&] { metrics.set_peers_connected(static_cast<int>(peers.connected_peers())); });
+  every(Gossip::kResyncInterval, [&] { gossip.catch_up_all(); });  // anti-entropy's safety net
+  every(Gossip::kPushDelay, [&] { gossip.flush(); });              // gathered pushes
   spdlog::info("peer links (TLS 1.3, pinned identities) on {}:{}", config->peer_listen.host, *peer_port);
 
   HttpServer api(io, router, config->api());
@@ -127,9 +132,7 @@ int run(const std::string& config_path, const std::string& log_format) {
     api.stop();
     ceremonies.stop();
     peers.stop();
-    gauge.cancel();
-    resync.cancel();
-    push.cancel();
+    for (auto& p : periodic) p->cancel();
     io.stop();
   });
   std::thread second([&io] { io.run(); });

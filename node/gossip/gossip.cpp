@@ -165,6 +165,11 @@ void Gossip::apply(ParticipantIndex peer, const v1::SyncBatch& batch) {
     spdlog::warn("gossip: reading the cursor for peer {}: {}", peer, cursor.error().message);
     return;
   }
+  if (batch.sequence_id().size() > kMaxSequenceIdBytes) {
+    spdlog::warn("gossip: dropped a catch-up batch from peer {}: its sequence id has {} bytes", peer,
+                 batch.sequence_id().size());
+    return;
+  }
   const Bytes sequence(batch.sequence_id().begin(), batch.sequence_id().end());
   // The peer numbers its changes anew (its database was replaced or
   // restored): what it sent is taken, and the catch-up starts over from 0.

@@ -68,6 +68,8 @@ class Gossip {
   // request outstanding for longer than kStaleRequest is taken as lost.
   void catch_up_all();
   static constexpr std::chrono::seconds kStaleRequest{20};
+  // A sequence id is 16 random bytes; a longer one is refused, not stored.
+  static constexpr std::size_t kMaxSequenceIdBytes = 64;
   void on_message(ParticipantIndex peer, const v1::GossipMessage& message);
 
  private:

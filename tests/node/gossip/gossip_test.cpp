@@ -310,6 +310,16 @@ TEST_F(GossipTest, APeerThatNumbersItsChangesAnewIsCaughtUpFromItsFirst) {
   EXPECT_EQ(before.sequence_id, cluster_.nodes[0]->store->gossip_sequence_id().value());
   EXPECT_NE(before.sequence_id, cluster_.nodes[1]->store->gossip_sequence_id().value()) << "one id per database";
 
+  // A sequence id of absurd size is refused, not stored.
+  gossips_[4]->catch_up(1);
+  wire_.clear();
+  v1::GossipMessage oversized;
+  oversized.mutable_sync_batch()->set_up_to(before.seq + 5);
+  oversized.mutable_sync_batch()->set_sequence_id(std::string(100'000, 'x'));
+  gossips_[4]->on_message(1, oversized);
+  EXPECT_EQ(cluster_.nodes[4]->store->gossip_cursor(1).value().sequence_id, before.sequence_id);
+  EXPECT_EQ(cluster_.nodes[4]->store->gossip_cursor(1).value().seq, before.seq);
+
   gossips_[4]->catch_up(1);
   wire_.clear();
   v1::GossipMessage renumbered;
