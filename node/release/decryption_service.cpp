@@ -174,6 +174,11 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
     if (existing->registration != canonical_bytes(registration)) {
       return make_error(ErrorCode::kInvalidInput, "another registration holds this key id");
     }
+    // A peer's copy came first: the enclave's own, checked near this
+    // node's clock, dates the silence as it would have had it come first.
+    if (origin == Origin::kClient) {
+      VIGIL_RETURN_IF_ERROR(store_.take_enclave_time(checked.key_id, 0, registration.registered_unix_ms()));
+    }
     response.set_created(false);
     return response;
   }
@@ -217,7 +222,12 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
   const Bytes heartbeat_bytes = canonical_bytes(heartbeat);
   if (heartbeat.counter() == stored->heartbeat_counter && heartbeat_bytes == stored->heartbeat) {
     // Held already (a retry, or a peer passed it on first): taken, nothing
-    // to do once what was read is on disk.
+    // to do once what was read is on disk, except that the enclave's own
+    // copy dates the silence as it would have had it come first.
+    if (origin == Origin::kClient && within_skew(heartbeat.unix_ms(), origin)) {
+      VIGIL_RETURN_IF_ERROR(
+          store_.take_enclave_time(as_bytes(heartbeat.key_id()), heartbeat.counter(), heartbeat.unix_ms()));
+    }
     store_.settle(unsettled);
     v1::HeartbeatResponse response;
     response.set_counter(heartbeat.counter());

@@ -143,6 +143,19 @@ Result<bool> Store::record_heartbeat(ByteSpan key_id, std::uint64_t counter, std
   return sqlite3_changes(db_) == 1;
 }
 
+Status Store::take_enclave_time(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms) {
+  const Durable lock(*this);
+  if (counter > static_cast<std::uint64_t>(INT64_MAX)) {
+    return make_error(ErrorCode::kInvalidInput, "heartbeat counter above 2^63 - 1");
+  }
+  Statement s(*statements_,
+              "UPDATE protected_secrets SET heartbeat_unix_ms = ?3 "
+              "WHERE key_id = ?1 AND heartbeat_counter = ?2 AND heartbeat_unix_ms > ?3");
+  s.bind(1, key_id).bind(2, static_cast<std::int64_t>(counter)).bind(3, unix_ms);
+  if (s.step() != SQLITE_DONE) return sqlite::error(db_, "recording the enclave's time");
+  return {};
+}
+
 Result<bool> Store::record_late_rotation(ByteSpan key_id, std::uint64_t counter, ByteSpan heartbeat,
                                          ByteSpan replacement) {
   const Durable lock(*this);

@@ -240,6 +240,11 @@ class Store {
   // time, which the caller checked is near its clock.
   Result<bool> record_heartbeat(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms, ByteSpan heartbeat,
                                 const std::optional<Bytes>& replacement, bool never_back);
+  // The enclave's own copy of what a peer passed on first (the registration
+  // at counter 0, or the heartbeat at `counter`): the silence timer takes
+  // its time, as if it had come first, if that is earlier. The caller
+  // checked `unix_ms` is near its clock.
+  Status take_enclave_time(ByteSpan key_id, std::uint64_t counter, std::int64_t unix_ms);
   // Records a rotation that arrives after a newer heartbeat (a node that
   // missed it catches up): its ciphertext replaces the held one only if its
   // counter is above the last rotation's and not above the newest

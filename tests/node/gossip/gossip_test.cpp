@@ -230,6 +230,36 @@ TEST_F(GossipTest, ARotationMissedBeforeANewerHeartbeatIsTakenLate) {
   EXPECT_FALSE(cluster_.nodes[4]->service->take_heartbeat(rotation).ok());
 }
 
+// The enclave sends to every node at once, and a peer's push may beat its
+// own copy to a node: that copy then dates the silence from the enclave's
+// time, as if it had come first. A peer's copy never moves the timer back.
+TEST_F(GossipTest, TheEnclavesOwnCopyArrivingAfterAPeersDatesTheSilence) {
+  const std::int64_t start = cluster_.clock.now;
+  const v1::Registration r = registration("sent to all");
+  const auto id = proto::check_registration(r).value().key_id;
+  cluster_.clock.now = start + 1000;
+  const v1::Heartbeat beat = heartbeat(id, 1);
+  cluster_.clock.now = start + 4000;  // both reach node 1 late, still within the skew
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(r).ok());
+  deliver();
+  EXPECT_EQ(held(2, id)->heartbeat_unix_ms, start + 4000) << "learned from a peer: from then";
+  EXPECT_FALSE(cluster_.nodes[1]->service->register_secret(r)->created());
+  EXPECT_EQ(held(2, id)->heartbeat_unix_ms, start) << "the enclave's own copy: from its time";
+
+  ASSERT_TRUE(cluster_.nodes[0]->service->take_heartbeat(beat).ok());
+  deliver();
+  EXPECT_EQ(held(3, id)->heartbeat_unix_ms, start + 4000);
+  ASSERT_TRUE(cluster_.nodes[2]->service->take_heartbeat(beat).ok());
+  EXPECT_EQ(held(3, id)->heartbeat_unix_ms, start + 1000);
+  // The registration again, after a heartbeat, dates nothing.
+  EXPECT_FALSE(cluster_.nodes[2]->service->register_secret(r)->created());
+  EXPECT_EQ(held(3, id)->heartbeat_unix_ms, start + 1000);
+  // Nor does the enclave's copy once outside the skew.
+  cluster_.clock.now = start + 120'000;
+  ASSERT_TRUE(cluster_.nodes[3]->service->take_heartbeat(beat).ok()) << "held already";
+  EXPECT_EQ(held(4, id)->heartbeat_unix_ms, start + 4000);
+}
+
 // Fields a node does not know are not covered by the enclave's signature:
 // they are dropped, not kept and passed on (a sender could otherwise pad a
 // message past the peer links' frame size).
