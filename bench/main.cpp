@@ -8,6 +8,7 @@ void register_group_benchmarks();
 void register_shamir_benchmarks();
 void register_tdh2_benchmarks();
 void register_dkg_benchmarks();
+void register_dcap_benchmarks();
 }  // namespace vigil::bench
 
 int main(int argc, char** argv) {
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   vigil::bench::register_shamir_benchmarks();
   vigil::bench::register_tdh2_benchmarks();
   vigil::bench::register_dkg_benchmarks();
+  vigil::bench::register_dcap_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -2,9 +2,9 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/vigil DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-# vigil::crypto (the core) and vigil::client (what applications link; it
+# vigil::crypto (the core), vigil::attest (DCAP verification) and vigil::client (what applications link; it
 # brings vigil_proto and protobuf along, and nothing of the node).
-install(TARGETS vigil_crypto vigil_proto vigil_client EXPORT vigilTargets
+install(TARGETS vigil_crypto vigil_attest vigil_proto vigil_client EXPORT vigilTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -102,7 +102,7 @@ TEST_F(CliTest, EveryCommandHasHelp) {
        {"--help", "deal --help", "deal verify --help", "keygen --help", "encrypt --help", "partial-decrypt --help",
         "combine --help", "protect --help", "heartbeat --help", "recover --help", "recover prepare --help",
         "recover sign --help", "recover submit --help", "audit verify --help", "agent --help", "bench recover --help",
-        "bench heartbeats --help"}) {
+        "bench heartbeats --help", "attest verify --help"}) {
     auto r = run(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.output.find("Usage:"), std::string::npos) << cmd;
@@ -374,6 +374,57 @@ TEST_F(CliTest, DamagedClusterFilesAreRefused) {
     EXPECT_EQ(r.exit_code, 2) << text << "\n" << r.output;
     EXPECT_NE(r.output.find("cluster.json"), std::string::npos) << text << "\n" << r.output;
   }
+}
+
+// vigil attest verify on the real quotes: their measurements and status
+// as JSON; refusals with the reason and exit 1; the quote as hex too.
+TEST_F(CliTest, AttestVerifyPrintsWhatAQuoteSays) {
+  const std::string dcap = test::shared_vectors_path("dcap").string();
+  if (!fs::exists(dcap)) GTEST_SKIP() << "shared vectors missing: " << dcap;
+  auto r = run("attest verify --quote " + dcap + "/tdx_quote --collateral " + dcap +
+               "/tdx_quote_collateral.json --at 1751328000 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto out = nlohmann::json::parse(r.output);
+  EXPECT_EQ(out["tee"], "tdx");
+  EXPECT_EQ(out["status"], "UpToDate");
+  EXPECT_EQ(out["advisories"], nlohmann::json::array());
+  EXPECT_EQ(out["debug"], false);
+  EXPECT_EQ(out["mrtd"],
+            "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7");
+  for (const char* k : {"rtmr0", "rtmr1", "rtmr2", "rtmr3"}) EXPECT_EQ(out[k].get<std::string>().size(), 96u) << k;
+  EXPECT_EQ(out["report_data"].get<std::string>().size(), 128u);
+
+  // The SGX quote, handed over as hex.
+  std::ifstream in(dcap + "/sgx_quote", std::ios::binary);
+  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(path("sgx_quote.hex")) << to_hex(as_bytes(raw)) << "\n";
+  r = run("attest verify --quote " + path("sgx_quote.hex") + " --collateral " + dcap +
+          "/sgx_quote_collateral.json --at 1751328000 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  out = nlohmann::json::parse(r.output);
+  EXPECT_EQ(out["tee"], "sgx");
+  EXPECT_EQ(out["status"], "ConfigurationAndSWHardeningNeeded");
+  EXPECT_EQ(out["advisories"], (nlohmann::json{"INTEL-SA-00289", "INTEL-SA-00615"}));
+  EXPECT_EQ(out["mrenclave"], "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb");
+  EXPECT_EQ(out["isv_prod_id"], 0);
+
+  // Today, the vectors' collateral is long out of date.
+  r = run("attest verify --quote " + dcap + "/tdx_quote --collateral " + dcap + "/tdx_quote_collateral.json");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("error: collateral_expired: "), std::string::npos) << r.output;
+  // The wrong collateral, and a quote that is not one.
+  r = run("attest verify --quote " + dcap + "/tdx_quote --collateral " + dcap +
+          "/sgx_quote_collateral.json --at 1751328000 --json");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("\"reason\": \"collateral_mismatch: the quote is tdx, the collateral sgx\""),
+            std::string::npos)
+      << r.output;
+  std::ofstream(path("not_a_quote")) << "hello";
+  r = run("attest verify --quote " + path("not_a_quote") + " --collateral " + dcap + "/tdx_quote_collateral.json");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("error: quote: header: shorter than 48 bytes"), std::string::npos) << r.output;
+  r = run("attest verify --quote " + path("missing") + " --collateral " + dcap + "/tdx_quote_collateral.json");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
 }
 
 }  // namespace

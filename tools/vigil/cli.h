@@ -43,6 +43,8 @@ void register_decrypt(CLI::App& app, int& exit_code);
 void register_protected_secrets(CLI::App& app, int& exit_code);
 // vigil audit verify (cmd_audit.cpp).
 void register_audit(CLI::App& app, int& exit_code);
+// vigil attest verify (cmd_attest.cpp).
+void register_attest(CLI::App& app, int& exit_code);
 // vigil demo (cmd_demo.cpp).
 void register_demo(CLI::App& app, int& exit_code);
 void register_init(CLI::App& app, int& exit_code);

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   vigil::cli::register_decrypt(app, exit_code);
   vigil::cli::register_protected_secrets(app, exit_code);
   vigil::cli::register_audit(app, exit_code);
+  vigil::cli::register_attest(app, exit_code);
   vigil::cli::register_demo(app, exit_code);
   vigil::cli::register_init(app, exit_code);
   vigil::cli::register_ceremonies(app, exit_code);
