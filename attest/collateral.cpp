@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -59,8 +60,18 @@ Status check_signed(const CheckedCollateral::State& state, std::string_view chai
   auto chain = internal::parse_pem_chain(chain_pem, what + "_issuer_chain");
   if (!chain) return invalid(chain.error().message);
   VIGIL_RETURN_IF_ERROR(internal::verify_chain(state.store.get(), *chain, std::nullopt, what + "_issuer_chain"));
+  // Only Intel's TCB Signing certificate, issued by the root itself, signs
+  // TCB info and QE identities: any other certificate under the root (a
+  // PCK certificate whose key leaked, say) must not.
+  X509* signer = (*chain)[0].get();
+  const auto below_root =
+      std::count_if(chain->begin(), chain->end(), [](const X509Ptr& c) { return !internal::self_signed(c.get()); });
+  if (below_root != 1 || !internal::issued_by(signer, state.root.get()) || X509_check_ca(signer) != 0 ||
+      internal::common_name(signer).find("SGX TCB Signing") == std::string::npos) {
+    return invalid(what + "_issuer_chain: not the SGX TCB Signing certificate issued by the root");
+  }
   for (const X509Ptr& cert : *chain) window.add(cert.get(), what + "_issuer_chain");
-  if (!internal::ecdsa_p256_verify(X509_get0_pubkey((*chain)[0].get()), as_bytes(signed_text), signature)) {
+  if (!internal::ecdsa_p256_verify(X509_get0_pubkey(signer), as_bytes(signed_text), signature)) {
     return invalid(what + "_signature: does not verify over " + what);
   }
   return {};
@@ -116,6 +127,15 @@ Result<CheckedCollateral> CheckedCollateral::check(const Collateral& c, ByteSpan
   auto pck_crl = internal::parse_der_crl(c.pck_crl, "pck_crl");
   if (!root_crl) return invalid(root_crl.error().message);
   if (!pck_crl) return invalid(pck_crl.error().message);
+  // Complete CRLs only: a delta CRL (or one that points to others) taken as
+  // complete would hide the revocations in its base.
+  for (const auto& [crl, name] : {std::pair{root_crl->get(), "root_ca_crl"}, std::pair{pck_crl->get(), "pck_crl"}}) {
+    for (int nid : {NID_delta_crl, NID_freshest_crl, NID_issuing_distribution_point}) {
+      if (X509_CRL_get_ext_by_NID(crl, nid, -1) >= 0) {
+        return invalid(std::string(name) + ": a delta or partial CRL; a complete one is needed");
+      }
+    }
+  }
   if (X509_CRL_verify(root_crl->get(), X509_get0_pubkey(state->root.get())) != 1) {
     ERR_clear_error();
     return invalid("root_ca_crl: not signed by the root");

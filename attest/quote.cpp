@@ -122,10 +122,9 @@ Status parse_signed_part(Reader& in, ByteSpan bytes, Quote& q) {
   if (key_type != kEcdsaP256) {
     return malformed("header", "attestation key type " + std::to_string(key_type) + " is not ECDSA P-256 (2)");
   }
-  if (q.version == 3) {
-    // Version 3 has no TEE type: the 4 bytes are reserved, and it is SGX.
-    q.tee = Tee::kSgx;
-  } else if (tee == kTeeTdx) {
+  if (q.version == 3 && tee == kTeeSgx) {
+    q.tee = Tee::kSgx;  // version 3 is SGX only
+  } else if (tee == kTeeTdx && q.version != 3) {
     q.tee = Tee::kTdx;
   } else if (tee == kTeeSgx) {
     q.tee = Tee::kSgx;

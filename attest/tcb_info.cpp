@@ -93,7 +93,14 @@ Result<json> parse_document(std::string_view text, const std::string& what) {
   return doc;
 }
 
-Result<std::vector<IsvLevel>> isv_levels(const Fields& parent) {
+// The statuses Intel's verification library allows for a QE identity's
+// and a TDX module's levels (a platform's may be any).
+constexpr std::array kQeStatuses = {TcbStatus::kUpToDate, TcbStatus::kConfigurationNeeded, TcbStatus::kOutOfDate,
+                                    TcbStatus::kOutOfDateConfigurationNeeded, TcbStatus::kRevoked};
+constexpr std::array kModuleStatuses = {TcbStatus::kUpToDate, TcbStatus::kOutOfDate, TcbStatus::kRevoked};
+
+template <std::size_t N>
+Result<std::vector<IsvLevel>> isv_levels(const Fields& parent, const std::array<TcbStatus, N>& allowed) {
   VIGIL_ASSIGN_OR_RETURN(const json* list, parent.array("tcbLevels", kMaxTcbLevels));
   std::vector<IsvLevel> out;
   for (std::size_t i = 0; i < list->size(); ++i) {
@@ -104,7 +111,13 @@ Result<std::vector<IsvLevel>> isv_levels(const Fields& parent) {
     VIGIL_ASSIGN_OR_RETURN(std::uint64_t svn, Fields(*tcb, level.at("tcb.")).number("isvsvn", 65535));
     l.isv_svn = static_cast<std::uint16_t>(svn);
     VIGIL_ASSIGN_OR_RETURN(l.status, level.status("tcbStatus"));
+    if (std::find(allowed.begin(), allowed.end(), l.status) == allowed.end()) {
+      return level.bad("tcbStatus", std::string(tcb_status_name(l.status)) + " is not a status of this identity");
+    }
     VIGIL_ASSIGN_OR_RETURN(l.advisories, level.advisories());
+    if (std::any_of(out.begin(), out.end(), [&](const IsvLevel& o) { return o.isv_svn == l.isv_svn; })) {
+      return level.bad("tcb", "a second level for ISV SVN " + std::to_string(l.isv_svn));
+    }
     out.push_back(std::move(l));
   }
   std::stable_sort(out.begin(), out.end(), [](const IsvLevel& a, const IsvLevel& b) { return a.isv_svn > b.isv_svn; });
@@ -179,7 +192,7 @@ Result<TcbInfo> parse_tcb_info(std::string_view text) {
         const Fields m((*list)[i], f.at("tdxModuleIdentities[" + std::to_string(i) + "]."));
         VIGIL_ASSIGN_OR_RETURN(TdxModuleIdentity identity, module_identity(m));
         VIGIL_ASSIGN_OR_RETURN(identity.id, m.string("id"));
-        VIGIL_ASSIGN_OR_RETURN(identity.levels, isv_levels(m));
+        VIGIL_ASSIGN_OR_RETURN(identity.levels, isv_levels(m, kModuleStatuses));
         info.tdx_module_identities.push_back(std::move(identity));
       }
     }
@@ -208,6 +221,12 @@ Result<TcbInfo> parse_tcb_info(std::string_view text) {
   std::stable_sort(info.levels.begin(), info.levels.end(), [](const TcbLevel& a, const TcbLevel& b) {
     return std::tie(a.sgx_svn, a.pce_svn, a.tdx_svn) > std::tie(b.sgx_svn, b.pce_svn, b.tdx_svn);
   });
+  const auto same = [](const TcbLevel& a, const TcbLevel& b) {
+    return std::tie(a.sgx_svn, a.pce_svn, a.tdx_svn) == std::tie(b.sgx_svn, b.pce_svn, b.tdx_svn);
+  };
+  if (std::adjacent_find(info.levels.begin(), info.levels.end(), same) != info.levels.end()) {
+    return f.bad("tcbLevels", "two levels with the same TCB");
+  }
   return info;
 }
 
@@ -236,7 +255,7 @@ Result<QeIdentity> parse_qe_identity(std::string_view text) {
   VIGIL_ASSIGN_OR_RETURN(qe.mr_signer, f.hex<32>("mrsigner"));
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t prod, f.number("isvprodid", 65535));
   qe.isv_prod_id = static_cast<std::uint16_t>(prod);
-  VIGIL_ASSIGN_OR_RETURN(qe.levels, isv_levels(f));
+  VIGIL_ASSIGN_OR_RETURN(qe.levels, isv_levels(f, kQeStatuses));
   if (qe.levels.empty()) return f.bad("tcbLevels", "empty");
   return qe;
 }

@@ -7,6 +7,7 @@
 
 #include "checked_collateral.h"
 #include "vigil/hash.h"
+#include "vigil/policy.h"
 
 namespace vigil::dcap {
 namespace {
@@ -28,9 +29,26 @@ Result<internal::PckExtension> check_pck_chain(const CheckedCollateral::State& s
   if (auto ok = internal::verify_chain(state.store.get(), *chain, unix_s, "PCK certificate chain"); !ok) {
     return quote_invalid(ok.error().message);
   }
-  auto extension = internal::pck_extension((*chain)[0].get());
+  // Intel's shape: the PCK certificate, issued by a PCK Platform or
+  // Processor CA that the root issued, the CA whose CRL the collateral has.
+  X509* pck = (*chain)[0].get();
+  const auto below_root = std::count_if(chain->begin(), chain->end(),
+                                        [](const internal::X509Ptr& c) { return !internal::self_signed(c.get()); });
+  X509* ca = chain->size() > 1 ? (*chain)[1].get() : nullptr;
+  const std::string ca_name = ca != nullptr ? internal::common_name(ca) : "";
+  if (below_root != 2 || ca == nullptr || !internal::issued_by(pck, ca) || !internal::issued_by(ca, state.root.get()) ||
+      internal::common_name(pck).find("SGX PCK Certificate") == std::string::npos ||
+      (ca_name.find("SGX PCK Platform CA") == std::string::npos &&
+       ca_name.find("SGX PCK Processor CA") == std::string::npos)) {
+    return quote_invalid("PCK certificate chain: not a PCK certificate under a PCK CA under the root");
+  }
+  if (X509_NAME_cmp(X509_CRL_get_issuer(state.crls[1].get()), X509_get_issuer_name(pck)) != 0) {
+    return make_error(ErrorCode::kVerificationFailed,
+                      "collateral_mismatch: the PCK CRL is not that of " + ca_name + ", the PCK certificate's issuer");
+  }
+  auto extension = internal::pck_extension(pck);
   if (!extension) return quote_invalid(extension.error().message);
-  EVP_PKEY* key = X509_get0_pubkey((*chain)[0].get());
+  EVP_PKEY* key = X509_get0_pubkey(pck);
   if (key == nullptr || EVP_PKEY_up_ref(key) != 1) return quote_invalid("PCK certificate: no public key");
   pck_key.reset(key);
   return extension;
@@ -123,11 +141,11 @@ Result<const IsvLevel*> check_tdx_module(const internal::TcbInfo& info, const Td
   return level;
 }
 
-// Intel's convergence of the platform's status with an out-of-date or
-// revoked QE or TDX module.
+// Intel's convergence of the platform's status with the QE's or the TDX
+// module's: anything but UpToDate there makes the platform out of date.
 TcbStatus converge(TcbStatus platform, TcbStatus other) {
   if (other == TcbStatus::kRevoked) return TcbStatus::kRevoked;
-  if (other != TcbStatus::kOutOfDate) return platform;
+  if (other == TcbStatus::kUpToDate) return platform;
   switch (platform) {
     case TcbStatus::kUpToDate:
     case TcbStatus::kSwHardeningNeeded: return TcbStatus::kOutOfDate;
@@ -177,6 +195,7 @@ Result<Verdict> verify_quote(const Quote& quote, const CheckedCollateral& collat
   VIGIL_ASSIGN_OR_RETURN(const IsvLevel* qe_level, check_qe_identity(state.qe_identity, quote.qe_report));
 
   const TdReport* td = std::get_if<TdReport>(&quote.report);
+  if ((td != nullptr) != (quote.tee == Tee::kTdx)) return quote_invalid("the report body is not of the quote's TEE");
   const IsvLevel* module_level = nullptr;
   if (td != nullptr) {
     VIGIL_ASSIGN_OR_RETURN(module_level, check_tdx_module(info, *td));
@@ -202,23 +221,18 @@ Result<Verdict> verify_quote(const Quote& quote, const CheckedCollateral& collat
   return verdict;
 }
 
-namespace {
-constexpr std::array<std::string_view, 7> kStatusNames = {
-    "UpToDate",
-    "SWHardeningNeeded",
-    "ConfigurationNeeded",
-    "ConfigurationAndSWHardeningNeeded",
-    "OutOfDate",
-    "OutOfDateConfigurationNeeded",
-    "Revoked",
-};
-}  // namespace
+// The names are the policy layer's list of acceptable statuses (numbered
+// as TcbStatus), and Revoked, which no policy can accept.
+static_assert(static_cast<std::size_t>(TcbStatus::kRevoked) == kAcceptableTcbStatuses.size());
 
-std::string_view tcb_status_name(TcbStatus status) { return kStatusNames[static_cast<std::size_t>(status)]; }
+std::string_view tcb_status_name(TcbStatus status) {
+  const auto i = static_cast<std::size_t>(status);
+  return i < kAcceptableTcbStatuses.size() ? kAcceptableTcbStatuses[i] : "Revoked";
+}
 
 Result<TcbStatus> parse_tcb_status(std::string_view name) {
-  for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
-    if (kStatusNames[i] == name) return static_cast<TcbStatus>(i);
+  for (std::size_t i = 0; i <= kAcceptableTcbStatuses.size(); ++i) {
+    if (tcb_status_name(static_cast<TcbStatus>(i)) == name) return static_cast<TcbStatus>(i);
   }
   return make_error(ErrorCode::kBadEncoding, "\"" + std::string(name) + "\" is not an Intel TCB status");
 }

@@ -192,7 +192,7 @@ Status verify_chain(X509_STORE* store, const std::vector<X509Ptr>& chain, std::o
   if (!untrusted) return make_error(ErrorCode::kInternal, "out of memory");
   for (std::size_t i = 1; i < chain.size(); ++i) {
     // A self-signed certificate in the chain is a root: only the store's counts.
-    if (X509_check_issued(chain[i].get(), chain[i].get()) == X509_V_OK) continue;
+    if (self_signed(chain[i].get())) continue;
     if (sk_X509_push(untrusted.get(), chain[i].get()) == 0) return make_error(ErrorCode::kInternal, "out of memory");
   }
   StoreCtxPtr ctx(X509_STORE_CTX_new());
@@ -215,6 +215,23 @@ Status verify_chain(X509_STORE* store, const std::vector<X509Ptr>& chain, std::o
   return make_error(ErrorCode::kVerificationFailed, what + ": " + X509_verify_cert_error_string(code) +
                                                         " (certificate " + std::to_string(depth) + " of the chain)");
 }
+
+std::string common_name(X509* cert) {
+  const X509_NAME* name = X509_get_subject_name(cert);
+  const int at = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (at < 0) return "";
+  const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                     static_cast<std::size_t>(ASN1_STRING_length(value)));
+}
+
+bool issued_by(X509* cert, X509* issuer) {
+  const bool ok = X509_check_issued(issuer, cert) == X509_V_OK && X509_verify(cert, X509_get0_pubkey(issuer)) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+bool self_signed(X509* cert) { return X509_check_issued(cert, cert) == X509_V_OK; }
 
 Result<EvpPkeyPtr> p256_key(ByteSpan xy) {
   if (xy.size() != 64) return bad("attestation key", "not 64 bytes");

@@ -44,6 +44,12 @@ Result<X509StorePtr> make_store(X509* root, const std::vector<X509_CRL*>& crls);
 Status verify_chain(X509_STORE* store, const std::vector<X509Ptr>& chain, std::optional<std::int64_t> unix_s,
                     const std::string& what);
 
+// The subject's common name ("" when there is none).
+std::string common_name(X509* cert);
+// Whether `issuer` issued `cert` (names match and its key signed it).
+bool issued_by(X509* cert, X509* issuer);
+bool self_signed(X509* cert);
+
 // A P-256 public key from its raw x || y coordinates.
 Result<EvpPkeyPtr> p256_key(ByteSpan xy);
 // ECDSA with SHA-256 over `message`, the signature as raw r || s.

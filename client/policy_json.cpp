@@ -68,6 +68,84 @@ Result<std::uint64_t> utc_time_ms(const json& j, const std::string& where) {
   return static_cast<std::uint64_t>(seconds) * 1000;
 }
 
+template <std::size_t N>
+Result<std::array<std::uint8_t, N>> measurement(const json& j, const std::string& where) {
+  auto bytes = j.is_string() ? from_hex_exact(j.get<std::string>(), N) : Result<Bytes>(bad(where, ""));
+  if (!bytes) return bad(where, "must be " + std::to_string(2 * N) + " hex digits");
+  std::array<std::uint8_t, N> out{};
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return out;
+}
+
+// {"tee": "tdx", "mrtd": hex, "rtmr0".."rtmr3": hex, "statuses": [...]} or
+// {"tee": "sgx", "mrenclave": hex, "mrsigner": hex, "isv_prod_id": n,
+// "min_isv_svn": n, "statuses": [...]}; statuses default to ["UpToDate"].
+Result<Attested> attested_condition(const json& body, const std::string& where) {
+  VIGIL_RETURN_IF_ERROR(only_members(body, where,
+                                     {"tee", "statuses", "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mrenclave",
+                                      "mrsigner", "isv_prod_id", "min_isv_svn"}));
+  VIGIL_ASSIGN_OR_RETURN(const json* tee, member(body, where, "tee"));
+  Attested a;
+  const bool sgx_fields = body.contains("mrenclave") || body.contains("mrsigner") || body.contains("isv_prod_id") ||
+                          body.contains("min_isv_svn");
+  const bool tdx_fields = body.contains("mrtd") || body.contains("rtmr0") || body.contains("rtmr1") ||
+                          body.contains("rtmr2") || body.contains("rtmr3");
+  if ((*tee == "tdx" && sgx_fields) || (*tee == "sgx" && tdx_fields)) {
+    return bad(where + "." + tee->get<std::string>(),
+               *tee == "tdx" ? "MRENCLAVE, MRSIGNER and ISV fields are SGX's" : "MRTD and RTMRs are TDX's");
+  }
+  if (*tee == "tdx") {
+    a.tee = AttestedTee::kTdx;
+    if (body.contains("mrtd")) {
+      VIGIL_ASSIGN_OR_RETURN(a.mr_td, measurement<48>(body["mrtd"], where + ".mrtd"));
+    }
+    for (std::size_t i = 0; i < 4; ++i) {
+      const std::string name = "rtmr" + std::to_string(i);
+      if (body.contains(name)) {
+        VIGIL_ASSIGN_OR_RETURN(a.rtmr[i], measurement<48>(body[name], where + "." + name));
+      }
+    }
+  } else if (*tee == "sgx") {
+    a.tee = AttestedTee::kSgx;
+    if (body.contains("mrenclave")) {
+      VIGIL_ASSIGN_OR_RETURN(a.mr_enclave, measurement<32>(body["mrenclave"], where + ".mrenclave"));
+    }
+    if (body.contains("mrsigner")) {
+      SgxSigner signer;
+      VIGIL_ASSIGN_OR_RETURN(signer.mr_signer, measurement<32>(body["mrsigner"], where + ".mrsigner"));
+      VIGIL_ASSIGN_OR_RETURN(const json* prod, member(body, where, "isv_prod_id"));
+      VIGIL_ASSIGN_OR_RETURN(std::uint64_t prod_id, count_field(*prod, where + ".isv_prod_id", 65535));
+      signer.isv_prod_id = static_cast<std::uint16_t>(prod_id);
+      if (body.contains("min_isv_svn")) {
+        VIGIL_ASSIGN_OR_RETURN(std::uint64_t svn, count_field(body["min_isv_svn"], where + ".min_isv_svn", 65535));
+        signer.min_isv_svn = static_cast<std::uint16_t>(svn);
+      }
+      a.signer = signer;
+    } else if (body.contains("isv_prod_id") || body.contains("min_isv_svn")) {
+      return bad(where + ".mrsigner", "missing: isv_prod_id and min_isv_svn go with it");
+    }
+  } else {
+    return bad(where + ".tee", "must be \"tdx\" or \"sgx\"");
+  }
+  if (body.contains("statuses")) {
+    const json& statuses = body["statuses"];
+    if (!statuses.is_array() || statuses.empty()) return bad(where + ".statuses", "must be a non-empty array");
+    a.statuses = 0;
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+      const auto known = std::find(kAcceptableTcbStatuses.begin(), kAcceptableTcbStatuses.end(),
+                                   statuses[i].is_string() ? statuses[i].get<std::string>() : "");
+      if (known == kAcceptableTcbStatuses.end()) {
+        return bad(where + ".statuses[" + std::to_string(i) + "]",
+                   "not an acceptable TCB status (Revoked never is): UpToDate, SWHardeningNeeded, "
+                   "ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded");
+      }
+      a.statuses |= 1U << (known - kAcceptableTcbStatuses.begin());
+    }
+  }
+  VIGIL_RETURN_IF_ERROR(at(where, check_attested(a)));
+  return a;
+}
+
 Status add_condition(PolicyGroup& g, const json& c, const std::string& where) {
   if (!c.is_object() || c.size() != 1) return bad(where, "must be an object with one condition");
   const auto& [kind, body] = *c.items().begin();
@@ -112,8 +190,12 @@ Status add_condition(PolicyGroup& g, const json& c, const std::string& where) {
     VIGIL_ASSIGN_OR_RETURN(std::uint64_t n, count_field(*count, inner + ".count", UINT32_MAX));
     VIGIL_RETURN_IF_ERROR(at(inner, check_max_releases(static_cast<std::uint32_t>(n))));
     g.max_releases = static_cast<std::uint32_t>(n);
+  } else if (kind == "attested") {
+    if (g.attested) return twice();
+    VIGIL_ASSIGN_OR_RETURN(g.attested, attested_condition(body, inner));
   } else {
-    return bad(where, "unknown condition \"" + kind + "\" (enclave_silent, requester, not_before, max_releases)");
+    return bad(where,
+               "unknown condition \"" + kind + "\" (enclave_silent, requester, not_before, max_releases, attested)");
   }
   return {};
 }
@@ -164,7 +246,9 @@ Result<Policy> parse_policy_json(std::string_view text) {
     for (std::size_t c = 0; c < all_of->size(); ++c) {
       VIGIL_RETURN_IF_ERROR(add_condition(g, (*all_of)[c], where + ".all_of[" + std::to_string(c) + "]"));
     }
-    if (!g.requester) return bad(where + ".all_of", "names no requester, so anyone could ask for the secret");
+    if (!g.requester && !g.attested) {
+      return bad(where + ".all_of", "names no requester and no attested enclave, so anyone could ask for the secret");
+    }
     p.any_of.push_back(std::move(g));
   }
   VIGIL_RETURN_IF_ERROR(check_policy(p));

@@ -49,6 +49,68 @@ class Reader {
 
 Error malformed(const std::string& what) { return make_error(ErrorCode::kBadEncoding, "policy: " + what); }
 
+// u32(5) u32(tee) u32(statuses) u32(pinned), then what `pinned` names in
+// bit order: TDX bit 0 MRTD, bits 1-4 RTMR0-3 (each field(48 bytes)); SGX
+// bit 0 field(MRENCLAVE), bit 1 field(MRSIGNER) u32(isv_prod_id)
+// u32(min_isv_svn).
+void encode_attested(ByteWriter& w, const Attested& a) {
+  std::uint32_t pinned = 0;
+  if (a.tee == AttestedTee::kTdx) {
+    pinned = (a.mr_td ? 1U : 0U);
+    for (std::size_t i = 0; i < 4; ++i) pinned |= a.rtmr[i] ? 1U << (i + 1) : 0U;
+  } else {
+    pinned = (a.mr_enclave ? 1U : 0U) | (a.signer ? 2U : 0U);
+  }
+  w.u32(static_cast<std::uint32_t>(ConditionKind::kAttested))
+      .u32(static_cast<std::uint32_t>(a.tee))
+      .u32(a.statuses)
+      .u32(pinned);
+  if (a.tee == AttestedTee::kTdx) {
+    if (a.mr_td) w.field(*a.mr_td);
+    for (const auto& r : a.rtmr) {
+      if (r) w.field(*r);
+    }
+  } else {
+    if (a.mr_enclave) w.field(*a.mr_enclave);
+    if (a.signer) w.field(a.signer->mr_signer).u32(a.signer->isv_prod_id).u32(a.signer->min_isv_svn);
+  }
+}
+
+template <std::size_t N>
+bool read_measurement(Reader& r, std::array<std::uint8_t, N>& out) {
+  ByteSpan b;
+  if (!r.field(b) || b.size() != N) return false;
+  std::copy(b.begin(), b.end(), out.begin());
+  return true;
+}
+
+bool decode_attested(Reader& r, Attested& a) {
+  std::uint32_t tee = 0, pinned = 0;
+  if (!r.u32(tee) || !r.u32(a.statuses) || !r.u32(pinned)) return false;
+  if (tee == static_cast<std::uint32_t>(AttestedTee::kTdx)) {
+    a.tee = AttestedTee::kTdx;
+    if (pinned > 0x1f) return false;
+    if ((pinned & 1) && !read_measurement(r, a.mr_td.emplace())) return false;
+    for (std::size_t i = 0; i < 4; ++i) {
+      if ((pinned & (1U << (i + 1))) && !read_measurement(r, a.rtmr[i].emplace())) return false;
+    }
+    return true;
+  }
+  if (tee != static_cast<std::uint32_t>(AttestedTee::kSgx) || pinned > 3) return false;
+  a.tee = AttestedTee::kSgx;
+  if ((pinned & 1) && !read_measurement(r, a.mr_enclave.emplace())) return false;
+  if (pinned & 2) {
+    auto& signer = a.signer.emplace();
+    std::uint32_t prod = 0, svn = 0;
+    if (!read_measurement(r, signer.mr_signer) || !r.u32(prod) || !r.u32(svn) || prod > 0xffff || svn > 0xffff) {
+      return false;
+    }
+    signer.isv_prod_id = static_cast<std::uint16_t>(prod);
+    signer.min_isv_svn = static_cast<std::uint16_t>(svn);
+  }
+  return true;
+}
+
 }  // namespace
 
 Status check_silence(std::uint64_t silence_ms) {
@@ -84,6 +146,27 @@ Status check_not_before(std::uint64_t unix_ms) {
   return {};
 }
 
+std::string_view attested_tee_name(AttestedTee tee) { return tee == AttestedTee::kSgx ? "sgx" : "tdx"; }
+
+Status check_attested(const Attested& a) {
+  constexpr std::uint32_t kAll = (1U << kAcceptableTcbStatuses.size()) - 1;
+  if (a.statuses == 0 || (a.statuses & ~kAll) != 0) {
+    return invalid(
+        "statuses: one or more of UpToDate, SWHardeningNeeded, ConfigurationNeeded, "
+        "ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded");
+  }
+  if (a.tee == AttestedTee::kTdx) {
+    const bool any = a.mr_td || std::any_of(a.rtmr.begin(), a.rtmr.end(), [](const auto& r) { return r.has_value(); });
+    if (!any || a.mr_enclave || a.signer) return invalid("tdx: pin MRTD or an RTMR, and nothing of SGX");
+  } else if (a.tee == AttestedTee::kSgx) {
+    const bool tdx = a.mr_td || std::any_of(a.rtmr.begin(), a.rtmr.end(), [](const auto& r) { return r.has_value(); });
+    if ((!a.mr_enclave && !a.signer) || tdx) return invalid("sgx: pin MRENCLAVE or MRSIGNER, and nothing of TDX");
+  } else {
+    return invalid("tee: sgx or tdx");
+  }
+  return {};
+}
+
 Status check_policy(const Policy& policy) {
   if (policy.any_of.empty() || policy.any_of.size() > kMaxPolicyGroups) {
     return invalid("any_of: between 1 and " + std::to_string(kMaxPolicyGroups) + " groups");
@@ -91,11 +174,12 @@ Status check_policy(const Policy& policy) {
   for (std::size_t i = 0; i < policy.any_of.size(); ++i) {
     const PolicyGroup& g = policy.any_of[i];
     const std::string where = "any_of[" + std::to_string(i) + "]";
-    if (!g.requester) {
-      return invalid(where + ": names no requester, so anyone could ask for the secret");
+    if (!g.requester && !g.attested) {
+      return invalid(where + ": names no requester and no attested enclave, so anyone could ask for the secret");
     }
     if (g.silence_ms) VIGIL_RETURN_IF_ERROR(at(where + ".enclave_silent.", check_silence(*g.silence_ms)));
-    VIGIL_RETURN_IF_ERROR(at(where + ".requester.", check_requesters(*g.requester)));
+    if (g.requester) VIGIL_RETURN_IF_ERROR(at(where + ".requester.", check_requesters(*g.requester)));
+    if (g.attested) VIGIL_RETURN_IF_ERROR(at(where + ".attested.", check_attested(*g.attested)));
     if (g.not_before_unix_ms)
       VIGIL_RETURN_IF_ERROR(at(where + ".not_before.", check_not_before(*g.not_before_unix_ms)));
     if (g.max_releases) VIGIL_RETURN_IF_ERROR(at(where + ".max_releases.", check_max_releases(*g.max_releases)));
@@ -107,8 +191,8 @@ Bytes encode_policy(const Policy& policy) {
   ByteWriter w;
   w.field(kTag).u32(kPolicyVersion).field(policy.enclave_key).u32(static_cast<std::uint32_t>(policy.any_of.size()));
   for (const PolicyGroup& g : policy.any_of) {
-    const std::uint32_t count =
-        (g.silence_ms ? 1 : 0) + (g.requester ? 1 : 0) + (g.not_before_unix_ms ? 1 : 0) + (g.max_releases ? 1 : 0);
+    const std::uint32_t count = (g.silence_ms ? 1 : 0) + (g.requester ? 1 : 0) + (g.not_before_unix_ms ? 1 : 0) +
+                                (g.max_releases ? 1 : 0) + (g.attested ? 1 : 0);
     w.u32(count);
     if (g.silence_ms) w.u32(static_cast<std::uint32_t>(ConditionKind::kEnclaveSilent)).u64(*g.silence_ms);
     if (g.requester) {
@@ -119,6 +203,7 @@ Bytes encode_policy(const Policy& policy) {
     }
     if (g.not_before_unix_ms) w.u32(static_cast<std::uint32_t>(ConditionKind::kNotBefore)).u64(*g.not_before_unix_ms);
     if (g.max_releases) w.u32(static_cast<std::uint32_t>(ConditionKind::kMaxReleases)).u32(*g.max_releases);
+    if (g.attested) encode_attested(w, *g.attested);
   }
   return w.take();
 }
@@ -139,7 +224,7 @@ Result<Policy> decode_policy(ByteSpan canonical) {
   for (std::uint32_t i = 0; i < groups; ++i) {
     PolicyGroup g;
     std::uint32_t conditions = 0, previous = 0;
-    if (!r.u32(conditions) || conditions == 0 || conditions > 4) return malformed("bad number of conditions");
+    if (!r.u32(conditions) || conditions == 0 || conditions > 5) return malformed("bad number of conditions");
     for (std::uint32_t c = 0; c < conditions; ++c) {
       std::uint32_t kind = 0;
       if (!r.u32(kind)) return malformed("truncated");
@@ -161,6 +246,7 @@ Result<Policy> decode_policy(ByteSpan canonical) {
         }
         case ConditionKind::kNotBefore: ok = r.u64(g.not_before_unix_ms.emplace()); break;
         case ConditionKind::kMaxReleases: ok = r.u32(g.max_releases.emplace()); break;
+        case ConditionKind::kAttested: ok = decode_attested(r, g.attested.emplace()); break;
         default: return malformed("unknown condition kind " + std::to_string(kind));
       }
       if (!ok) return malformed("truncated or oversized condition");
@@ -181,14 +267,50 @@ std::string_view refusal_code(Refusal refusal) {
     case Refusal::kNotBefore: return "not_before";
     case Refusal::kEnclaveAlive: return "enclave_alive";
     case Refusal::kReleased: return "released";
+    case Refusal::kNotAttested: return "not_attested";
+    case Refusal::kCollateralExpired: return "collateral_expired";
   }
   return "unknown";
 }
 
 namespace {
 
+// Why the request's attestation does not satisfy `a`, or "" when it does.
+std::string attestation_mismatch(const Attested& a, const PolicyFacts& facts) {
+  if (!facts.attestation) return facts.attestation_error;
+  const PolicyFacts::Attestation& q = *facts.attestation;
+  if (q.tee != a.tee) {
+    return "the quote is " + std::string(attested_tee_name(q.tee)) + ", the policy wants " +
+           std::string(attested_tee_name(a.tee));
+  }
+  // Refused whatever the policy says: a debugger can read a debug TD's or enclave's memory.
+  if (q.debug) return "the quote is of a debug " + std::string(a.tee == AttestedTee::kTdx ? "TD" : "enclave");
+  if (q.status >= kAcceptableTcbStatuses.size() || (a.statuses & (1U << q.status)) == 0) {
+    return "TCB status " +
+           std::string(q.status < kAcceptableTcbStatuses.size() ? kAcceptableTcbStatuses[q.status] : "unknown") +
+           " is not one the policy accepts";
+  }
+  if (a.tee == AttestedTee::kTdx) {
+    if (a.mr_td && *a.mr_td != q.mr_td) return "MRTD differs from the policy's";
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (a.rtmr[i] && *a.rtmr[i] != q.rtmr[i]) return "RTMR" + std::to_string(i) + " differs from the policy's";
+    }
+    return "";
+  }
+  if (a.mr_enclave && *a.mr_enclave != q.mr_enclave) return "MRENCLAVE differs from the policy's";
+  if (a.signer) {
+    if (a.signer->mr_signer != q.mr_signer) return "MRSIGNER differs from the policy's";
+    if (a.signer->isv_prod_id != q.isv_prod_id) return "ISVPRODID differs from the policy's";
+    if (q.isv_svn < a.signer->min_isv_svn) {
+      return "ISVSVN " + std::to_string(q.isv_svn) + " is below the policy's " + std::to_string(a.signer->min_isv_svn);
+    }
+  }
+  return "";
+}
+
 // How many of the group's conditions, in evaluation order, hold before the
-// first that fails (4 when all do), with that failure.
+// first that fails (5 when all do), with that failure. The requester and
+// attested conditions both say who may receive: failing either is 0.
 std::pair<int, PolicyDecision> evaluate_group(const PolicyGroup& g, const PolicyFacts& facts) {
   PolicyDecision d;
   if (g.requester) {
@@ -202,11 +324,18 @@ std::pair<int, PolicyDecision> evaluate_group(const PolicyGroup& g, const Policy
       return {0, std::move(d)};
     }
   }
+  if (g.attested) {
+    if (auto why = attestation_mismatch(*g.attested, facts); !why.empty()) {
+      d.refusal = facts.collateral_expired ? Refusal::kCollateralExpired : Refusal::kNotAttested;
+      d.why = std::move(why);
+      return {g.requester ? 1 : 0, std::move(d)};
+    }
+  }
   if (g.not_before_unix_ms && facts.now_unix_ms < static_cast<std::int64_t>(*g.not_before_unix_ms)) {
     d.refusal = Refusal::kNotBefore;
     d.why = "time-locked for " +
             std::to_string((static_cast<std::int64_t>(*g.not_before_unix_ms) - facts.now_unix_ms) / 1000) + " s more";
-    return {1, std::move(d)};
+    return {2, std::move(d)};
   }
   if (g.silence_ms) {
     const std::int64_t silent_for = facts.now_unix_ms - facts.last_heartbeat_unix_ms;
@@ -214,17 +343,17 @@ std::pair<int, PolicyDecision> evaluate_group(const PolicyGroup& g, const Policy
       d.refusal = Refusal::kEnclaveAlive;
       d.why = "the enclave was heard from " + std::to_string(std::max<std::int64_t>(silent_for, 0)) +
               " ms ago; the policy waits " + std::to_string(*g.silence_ms) + " ms";
-      return {2, std::move(d)};
+      return {3, std::move(d)};
     }
   }
   if (g.max_releases && facts.releases >= *g.max_releases) {
     d.refusal = Refusal::kReleased;
     d.why = "released " + std::to_string(facts.releases) + " time(s) already; the policy allows " +
             std::to_string(*g.max_releases);
-    return {3, std::move(d)};
+    return {4, std::move(d)};
   }
   d.granted = true;
-  return {4, std::move(d)};
+  return {5, std::move(d)};
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "node/identity.h"
 #include "node/logging.h"
 #include "node/peers/transport.h"
+#include "node/release/attestation.h"
 #include "node/release/decryption_service.h"
 
 namespace vigil::node {
@@ -78,6 +79,10 @@ int run(const std::string& config_path, const std::string& log_format) {
   DecryptionService service(config->service(), **store, clock, system_rng(), *identity);
   if (auto s = service.load_key(); !s) return fail("key", s.error());
   if (!service.has_key()) spdlog::warn("no key share yet: serving status only until a DKG or an import");
+  // Collateral for attested recovery: <data folder>/collateral/*.json,
+  // loaded at once and again every minute as operators refresh the files.
+  AttestationVerifier attestation(config->data_dir / "collateral");
+  service.set_attestation(&attestation);
   Metrics metrics;
   ApiRouter router(service, metrics);
 
@@ -119,6 +124,20 @@ int run(const std::string& config_path, const std::string& log_format) {
   every(std::chrono::seconds(1), [&] { metrics.set_peers_connected(static_cast<int>(peers.connected_peers())); });
   every(Gossip::kResyncInterval, [&] { gossip.catch_up_all(); });  // anti-entropy's safety net
   every(Gossip::kPushDelay, [&] { gossip.flush(); });              // gathered pushes
+  every(std::chrono::minutes(1), [&attestation, last = std::string()]() mutable {
+    std::string now;
+    const auto outcomes = attestation.reload();
+    for (const auto& o : outcomes) now += o.file + o.error + o.summary + "\n";
+    if (now == last) return;  // logged when something changed
+    last = now;
+    for (const auto& o : outcomes) {
+      if (o.error.empty()) {
+        spdlog::info("collateral {}: {}", o.file, o.summary);
+      } else {
+        spdlog::warn("collateral {}: left out: {}", o.file, o.error);
+      }
+    }
+  });
   spdlog::info("peer links (TLS 1.3, pinned identities) on {}:{}", config->peer_listen.host, *peer_port);
 
   HttpServer api(io, router, config->api());

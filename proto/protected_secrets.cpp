@@ -1,6 +1,7 @@
 #include "proto/protected_secrets.h"
 
 #include "vigil/byte_writer.h"
+#include "vigil/dcap.h"
 #include "vigil/ed25519.h"
 #include "vigil/hash.h"
 
@@ -43,6 +44,17 @@ Bytes recovery_request_signing_bytes(ByteSpan key_id, ByteSpan response_key, Byt
       .u64(static_cast<std::uint64_t>(expires_at_unix_ms))
       .u32(key_epoch);
   return w.take();
+}
+
+std::array<std::uint8_t, 64> attested_report_data(ByteSpan key_id, ByteSpan response_key, ByteSpan nonce,
+                                                  ByteSpan group_public_key) {
+  ByteWriter w;
+  w.field("vigil/v1/attested-recovery").field(key_id).field(response_key).field(nonce).field(group_public_key);
+  const Bytes encoded = w.take();
+  const Bytes digest = hash(HashFunction::kSha512, {encoded});
+  std::array<std::uint8_t, 64> out{};
+  std::copy(digest.begin(), digest.end(), out.begin());
+  return out;
 }
 
 namespace {
@@ -163,8 +175,12 @@ Result<CheckedRecovery> check_recovery_request(const v1::RecoveryRequest& reques
   if (request.nonce().size() < kMinNonceBytes || request.nonce().size() > kMaxNonceBytes) {
     return bad("nonce", "must be 16 to 64 bytes");
   }
-  if (request.signatures().empty() || static_cast<std::size_t>(request.signatures_size()) > kMaxRecoverySigners) {
-    return bad("signatures", "between 1 and " + std::to_string(kMaxRecoverySigners));
+  if (request.quote().size() > dcap::kMaxQuoteBytes) {
+    return bad("quote", "more than " + std::to_string(dcap::kMaxQuoteBytes) + " bytes");
+  }
+  if ((request.signatures().empty() && request.quote().empty()) ||
+      static_cast<std::size_t>(request.signatures_size()) > kMaxRecoverySigners) {
+    return bad("signatures", "between 1 and " + std::to_string(kMaxRecoverySigners) + " (or none, with a quote)");
   }
   const Bytes bytes = recovery_request_signing_bytes(request);
   CheckedRecovery out;

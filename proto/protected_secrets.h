@@ -43,6 +43,15 @@ Bytes heartbeat_signing_bytes(ByteSpan key_id, std::uint64_t counter, std::int64
 Bytes recovery_request_signing_bytes(ByteSpan key_id, ByteSpan response_key, ByteSpan nonce,
                                      std::int64_t expires_at_unix_ms, std::uint32_t key_epoch);
 
+// The report data a quote in an attested recovery request must carry:
+// SHA-512 of field("vigil/v1/attested-recovery") field(key id)
+// field(response key) field(nonce) field(group public key). The enclave
+// asks its TEE for a quote over these 64 bytes, so that the quote speaks
+// for this request to this cluster only, and the shares are sealed to the
+// key it names.
+std::array<std::uint8_t, 64> attested_report_data(ByteSpan key_id, ByteSpan response_key, ByteSpan nonce,
+                                                  ByteSpan group_public_key);
+
 // ---- the messages, signed and checked. Each check names the field it
 // refuses: kBadEncoding for sizes and encodings, kInvalidInput for rules,
 // kVerificationFailed for signatures.
@@ -90,9 +99,9 @@ struct CheckedRecovery {
   std::array<std::uint8_t, 32> request_digest{};  // SHA-256 of the signing bytes: a retry's identity
   std::vector<Ed25519PublicKey> signers;          // each verified, each once
 };
-// Sizes, at least one and at most kMaxRecoverySigners signatures, no key
-// twice, every signature valid. The policy decides whether the signers
-// suffice.
+// Sizes, at most kMaxRecoverySigners signatures and at least one unless
+// the request carries a quote, no key twice, every signature valid. The
+// policy decides whether the signers (or the quote) suffice.
 Result<CheckedRecovery> check_recovery_request(const v1::RecoveryRequest& request);
 
 }  // namespace vigil::proto

@@ -35,7 +35,7 @@ enum class ConditionKind : std::uint32_t {
   kRequester = 2,      // signed by at least `m` of `keys`
   kNotBefore = 3,      // not before `not_before_unix_ms`
   kMaxReleases = 4,    // this node has released at most `max_releases - 1` times before
-  // 5 is kept for `attested` (remote attestation).
+  kAttested = 5,       // the request carries a verified quote of a matching enclave or TD
 };
 
 // A requester condition: at least `m` of `keys` sign the request.
@@ -44,12 +44,53 @@ struct Requesters {
   std::vector<Ed25519PublicKey> keys;  // distinct, in ascending byte order
 };
 
+using Measurement32 = std::array<std::uint8_t, 32>;
+using Measurement48 = std::array<std::uint8_t, 48>;
+
+enum class AttestedTee : std::uint32_t { kSgx = 1, kTdx = 2 };
+std::string_view attested_tee_name(AttestedTee tee);  // "sgx", "tdx"
+
+// Intel TCB statuses, numbered as vigil::dcap::TcbStatus; an attested
+// condition accepts a set of them as bits (1 << status).
+inline constexpr std::array<std::string_view, 6> kAcceptableTcbStatuses = {
+    "UpToDate",
+    "SWHardeningNeeded",
+    "ConfigurationNeeded",
+    "ConfigurationAndSWHardeningNeeded",
+    "OutOfDate",
+    "OutOfDateConfigurationNeeded",
+};
+inline constexpr std::uint32_t kUpToDateOnly = 1;
+
+// An SGX enclave's signer, its product, and the least security version.
+struct SgxSigner {
+  Measurement32 mr_signer{};
+  std::uint16_t isv_prod_id = 0;
+  std::uint16_t min_isv_svn = 0;
+};
+
+// An attested condition: the request carries a DCAP quote, verified by the
+// node against its collateral, of a TD or enclave whose measurements are
+// the pinned ones, whose TCB status is accepted, that is not a debug one,
+// and whose report data binds the request (proto/protected_secrets.h).
+struct Attested {
+  AttestedTee tee = AttestedTee::kTdx;
+  std::uint32_t statuses = kUpToDateOnly;  // bits of kAcceptableTcbStatuses
+  // TDX: any subset of MRTD and RTMR0..3, at least one.
+  std::optional<Measurement48> mr_td;
+  std::array<std::optional<Measurement48>, 4> rtmr;
+  // SGX: MRENCLAVE, or MRSIGNER with the product id and a least ISV SVN, or both.
+  std::optional<Measurement32> mr_enclave;
+  std::optional<SgxSigner> signer;
+};
+
 // One AND-group. A condition is present when its field is set.
 struct PolicyGroup {
   std::optional<std::uint64_t> silence_ms;
   std::optional<Requesters> requester;
   std::optional<std::uint64_t> not_before_unix_ms;
   std::optional<std::uint32_t> max_releases;
+  std::optional<Attested> attested;
 };
 
 struct Policy {
@@ -64,10 +105,14 @@ Status check_silence(std::uint64_t silence_ms);         // "timeout": 1 s to abo
 Status check_requesters(const Requesters& r);           // 1 <= m <= keys <= 64, ascending, distinct
 Status check_max_releases(std::uint32_t max_releases);  // "count": at least 1
 Status check_not_before(std::uint64_t unix_ms);         // "time": at most kMaxNotBeforeMs
+// "statuses": a non-empty set of kAcceptableTcbStatuses; "tdx"/"sgx": at
+// least one measurement pinned.
+Status check_attested(const Attested& a);
 
 // Every rule of a policy, the error naming the field ("any_of: ...",
 // "any_of[1].requester.m: ..."): 1 to 16 groups, each naming who may
-// receive (a requester condition), each condition valid. kInvalidInput.
+// receive (a requester or an attested condition), each condition valid.
+// kInvalidInput.
 Status check_policy(const Policy& policy);
 
 // The canonical bytes of a valid policy (check_policy first).
@@ -91,11 +136,28 @@ struct PolicyFacts {
   std::int64_t last_heartbeat_unix_ms = 0;
   std::vector<Ed25519PublicKey> signers;  // keys whose signature on the request verified
   std::uint32_t releases = 0;             // this node's earlier releases of this secret
+  // What the request's quote showed, when it verified and its report data
+  // binds the request (the caller checked both); otherwise why not.
+  struct Attestation {
+    AttestedTee tee = AttestedTee::kTdx;
+    std::uint32_t status = 0;  // index into kAcceptableTcbStatuses
+    bool debug = false;
+    Measurement48 mr_td{};
+    std::array<Measurement48, 4> rtmr{};
+    Measurement32 mr_enclave{};
+    Measurement32 mr_signer{};
+    std::uint16_t isv_prod_id = 0;
+    std::uint16_t isv_svn = 0;
+  };
+  std::optional<Attestation> attestation;
+  std::string attestation_error = "the request carries no quote";
+  bool collateral_expired = false;  // the node's collateral is out of date: refused as such
 };
 
 // Why a request is refused, as stable reason codes.
-enum class Refusal { kNone, kNotAuthorised, kNotBefore, kEnclaveAlive, kReleased };
-std::string_view refusal_code(Refusal refusal);  // "not_authorised", "not_before", "enclave_alive", "released"
+enum class Refusal { kNone, kNotAuthorised, kNotBefore, kEnclaveAlive, kReleased, kNotAttested, kCollateralExpired };
+// "not_authorised", "not_before", "enclave_alive", "released", "not_attested", "collateral_expired"
+std::string_view refusal_code(Refusal refusal);
 
 struct PolicyDecision {
   bool granted = false;
@@ -105,7 +167,7 @@ struct PolicyDecision {
 };
 
 // Grants when any group holds. A group's conditions are checked in a fixed
-// order (requester, not_before, enclave_silent, max_releases); a refusal
+// order (requester, attested, not_before, enclave_silent, max_releases); a refusal
 // names the first condition that failed in the group that got furthest, so
 // an authorised requester asking early hears "enclave_alive", a stranger
 // "not_authorised".

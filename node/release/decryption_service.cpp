@@ -349,6 +349,16 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
     return std::optional<RecoveryOutcome>(std::move(out));
   };
 
+  PolicyFacts facts{now, 0, checked.signers, 0, std::nullopt, "the request carries no quote", false};
+  const bool attested_policy = std::any_of(policy.any_of.begin(), policy.any_of.end(),
+                                           [](const PolicyGroup& g) { return g.attested.has_value(); });
+  if (attested_policy && !request.quote().empty()) attest(*key, request, now, facts);
+  if (checked.signers.empty() && !facts.attestation) {
+    // Neither signed by anyone nor attested: nobody to record a decision for.
+    return RecoveryOutcome{std::nullopt, facts.collateral_expired ? "collateral_expired" : "not_attested",
+                           facts.attestation_error};
+  }
+
   if (request.expires_at_unix_ms() < now) return refuse("expired", "the request expired");
   // A retry of a granted request (its response was lost): the same bytes,
   // not counted again.
@@ -367,8 +377,9 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
       VIGIL_ASSIGN_OR_RETURN(stored, store_.protected_secret(as_bytes(request.key_id())));
       if (!stored) return make_error(ErrorCode::kInternal, "a protected secret disappeared");
     }
-    const PolicyDecision verdict =
-        evaluate_policy(policy, {now, stored->heartbeat_unix_ms, checked.signers, stored->releases});
+    facts.last_heartbeat_unix_ms = stored->heartbeat_unix_ms;
+    facts.releases = stored->releases;
+    const PolicyDecision verdict = evaluate_policy(policy, facts);
     if (!verdict.granted) return refuse(std::string(refusal_code(verdict.refusal)), verdict.why);
 
     VIGIL_ASSIGN_OR_RETURN(v1::RecoveryResponse response,
@@ -391,6 +402,26 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
     }
   }
   return make_error(ErrorCode::kResourceExhausted, "the secret's state kept changing; ask again");
+}
+
+void DecryptionService::attest(const AnyNodeKey& key, const v1::RecoveryRequest& request, std::int64_t now_unix_ms,
+                               PolicyFacts& facts) const {
+  if (attestation_ == nullptr) {
+    facts.attestation_error = "this node verifies no quotes (no collateral folder)";
+    return;
+  }
+  const auto group_key = std::visit(
+      [](const auto& k) {
+        const auto e = k.commitment.group_public_key().encode();
+        return Bytes(e.begin(), e.end());
+      },
+      key);
+  const dcap::ReportData expected = proto::attested_report_data(
+      as_bytes(request.key_id()), as_bytes(request.response_key()), as_bytes(request.nonce()), group_key);
+  auto outcome = attestation_->verify(as_bytes(request.quote()), now_unix_ms / 1000, expected);
+  facts.attestation = outcome.attestation;
+  facts.attestation_error = std::move(outcome.error);
+  facts.collateral_expired = outcome.collateral_expired;
 }
 
 Result<v1::RecoveryResponse> DecryptionService::sealed_share(const AnyNodeKey& key, ByteSpan ciphertext,

@@ -14,6 +14,7 @@
 #include "node/config.h"
 #include "node/metrics.h"
 #include "node/peers/peer_state.h"
+#include "node/release/attestation.h"
 #include "node/release/node_key.h"
 #include "node/store/store.h"
 #include "proto/codec.h"
@@ -32,8 +33,9 @@ enum class Origin { kClient, kPeer, kCatchUp };
 // stable refusal code (docs/api.md) and why.
 struct RecoveryOutcome {
   std::optional<v1::RecoveryResponse> granted;
-  std::string
-      refusal;  // unknown_key, expired, wrong_epoch, not_authorised, not_before, enclave_alive, released, replayed
+  // unknown_key, expired, wrong_epoch, not_authorised, not_attested, collateral_expired, not_before,
+  // enclave_alive, released, replayed
+  std::string refusal;
   std::string why;
 };
 
@@ -55,6 +57,9 @@ class DecryptionService {
   void set_ceremony_status(std::function<std::optional<v1::CeremonyStatus>()> source) {
     ceremony_status_ = std::move(source);
   }
+  // Where recover() verifies the quotes of attested requests; without it,
+  // an attested condition never holds ("not_attested").
+  void set_attestation(const AttestationVerifier* verifier) { attestation_ = verifier; }
   // The epoch of the key this node serves (0 without a key).
   std::uint32_t key_epoch() const;
 
@@ -109,6 +114,9 @@ class DecryptionService {
   // the request's response key, as the response to keep and send.
   Result<v1::RecoveryResponse> sealed_share(const AnyNodeKey& key, ByteSpan ciphertext,
                                             const v1::RecoveryRequest& request, ByteSpan request_digest);
+  // The facts a request's quote gives, for a policy with an attested condition.
+  void attest(const AnyNodeKey& key, const v1::RecoveryRequest& request, std::int64_t now_unix_ms,
+              PolicyFacts& facts) const;
 
   const ServiceSettings settings_;
   Store& store_;
@@ -120,6 +128,7 @@ class DecryptionService {
   std::function<std::vector<PeerState>()> peer_states_;
   std::function<std::optional<v1::CeremonyStatus>()> ceremony_status_;
   std::function<void(const v1::GossipMessage&)> spread_;
+  const AttestationVerifier* attestation_ = nullptr;
 };
 
 }  // namespace vigil::node

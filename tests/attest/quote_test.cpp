@@ -183,6 +183,9 @@ TEST_F(DcapTest, MalformedQuotesAreRefusedByName) {
   q = tdx_.quote;
   q[4] = 0x82;
   EXPECT_EQ(error(q), "quote: header: TEE type 130 with version 4");
+  q = sgx_.quote;
+  q[4] = 0x81;  // version 3 is SGX only
+  EXPECT_EQ(error(q), "quote: header: TEE type 129 with version 3");
   q = tdx_.quote;
   q[12] ^= 1;
   EXPECT_EQ(error(q), "quote: header: the quoting enclave's vendor is not Intel");
@@ -314,6 +317,35 @@ TEST(SyntheticDcapTest, ThePlatformsLevelGivesTheStatusAndAdvisories) {
   td = world.td_report();
   td.mr_signer_seam[0] = 1;
   EXPECT_EQ(refusal(verify_synthetic(world, world.quote(td))), "quote_invalid: TDX module: MRSIGNERSEAM differs");
+}
+
+// Found by review: TCB info and QE identity signed by a key that is not the
+// TCB Signing key (a leaked PCK key) would let an old platform pass as up to date.
+TEST(SyntheticDcapTest, OnlyTheTcbSigningCertificateSignsCollateral) {
+  test::SyntheticDcap world(Tee::kTdx, kNow);
+  world.sign_collateral_with_pck_key();
+  auto c = CheckedCollateral::check(world.collateral(), world.root_der());
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message,
+            "collateral_invalid: tcb_info_issuer_chain: not the SGX TCB Signing certificate issued by the root");
+}
+
+// The QE identity's level converges with the platform's as Intel's library
+// does: anything but UpToDate makes the platform out of date.
+TEST(SyntheticDcapTest, AnOutOfDateQuotingEnclaveMakesThePlatformOutOfDate) {
+  test::SyntheticDcap world(Tee::kTdx, kNow);
+  world.set_qe_status(TcbStatus::kOutOfDate);
+  auto verdict = verify_synthetic(world, world.quote(world.td_report()));
+  ASSERT_TRUE(verdict.ok()) << verdict.error().message;
+  EXPECT_EQ(verdict->status, TcbStatus::kOutOfDate);
+  world.set_qe_status(TcbStatus::kConfigurationNeeded);
+  verdict = verify_synthetic(world, world.quote(world.td_report()));
+  ASSERT_TRUE(verdict.ok()) << verdict.error().message;
+  EXPECT_EQ(verdict->status, TcbStatus::kOutOfDate);
+  world.set_qe_status(TcbStatus::kSwHardeningNeeded);  // not a status a QE level can have
+  EXPECT_TRUE(refusal(verify_synthetic(world, world.quote(world.td_report())))
+                  .starts_with("collateral_invalid: qe_identity: tcbLevels[0].tcbStatus: SWHardeningNeeded"))
+      << refusal(verify_synthetic(world, world.quote(world.td_report())));
 }
 
 TEST_F(DcapTest, MalformedCollateralJsonNamesTheField) {

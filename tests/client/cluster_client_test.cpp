@@ -101,7 +101,7 @@ class ClusterClientTest : public ::testing::Test {
   Protection protect(const ClusterClient<C>& vault, const std::string& secret) {
     Policy policy;
     policy.enclave_key = enclave_.public_key;
-    policy.any_of.push_back(PolicyGroup{{}, Requesters{1, {admin_.public_key}}, {}, {}});
+    policy.any_of.push_back(PolicyGroup{{}, Requesters{1, {admin_.public_key}}, {}, {}, {}});
     auto p = vault.protect(enclave_, policy, as_bytes(secret));
     EXPECT_TRUE(p.ok()) << p.error().message;
     return std::move(p).value();
@@ -234,7 +234,7 @@ TEST_F(ClusterClientTest, ARecoveryRequestIsPreparedSignedElsewhereAndRoundTrips
   two_of_two.enclave_key = enclave_.public_key;
   std::vector<Ed25519PublicKey> keys{admin_.public_key, second.public_key};
   std::sort(keys.begin(), keys.end());
-  two_of_two.any_of.push_back(PolicyGroup{{}, Requesters{2, keys}, {}, {}});
+  two_of_two.any_of.push_back(PolicyGroup{{}, Requesters{2, keys}, {}, {}, {}});
   auto p = vault.protect(enclave_, two_of_two, as_bytes("governed"));
   ASSERT_TRUE(p.ok()) << p.error().message;
   const auto response = x25519_generate(rng_);

@@ -22,7 +22,7 @@ class ProtectedSecrets : public ::testing::Test {
     admin_ = ed25519_generate(rng_);
     Policy p;
     p.enclave_key = enclave_.public_key;
-    p.any_of.push_back(PolicyGroup{86'400'000, Requesters{1, {admin_.public_key}}, {}, {}});
+    p.any_of.push_back(PolicyGroup{86'400'000, Requesters{1, {admin_.public_key}}, {}, {}, {}});
     policy_ = encode_policy(p);
   }
   v1::Tdh2Ciphertext ciphertext(ByteSpan label) {

@@ -254,7 +254,7 @@ TEST(SignedMessagesTest, RegistrationKeyIdHeartbeatsAndRecoveryRequestMatchTheVe
 }
 
 TEST(SignedMessagesTest, EveryFieldOfARegistrationHeartbeatAndRecoveryRequestIsBound) {
-  const Bytes policy = encode_policy(Policy{{}, {PolicyGroup{std::nullopt, Requesters{1, {{}}}, {}, {}}}});
+  const Bytes policy = encode_policy(Policy{{}, {PolicyGroup{std::nullopt, Requesters{1, {{}}}, {}, {}, {}}}});
   const Bytes digest(32, 1), other(32, 2);
   const Bytes base = registration_signing_bytes(policy, digest, 1000);
   Bytes other_policy = policy;

@@ -278,6 +278,8 @@ struct SyntheticDcap::Impl {
   bool pck_revoked = false;
   dcap::TcbStatus status = dcap::TcbStatus::kUpToDate;
   std::int64_t tcb_next_update = 0;
+  dcap::TcbStatus qe_status = dcap::TcbStatus::kUpToDate;
+  bool pck_signs_collateral = false;
 
   dcap::EnclaveReport qe_report() const {
     dcap::EnclaveReport qe;
@@ -358,6 +360,8 @@ Bytes SyntheticDcap::root_der() const { return der(impl_->root.get()); }
 void SyntheticDcap::revoke_pck_certificate() { impl_->pck_revoked = true; }
 void SyntheticDcap::set_tcb_status(dcap::TcbStatus status) { impl_->status = status; }
 void SyntheticDcap::set_tcb_info_next_update(std::int64_t unix_s) { impl_->tcb_next_update = unix_s; }
+void SyntheticDcap::set_qe_status(dcap::TcbStatus status) { impl_->qe_status = status; }
+void SyntheticDcap::sign_collateral_with_pck_key() { impl_->pck_signs_collateral = true; }
 
 dcap::Collateral SyntheticDcap::collateral() const {
   const Impl& s = *impl_;
@@ -367,7 +371,9 @@ dcap::Collateral SyntheticDcap::collateral() const {
   c.root_ca_crl = crl(s.root.get(), s.root_key.get(), s.from, s.until, {});
   c.pck_crl = crl(s.pck_ca.get(), s.pck_ca_key.get(), s.from, s.until,
                   s.pck_revoked ? std::vector<long>{4} : std::vector<long>{});
-  c.tcb_info_issuer_chain = pem(s.tcb_signing.get()) + pem(s.root.get());
+  c.tcb_info_issuer_chain = s.pck_signs_collateral ? pem(s.pck.get()) + pem(s.pck_ca.get()) + pem(s.root.get())
+                                                   : pem(s.tcb_signing.get()) + pem(s.root.get());
+  EVP_PKEY* collateral_key = s.pck_signs_collateral ? s.pck_key.get() : s.tcb_key.get();
   c.qe_identity_issuer_chain = c.tcb_info_issuer_chain;
 
   const auto components = [](int svn) {
@@ -406,7 +412,7 @@ dcap::Collateral SyntheticDcap::collateral() const {
   }
   info["tcbLevels"] = {level, old};
   c.tcb_info = info.dump();
-  const auto tcb_signature = sign_raw(s.tcb_key.get(), as_bytes(c.tcb_info));
+  const auto tcb_signature = sign_raw(collateral_key, as_bytes(c.tcb_info));
   c.tcb_info_signature.assign(tcb_signature.begin(), tcb_signature.end());
 
   const nlohmann::json qe = {
@@ -421,10 +427,13 @@ dcap::Collateral SyntheticDcap::collateral() const {
       {"attributesMask", "FBFFFFFFFFFFFFFF0000000000000000"},
       {"mrsigner", to_hex(Bytes(32, kQeSignerByte))},
       {"isvprodid", tdx ? 2 : 1},
-      {"tcbLevels", {{{"tcb", {{"isvsvn", 8}}}, {"tcbDate", utc(s.from)}, {"tcbStatus", "UpToDate"}}}},
+      {"tcbLevels",
+       {{{"tcb", {{"isvsvn", 8}}},
+         {"tcbDate", utc(s.from)},
+         {"tcbStatus", std::string(tcb_status_name(s.qe_status))}}}},
   };
   c.qe_identity = qe.dump();
-  const auto qe_signature = sign_raw(s.tcb_key.get(), as_bytes(c.qe_identity));
+  const auto qe_signature = sign_raw(collateral_key, as_bytes(c.qe_identity));
   c.qe_identity_signature.assign(qe_signature.begin(), qe_signature.end());
   return c;
 }

@@ -32,6 +32,9 @@ class SyntheticDcap {
   void revoke_pck_certificate();                // listed in the PCK CRL
   void set_tcb_status(dcap::TcbStatus status);  // of the platform's level
   void set_tcb_info_next_update(std::int64_t unix_s);
+  void set_qe_status(dcap::TcbStatus status);  // of the QE identity's level
+  // An attacker holding a PCK key signs TCB info and QE identity with it.
+  void sign_collateral_with_pck_key();
   dcap::Collateral collateral() const;
   std::string collateral_json() const;
 

@@ -138,7 +138,7 @@ TEST_F(ClusterTest, TheMissionOverRealNodes) {
   const auto admin = read_signing_key_file(path("admin.key")).value();
   Policy policy;
   policy.enclave_key = enclave.public_key;
-  policy.any_of.push_back(PolicyGroup{30'000, Requesters{1, {admin.public_key}}, {}, {}});
+  policy.any_of.push_back(PolicyGroup{30'000, Requesters{1, {admin.public_key}}, {}, {}, {}});
 
   // Alive: protected and heartbeating with the real clock.
   std::ofstream(path("alive.txt")) << "still in use";
@@ -227,7 +227,7 @@ TEST_F(ClusterTest, HeartbeatsToOneNodeReachEveryNodeAndARestartedNodeCatchesUp)
   const auto admin = read_signing_key_file(path("g-admin.key")).value();
   Policy policy;
   policy.enclave_key = enclave.public_key;
-  policy.any_of.push_back(PolicyGroup{30'000, Requesters{1, {admin.public_key}}, {}, {}});
+  policy.any_of.push_back(PolicyGroup{30'000, Requesters{1, {admin.public_key}}, {}, {}, {}});
 
   auto c = cluster();
   ::kill(c.processes[4].pid, SIGKILL);
@@ -272,7 +272,7 @@ TEST_F(ClusterTest, ASecretReleasedOnceStaysReleasedOnceAcrossNodeRestarts) {
   const auto admin = ed25519_generate(system_rng());
   Policy policy;
   policy.enclave_key = enclave.public_key;
-  policy.any_of.push_back(PolicyGroup{30'000, Requesters{1, {admin.public_key}}, {}, 1});
+  policy.any_of.push_back(PolicyGroup{30'000, Requesters{1, {admin.public_key}}, {}, 1, {}});
   // Registered 45 s ago by the enclave's clock: silent past its 30 s already.
   struct Behind final : Clock {
     std::int64_t now_unix_ms() const override { return SystemClock().now_unix_ms() - 45'000; }

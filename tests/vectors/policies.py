@@ -14,7 +14,10 @@ import re
 import struct
 import time
 
-ENCLAVE_SILENT, REQUESTER, NOT_BEFORE, MAX_RELEASES = 1, 2, 3, 4
+ENCLAVE_SILENT, REQUESTER, NOT_BEFORE, MAX_RELEASES, ATTESTED = 1, 2, 3, 4, 5
+TDX, SGX = 2, 1
+STATUSES = ["UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+            "OutOfDate", "OutOfDateConfigurationNeeded"]
 UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
 
@@ -50,6 +53,18 @@ def condition(kind: str, body: dict) -> tuple:
         return NOT_BEFORE, u64(unix_ms(body["time"]))
     if kind == "max_releases":
         return MAX_RELEASES, u32(body["count"])
+    if kind == "attested":
+        statuses = sum(1 << STATUSES.index(s) for s in body.get("statuses", ["UpToDate"]))
+        if body["tee"] == "tdx":
+            names = ["mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3"]
+            pinned = sum(1 << i for i, n in enumerate(names) if n in body)
+            values = b"".join(field(bytes.fromhex(body[n])) for n in names if n in body)
+            return ATTESTED, u32(TDX) + u32(statuses) + u32(pinned) + values
+        pinned = (1 if "mrenclave" in body else 0) | (2 if "mrsigner" in body else 0)
+        values = field(bytes.fromhex(body["mrenclave"])) if "mrenclave" in body else b""
+        if "mrsigner" in body:
+            values += field(bytes.fromhex(body["mrsigner"])) + u32(body["isv_prod_id"]) + u32(body.get("min_isv_svn", 0))
+        return ATTESTED, u32(SGX) + u32(statuses) + u32(pinned) + values
     raise ValueError(kind)
 
 
@@ -82,6 +97,22 @@ GOOD = [
         {"all_of": [{"requester": {"keys": [ADMIN], "m": 1}}]}]}),
     ("short-timeout-in-ms", {"version": 1, "enclave_key": ENCLAVE, "any_of": [
         {"all_of": [{"enclave_silent": {"timeout": "1500ms"}}, {"requester": {"keys": [ADMIN], "m": 1}}]}]}),
+]
+
+MRTD = "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7"
+RTMR2 = "d833feef2cd945148aa38ead2c53e9b7f138190aaaebfc551dccd829fc207aa3ba80b70870d7330733642e01d48c3132"
+MRENCLAVE = "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb"
+
+GOOD += [
+    ("same-image-td-at-once-or-admin-after-silence", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"attested": {"tee": "tdx", "mrtd": MRTD, "rtmr2": RTMR2}}]},
+        {"all_of": [{"enclave_silent": {"timeout": "30d"}}, {"requester": {"keys": [ADMIN], "m": 1}}]}]}),
+    ("sgx-signer-with-statuses", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"attested": {"tee": "sgx", "mrsigner": MRENCLAVE, "isv_prod_id": 3, "min_isv_svn": 2,
+                                  "statuses": ["SWHardeningNeeded", "UpToDate"]}},
+                    {"max_releases": {"count": 1}}]}]}),
+    ("sgx-enclave-and-admin", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"requester": {"keys": [ADMIN], "m": 1}}, {"attested": {"tee": "sgx", "mrenclave": MRENCLAVE}}]}]}),
 ]
 
 BAD = [
@@ -120,6 +151,18 @@ BAD = [
      "any_of[0].all_of[0].max_releases.count"),
     ("unknown-version", {"version": 2, "enclave_key": ENCLAVE, "any_of": [
         {"all_of": [{"requester": {"keys": [ADMIN], "m": 1}}]}]}, "version"),
+    ("attested-pins-nothing", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"attested": {"tee": "tdx"}}]}]}, "any_of[0].all_of[0].attested.tdx"),
+    ("attested-revoked-status", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"attested": {"tee": "tdx", "mrtd": MRTD, "statuses": ["Revoked"]}}]}]},
+     "any_of[0].all_of[0].attested.statuses[0]"),
+    ("attested-short-mrtd", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"attested": {"tee": "tdx", "mrtd": MRTD[:94]}}]}]}, "any_of[0].all_of[0].attested.mrtd"),
+    ("attested-unknown-tee", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"attested": {"tee": "sev", "mrtd": MRTD}}]}]}, "any_of[0].all_of[0].attested.tee"),
+    ("attested-sgx-with-tdx-field", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"attested": {"tee": "sgx", "mrenclave": MRENCLAVE, "mrtd": MRTD}}]}]},
+     "any_of[0].all_of[0].attested.sgx"),
     ("unknown-top-level-field", {"enclave_key": ENCLAVE, "anyof": [], "any_of": [
         {"all_of": [{"requester": {"keys": [ADMIN], "m": 1}}]}]}, "anyof"),
 ]

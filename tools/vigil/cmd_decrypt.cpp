@@ -100,7 +100,7 @@ Result<std::vector<client::KeyId>> protect_many(const client::ClusterClient<C>& 
                                                 std::size_t workers) {
   Policy policy;
   policy.enclave_key = enclave.public_key;
-  policy.any_of.push_back(PolicyGroup{24ULL * 3600 * 1000, Requesters{1, {requester}}, {}, {}});
+  policy.any_of.push_back(PolicyGroup{24ULL * 3600 * 1000, Requesters{1, {requester}}, {}, {}, {}});
   std::vector<client::KeyId> ids(count);
   std::vector<double> ignored;
   const Bytes secret(bytes, 0x5a);

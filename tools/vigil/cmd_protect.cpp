@@ -67,7 +67,7 @@ Result<Policy> policy_from(const std::string& policy_file, const std::vector<std
   if (!silence_ms) return make_error(ErrorCode::kInvalidInput, "--silence: " + silence_ms.error().message);
   Policy policy;
   policy.enclave_key = enclave;
-  policy.any_of.push_back(PolicyGroup{*silence_ms, std::move(requesters), {}, {}});
+  policy.any_of.push_back(PolicyGroup{*silence_ms, std::move(requesters), {}, {}, {}});
   if (auto checked = check_policy(policy); !checked) {
     return make_error(ErrorCode::kInvalidInput, "policy from the flags: " + checked.error().message);
   }

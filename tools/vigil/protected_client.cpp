@@ -45,7 +45,7 @@ Result<Ed25519PublicKey> read_public_key_file(const std::string& path) {
 Policy requester_only(const Ed25519KeyPair& enclave, const Ed25519PublicKey& requester) {
   Policy policy;
   policy.enclave_key = enclave.public_key;
-  policy.any_of.push_back(PolicyGroup{{}, Requesters{1, {requester}}, {}, {}});
+  policy.any_of.push_back(PolicyGroup{{}, Requesters{1, {requester}}, {}, {}, {}});
   return policy;
 }
 

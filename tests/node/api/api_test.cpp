@@ -45,7 +45,7 @@ class ProtectedSecretApiTest : public ApiTest {
   ProtectedSecretApiTest() : enclave_(ed25519_generate(cluster_.rng())), admin_(ed25519_generate(cluster_.rng())) {
     Policy policy;
     policy.enclave_key = enclave_.public_key;
-    policy.any_of.push_back(PolicyGroup{86'400'000, Requesters{1, {admin_.public_key}}, {}, {}});
+    policy.any_of.push_back(PolicyGroup{86'400'000, Requesters{1, {admin_.public_key}}, {}, {}, {}});
     canonical_ = encode_policy(policy);
     const auto digest = policy_digest(canonical_);
     label_.assign(digest.begin(), digest.end());
@@ -87,7 +87,7 @@ TEST_F(ProtectedSecretApiTest, AProtectedCiphertextYieldsNoShareAroundItsPolicy)
   // The ciphertext under a weaker policy of the attacker's: its label is not that policy's digest.
   Policy weaker;
   weaker.enclave_key = attacker.public_key;
-  weaker.any_of.push_back(PolicyGroup{{}, Requesters{1, {attacker.public_key}}, {}, {}});
+  weaker.any_of.push_back(PolicyGroup{{}, Requesters{1, {attacker.public_key}}, {}, {}, {}});
   const Bytes weaker_bytes = encode_policy(weaker);
   v1::Registration moved = victim;
   moved.set_policy(std::string(weaker_bytes.begin(), weaker_bytes.end()));

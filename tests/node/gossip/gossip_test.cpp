@@ -66,7 +66,7 @@ class GossipTest : public ::testing::Test {
   v1::Registration registration(const std::string& secret) {
     Policy policy;
     policy.enclave_key = enclave_.public_key;
-    policy.any_of.push_back(PolicyGroup{kDay, Requesters{1, {admin_.public_key}}, {}, {}});
+    policy.any_of.push_back(PolicyGroup{kDay, Requesters{1, {admin_.public_key}}, {}, {}, {}});
     const Bytes canonical = encode_policy(policy);
     const auto label = policy_digest(canonical);
     v1::Registration r;

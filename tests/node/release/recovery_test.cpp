@@ -3,9 +3,12 @@
 // admin", and each node decides recovery requests on its own state. Every
 // refusal carries its stable code, every decision lands in the node's audit
 // chain, and a granted share opens only with the requester's response key.
+#include <fstream>
+
 #include "node/node_fixture.h"
 #include "proto/audit.h"
 #include "proto/protected_secrets.h"
+#include "support/synthetic_dcap.h"
 
 namespace vigil::node {
 namespace {
@@ -46,7 +49,7 @@ class RecoveryTest : public ::testing::Test {
   }
   PolicyGroup silent_then(std::vector<Ed25519PublicKey> keys, std::uint32_t m) {
     std::sort(keys.begin(), keys.end());
-    return PolicyGroup{kDay, Requesters{m, std::move(keys)}, {}, {}};
+    return PolicyGroup{kDay, Requesters{m, std::move(keys)}, {}, {}, {}};
   }
 
   void heartbeat(const proto::KeyId& id, std::uint64_t counter, const std::optional<std::string>& rotated = {}) {
@@ -162,7 +165,7 @@ TEST_F(RecoveryTest, EachRefusalNamesItsReason) {
   expect_refused_everywhere(request(unknown, {&holders[0], &holders[1]}), "unknown_key");
   EXPECT_EQ(recover(request(id, {&holders[0], &holders[1]})), "the enclave's wallet key");
 
-  const auto later = protect(PolicyGroup{{}, Requesters{1, {admin_.public_key}}, cluster_.clock.now + kDay, {}},
+  const auto later = protect(PolicyGroup{{}, Requesters{1, {admin_.public_key}}, cluster_.clock.now + kDay, {}, {}},
                              "a time-locked secret");
   expect_refused_everywhere(request(later, {&admin_}), "not_before");
   cluster_.clock.now += kDay;
@@ -292,6 +295,114 @@ TEST_F(RecoveryTest, EveryDecisionIsInTheNodesSignedAuditChain) {
   EXPECT_EQ(cluster_.nodes[0]->router->handle("GET", "/v1/audit?from=x", "").status, 400u);
   EXPECT_EQ(cluster_.nodes[0]->router->handle("POST", "/v1/audit", "").status, 405u);
   EXPECT_TRUE(audit(1).empty()) << "node 2 decided nothing";
+}
+
+// Attested recovery: a fresh TD of the same image gets the secret with no
+// signature at all, each node verifying its quote (here in the synthetic
+// DCAP world of the tests, whose root the nodes are given) and that its
+// report data binds the request; anything else is refused "not_attested"
+// with the reason, and an unsigned request that does not attest leaves no
+// trace in the audit chain.
+class AttestedRecoveryTest : public RecoveryTest {
+ protected:
+  AttestedRecoveryTest() : world_((cluster_.clock.now = 1'790'000'000'000, dcap::Tee::kTdx), 1'790'000'000) {
+    const auto dir = test::temp_dir("collateral");
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "tdx.json") << world_.collateral_json();
+    for (auto& n : cluster_.nodes) {
+      verifiers_.push_back(std::make_unique<AttestationVerifier>(dir, world_.root_der()));
+      const auto loaded = verifiers_.back()->reload();
+      EXPECT_EQ(loaded.size(), 1u);
+      EXPECT_EQ(loaded.at(0).error, "");
+      n->service->set_attestation(verifiers_.back().get());
+    }
+    std::filesystem::remove_all(dir);
+  }
+
+  // A request for `id` carrying a quote of `td` that binds it.
+  v1::RecoveryRequest attested_request(const proto::KeyId& id, dcap::TdReport td) {
+    v1::RecoveryRequest r = request(id, {});
+    const auto group_key = cluster_.dealt().group_public_key().encode();
+    td.report_data =
+        proto::attested_report_data(as_bytes(r.key_id()), as_bytes(r.response_key()), as_bytes(r.nonce()), group_key);
+    const Bytes quote = world_.quote(td);
+    r.set_quote(std::string(quote.begin(), quote.end()));
+    return r;
+  }
+  std::string refusal_message(std::size_t node, const v1::RecoveryRequest& r) {
+    return from_json<v1::ErrorResponse>(ask(node, r).body).message();
+  }
+
+  vigil::test::SyntheticDcap world_;
+  std::vector<std::unique_ptr<AttestationVerifier>> verifiers_;
+};
+
+TEST_F(AttestedRecoveryTest, AFreshTdOfTheSameImageRecoversByItsQuoteAlone) {
+  const dcap::TdReport image = world_.td_report();
+  Attested same_image;
+  same_image.mr_td = image.mr_td;
+  same_image.rtmr[1] = image.rtmr[1];
+  const auto id = protect(PolicyGroup{{}, {}, {}, {}, same_image});
+
+  const v1::RecoveryRequest r = attested_request(id, image);
+  EXPECT_EQ(recover(r), "the enclave's wallet key");
+  EXPECT_EQ(audit(0).back().outcome(), "granted");
+  const std::size_t entries = audit(0).size();
+
+  // The quote of another request (another nonce, so another binding).
+  v1::RecoveryRequest replayed = request(id, {});
+  replayed.set_quote(r.quote());
+  expect_refused_everywhere(replayed, "not_attested");
+  EXPECT_NE(refusal_message(0, replayed).find("report_data: the quote does not bind this request"), std::string::npos);
+  // Another image, a debug TD, a status the policy does not accept.
+  dcap::TdReport other = image;
+  other.rtmr[1][0] ^= 1;
+  EXPECT_EQ(refusal_message(0, attested_request(id, other)), "RTMR1 differs from the policy's");
+  dcap::TdReport debug = image;
+  debug.td_attributes |= 1;
+  EXPECT_EQ(refusal_message(0, attested_request(id, debug)), "the quote is of a debug TD");
+  // A damaged quote.
+  v1::RecoveryRequest damaged = attested_request(id, image);
+  damaged.mutable_quote()->at(100) ^= 1;
+  EXPECT_EQ(refusal_message(0, damaged), "quote_invalid: signature: does not verify with the attestation key");
+  // In the chain: the requests whose quotes verified (a real TD asked, of
+  // another image or a debug one); unsigned requests that do not attest
+  // leave no trace.
+  const auto chain = audit(0);
+  ASSERT_EQ(chain.size(), entries + 2);
+  EXPECT_EQ(chain[entries].outcome(), "not_attested");
+  EXPECT_EQ(chain[entries + 1].outcome(), "not_attested");
+
+  // Forty days on, the collateral is out of date: refused as such until refreshed.
+  cluster_.clock.now += 40 * kDay;
+  const v1::RecoveryRequest late = attested_request(id, image);
+  expect_refused_everywhere(late, "collateral_expired");
+}
+
+// An attested TD and a human requester in two groups: the TD at once, the
+// admin only after the enclave's silence.
+TEST_F(AttestedRecoveryTest, TheAdminWaitsForSilenceWhileTheSameImageNeedNot) {
+  Attested same_image;
+  same_image.mr_td = world_.td_report().mr_td;
+  Policy policy;
+  policy.enclave_key = enclave_.public_key;
+  policy.any_of.push_back(PolicyGroup{{}, {}, {}, {}, same_image});
+  policy.any_of.push_back(silent_then({admin_.public_key}, 1));
+  ASSERT_TRUE(check_policy(policy).ok());
+  const PolicyDecision admin = evaluate_policy(policy, {cluster_.clock.now,
+                                                        cluster_.clock.now,
+                                                        {admin_.public_key},
+                                                        0,
+                                                        std::nullopt,
+                                                        "the request carries no quote",
+                                                        false});
+  EXPECT_EQ(admin.refusal, Refusal::kEnclaveAlive);
+  PolicyFacts::Attestation td;
+  td.mr_td = world_.td_report().mr_td;
+  const PolicyDecision enclave =
+      evaluate_policy(policy, {cluster_.clock.now, cluster_.clock.now, {}, 0, td, "", false});
+  EXPECT_TRUE(enclave.granted);
+  EXPECT_EQ(enclave.group, 0u);
 }
 
 }  // namespace

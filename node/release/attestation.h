@@ -1,0 +1,51 @@
+// The node's side of attested recovery: the collateral it verifies quotes
+// with (every *.json file in its data folder's collateral/ directory,
+// checked against the pinned Intel SGX Root CA when loaded, and loaded
+// again as operators refresh it), and a quote's verification turned into
+// what the policy evaluation looks at (PolicyFacts::Attestation).
+#pragma once
+
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "vigil/dcap.h"
+#include "vigil/policy.h"
+
+namespace vigil::node {
+
+class AttestationVerifier {
+ public:
+  // `root`: the one trust anchor (DER); Intel's in every release build.
+  explicit AttestationVerifier(std::filesystem::path dir,
+                               Bytes root = Bytes(dcap::intel_sgx_root_ca().begin(), dcap::intel_sgx_root_ca().end()));
+
+  // Loads every collateral file anew; one that does not parse or check is
+  // left out and named. What was loaded replaces what was held only whole.
+  struct FileOutcome {
+    std::string file;
+    std::string error;    // empty when loaded
+    std::string summary;  // when loaded: "tdx, FMSPC b0c06f000000, valid until 2025-07-19T10:00:35Z"
+  };
+  std::vector<FileOutcome> reload();
+  std::size_t loaded() const;
+
+  struct Outcome {
+    std::optional<PolicyFacts::Attestation> attestation;
+    std::string error;  // why not, for the refusal
+    bool collateral_expired = false;
+  };
+  // Verifies `quote` at `unix_s` against the collateral for its TEE and
+  // platform, and that its report data is `expected` (compared in constant
+  // time over all 64 bytes).
+  Outcome verify(ByteSpan quote, std::int64_t unix_s, const dcap::ReportData& expected) const;
+
+ private:
+  const std::filesystem::path dir_;
+  const Bytes root_;
+  mutable std::mutex mutex_;
+  std::vector<dcap::CheckedCollateral> collateral_;
+};
+
+}  // namespace vigil::node
