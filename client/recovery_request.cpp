@@ -2,6 +2,7 @@
 // JSON, which is the API's body for POST /v1/recoveries.
 #include "client/node_api.h"
 #include "proto/protected_secrets.h"
+#include "vigil/dcap.h"
 
 namespace vigil::client {
 namespace {
@@ -23,6 +24,7 @@ v1::RecoveryRequest to_proto(const RecoveryRequest& r) {
     s->set_key(str(key));
     s->set_signature(str(signature));
   }
+  m.set_quote(str(r.quote));
   return m;
 }
 
@@ -67,6 +69,10 @@ Result<RecoveryRequest> parse_recovery_request_json(std::string_view json) {
     VIGIL_RETURN_IF_ERROR(copy_exact(m.signatures(i).key(), key, field + ".key"));
     VIGIL_RETURN_IF_ERROR(copy_exact(m.signatures(i).signature(), signature, field + ".signature"));
   }
+  if (m.quote().size() > dcap::kMaxQuoteBytes) {
+    return make_error(ErrorCode::kBadEncoding, "quote: more than " + std::to_string(dcap::kMaxQuoteBytes) + " bytes");
+  }
+  r.quote.assign(m.quote().begin(), m.quote().end());
   return r;
 }
 

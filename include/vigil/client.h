@@ -151,6 +151,9 @@ struct RecoveryRequest {
   std::int64_t expires_at_unix_ms = 0;
   std::uint32_t key_epoch = 0;  // 0: any
   std::vector<std::pair<Ed25519PublicKey, Ed25519Signature>> signatures;
+  // A DCAP quote whose report data is the cluster's report_data_for(this
+  // request), for policies with an attested condition (docs/attestation.md).
+  Bytes quote;
 
   // recovery_request_signing_bytes (proto/README.md).
   Bytes signing_bytes() const;
@@ -218,7 +221,12 @@ class ClusterClient {
   RecoveryRequest prepare_recovery(const KeyId& key_id, const X25519PublicKey& response_key,
                                    std::chrono::milliseconds validity = std::chrono::minutes(10)) const;
 
-  // Sends a signed request to t nodes (more only as some refuse or fail),
+  // The 64 bytes a quote in `request` must carry as its report data: they
+  // bind the request's key id, response key and nonce, and this cluster's
+  // group key (proto/README.md, "Attested recovery").
+  std::array<std::uint8_t, 64> report_data_for(const RecoveryRequest& request) const;
+
+  // Sends a signed (or attested) request to t nodes (more only as some refuse or fail),
   // opens each share with `response_key`, verifies it against its node's
   // public share and combines t valid shares of one ciphertext. Fails when
   // fewer than t come back, naming every node and its reason.
@@ -242,5 +250,12 @@ class ClusterClient {
   Tdh2PublicKey<C> key_;
   std::vector<Element<C>> public_shares_;
 };
+
+// Inside a dstack CVM: the guest agent's TDX quote over `report_data`
+// (POST /GetQuote on its unix socket). kTransport or kTimeout when no agent
+// answers or it refuses, kBadEncoding when its answer is not a quote.
+inline constexpr const char* kDstackSocket = "/var/run/dstack.sock";
+Result<Bytes> dstack_get_quote(const std::string& socket_path, const std::array<std::uint8_t, 64>& report_data,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace vigil::client

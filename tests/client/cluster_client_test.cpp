@@ -11,6 +11,8 @@
 #include "client/node_api.h"
 #include "node/node_fixture.h"
 #include "proto/codec.h"
+#include "support/dstack_stand_in.h"
+#include "support/synthetic_dcap.h"
 #include "vigil/client.h"
 
 namespace vigil::client {
@@ -403,6 +405,55 @@ TEST_F(ClusterClientTest, MalformedDescriptionsAreRefusedNamingTheField) {
   auto missing = parse_cluster_description(R"({"curve": "ristretto255"})");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("threshold"), std::string::npos) << missing.error().message;
+}
+
+// A fresh TD of the same image, in a dstack CVM: it asks the guest agent
+// (here a stand-in speaking its protocol) for a quote over the request's
+// report data, and the nodes release on that quote alone.
+TEST_F(ClusterClientTest, AFreshTdRecoversWithAQuoteFromTheGuestAgent) {
+  cluster_.clock.now = 1'790'000'000'000;
+  const vigil::test::SyntheticDcap world(dcap::Tee::kTdx, cluster_.clock.now / 1000);
+  cluster_.trust_collateral(world.collateral_json(), world.root_der());
+  const vigil::test::DstackStandIn agent(node::test::temp_dir("dstack") += ".sock",
+                                         [&world](const std::array<std::uint8_t, 64>& report_data) {
+                                           dcap::TdReport td = world.td_report();
+                                           td.report_data = report_data;
+                                           return world.quote(td);
+                                         });
+  auto vault = make_client();
+  Policy policy;
+  policy.enclave_key = enclave_.public_key;
+  Attested same_image;
+  same_image.mr_td = world.td_report().mr_td;
+  policy.any_of.push_back(PolicyGroup{{}, {}, {}, {}, same_image});
+  auto protection = vault.protect(enclave_, policy, as_bytes("kept across enclaves"));
+  ASSERT_TRUE(protection.ok()) << protection.error().message;
+
+  const auto response = x25519_generate(rng_);
+  auto request = vault.prepare_recovery(protection->key_id, response.public_key);
+  auto quote = dstack_get_quote(agent.socket().string(), vault.report_data_for(request));
+  ASSERT_TRUE(quote.ok()) << quote.error().message;
+  request.quote = *quote;
+  // As a file between machines, too.
+  auto parsed = parse_recovery_request_json(recovery_request_to_json(request));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->quote, request.quote);
+  auto recovered = vault.recover(*parsed, response);
+  ASSERT_TRUE(recovered.ok()) << recovered.error().message;
+  EXPECT_EQ(std::string(recovered->plaintext.span().begin(), recovered->plaintext.span().end()),
+            "kept across enclaves");
+
+  // Without the quote, nobody may ask.
+  auto unquoted = vault.prepare_recovery(protection->key_id, response.public_key);
+  auto refused = vault.recover(unquoted, response);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("signatures: between 1 and 64 (or none, with a quote)"), std::string::npos)
+      << refused.error().message;
+  // No agent there; report data the agent refuses is impossible by type (64 bytes).
+  auto missing = dstack_get_quote((node::test::temp_dir("none") += ".sock").string(), vault.report_data_for(request));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kTransport);
+  EXPECT_EQ(agent.requests(), 1);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -46,6 +47,7 @@ struct TestNode {
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<DecryptionService> service;
   std::unique_ptr<ApiRouter> router;
+  std::unique_ptr<AttestationVerifier> attestation;  // once the cluster trusts collateral
 };
 
 class NodeCluster {
@@ -83,6 +85,20 @@ class NodeCluster {
 
   Tdh2Ciphertext<Ristretto255> encrypt(const std::string& label, const std::string& message) {
     return tdh2_encrypt<Ristretto255>(rng_, key_, as_bytes(label), as_bytes(message));
+  }
+
+  // Every node verifies quotes with `collateral_json` (a file in its
+  // collateral folder, as vigild reads it) under `root`.
+  void trust_collateral(const std::string& collateral_json, const Bytes& root) {
+    const auto folder = dir_ / "collateral";
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder / "collateral.json") << collateral_json;
+    for (auto& node : nodes) {
+      node->attestation = std::make_unique<AttestationVerifier>(folder, root);
+      const auto loaded = node->attestation->reload();
+      EXPECT_TRUE(loaded.size() == 1 && loaded[0].error.empty()) << (loaded.empty() ? "none" : loaded[0].error);
+      node->service->set_attestation(node->attestation.get());
+    }
   }
 
   Rng& rng() { return rng_; }

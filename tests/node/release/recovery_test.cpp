@@ -3,8 +3,6 @@
 // admin", and each node decides recovery requests on its own state. Every
 // refusal carries its stable code, every decision lands in the node's audit
 // chain, and a granted share opens only with the requester's response key.
-#include <fstream>
-
 #include "node/node_fixture.h"
 #include "proto/audit.h"
 #include "proto/protected_secrets.h"
@@ -306,17 +304,7 @@ TEST_F(RecoveryTest, EveryDecisionIsInTheNodesSignedAuditChain) {
 class AttestedRecoveryTest : public RecoveryTest {
  protected:
   AttestedRecoveryTest() : world_((cluster_.clock.now = 1'790'000'000'000, dcap::Tee::kTdx), 1'790'000'000) {
-    const auto dir = test::temp_dir("collateral");
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / "tdx.json") << world_.collateral_json();
-    for (auto& n : cluster_.nodes) {
-      verifiers_.push_back(std::make_unique<AttestationVerifier>(dir, world_.root_der()));
-      const auto loaded = verifiers_.back()->reload();
-      EXPECT_EQ(loaded.size(), 1u);
-      EXPECT_EQ(loaded.at(0).error, "");
-      n->service->set_attestation(verifiers_.back().get());
-    }
-    std::filesystem::remove_all(dir);
+    cluster_.trust_collateral(world_.collateral_json(), world_.root_der());
   }
 
   // A request for `id` carrying a quote of `td` that binds it.
@@ -334,7 +322,6 @@ class AttestedRecoveryTest : public RecoveryTest {
   }
 
   vigil::test::SyntheticDcap world_;
-  std::vector<std::unique_ptr<AttestationVerifier>> verifiers_;
 };
 
 TEST_F(AttestedRecoveryTest, AFreshTdOfTheSameImageRecoversByItsQuoteAlone) {
