@@ -21,14 +21,17 @@ Error quote_invalid(const std::string& why) {
 
 std::string hex_of(ByteSpan bytes) { return to_hex(bytes); }
 
-// The PCK chain, at `unix_s`, with both CRLs; the leaf's SGX extension.
-Result<internal::PckExtension> check_pck_chain(const CheckedCollateral::State& state, const Quote& quote,
-                                               std::int64_t unix_s, internal::EvpPkeyPtr& pck_key) {
+// The quote's PCK chain, parsed, in Intel's shape, with the leaf's SGX
+// extension and key; its signatures and dates are verified by verify_quote.
+struct PckChain {
+  std::vector<internal::X509Ptr> chain;
+  internal::PckExtension extension;
+  internal::EvpPkeyPtr key;
+};
+
+Result<PckChain> parse_pck_chain(const CheckedCollateral::State& state, const Quote& quote) {
   auto chain = internal::parse_pem_chain(quote.pck_chain_pem, "PCK certificate chain");
   if (!chain) return quote_invalid(chain.error().message);
-  if (auto ok = internal::verify_chain(state.store.get(), *chain, unix_s, "PCK certificate chain"); !ok) {
-    return quote_invalid(ok.error().message);
-  }
   // Intel's shape: the PCK certificate, issued by a PCK Platform or
   // Processor CA that the root issued, the CA whose CRL the collateral has.
   X509* pck = (*chain)[0].get();
@@ -50,8 +53,7 @@ Result<internal::PckExtension> check_pck_chain(const CheckedCollateral::State& s
   if (!extension) return quote_invalid(extension.error().message);
   EVP_PKEY* key = X509_get0_pubkey(pck);
   if (key == nullptr || EVP_PKEY_up_ref(key) != 1) return quote_invalid("PCK certificate: no public key");
-  pck_key.reset(key);
-  return extension;
+  return PckChain{std::move(*chain), *extension, internal::EvpPkeyPtr(key)};
 }
 
 // The QE report: signed by the PCK key, and its report data binds the
@@ -159,23 +161,15 @@ TcbStatus converge(TcbStatus platform, TcbStatus other) {
 
 Result<Verdict> verify_quote(const Quote& quote, const CheckedCollateral& collateral, std::int64_t unix_s) {
   const CheckedCollateral::State& state = collateral.state();
+  // First whether the collateral is for this quote's TEE and platform at
+  // all (a node holding several tries each), then whether it is current.
   if (quote.tee != collateral.tee()) {
     return make_error(ErrorCode::kVerificationFailed, "collateral_mismatch: the quote is " +
                                                           std::string(tee_name(quote.tee)) + ", the collateral " +
                                                           std::string(tee_name(collateral.tee())));
   }
-  if (unix_s < state.valid_from) {
-    return make_error(ErrorCode::kVerificationFailed,
-                      "collateral_not_yet_valid: " + state.valid_from_what + ", after " + internal::format_utc(unix_s));
-  }
-  if (unix_s >= state.valid_until) {
-    return make_error(ErrorCode::kVerificationFailed, "collateral_expired: " + state.valid_until_what + ", before " +
-                                                          internal::format_utc(unix_s) +
-                                                          "; fetch fresh collateral (docs/attestation.md)");
-  }
-
-  internal::EvpPkeyPtr pck_key;
-  VIGIL_ASSIGN_OR_RETURN(internal::PckExtension pck, check_pck_chain(state, quote, unix_s, pck_key));
+  VIGIL_ASSIGN_OR_RETURN(PckChain pck_chain, parse_pck_chain(state, quote));
+  const internal::PckExtension& pck = pck_chain.extension;
   const internal::TcbInfo& info = state.tcb_info;
   if (pck.fmspc != info.fmspc) {
     return make_error(ErrorCode::kVerificationFailed, "collateral_mismatch: the collateral is for FMSPC " +
@@ -187,6 +181,19 @@ Result<Verdict> verify_quote(const Quote& quote, const CheckedCollateral& collat
                                                           hex_of(info.pce_id) + ", the quote's is " +
                                                           hex_of(pck.pce_id));
   }
+  if (unix_s < state.valid_from) {
+    return make_error(ErrorCode::kVerificationFailed,
+                      "collateral_not_yet_valid: " + state.valid_from_what + ", after " + internal::format_utc(unix_s));
+  }
+  if (unix_s >= state.valid_until) {
+    return make_error(ErrorCode::kVerificationFailed, "collateral_expired: " + state.valid_until_what + ", before " +
+                                                          internal::format_utc(unix_s) +
+                                                          "; fetch fresh collateral (docs/attestation.md)");
+  }
+  if (auto ok = internal::verify_chain(state.store.get(), pck_chain.chain, unix_s, "PCK certificate chain"); !ok) {
+    return quote_invalid(ok.error().message);
+  }
+  internal::EvpPkeyPtr& pck_key = pck_chain.key;
   VIGIL_RETURN_IF_ERROR(check_qe_report(quote, pck_key.get()));
   VIGIL_ASSIGN_OR_RETURN(internal::EvpPkeyPtr attestation_key, internal::p256_key(quote.attestation_key));
   if (!internal::ecdsa_p256_verify(attestation_key.get(), quote.signed_bytes, quote.signature)) {

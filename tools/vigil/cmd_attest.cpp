@@ -13,23 +13,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// A quote file holds the raw quote, or its hex (as dstack's guest agent
-// returns it), with surrounding whitespace.
-Result<Bytes> read_quote(const std::string& path) {
-  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 2 * dcap::kMaxQuoteBytes + 16));
-  const auto first = text.find_first_not_of(" \t\r\n");
-  const auto last = text.find_last_not_of(" \t\r\n");
-  const std::string_view trimmed =
-      first == std::string::npos ? std::string_view() : std::string_view(text).substr(first, last - first + 1);
-  const bool hex = !trimmed.empty() && trimmed.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
-  if (hex) {
-    auto bytes = from_hex(trimmed);
-    if (!bytes) return make_error(ErrorCode::kBadEncoding, path + ": odd number of hex digits");
-    return bytes;
-  }
-  return Bytes(text.begin(), text.end());
-}
-
 // A 64-bit field as 16 hex digits, most significant first.
 std::string hex64(std::uint64_t v) {
   std::array<std::uint8_t, 8> b{};
@@ -76,7 +59,7 @@ int run_verify(const std::string& quote_file, const std::string& collateral_file
     if (as_json) std::cout << json{{"verified", false}, {"reason", reason}}.dump(2) << "\n";
     return fail("attest verify", reason);
   };
-  auto bytes = read_quote(quote_file);
+  auto bytes = read_quote_file(quote_file);
   if (!bytes) return fail("attest verify", bytes.error(), kExitUsage);
   auto collateral_text = read_file(collateral_file, dcap::kMaxCollateralBytes);
   if (!collateral_text) return fail("attest verify", collateral_text.error(), kExitUsage);

@@ -207,10 +207,53 @@ int run_heartbeat(const HeartbeatOptions& o) {
   });
 }
 
+// Recovers with a signed (or attested) request and writes the secret; on failure each
+// node's reason is printed and the exit code is 1.
+template <class Vault>
+int recover_with(const std::string& command, const Vault& vault, const client::RecoveryRequest& request,
+                 const X25519KeyPair& response, const std::string& out, bool force, const ClusterOptions& cluster) {
+  auto r = vault.recover(request, response, {cluster.timeout()});
+  if (!r) {
+    // One line per node: "only 0 of the 3 shares needed: node 1: ...; node 2: ...".
+    std::string why = r.error().message;
+    for (std::size_t at; (at = why.find("; node ")) != std::string::npos;) why.replace(at, 2, "\n  ");
+    if (const auto colon = why.find(": node "); colon != std::string::npos) why.replace(colon, 2, ":\n  ");
+    std::cerr << "vigil " << command << ": not recovered: " << why << "\n";
+    return kExitFailure;
+  }
+  const std::string plaintext(r->plaintext.span().begin(), r->plaintext.span().end());
+  auto written = write_file(out, plaintext, FileMode::kSecret, force);
+  std::string wipe = plaintext;
+  secure_wipe(wipe.data(), wipe.size());
+  if (!written) return fail(command, written.error());
+  std::cout << "recovered " << r->plaintext.size() << " bytes with verified shares from nodes " << list_nodes(r->used)
+            << "; written to " << out << "\n";
+  print_problems(r->problems);
+  return kExitOk;
+}
+
 struct AgentOptions {
   ProtectOptions protect;
-  std::string every, state;
+  std::string every, state, key_id, dstack_socket = client::kDstackSocket;
 };
+
+// A fresh enclave of the same image gets its secret back by itself: a
+// response key made here, a quote from dstack's guest agent over the
+// request's report data, and the shares verified and combined. Writes the
+// secret (mode 0600) and returns what the cluster holds it under.
+template <class Vault>
+int recover_by_attestation(const Vault& vault, const client::KeyId& key_id, const AgentOptions& o) {
+  std::cout << "agent: " << o.protect.secret_file << " is absent: recovering key id " << to_hex(key_id)
+            << " by attestation\n";
+  const X25519KeyPair response = x25519_generate(system_rng());
+  auto request = vault.prepare_recovery(key_id, response.public_key);
+  auto quote = client::dstack_get_quote(o.dstack_socket, vault.report_data_for(request));
+  if (!quote) return fail("agent", quote.error());
+  std::cout << "agent: quote of " << quote->size() << " bytes from the dstack guest agent (" << o.dstack_socket
+            << ") binds the request\n";
+  request.quote = std::move(quote).value();
+  return recover_with("agent", vault, request, response, o.protect.secret_file, false, o.protect.cluster);
+}
 
 // The sidecar: protects the secret unless the state file names the key id
 // it was protected under already, then heartbeats until stopped.
@@ -233,6 +276,34 @@ int run_agent(const AgentOptions& o) {
                   kExitUsage);
     known = *id;
     std::cout << "agent: the cluster holds this secret under key id " << to_hex(*known) << " (" << state << ")\n";
+  }
+  if (!known && !o.key_id.empty()) {
+    auto id = parse_key_id(o.key_id);
+    if (!id) return fail("agent", id.error(), kExitUsage);
+    known = *id;
+  }
+  if (!std::filesystem::exists(o.protect.secret_file)) {
+    if (!known) {
+      return fail("agent",
+                  o.protect.secret_file + " is absent and no key id is known to recover it: pass --key-id (or --state)",
+                  kExitUsage);
+    }
+    const int recovered = with_cluster_client("agent", o.protect.cluster, [&](const auto& vault) -> int {
+      const int exit = recover_by_attestation(vault, *known, o);
+      if (exit != kExitOk) return exit;
+      // Heartbeats for that registration need its enclave key; with another
+      // one, this enclave protects the secret anew under its own.
+      auto policy = vault.fetch_policy(*known, {o.protect.cluster.timeout()});
+      if (policy && policy->enclave_key == enclave->public_key) return kExitOk;
+      std::cout << "agent: the registration's enclave key is not --enclave-key: protecting the secret anew\n";
+      known.reset();
+      return kExitOk;
+    });
+    if (recovered != kExitOk) return recovered;
+    if (known && !std::filesystem::exists(state)) {
+      const json file{{"key_id", to_hex(*known)}};
+      if (auto s = write_file(state, file.dump(2) + "\n", FileMode::kPublic, true); !s) return fail("agent", s.error());
+    }
   }
   if (!known) {
     auto policy =
@@ -263,31 +334,6 @@ int run_agent(const AgentOptions& o) {
   });
 }
 
-// Recovers with a signed request and writes the secret; on failure each
-// node's reason is printed and the exit code is 1.
-template <class Vault>
-int recover_with(const std::string& command, const Vault& vault, const client::RecoveryRequest& request,
-                 const X25519KeyPair& response, const std::string& out, bool force, const ClusterOptions& cluster) {
-  auto r = vault.recover(request, response, {cluster.timeout()});
-  if (!r) {
-    // One line per node: "only 0 of the 3 shares needed: node 1: ...; node 2: ...".
-    std::string why = r.error().message;
-    for (std::size_t at; (at = why.find("; node ")) != std::string::npos;) why.replace(at, 2, "\n  ");
-    if (const auto colon = why.find(": node "); colon != std::string::npos) why.replace(colon, 2, ":\n  ");
-    std::cerr << "vigil " << command << ": not recovered: " << why << "\n";
-    return kExitFailure;
-  }
-  const std::string plaintext(r->plaintext.span().begin(), r->plaintext.span().end());
-  auto written = write_file(out, plaintext, FileMode::kSecret, force);
-  std::string wipe = plaintext;
-  secure_wipe(wipe.data(), wipe.size());
-  if (!written) return fail(command, written.error());
-  std::cout << "recovered " << r->plaintext.size() << " bytes with verified shares from nodes " << list_nodes(r->used)
-            << "; written to " << out << "\n";
-  print_problems(r->problems);
-  return kExitOk;
-}
-
 Result<client::RecoveryRequest> read_request(const std::string& path) {
   VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 20));
   auto r = client::parse_recovery_request_json(text);
@@ -304,7 +350,7 @@ Result<X25519KeyPair> read_response_key(const std::string& path) {
 void register_recover(CLI::App& app, int& exit_code) {
   struct Options {
     ClusterOptions cluster;
-    std::string key_id, out, request, response_key, valid = "10m";
+    std::string key_id, out, request, response_key, quote, valid = "10m";
     std::vector<std::string> requester_keys;
     bool force = false;
   };
@@ -373,7 +419,9 @@ void register_recover(CLI::App& app, int& exit_code) {
         return fail("recover prepare", s.error());
       }
       std::cout << "wrote " << o->request << " (to sign with recover sign) and " << o->response_key
-                << " (keep it: it opens the shares)\n";
+                << " (keep it: it opens the shares)\n"
+                << "for an attested request, the TEE quotes this report data: "
+                << to_hex(vault.report_data_for(request)) << "\n  then: recover submit --quote QUOTE_FILE\n";
       return kExitOk;
     });
   });
@@ -402,9 +450,18 @@ void register_recover(CLI::App& app, int& exit_code) {
   submit->add_option("--response-key", o->response_key, "The response key prepare wrote")->required();
   submit->add_option("--out", o->out, "Where to write the secret (mode 0600)")->required();
   submit->add_flag("--force", o->force, "Replace an existing --out file");
+  submit
+      ->add_option("--quote", o->quote,
+                   "A DCAP quote (raw or hex) of the report data prepare printed, for an attested policy")
+      ->check(CLI::ExistingFile);
   submit->callback([o, &exit_code] {
     auto request = read_request(o->request);
     if (!request) return void(exit_code = fail("recover submit", request.error(), kExitUsage));
+    if (!o->quote.empty()) {
+      auto quote = read_quote_file(o->quote);
+      if (!quote) return void(exit_code = fail("recover submit", quote.error(), kExitUsage));
+      request->quote = std::move(quote).value();
+    }
     auto response = read_response_key(o->response_key);
     if (!response) return void(exit_code = fail("recover submit", response.error(), kExitUsage));
     exit_code = with_cluster_client("recover submit", o->cluster, [&](const auto& vault) -> int {
@@ -415,9 +472,13 @@ void register_recover(CLI::App& app, int& exit_code) {
 
 // The cluster, the secret, the enclave key and the policy (from flags or a
 // file): what protect and agent share.
-void add_protect_options(CLI::App* cmd, ProtectOptions& o) {
+void add_protect_options(CLI::App* cmd, ProtectOptions& o, bool secret_may_be_absent = false) {
   add_cluster_options(cmd, o.cluster);
-  cmd->add_option("--secret-file", o.secret_file, "The secret (at most 64 KiB)")->required()->check(CLI::ExistingFile);
+  auto* secret = cmd->add_option("--secret-file", o.secret_file,
+                                 secret_may_be_absent ? "The secret (at most 64 KiB); absent: recovered by attestation"
+                                                      : "The secret (at most 64 KiB)");
+  secret->required();
+  if (!secret_may_be_absent) secret->check(CLI::ExistingFile);
   cmd->add_option("--enclave-key", o.enclave_key, "The enclave's Ed25519 secret key file (signs heartbeats)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -469,10 +530,16 @@ void register_protected_secrets(CLI::App& app, int& exit_code) {
                          "The sidecar an enclave application runs: protects the secret with the cluster unless it\n"
                          "did already (the key id is kept in --state, SECRET_FILE.vigil.json by default), then sends\n"
                          "a heartbeat every --every until stopped (SIGINT/SIGTERM), logging each outcome and retrying\n"
-                         "with backoff while nodes fail. The policy flags are protect's.");
-  add_protect_options(agent, a->protect);
+                         "with backoff while nodes fail. The policy flags are protect's. When the secret file is\n"
+                         "absent (a fresh enclave of the same image), it first recovers the secret by attestation: a\n"
+                         "quote from dstack's guest agent over the request, shares sealed to a key made here and\n"
+                         "verified (the policy needs an attested condition; docs/attestation.md).");
+  add_protect_options(agent, a->protect, /*secret_may_be_absent=*/true);
   agent->add_option("--every", a->every, "Heartbeat interval (500ms, 4s, 10m, ...)")->required();
   agent->add_option("--state", a->state, "Where the key id is kept (default SECRET_FILE.vigil.json)");
+  agent->add_option("--key-id", a->key_id, "The key id to recover when the secret file is absent (or from --state)");
+  agent->add_option("--dstack-socket", a->dstack_socket,
+                    "dstack's guest agent, for quotes (default /var/run/dstack.sock)");
   agent->callback([a, &exit_code] { exit_code = run_agent(*a); });
 }
 

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "vigil/dcap.h"
+
 namespace vigil::cli {
 
 Result<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
@@ -59,6 +61,19 @@ Status write_file(const std::filesystem::path& path, const std::string& contents
                       "cannot rename " + tmp + " to " + path.string() + ": " + std::strerror(err));
   }
   return {};
+}
+
+Result<Bytes> read_quote_file(const std::filesystem::path& path) {
+  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 2 * dcap::kMaxQuoteBytes + 16));
+  const auto first = text.find_first_not_of(" \t\r\n");
+  const auto last = text.find_last_not_of(" \t\r\n");
+  const std::string_view trimmed =
+      first == std::string::npos ? std::string_view() : std::string_view(text).substr(first, last - first + 1);
+  const bool hex = !trimmed.empty() && trimmed.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+  if (!hex) return Bytes(text.begin(), text.end());
+  auto bytes = from_hex(trimmed);
+  if (!bytes) return make_error(ErrorCode::kBadEncoding, path.string() + ": odd number of hex digits");
+  return bytes;
 }
 
 }  // namespace vigil::cli
