@@ -39,7 +39,13 @@ Result<PckChain> parse_pck_chain(const CheckedCollateral::State& state, const Qu
                                         [](const internal::X509Ptr& c) { return !internal::self_signed(c.get()); });
   X509* ca = chain->size() > 1 ? (*chain)[1].get() : nullptr;
   const std::string ca_name = ca != nullptr ? internal::common_name(ca) : "";
-  if (below_root != 2 || ca == nullptr || !internal::issued_by(pck, ca) || !internal::issued_by(ca, state.root.get()) ||
+  if (ca != nullptr && !internal::issued_by(ca, state.root.get())) {
+    // Under another root than this collateral's: another one may be the
+    // quote's (and if none is, nothing vouches for the quote).
+    return make_error(ErrorCode::kVerificationFailed,
+                      "collateral_mismatch: the quote's PCK chain is not under the root of this collateral");
+  }
+  if (below_root != 2 || ca == nullptr || !internal::issued_by(pck, ca) ||
       internal::common_name(pck).find("SGX PCK Certificate") == std::string::npos ||
       (ca_name.find("SGX PCK Platform CA") == std::string::npos &&
        ca_name.find("SGX PCK Processor CA") == std::string::npos)) {

@@ -202,6 +202,18 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   c.limits.request_max_age = std::chrono::seconds(max_age);
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t skew, positive(l["clock_skew_s"], "limits.clock_skew_s", 60));
   c.limits.clock_skew = std::chrono::seconds(skew);
+
+  if (const auto* attestation = r["attestation"].as_table()) {
+    for (const auto& [key, value] : *attestation) {
+      if (key.str() != "test_root_ca") return config_error("attestation." + std::string(key.str()), "unknown key");
+    }
+    VIGIL_ASSIGN_OR_RETURN(std::string test_root, required<std::string>(r["attestation"]["test_root_ca"],
+                                                                        "attestation.test_root_ca", "a path"));
+    c.attestation_test_root =
+        std::filesystem::path(test_root).is_absolute() ? std::filesystem::path(test_root) : base_dir / test_root;
+  } else if (root.contains("attestation")) {
+    return config_error("attestation", "must be a table");
+  }
   return c;
 }
 
@@ -235,6 +247,9 @@ std::string render_node_config(const NodeConfig& c) {
       << "\nrequest_max_age_s = " << c.limits.request_max_age.count()
       << "\nmax_ciphertexts = " << c.limits.max_ciphertexts << "\nclock_skew_s = " << c.limits.clock_skew.count()
       << "\n";
+  if (!c.attestation_test_root.empty()) {
+    out << "\n[attestation]\ntest_root_ca = \"" << c.attestation_test_root.string() << "\"\n";
+  }
   return out.str();
 }
 

@@ -129,6 +129,10 @@ struct NodeConfig {
   std::size_t operator_quorum = 1;
   unsigned threshold_floor_percent = 50;
   Limits limits;
+  // [attestation] test_root_ca: a DER root trusted beside Intel's, for
+  // tests with synthetic quotes. Only vigild-test (built with the tests,
+  // never installed) accepts it; vigild refuses to start with it.
+  std::filesystem::path attestation_test_root;
 
   const PeerConfig* peer(ParticipantIndex i) const;
 

@@ -11,8 +11,10 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -63,6 +65,21 @@ int run(const std::string& config_path, const std::string& log_format) {
     spdlog::critical("{}: {}", what, e.message);
     return 1;
   };
+  std::optional<Bytes> test_root;
+  if (!config->attestation_test_root.empty()) {
+#ifdef VIGIL_TEST_TRUST_ANCHOR
+    std::ifstream in(config->attestation_test_root, std::ios::binary);
+    if (!in) return fail("attestation.test_root_ca", make_error(ErrorCode::kInvalidInput, "cannot read it"));
+    test_root.emplace(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    spdlog::warn("attestation: trusting the TEST root {} beside Intel's: this is vigild-test, never for production",
+                 config->attestation_test_root.string());
+#else
+    return fail("attestation.test_root_ca",
+                make_error(ErrorCode::kInvalidInput,
+                           "refused: vigild trusts only the Intel SGX Root CA; a test root is for vigild-test, "
+                           "built with the tests and never installed"));
+#endif
+  }
   std::error_code ec;
   std::filesystem::create_directories(config->data_dir, ec);
   // Held until exit: no second vigild, key rotation or import on this folder meanwhile.
@@ -81,7 +98,7 @@ int run(const std::string& config_path, const std::string& log_format) {
   if (!service.has_key()) spdlog::warn("no key share yet: serving status only until a DKG or an import");
   // Collateral for attested recovery: <data folder>/collateral/*.json,
   // loaded at once and again every minute as operators refresh the files.
-  AttestationVerifier attestation(config->data_dir / "collateral");
+  AttestationVerifier attestation(config->data_dir / "collateral", test_root);
   service.set_attestation(&attestation);
   Metrics metrics;
   ApiRouter router(service, metrics);

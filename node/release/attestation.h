@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,9 @@ namespace vigil::node {
 
 class AttestationVerifier {
  public:
-  // `root`: the one trust anchor (DER); Intel's in every release build.
-  explicit AttestationVerifier(std::filesystem::path dir,
-                               Bytes root = Bytes(dcap::intel_sgx_root_ca().begin(), dcap::intel_sgx_root_ca().end()));
+  // Trusts the Intel SGX Root CA, and `test_root` (DER) beside it when
+  // given: vigild-test only (node/config.h, attestation.test_root_ca).
+  explicit AttestationVerifier(std::filesystem::path dir, std::optional<Bytes> test_root = std::nullopt);
 
   // Loads every collateral file anew; one that does not parse or check is
   // left out and named. What was loaded replaces what was held only whole.
@@ -43,7 +44,7 @@ class AttestationVerifier {
 
  private:
   const std::filesystem::path dir_;
-  const Bytes root_;
+  std::vector<Bytes> roots_;
   mutable std::mutex mutex_;
   std::vector<dcap::CheckedCollateral> collateral_;
 };

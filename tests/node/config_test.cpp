@@ -66,6 +66,13 @@ TEST(NodeConfig, ParsesAndRoundTrips) {
   auto again = parse_node_config(render_node_config(*c), "/elsewhere");
   ASSERT_TRUE(again.ok()) << again.error().to_string();
   EXPECT_EQ(render_node_config(*again), render_node_config(*c));
+  EXPECT_TRUE(c->attestation_test_root.empty());
+
+  // A test root (vigild-test only) resolves like every path, and round-trips.
+  auto tested = parse_node_config(good_config() + "\n[attestation]\ntest_root_ca = \"root.der\"\n", "/etc/vigil");
+  ASSERT_TRUE(tested.ok()) << tested.error().to_string();
+  EXPECT_EQ(tested->attestation_test_root, std::filesystem::path("/etc/vigil/root.der"));
+  EXPECT_EQ(parse_node_config(render_node_config(*tested), "/x")->attestation_test_root, tested->attestation_test_root);
 }
 
 TEST(NodeConfig, ErrorsNameTheKey) {
@@ -98,6 +105,9 @@ TEST(NodeConfig, ErrorsNameTheKey) {
            {with("threshold_floor_percent = 60", "threshold_floor_percent = 100"),
             "ceremonies.threshold_floor_percent: must be an integer from 0 to 99"},
            {with("[node]", "[node"), "not valid TOML (line 1"},
+           {with("[ceremonies]", "[attestation]\nroot = \"x.der\"\n\n[ceremonies]"), "attestation.root: unknown key"},
+           {with("[ceremonies]", "[attestation]\ntest_root_ca = 1\n\n[ceremonies]"),
+            "attestation.test_root_ca: must be a path"},
        }) {
     auto r = parse_node_config(c.text, ".");
     ASSERT_FALSE(r.ok()) << c.message;
