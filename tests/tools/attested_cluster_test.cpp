@@ -85,13 +85,12 @@ TEST_F(AttestedClusterTest, TheReleaseVigildRefusesATestRoot) {
 // heartbeats again. Quotes that do not bind a request, and a real quote
 // whose collateral is out of date, are refused by every node with the reason.
 TEST_F(AttestedClusterTest, AnAgentWithoutItsSecretRecoversItByAttestation) {
-  for (const char* k : {"enclave", "admin"}) {
+  for (const char* k : {"enclave", "fresh-enclave", "admin"}) {
     ASSERT_EQ(vigil_cli("keygen --type ed25519 --force --out " + path(std::string(k) + ".key")).exit_code, 0);
   }
-  const auto enclave = read_public_key_file(path("enclave.key.pub")).value();
   const auto admin = read_public_key_file(path("admin.key.pub")).value();
+  // No enclave_key: each enclave's own (--enclave-key) is filled in.
   const nlohmann::json policy = {
-      {"enclave_key", to_hex(enclave)},
       {"any_of",
        {{{"all_of", {{{"attested", {{"tee", "tdx"}, {"mrtd", to_hex(world_->td_report().mr_td)}}}}}}},
         {{"all_of",
@@ -99,28 +98,36 @@ TEST_F(AttestedClusterTest, AnAgentWithoutItsSecretRecoversItByAttestation) {
   };
   std::ofstream(path("policy.json")) << policy.dump(2);
   std::ofstream(path("secret.txt")) << "survives the enclave";
-  const std::string agent = "agent --cluster " + dir_.string() + " --secret-file " + path("secret.txt") +
-                            " --enclave-key " + path("enclave.key") + " --policy " + path("policy.json") +
-                            " --every 200ms --timeout-ms 2000";
-  auto first = test::run_cli_for(2, agent);
+  const auto agent = [](const std::string& enclave_key) {
+    return "agent --cluster " + dir_.string() + " --secret-file " + path("secret.txt") + " --enclave-key " +
+           path(enclave_key) + " --policy " + path("policy.json") + " --every 200ms --timeout-ms 2000";
+  };
+  auto first = test::run_cli_for(2, agent("enclave.key"));
   ASSERT_NE(first.output.find("agent: protected the secret"), std::string::npos) << first.output;
   const std::string key_id = nlohmann::json::parse(slurp(path("secret.txt.vigil.json")))["key_id"];
 
-  // The enclave is gone; a fresh one of the same image starts with the state file only.
+  // The enclave is gone; a fresh one of the same image starts with an empty
+  // volume and a key of its own, told the key id to recover.
   fs::remove(path("secret.txt"));
+  fs::remove(path("secret.txt.vigil.json"));
   const vigil::test::DstackStandIn guest_agent(dir_ / "dstack.sock", [](const std::array<std::uint8_t, 64>& data) {
     dcap::TdReport td = world_->td_report();
     td.report_data = data;
     return world_->quote(td);
   });
-  auto second = test::run_cli_for(3, agent + " --dstack-socket " + guest_agent.socket().string());
+  auto second = test::run_cli_for(
+      3, agent("fresh-enclave.key") + " --key-id " + key_id + " --dstack-socket " + guest_agent.socket().string());
   EXPECT_NE(second.output.find("is absent: recovering key id " + key_id + " by attestation"), std::string::npos)
       << second.output;
   EXPECT_NE(second.output.find("bytes from the dstack guest agent"), std::string::npos) << second.output;
   EXPECT_NE(second.output.find("recovered 20 bytes with verified shares from nodes"), std::string::npos)
       << second.output;
+  // Its own enclave key cannot heartbeat the old registration: it protects the secret anew, then heartbeats.
+  EXPECT_NE(second.output.find("protecting the secret anew"), std::string::npos) << second.output;
   EXPECT_NE(second.output.find("took it"), std::string::npos) << "heartbeating again: " << second.output;
   EXPECT_EQ(slurp(path("secret.txt")), "survives the enclave");
+  const std::string new_key_id = nlohmann::json::parse(slurp(path("secret.txt.vigil.json")))["key_id"];
+  EXPECT_NE(new_key_id, key_id);
   EXPECT_EQ(guest_agent.requests(), 1);
 
   // A request whose quote binds other report data: every node refuses, naming why.

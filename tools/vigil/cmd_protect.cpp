@@ -44,6 +44,14 @@ Result<Policy> policy_from(const std::string& policy_file, const std::vector<std
       return make_error(ErrorCode::kInvalidInput, "pass either --policy or --requester and --silence");
     }
     VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(policy_file, kMaxPolicyBytes * 4));
+    // A policy file may leave out the enclave key: it is --enclave-key's
+    // (so that a fresh enclave with a key of its own protects under the
+    // same file).
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_object() && !doc.contains("enclave_key")) {
+      doc["enclave_key"] = to_hex(enclave);
+      text = doc.dump();
+    }
     auto policy = client::parse_policy_json(text);
     if (!policy) return make_error(policy.error().code, policy_file + ": " + policy.error().message);
     if (policy->enclave_key != enclave) {
