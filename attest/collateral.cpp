@@ -179,6 +179,7 @@ Result<CheckedCollateral> CheckedCollateral::check(const Collateral& c, ByteSpan
 
 Tee CheckedCollateral::tee() const { return state_->tcb_info.tee; }
 std::array<std::uint8_t, 6> CheckedCollateral::fmspc() const { return state_->tcb_info.fmspc; }
+std::int64_t CheckedCollateral::issued() const { return state_->tcb_info.issue_date; }
 std::int64_t CheckedCollateral::valid_from() const { return state_->valid_from; }
 std::int64_t CheckedCollateral::valid_until() const { return state_->valid_until; }
 

@@ -253,7 +253,7 @@ RecoveryRequest ClusterClient<C>::prepare_recovery(const KeyId& key_id, const X2
 template <Curve C>
 std::array<std::uint8_t, 64> ClusterClient<C>::report_data_for(const RecoveryRequest& request) const {
   const auto group_key = key_.group_key().encode();
-  return proto::attested_report_data(request.key_id, request.response_key, request.nonce, group_key);
+  return proto::attested_report_data(request.signing_bytes(), group_key);
 }
 
 template <Curve C>

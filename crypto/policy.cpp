@@ -156,8 +156,10 @@ Status check_attested(const Attested& a) {
         "ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded");
   }
   if (a.tee == AttestedTee::kTdx) {
-    const bool any = a.mr_td || std::any_of(a.rtmr.begin(), a.rtmr.end(), [](const auto& r) { return r.has_value(); });
-    if (!any || a.mr_enclave || a.signer) return invalid("tdx: pin MRTD or an RTMR, and nothing of SGX");
+    // Only MRTD is measured by the TDX module itself; the RTMRs are
+    // extended by software that MRTD's firmware loads, so RTMRs without
+    // MRTD could be replayed by any TD booting firmware of its own.
+    if (!a.mr_td || a.mr_enclave || a.signer) return invalid("tdx: pin MRTD (and any RTMRs), and nothing of SGX");
   } else if (a.tee == AttestedTee::kSgx) {
     const bool tdx = a.mr_td || std::any_of(a.rtmr.begin(), a.rtmr.end(), [](const auto& r) { return r.has_value(); });
     if ((!a.mr_enclave && !a.signer) || tdx) return invalid("sgx: pin MRENCLAVE or MRSIGNER, and nothing of TDX");
@@ -273,11 +275,12 @@ std::string_view refusal_code(Refusal refusal) {
   return "unknown";
 }
 
-namespace {
+namespace {}  // namespace
 
-// Why the request's attestation does not satisfy `a`, or "" when it does.
 std::string attestation_mismatch(const Attested& a, const PolicyFacts& facts) {
-  if (!facts.attestation) return facts.attestation_error;
+  if (!facts.attestation) {
+    return facts.attestation_error.empty() ? "the request carries no verified quote" : facts.attestation_error;
+  }
   const PolicyFacts::Attestation& q = *facts.attestation;
   if (q.tee != a.tee) {
     return "the quote is " + std::string(attested_tee_name(q.tee)) + ", the policy wants " +
@@ -307,6 +310,8 @@ std::string attestation_mismatch(const Attested& a, const PolicyFacts& facts) {
   }
   return "";
 }
+
+namespace {
 
 // How many of the group's conditions, in evaluation order, hold before the
 // first that fails (5 when all do), with that failure. The requester and

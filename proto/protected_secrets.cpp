@@ -46,10 +46,9 @@ Bytes recovery_request_signing_bytes(ByteSpan key_id, ByteSpan response_key, Byt
   return w.take();
 }
 
-std::array<std::uint8_t, 64> attested_report_data(ByteSpan key_id, ByteSpan response_key, ByteSpan nonce,
-                                                  ByteSpan group_public_key) {
+std::array<std::uint8_t, 64> attested_report_data(ByteSpan request_signing_bytes, ByteSpan group_public_key) {
   ByteWriter w;
-  w.field("vigil/v1/attested-recovery").field(key_id).field(response_key).field(nonce).field(group_public_key);
+  w.field("vigil/v1/attested-recovery").field(request_signing_bytes).field(group_public_key);
   const Bytes encoded = w.take();
   const Bytes digest = hash(HashFunction::kSha512, {encoded});
   std::array<std::uint8_t, 64> out{};

@@ -44,13 +44,12 @@ Bytes recovery_request_signing_bytes(ByteSpan key_id, ByteSpan response_key, Byt
                                      std::int64_t expires_at_unix_ms, std::uint32_t key_epoch);
 
 // The report data a quote in an attested recovery request must carry:
-// SHA-512 of field("vigil/v1/attested-recovery") field(key id)
-// field(response key) field(nonce) field(group public key). The enclave
-// asks its TEE for a quote over these 64 bytes, so that the quote speaks
-// for this request to this cluster only, and the shares are sealed to the
-// key it names.
-std::array<std::uint8_t, 64> attested_report_data(ByteSpan key_id, ByteSpan response_key, ByteSpan nonce,
-                                                  ByteSpan group_public_key);
+// SHA-512 of field("vigil/v1/attested-recovery") field(the request's
+// signing bytes: key id, response key, nonce, expiry, key epoch)
+// field(group public key). The enclave asks its TEE for a quote over these
+// 64 bytes, so that the quote speaks for this one request to this cluster
+// only, expires with it, and the shares are sealed to the key it names.
+std::array<std::uint8_t, 64> attested_report_data(ByteSpan request_signing_bytes, ByteSpan group_public_key);
 
 // ---- the messages, signed and checked. Each check names the field it
 // refuses: kBadEncoding for sizes and encodings, kInvalidInput for rules,

@@ -222,8 +222,9 @@ class ClusterClient {
                                    std::chrono::milliseconds validity = std::chrono::minutes(10)) const;
 
   // The 64 bytes a quote in `request` must carry as its report data: they
-  // bind the request's key id, response key and nonce, and this cluster's
-  // group key (proto/README.md, "Attested recovery").
+  // bind the request (its key id, response key, nonce, expiry and epoch)
+  // and this cluster's group key (proto/README.md, "Attested recovery").
+  // Prepare the request first; any change to it needs a new quote.
   std::array<std::uint8_t, 64> report_data_for(const RecoveryRequest& request) const;
 
   // Sends a signed (or attested) request to t nodes (more only as some refuse or fail),

@@ -142,6 +142,7 @@ class CheckedCollateral {
 
   Tee tee() const;
   std::array<std::uint8_t, 6> fmspc() const;
+  std::int64_t issued() const;  // the TCB info's issue date (Unix seconds)
   // The window in which every part of it is valid, [valid_from,
   // valid_until) in Unix seconds: from the latest issue date or notBefore,
   // to the earliest next update or notAfter.

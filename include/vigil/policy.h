@@ -76,7 +76,7 @@ struct SgxSigner {
 struct Attested {
   AttestedTee tee = AttestedTee::kTdx;
   std::uint32_t statuses = kUpToDateOnly;  // bits of kAcceptableTcbStatuses
-  // TDX: any subset of MRTD and RTMR0..3, at least one.
+  // TDX: MRTD, and any of RTMR0..3.
   std::optional<Measurement48> mr_td;
   std::array<std::optional<Measurement48>, 4> rtmr;
   // SGX: MRENCLAVE, or MRSIGNER with the product id and a least ISV SVN, or both.
@@ -165,6 +165,11 @@ struct PolicyDecision {
   Refusal refusal = Refusal::kNone;
   std::string why;  // for people: what was missing, e.g. "1 of 2 required signatures"
 };
+
+// Why the facts' attestation does not satisfy `attested`, or "" when it
+// does (a node records decisions only for requests that are signed by a
+// requester or attested by a TD or enclave some group names).
+std::string attestation_mismatch(const Attested& attested, const PolicyFacts& facts);
 
 // Grants when any group holds. A group's conditions are checked in a fixed
 // order (requester, attested, not_before, enclave_silent, max_releases); a refusal

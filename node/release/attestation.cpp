@@ -108,6 +108,14 @@ AttestationVerifier::Outcome AttestationVerifier::verify(ByteSpan quote_bytes, s
     out.error = quote.error().message;
     return out;
   }
+  // The binding first: it costs nothing, and a quote that does not speak
+  // for this request is not worth a signature check.
+  if (!equal_ct(quote->report_data(), expected)) {
+    out.error =
+        "report_data: the quote does not bind this request (its key id, response key, nonce, expiry and "
+        "epoch, and this cluster's group key)";
+    return out;
+  }
   std::vector<dcap::CheckedCollateral> candidates;
   {
     std::lock_guard lock(mutex_);
@@ -120,8 +128,12 @@ AttestationVerifier::Outcome AttestationVerifier::verify(ByteSpan quote_bytes, s
                 " collateral (docs/attestation.md)";
     return out;
   }
-  // The collateral for the quote's platform (its FMSPC, in the PCK
-  // certificate): the first that is not for another one.
+  // The collateral for the quote's platform (its root, FMSPC, PCE-ID and
+  // PCK CA), newest first: an older file for the platform must not decide
+  // while a newer one (perhaps with a worse status or a revocation) holds.
+  std::stable_sort(
+      candidates.begin(), candidates.end(),
+      [](const dcap::CheckedCollateral& a, const dcap::CheckedCollateral& b) { return a.issued() > b.issued(); });
   Result<dcap::Verdict> verdict = make_error(ErrorCode::kInternal, "");
   for (const auto& c : candidates) {
     verdict = dcap::verify_quote(*quote, c, unix_s);
@@ -130,12 +142,6 @@ AttestationVerifier::Outcome AttestationVerifier::verify(ByteSpan quote_bytes, s
   if (!verdict) {
     out.error = verdict.error().message;
     out.collateral_expired = starts_with(out.error, "collateral_expired:");
-    return out;
-  }
-  if (!equal_ct(quote->report_data(), expected)) {
-    out.error =
-        "report_data: the quote does not bind this request (its key id, response key, nonce and this "
-        "cluster's group key)";
     return out;
   }
   out.attestation = facts_of(*quote, *verdict);

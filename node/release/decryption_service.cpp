@@ -3,6 +3,7 @@
 #include "proto/audit.h"
 #include "proto/codec.h"
 #include "proto/protected_secrets.h"
+#include "vigil/hash.h"
 
 namespace vigil::node {
 namespace {
@@ -331,9 +332,10 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
   decision.request_digest.assign(checked.request_digest.begin(), checked.request_digest.end());
   decision.signers = checked.signers;
   decision.unix_ms = now;
+  std::string attested_by;  // for the audit chain: which quote an unsigned request came with
   auto refuse = [&](std::string code, std::string why) -> Result<RecoveryOutcome> {
     decision.outcome = code;
-    decision.detail = why;
+    decision.detail = why + attested_by;
     decision.release.reset();
     VIGIL_RETURN_IF_ERROR(store_.record_decision(decision, identity_));
     return RecoveryOutcome{std::nullopt, std::move(code), std::move(why)};
@@ -352,11 +354,34 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
   PolicyFacts facts{now, 0, checked.signers, 0, std::nullopt, "the request carries no quote", false};
   const bool attested_policy = std::any_of(policy.any_of.begin(), policy.any_of.end(),
                                            [](const PolicyGroup& g) { return g.attested.has_value(); });
+  if (!attested_policy && !request.quote().empty() && checked.signers.empty()) {
+    return RecoveryOutcome{std::nullopt, "not_attested", "this secret's policy has no attested condition"};
+  }
+  if (checked.signers.empty() && request.expires_at_unix_ms() < now) {
+    return RecoveryOutcome{std::nullopt, "expired", "the request expired"};  // no quote checked for it
+  }
   if (attested_policy && !request.quote().empty()) attest(*key, request, now, facts);
-  if (checked.signers.empty() && !facts.attestation) {
-    // Neither signed by anyone nor attested: nobody to record a decision for.
-    return RecoveryOutcome{std::nullopt, facts.collateral_expired ? "collateral_expired" : "not_attested",
-                           facts.attestation_error};
+  if (checked.signers.empty()) {
+    // Decisions are recorded for requests signed by a requester, or attested
+    // by a TD or enclave that some group names: a stranger's quote, however
+    // genuine, leaves no trace.
+    const bool named =
+        facts.attestation && std::any_of(policy.any_of.begin(), policy.any_of.end(), [&](const PolicyGroup& g) {
+          return g.attested && attestation_mismatch(*g.attested, facts).empty();
+        });
+    if (!named) {
+      std::string why = facts.attestation_error;
+      if (facts.attestation) {
+        for (const PolicyGroup& g : policy.any_of) {
+          if (g.attested) {
+            why = attestation_mismatch(*g.attested, facts);
+            break;
+          }
+        }
+      }
+      return RecoveryOutcome{std::nullopt, facts.collateral_expired ? "collateral_expired" : "not_attested", why};
+    }
+    attested_by = "; attested by the quote " + to_hex(sha256(as_bytes(request.quote())));
   }
 
   if (request.expires_at_unix_ms() < now) return refuse("expired", "the request expired");
@@ -385,7 +410,7 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
     VIGIL_ASSIGN_OR_RETURN(v1::RecoveryResponse response,
                            sealed_share(*key, stored->ciphertext, request, checked.request_digest));
     decision.outcome = "granted";
-    decision.detail = "any_of[" + std::to_string(verdict.group) + "]";
+    decision.detail = "any_of[" + std::to_string(verdict.group) + "]" + attested_by;
     decision.release =
         Decision::Release{Bytes(request.nonce().begin(), request.nonce().end()), proto::serialize(response),
                           policy.any_of[verdict.group].max_releases.value_or(0), stored->heartbeat_counter};
@@ -416,8 +441,8 @@ void DecryptionService::attest(const AnyNodeKey& key, const v1::RecoveryRequest&
         return Bytes(e.begin(), e.end());
       },
       key);
-  const dcap::ReportData expected = proto::attested_report_data(
-      as_bytes(request.key_id()), as_bytes(request.response_key()), as_bytes(request.nonce()), group_key);
+  const dcap::ReportData expected =
+      proto::attested_report_data(proto::recovery_request_signing_bytes(request), group_key);
   auto outcome = attestation_->verify(as_bytes(request.quote()), now_unix_ms / 1000, expected);
   facts.attestation = outcome.attestation;
   facts.attestation_error = std::move(outcome.error);

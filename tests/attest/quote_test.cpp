@@ -266,6 +266,35 @@ TEST(SyntheticDcapTest, QuotesInBothFormatsVerifyUnderTheirOwnRoot) {
   EXPECT_TRUE(CheckedCollateral::check(*parsed, tdx.root_der()).ok());
 }
 
+TEST(SyntheticDcapTest, VersionFiveQuotesWithTd10AndTd15BodiesVerify) {
+  const test::SyntheticDcap world(Tee::kTdx, kNow);
+  TdReport td = world.td_report();
+  auto parsed = parse_quote(world.quote_v5(td));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->version, 5);
+  EXPECT_FALSE(std::get<TdReport>(parsed->report).tee_tcb_svn2.has_value());
+  EXPECT_TRUE(verify_synthetic(world, world.quote_v5(td)).ok());
+  td.tee_tcb_svn2.emplace().fill(3);
+  td.mr_service_td.emplace().fill(0x5a);
+  parsed = parse_quote(world.quote_v5(td));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(std::get<TdReport>(parsed->report).mr_service_td, td.mr_service_td);
+  EXPECT_EQ(std::get<TdReport>(parsed->report).rtmr, td.rtmr);
+  auto verdict = verify_synthetic(world, world.quote_v5(td));
+  ASSERT_TRUE(verdict.ok()) << verdict.error().message;
+  // A body descriptor that does not match its body.
+  Bytes bad = world.quote_v5(world.td_report());
+  bad[48] = 3;  // TD 1.5 announced, 584 bytes given
+  EXPECT_EQ(parse_quote(bad).error().message, "quote: body: type 3 of 584 bytes");
+}
+
+TEST(SyntheticDcapTest, CollateralForAnotherFmspcIsAMismatch) {
+  test::SyntheticDcap world(Tee::kTdx, kNow);
+  world.set_collateral_fmspc({0x00, 0x90, 0x6e, 0xa1, 0x00, 0x00});
+  EXPECT_EQ(refusal(verify_synthetic(world, world.quote(world.td_report()))),
+            "collateral_mismatch: the collateral is for FMSPC 00906ea10000, the quote's platform is 90c06f000000");
+}
+
 TEST(SyntheticDcapTest, ARevokedPckCertificateIsRefused) {
   test::SyntheticDcap world(Tee::kTdx, kNow);
   const Bytes quote = world.quote(world.td_report());

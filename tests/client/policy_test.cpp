@@ -102,6 +102,31 @@ TEST(PolicyDecoding, RefusesWhatNoValidPolicyEncodesTo) {
   refused(instant, "any_of[0].enclave_silent.timeout:");
   Policy none;
   refused(none, "groups");
+  // The attested condition: a status no policy may accept, nothing pinned.
+  Policy attested = p;
+  attested.any_of[0].attested.emplace().mr_td.emplace();
+  ASSERT_TRUE(decode_policy(encode_policy(attested)).ok());
+  Policy revoked = attested;
+  revoked.any_of[0].attested->statuses = 1U << 6;
+  refused(revoked, "any_of[0].attested.statuses:");
+  Policy unpinned = attested;
+  unpinned.any_of[0].attested->mr_td.reset();
+  refused(unpinned, "any_of[0].attested.tdx:");
+  // Bytes no encoder writes: a pinned bit beyond RTMR3, an ISV product id
+  // beyond 16 bits; each is not the canonical encoding of any policy.
+  Bytes bytes = encode_policy(attested);
+  const std::size_t pinned_at = bytes.size() - 4 - 48 - 4;  // u32(pinned) field(MRTD)
+  ASSERT_EQ(bytes[pinned_at + 3], 1);
+  bytes[pinned_at + 3] = 0x21;
+  EXPECT_EQ(decode_policy(bytes).error().code, ErrorCode::kBadEncoding);
+  Policy sgx = p;
+  auto& a = sgx.any_of[0].attested.emplace();
+  a.tee = AttestedTee::kSgx;
+  a.signer = SgxSigner{{}, 0xffff, 1};
+  bytes = encode_policy(sgx);
+  ASSERT_TRUE(decode_policy(bytes).ok());
+  bytes[bytes.size() - 8 + 1] = 1;  // isv_prod_id 0x0001ffff
+  EXPECT_EQ(decode_policy(bytes).error().code, ErrorCode::kBadEncoding);
 }
 
 TEST(Durations, ParseTheUnitsTheCommandLineTakes) {

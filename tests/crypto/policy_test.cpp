@@ -91,5 +91,96 @@ TEST(PolicyEvaluation, AnyGroupGrantsAndARefusalComesFromTheGroupThatGotFurthest
   expect_refused(evaluate_policy(p, facts(100 * kDay, {kStranger})), Refusal::kNotAuthorised);
 }
 
+// The attested condition on the facts of a verified quote: the TEE, never
+// a debug one, an accepted TCB status, every pinned measurement.
+TEST(PolicyEvaluation, AnAttestedGroupHoldsOnlyForAMatchingNonDebugQuoteOfAnAcceptedStatus) {
+  Attested tdx;
+  tdx.mr_td.emplace().fill(0x7d);
+  tdx.rtmr[2].emplace().fill(0xa2);
+  tdx.statuses = kUpToDateOnly | (1U << 1);  // and SWHardeningNeeded
+  PolicyGroup g;
+  g.attested = tdx;
+  const Policy p{key(7), {g}};
+  ASSERT_TRUE(check_policy(p).ok());
+  ASSERT_TRUE(decode_policy(encode_policy(p)).ok());
+
+  PolicyFacts f = facts(0, {});
+  expect_refused(evaluate_policy(p, f), Refusal::kNotAttested);  // no quote
+  f.attestation_error = "collateral_expired: ...";
+  f.collateral_expired = true;
+  expect_refused(evaluate_policy(p, f), Refusal::kCollateralExpired);
+  f.collateral_expired = false;
+  PolicyFacts::Attestation q;
+  q.mr_td = *tdx.mr_td;
+  q.rtmr[2] = *tdx.rtmr[2];
+  q.rtmr[3].fill(0x33);  // not pinned: anything
+  f.attestation = q;
+  EXPECT_TRUE(evaluate_policy(p, f).granted);
+  f.attestation->status = 1;
+  EXPECT_TRUE(evaluate_policy(p, f).granted) << "SWHardeningNeeded is accepted";
+  f.attestation->status = 4;
+  EXPECT_EQ(evaluate_policy(p, f).why, "TCB status OutOfDate is not one the policy accepts");
+  f.attestation->status = 99;
+  expect_refused(evaluate_policy(p, f), Refusal::kNotAttested);
+  f.attestation = q;
+  f.attestation->debug = true;
+  EXPECT_EQ(evaluate_policy(p, f).why, "the quote is of a debug TD");
+  f.attestation = q;
+  f.attestation->rtmr[2][47] ^= 1;
+  EXPECT_EQ(evaluate_policy(p, f).why, "RTMR2 differs from the policy's");
+  f.attestation = q;
+  f.attestation->tee = AttestedTee::kSgx;
+  EXPECT_EQ(evaluate_policy(p, f).why, "the quote is sgx, the policy wants tdx");
+
+  Attested sgx;
+  sgx.tee = AttestedTee::kSgx;
+  sgx.signer = SgxSigner{key(5), 3, 4};
+  PolicyGroup s;
+  s.attested = sgx;
+  const Policy by_signer{key(7), {s}};
+  ASSERT_TRUE(check_policy(by_signer).ok());
+  PolicyFacts::Attestation e;
+  e.tee = AttestedTee::kSgx;
+  e.mr_signer = key(5);
+  e.isv_prod_id = 3;
+  e.isv_svn = 4;
+  f.attestation = e;
+  EXPECT_TRUE(evaluate_policy(by_signer, f).granted);
+  f.attestation->isv_svn = 3;
+  EXPECT_EQ(evaluate_policy(by_signer, f).why, "ISVSVN 3 is below the policy's 4");
+  f.attestation = e;
+  f.attestation->isv_prod_id = 2;
+  EXPECT_EQ(evaluate_policy(by_signer, f).why, "ISVPRODID differs from the policy's");
+  f.attestation = e;
+  f.attestation->mr_signer = key(6);
+  EXPECT_EQ(evaluate_policy(by_signer, f).why, "MRSIGNER differs from the policy's");
+}
+
+TEST(PolicyRules, AnAttestedConditionPinsSomethingOfItsOwnTeeAndAcceptsSomeStatus) {
+  Attested a;
+  EXPECT_FALSE(check_attested(a).ok()) << "TDX with nothing pinned";
+  a.mr_td.emplace();
+  EXPECT_TRUE(check_attested(a).ok());
+  a.statuses = 0;
+  EXPECT_FALSE(check_attested(a).ok());
+  a.statuses = 1U << 6;  // Revoked
+  EXPECT_FALSE(check_attested(a).ok());
+  a.statuses = kUpToDateOnly;
+  a.mr_enclave.emplace();
+  EXPECT_FALSE(check_attested(a).ok()) << "an SGX field in a TDX condition";
+  Attested sgx;
+  sgx.tee = AttestedTee::kSgx;
+  EXPECT_FALSE(check_attested(sgx).ok());
+  sgx.mr_enclave.emplace();
+  EXPECT_TRUE(check_attested(sgx).ok());
+  sgx.rtmr[0].emplace();
+  EXPECT_FALSE(check_attested(sgx).ok());
+  // A group of an attested condition alone names who may receive.
+  PolicyGroup g;
+  g.attested = Attested{};
+  g.attested->mr_td.emplace();
+  EXPECT_TRUE(check_policy(Policy{key(7), {g}}).ok());
+}
+
 }  // namespace
 }  // namespace vigil

@@ -280,6 +280,7 @@ struct SyntheticDcap::Impl {
   std::int64_t tcb_next_update = 0;
   dcap::TcbStatus qe_status = dcap::TcbStatus::kUpToDate;
   bool pck_signs_collateral = false;
+  std::array<std::uint8_t, 6> collateral_fmspc = kFmspc;
 
   dcap::EnclaveReport qe_report() const {
     dcap::EnclaveReport qe;
@@ -296,9 +297,11 @@ struct SyntheticDcap::Impl {
     return qe;
   }
 
-  Bytes quote(const Bytes& body) const {
+  // `body_type` 0: version 4 (TDX) or 3 (SGX); otherwise version 5 with
+  // that body descriptor.
+  Bytes quote(const Bytes& body, std::uint16_t body_type = 0) const {
     Bytes q;
-    put16(q, tee == dcap::Tee::kTdx ? 4 : 3);
+    put16(q, body_type != 0 ? 5 : tee == dcap::Tee::kTdx ? 4 : 3);
     put16(q, 2);
     put32(q, tee == dcap::Tee::kTdx ? 0x81 : 0);
     put16(q, 0);
@@ -307,6 +310,10 @@ struct SyntheticDcap::Impl {
                                                 0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
     put(q, intel);
     q.resize(q.size() + 20);
+    if (body_type != 0) {
+      put16(q, body_type);
+      put32(q, static_cast<std::uint32_t>(body.size()));
+    }
     q.insert(q.end(), body.begin(), body.end());
 
     const Bytes qe = enclave_report_bytes(qe_report());
@@ -362,6 +369,7 @@ void SyntheticDcap::set_tcb_status(dcap::TcbStatus status) { impl_->status = sta
 void SyntheticDcap::set_tcb_info_next_update(std::int64_t unix_s) { impl_->tcb_next_update = unix_s; }
 void SyntheticDcap::set_qe_status(dcap::TcbStatus status) { impl_->qe_status = status; }
 void SyntheticDcap::sign_collateral_with_pck_key() { impl_->pck_signs_collateral = true; }
+void SyntheticDcap::set_collateral_fmspc(const std::array<std::uint8_t, 6>& fmspc) { impl_->collateral_fmspc = fmspc; }
 
 dcap::Collateral SyntheticDcap::collateral() const {
   const Impl& s = *impl_;
@@ -393,7 +401,7 @@ dcap::Collateral SyntheticDcap::collateral() const {
                          {"version", 3},
                          {"issueDate", utc(s.from)},
                          {"nextUpdate", utc(s.tcb_next_update)},
-                         {"fmspc", to_hex(kFmspc)},
+                         {"fmspc", to_hex(s.collateral_fmspc)},
                          {"pceId", "0000"},
                          {"tcbType", 0},
                          {"tcbEvaluationDataNumber", 17}};
@@ -476,6 +484,16 @@ dcap::EnclaveReport SyntheticDcap::enclave_report() const {
 }
 
 Bytes SyntheticDcap::quote(const dcap::TdReport& report) const { return impl_->quote(td_report_bytes(report)); }
+Bytes SyntheticDcap::quote_v5(const dcap::TdReport& report) const {
+  Bytes body = td_report_bytes(report);
+  if (report.tee_tcb_svn2) {
+    body.insert(body.end(), report.tee_tcb_svn2->begin(), report.tee_tcb_svn2->end());
+    const dcap::Measurement48 none{};
+    const auto& service_td = report.mr_service_td ? *report.mr_service_td : none;
+    body.insert(body.end(), service_td.begin(), service_td.end());
+  }
+  return impl_->quote(body, report.tee_tcb_svn2 ? 3 : 2);
+}
 Bytes SyntheticDcap::quote(const dcap::EnclaveReport& report) const {
   return impl_->quote(enclave_report_bytes(report));
 }

@@ -35,6 +35,8 @@ class SyntheticDcap {
   void set_qe_status(dcap::TcbStatus status);  // of the QE identity's level
   // An attacker holding a PCK key signs TCB info and QE identity with it.
   void sign_collateral_with_pck_key();
+  // TCB info for another platform type than the PCK certificate's.
+  void set_collateral_fmspc(const std::array<std::uint8_t, 6>& fmspc);
   dcap::Collateral collateral() const;
   std::string collateral_json() const;
 
@@ -44,6 +46,9 @@ class SyntheticDcap {
   // A quote of `report` in the real format, signed through the PCK chain.
   Bytes quote(const dcap::TdReport& report) const;
   Bytes quote(const dcap::EnclaveReport& report) const;
+  // The same in quote version 5: a TD 1.0 body, or TD 1.5 when the report
+  // has its TD 1.5 fields.
+  Bytes quote_v5(const dcap::TdReport& report) const;
 
  private:
   struct Impl;

@@ -82,8 +82,8 @@ TEST_F(AttestedClusterTest, TheReleaseVigildRefusesATestRoot) {
 // vigil agent in a fresh TD of the same image: its secret file is gone; it
 // asks the guest agent (a stand-in speaking dstack's protocol) for a quote
 // over its request, recovers the secret from the nodes, writes it, and
-// heartbeats again. Quotes that do not bind a request, and a real quote
-// whose collateral is out of date, are refused by every node with the reason.
+// heartbeats again. Quotes that do not bind a request, a real TDX quote
+// among them, are refused by every node with the reason.
 TEST_F(AttestedClusterTest, AnAgentWithoutItsSecretRecoversItByAttestation) {
   for (const char* k : {"enclave", "fresh-enclave", "admin"}) {
     ASSERT_EQ(vigil_cli("keygen --type ed25519 --force --out " + path(std::string(k) + ".key")).exit_code, 0);
@@ -150,14 +150,17 @@ TEST_F(AttestedClusterTest, AnAgentWithoutItsSecretRecoversItByAttestation) {
   }
   EXPECT_FALSE(fs::exists(path("stolen.txt")));
 
-  // A real quote (a TDX machine's, from the shared vectors): its collateral,
-  // in every node's folder, is long out of date; each node says so.
+  // A real quote (a TDX machine's, from the shared vectors), whose report
+  // data binds something else: every node refuses it, naming why, before
+  // spending a signature check on it.
   const fs::path real_quote = vigil::test::shared_vectors_path("dcap/tdx_quote");
   if (!fs::exists(real_quote)) GTEST_SKIP() << "shared vectors missing: " << real_quote;
   r = vigil_cli(submit + " --quote " + real_quote.string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   for (int i = 1; i <= 5; ++i) {
-    EXPECT_NE(r.output.find("node " + std::to_string(i) + ": collateral_expired: "), std::string::npos) << r.output;
+    const std::string expected =
+        "node " + std::to_string(i) + ": not_attested: report_data: the quote does not bind this request";
+    EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
   }
 }
 

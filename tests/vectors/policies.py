@@ -153,6 +153,8 @@ BAD = [
         {"all_of": [{"requester": {"keys": [ADMIN], "m": 1}}]}]}, "version"),
     ("attested-pins-nothing", {"enclave_key": ENCLAVE, "any_of": [
         {"all_of": [{"attested": {"tee": "tdx"}}]}]}, "any_of[0].all_of[0].attested.tdx"),
+    ("attested-rtmrs-without-mrtd", {"enclave_key": ENCLAVE, "any_of": [
+        {"all_of": [{"attested": {"tee": "tdx", "rtmr1": RTMR2, "rtmr2": RTMR2}}]}]}, "any_of[0].all_of[0].attested.tdx"),
     ("attested-revoked-status", {"enclave_key": ENCLAVE, "any_of": [
         {"all_of": [{"attested": {"tee": "tdx", "mrtd": MRTD, "statuses": ["Revoked"]}}]}]},
      "any_of[0].all_of[0].attested.statuses[0]"),

@@ -229,10 +229,9 @@ int recover_with(const std::string& command, const Vault& vault, const client::R
     std::cerr << "vigil " << command << ": not recovered: " << why << "\n";
     return kExitFailure;
   }
-  const std::string plaintext(r->plaintext.span().begin(), r->plaintext.span().end());
+  std::string plaintext(r->plaintext.span().begin(), r->plaintext.span().end());
   auto written = write_file(out, plaintext, FileMode::kSecret, force);
-  std::string wipe = plaintext;
-  secure_wipe(wipe.data(), wipe.size());
+  secure_wipe(plaintext.data(), plaintext.size());
   if (!written) return fail(command, written.error());
   std::cout << "recovered " << r->plaintext.size() << " bytes with verified shares from nodes " << list_nodes(r->used)
             << "; written to " << out << "\n";
@@ -285,29 +284,38 @@ int run_agent(const AgentOptions& o) {
     known = *id;
     std::cout << "agent: the cluster holds this secret under key id " << to_hex(*known) << " (" << state << ")\n";
   }
+  bool known_from_flag = false;  // not yet confirmed as this enclave's registration
   if (!known && !o.key_id.empty()) {
     auto id = parse_key_id(o.key_id);
     if (!id) return fail("agent", id.error(), kExitUsage);
     known = *id;
+    known_from_flag = true;
   }
-  if (!std::filesystem::exists(o.protect.secret_file)) {
-    if (!known) {
-      return fail("agent",
-                  o.protect.secret_file + " is absent and no key id is known to recover it: pass --key-id (or --state)",
-                  kExitUsage);
-    }
-    const int recovered = with_cluster_client("agent", o.protect.cluster, [&](const auto& vault) -> int {
-      const int exit = recover_by_attestation(vault, *known, o);
-      if (exit != kExitOk) return exit;
+  const bool recover_first = !std::filesystem::exists(o.protect.secret_file);
+  if (recover_first && !known) {
+    return fail("agent",
+                o.protect.secret_file + " is absent and no key id is known to recover it: pass --key-id (or --state)",
+                kExitUsage);
+  }
+  if (recover_first || known_from_flag) {
+    const int decided = with_cluster_client("agent", o.protect.cluster, [&](const auto& vault) -> int {
+      if (recover_first) {
+        if (const int exit = recover_by_attestation(vault, *known, o); exit != kExitOk) return exit;
+      }
       // Heartbeats for that registration need its enclave key; with another
       // one, this enclave protects the secret anew under its own.
       auto policy = vault.fetch_policy(*known, {o.protect.cluster.timeout()});
-      if (policy && policy->enclave_key == enclave->public_key) return kExitOk;
+      if (!policy) {
+        // Not knowing is no reason to leave the registration: stop, and
+        // decide on the next start (a recovered secret is written).
+        return fail("agent", "the registration's policy: " + policy.error().message);
+      }
+      if (policy->enclave_key == enclave->public_key) return kExitOk;
       std::cout << "agent: the registration's enclave key is not --enclave-key: protecting the secret anew\n";
       known.reset();
       return kExitOk;
     });
-    if (recovered != kExitOk) return recovered;
+    if (decided != kExitOk) return decided;
     if (known && !std::filesystem::exists(state)) {
       const json file{{"key_id", to_hex(*known)}};
       if (auto s = write_file(state, file.dump(2) + "\n", FileMode::kPublic, true); !s) return fail("agent", s.error());

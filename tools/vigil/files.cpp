@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -33,8 +34,15 @@ Status write_file(const std::filesystem::path& path, const std::string& contents
     return make_error(ErrorCode::kInvalidInput, path.string() + " already exists (use --force to replace it)");
   }
   const mode_t perms = mode == FileMode::kSecret ? 0600 : 0644;
-  std::string tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, perms);
+  // A fresh name, created here and not followed if it is a link: nothing
+  // planted in a shared folder receives the contents.
+  std::string tmp = path.string() + ".tmp.XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd >= 0 && ::fchmod(fd, perms) != 0) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    fd = -1;
+  }
   if (fd < 0) return make_error(ErrorCode::kInvalidInput, "cannot create " + tmp + ": " + std::strerror(errno));
   const char* p = contents.data();
   std::size_t left = contents.size();
@@ -54,7 +62,10 @@ Status write_file(const std::filesystem::path& path, const std::string& contents
     ::unlink(tmp.c_str());
     return make_error(ErrorCode::kInvalidInput, "cannot finish writing " + tmp + ": " + std::strerror(errno));
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  // Without overwrite, a file that appeared meanwhile is not replaced either.
+  const int renamed = overwrite ? ::rename(tmp.c_str(), path.c_str())
+                                : ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+  if (renamed != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     return make_error(ErrorCode::kInvalidInput,

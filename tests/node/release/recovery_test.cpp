@@ -311,8 +311,7 @@ class AttestedRecoveryTest : public RecoveryTest {
   v1::RecoveryRequest attested_request(const proto::KeyId& id, dcap::TdReport td) {
     v1::RecoveryRequest r = request(id, {});
     const auto group_key = cluster_.dealt().group_public_key().encode();
-    td.report_data =
-        proto::attested_report_data(as_bytes(r.key_id()), as_bytes(r.response_key()), as_bytes(r.nonce()), group_key);
+    td.report_data = proto::attested_report_data(proto::recovery_request_signing_bytes(r), group_key);
     const Bytes quote = world_.quote(td);
     r.set_quote(std::string(quote.begin(), quote.end()));
     return r;
@@ -341,6 +340,14 @@ TEST_F(AttestedRecoveryTest, AFreshTdOfTheSameImageRecoversByItsQuoteAlone) {
   replayed.set_quote(r.quote());
   expect_refused_everywhere(replayed, "not_attested");
   EXPECT_NE(refusal_message(0, replayed).find("report_data: the quote does not bind this request"), std::string::npos);
+  // A quote bound to another response key, or to another key id.
+  v1::RecoveryRequest other_key = r;
+  other_key.set_response_key(std::string(32, 'k'));
+  EXPECT_NE(refusal_message(0, other_key).find("report_data: the quote does not bind"), std::string::npos);
+  const auto other_id = protect(PolicyGroup{{}, {}, {}, {}, same_image}, "another secret");
+  v1::RecoveryRequest other_secret = r;
+  other_secret.set_key_id(std::string(other_id.begin(), other_id.end()));
+  EXPECT_NE(refusal_message(0, other_secret).find("report_data: the quote does not bind"), std::string::npos);
   // Another image, a debug TD, a status the policy does not accept.
   dcap::TdReport other = image;
   other.rtmr[1][0] ^= 1;
@@ -352,13 +359,10 @@ TEST_F(AttestedRecoveryTest, AFreshTdOfTheSameImageRecoversByItsQuoteAlone) {
   v1::RecoveryRequest damaged = attested_request(id, image);
   damaged.mutable_quote()->at(100) ^= 1;
   EXPECT_EQ(refusal_message(0, damaged), "quote_invalid: signature: does not verify with the attestation key");
-  // In the chain: the requests whose quotes verified (a real TD asked, of
-  // another image or a debug one); unsigned requests that do not attest
-  // leave no trace.
-  const auto chain = audit(0);
-  ASSERT_EQ(chain.size(), entries + 2);
-  EXPECT_EQ(chain[entries].outcome(), "not_attested");
-  EXPECT_EQ(chain[entries + 1].outcome(), "not_attested");
+  // Only the granted request is in the chain: unsigned requests whose
+  // quotes are not of a TD the policy names (however genuine) leave no trace.
+  EXPECT_EQ(audit(0).size(), entries);
+  EXPECT_NE(audit(0).back().detail().find("attested by the quote"), std::string::npos) << audit(0).back().detail();
 
   // Forty days on, the collateral is out of date: refused as such until refreshed.
   cluster_.clock.now += 40 * kDay;
