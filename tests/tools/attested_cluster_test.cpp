@@ -110,6 +110,21 @@ TEST_F(AttestedClusterTest, AnAgentWithoutItsSecretRecoversItByAttestation) {
   // volume and a key of its own, told the key id to recover.
   fs::remove(path("secret.txt"));
   fs::remove(path("secret.txt.vigil.json"));
+  {
+    // A guest agent that quotes something else: named, and nothing written.
+    const vigil::test::DstackStandIn wrong(dir_ / "wrong.sock", [](const std::array<std::uint8_t, 64>&) {
+      dcap::TdReport td = world_->td_report();
+      td.report_data.fill(0x11);
+      return world_->quote(td);
+    });
+    auto refused = test::run_cli_for(
+        3, agent("fresh-enclave.key") + " --key-id " + key_id + " --dstack-socket " + wrong.socket().string());
+    EXPECT_NE(refused.exit_code, 0) << refused.output;
+    EXPECT_NE(refused.output.find("the dstack guest agent quoted other report data than the request's"),
+              std::string::npos)
+        << refused.output;
+    EXPECT_FALSE(fs::exists(path("secret.txt")));
+  }
   const vigil::test::DstackStandIn guest_agent(dir_ / "dstack.sock", [](const std::array<std::uint8_t, 64>& data) {
     dcap::TdReport td = world_->td_report();
     td.report_data = data;

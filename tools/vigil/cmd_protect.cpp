@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "protected_client.h"
 #include "proto/protected_secrets.h"
+#include "vigil/dcap.h"
 
 namespace vigil::cli {
 namespace {
@@ -254,8 +255,16 @@ int recover_by_attestation(const Vault& vault, const client::KeyId& key_id, cons
             << " by attestation\n";
   const X25519KeyPair response = x25519_generate(system_rng());
   auto request = vault.prepare_recovery(key_id, response.public_key);
-  auto quote = client::dstack_get_quote(o.dstack_socket, vault.report_data_for(request));
+  const auto report_data = vault.report_data_for(request);
+  auto quote = client::dstack_get_quote(o.dstack_socket, report_data);
   if (!quote) return fail("agent", quote.error());
+  // The nodes check the binding too; checked here, a wrong answer is named
+  // for what it is.
+  auto parsed = dcap::parse_quote(*quote);
+  if (!parsed) return fail("agent", "the dstack guest agent's answer: " + parsed.error().message);
+  if (parsed->report_data() != report_data) {
+    return fail("agent", "the dstack guest agent quoted other report data than the request's");
+  }
   std::cout << "agent: quote of " << quote->size() << " bytes from the dstack guest agent (" << o.dstack_socket
             << ") binds the request\n";
   request.quote = std::move(quote).value();
