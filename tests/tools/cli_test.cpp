@@ -324,6 +324,25 @@ TEST_F(CliTest, TheDemoTellsTheWholeStory) {
   EXPECT_EQ(run("demo --t 9 --n 5").exit_code, 2);
 }
 
+// init run again with --force (to pin a cluster description, say) keeps
+// the listen addresses set before unless they are given again.
+TEST_F(CliTest, InitAgainKeepsTheListenAddressesItWasGiven) {
+  auto r = run("init --data-dir " + path("n1") + " --index 1 --peer-listen 127.0.0.3:7301 --api-listen 0.0.0.0:8301");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run("init --data-dir " + path("n1") + " --index 1 --force");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("listens: peers 127.0.0.3:7301, API 0.0.0.0:8301"), std::string::npos) << r.output;
+  std::ifstream in(path("n1") + "/node.toml");
+  const std::string toml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(toml.find("peer = \"127.0.0.3:7301\""), std::string::npos) << toml;
+  EXPECT_NE(toml.find("api = \"0.0.0.0:8301\""), std::string::npos) << toml;
+  r = run("init --data-dir " + path("n1") + " --index 1 --force --api-listen 127.0.0.1:8302");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("listens: peers 127.0.0.3:7301, API 127.0.0.1:8302"), std::string::npos) << r.output;
+  // Without --force an existing config is not replaced.
+  EXPECT_EQ(run("init --data-dir " + path("n1") + " --index 1").exit_code, 1);
+}
+
 TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
   auto r = run("init --data-dir " + path("n1") + " --index 1");
   ASSERT_EQ(r.exit_code, 0) << r.output;

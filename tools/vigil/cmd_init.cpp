@@ -73,22 +73,40 @@ void register_init(CLI::App& app, int& exit_code) {
                                  "cluster description. Prints the keys the operators exchange.");
   cmd->add_option("--data-dir", o->data_dir, "The node's data folder (created if missing)")->required();
   cmd->add_option("--index", o->index, "This node's participant index")->required();
-  cmd->add_option("--peer-listen", o->peer_listen, "Peer address to listen on (default 0.0.0.0:7100)");
-  cmd->add_option("--api-listen", o->api_listen, "Client API address (default 127.0.0.1:8100)");
+  auto* peer_flag = cmd->add_option("--peer-listen", o->peer_listen,
+                                    "Peer address to listen on (default 0.0.0.0:7100, or what node.toml has)");
+  auto* api_flag = cmd->add_option("--api-listen", o->api_listen,
+                                   "Client API address (default 127.0.0.1:8100, or what node.toml has)");
   cmd->add_option("--cluster", o->cluster, "Cluster description (JSON: nodes, operators)")->check(CLI::ExistingFile);
-  cmd->add_flag("--force", o->force, "Replace an existing node.toml");
-  cmd->callback([o, &exit_code] {
+  cmd->add_flag("--force", o->force,
+                "Replace an existing node.toml (its listen addresses, limits and logging are kept unless given)");
+  cmd->callback([o, peer_flag, api_flag, &exit_code] {
     const fs::path dir = fs::absolute(o->data_dir);
     auto identity = node::provision_data_dir(dir);
     if (!identity) return void(exit_code = fail("init", identity.error()));
+    // Run again (say, to pin a cluster description), init starts from the
+    // node's config: what was set by hand is not silently reset.
     node::NodeConfig config;
+    const fs::path existing = dir / "node.toml";
+    const bool rewrite = o->force && fs::exists(existing);
+    if (rewrite) {
+      auto loaded = node::load_node_config(existing);
+      if (!loaded) {
+        return void(exit_code = fail("init", loaded.error().message + " (move it away to start afresh)", kExitUsage));
+      }
+      config = std::move(loaded).value();
+      if (!o->cluster.empty()) {  // pinned again from the description
+        config.peers.clear();
+        config.operators.clear();
+      }
+    }
     config.index = o->index;
     config.data_dir = dir;
     auto peer = node::parse_endpoint(o->peer_listen), api = node::parse_endpoint(o->api_listen);
     if (!peer) return void(exit_code = fail("init", "--peer-listen: " + peer.error().message, kExitUsage));
     if (!api) return void(exit_code = fail("init", "--api-listen: " + api.error().message, kExitUsage));
-    config.peer_listen = *peer;
-    config.api_listen = *api;
+    if (!rewrite || peer_flag->count() > 0) config.peer_listen = *peer;
+    if (!rewrite || api_flag->count() > 0) config.api_listen = *api;
     if (!o->cluster.empty()) {
       if (auto s = apply_description(config, o->cluster, identity->public_key); !s) {
         return void(exit_code = fail("init", s.error(), kExitUsage));
@@ -101,6 +119,8 @@ void register_init(CLI::App& app, int& exit_code) {
               << "  identity (pin in peers' configs)   " << to_hex(identity->public_key) << "\n"
               << "  share key (a dealer's recipient)   " << to_hex(ed25519_to_x25519(*identity).public_key) << "\n"
               << "  config                             " << (dir / "node.toml").string() << "\n"
+              << "  listens: peers " << config.peer_listen.to_string() << ", API " << config.api_listen.to_string()
+              << "\n"
               << "  peers pinned: " << config.peers.size() << ", operators: " << config.operators.size() << "\n";
   });
 
