@@ -19,8 +19,6 @@ Error quote_invalid(const std::string& why) {
   return make_error(ErrorCode::kVerificationFailed, "quote_invalid: " + why);
 }
 
-std::string hex_of(ByteSpan bytes) { return to_hex(bytes); }
-
 // The quote's PCK chain, parsed, in Intel's shape, with the leaf's SGX
 // extension and key; its signatures and dates are verified by verify_quote.
 struct PckChain {
@@ -179,13 +177,13 @@ Result<Verdict> verify_quote(const Quote& quote, const CheckedCollateral& collat
   const internal::TcbInfo& info = state.tcb_info;
   if (pck.fmspc != info.fmspc) {
     return make_error(ErrorCode::kVerificationFailed, "collateral_mismatch: the collateral is for FMSPC " +
-                                                          hex_of(info.fmspc) + ", the quote's platform is " +
-                                                          hex_of(pck.fmspc));
+                                                          to_hex(info.fmspc) + ", the quote's platform is " +
+                                                          to_hex(pck.fmspc));
   }
   if (pck.pce_id != info.pce_id) {
     return make_error(ErrorCode::kVerificationFailed, "collateral_mismatch: the collateral is for PCE-ID " +
-                                                          hex_of(info.pce_id) + ", the quote's is " +
-                                                          hex_of(pck.pce_id));
+                                                          to_hex(info.pce_id) + ", the quote's is " +
+                                                          to_hex(pck.pce_id));
   }
   if (unix_s < state.valid_from) {
     return make_error(ErrorCode::kVerificationFailed,

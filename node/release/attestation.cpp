@@ -95,11 +95,6 @@ std::vector<AttestationVerifier::FileOutcome> AttestationVerifier::reload() {
   return outcomes;
 }
 
-std::size_t AttestationVerifier::loaded() const {
-  std::lock_guard lock(mutex_);
-  return collateral_.size();
-}
-
 AttestationVerifier::Outcome AttestationVerifier::verify(ByteSpan quote_bytes, std::int64_t unix_s,
                                                          const dcap::ReportData& expected) const {
   Outcome out;

@@ -30,7 +30,6 @@ class AttestationVerifier {
     std::string summary;  // when loaded: "tdx, FMSPC b0c06f000000, valid until 2025-07-19T10:00:35Z"
   };
   std::vector<FileOutcome> reload();
-  std::size_t loaded() const;
 
   struct Outcome {
     std::optional<PolicyFacts::Attestation> attestation;

@@ -34,15 +34,11 @@ Status write_file(const std::filesystem::path& path, const std::string& contents
     return make_error(ErrorCode::kInvalidInput, path.string() + " already exists (use --force to replace it)");
   }
   const mode_t perms = mode == FileMode::kSecret ? 0600 : 0644;
-  // A fresh name, created here and not followed if it is a link: nothing
-  // planted in a shared folder receives the contents.
+  // mkostemp replaces the XXXXXX with a fresh name and creates the file
+  // itself (mode 0600, never through a link): nothing planted in a shared
+  // folder receives the contents. The final mode is set once written.
   std::string tmp = path.string() + ".tmp.XXXXXX";
-  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd >= 0 && ::fchmod(fd, perms) != 0) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    fd = -1;
-  }
+  const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return make_error(ErrorCode::kInvalidInput, "cannot create " + tmp + ": " + std::strerror(errno));
   const char* p = contents.data();
   std::size_t left = contents.size();
