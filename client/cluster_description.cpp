@@ -121,22 +121,37 @@ Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, s
   // `transport` and `node_urls`.
   std::vector<Result<v1::StatusResponse>> answers;
   for (auto& a : asked) answers.push_back(a.get());
+  // A node that is down or holds no key (yet, or any more) is left out: a
+  // requester lists every node and recovers while t of them serve. A node
+  // that answers with another key is never left out: that is an error.
   ClusterDescription cluster;
+  std::string first_url, missing;
+  ErrorCode missing_code = ErrorCode::kNotFound;
   for (std::size_t i = 0; i < node_urls.size(); ++i) {
     auto& status = answers[i];
-    if (!status) return status.error();
     ClusterDescription reported;
-    VIGIL_RETURN_IF_ERROR(describe_key(*status, reported));
-    if (!reported.has_key()) return make_error(ErrorCode::kNotFound, node_urls[i] + " holds no key yet");
-    if (i == 0) {
+    if (status) VIGIL_RETURN_IF_ERROR(describe_key(*status, reported));
+    if (!status || !reported.has_key()) {
+      missing += (missing.empty() ? "" : "; ") + node_urls[i] + ": " +
+                 (status ? std::string("holds no key yet") : status.error().message);
+      if (!status) missing_code = status.error().code;
+      continue;
+    }
+    if (first_url.empty()) {
       cluster = std::move(reported);
+      first_url = node_urls[i];
     } else if (reported.curve != cluster.curve || reported.threshold != cluster.threshold ||
                reported.key_epoch != cluster.key_epoch || reported.group_public_key != cluster.group_public_key ||
                reported.public_shares != cluster.public_shares) {
       return make_error(ErrorCode::kVerificationFailed,
-                        node_urls[i] + " reports another key than " + node_urls[0] + " (or another epoch of it)");
+                        node_urls[i] + " reports another key than " + first_url + " (or another epoch of it)");
     }
     cluster.nodes.push_back({status->node_index(), node_urls[i]});
+  }
+  // Fewer than t is fine for a heartbeat; a recovery then names what it lacks.
+  if (cluster.nodes.empty()) {
+    return make_error(missing_code,
+                      "none of the " + std::to_string(node_urls.size()) + " nodes reported a key: " + missing);
   }
   std::set<ParticipantIndex> indices;
   for (const auto& n : cluster.nodes) {

@@ -121,6 +121,8 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   c.index = static_cast<ParticipantIndex>(index);
   VIGIL_ASSIGN_OR_RETURN(std::string data_dir, required<std::string>(r["node"]["data_dir"], "node.data_dir", "a path"));
   c.data_dir = std::filesystem::path(data_dir).is_absolute() ? std::filesystem::path(data_dir) : base_dir / data_dir;
+  c.data_dir = c.data_dir.lexically_normal();  // "/var/lib/vigil/." reads "/var/lib/vigil"
+  if (!c.data_dir.has_filename() && c.data_dir.has_parent_path()) c.data_dir = c.data_dir.parent_path();
   c.log_format = r["node"]["log_format"].value_or(std::string("text"));
   if (c.log_format != "text" && c.log_format != "json")
     return config_error("node.log_format", "must be \"text\" or \"json\"");

@@ -1,5 +1,6 @@
 #include "node/provision.h"
 
+#include <cstdlib>
 #include <system_error>
 
 #include "node/release/node_key.h"
@@ -16,7 +17,18 @@ Result<Ed25519KeyPair> provision_data_dir(const fs::path& data_dir) {
   fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   auto identity = fs::exists(data_dir / "identity.key") ? load_identity(data_dir) : create_identity(data_dir);
   if (!identity) return identity;
-  if (!fs::exists(data_dir / "master.key")) VIGIL_RETURN_IF_ERROR(create_master_key(data_dir));
+  // A master key that moved to VIGIL_MASTER_KEY stays there; and a node that
+  // already sealed shares under a key it lost must not get a new one.
+  const char* env = std::getenv("VIGIL_MASTER_KEY");
+  const bool key_in_environment = env != nullptr && *env != '\0';
+  if (!key_in_environment && !fs::exists(data_dir / "master.key")) {
+    if (fs::exists(data_dir / "vigil.db")) {
+      return make_error(ErrorCode::kInvalidInput, (data_dir / "vigil.db").string() +
+                                                      " exists but master.key does not: set VIGIL_MASTER_KEY to the "
+                                                      "key that sealed it (a new key would open nothing)");
+    }
+    VIGIL_RETURN_IF_ERROR(create_master_key(data_dir));
+  }
   return identity;
 }
 

@@ -87,8 +87,10 @@ struct ClusterDescription {
 Result<ClusterDescription> parse_cluster_description(std::string_view json);
 
 // Builds a description from the nodes' own reports (GET /v1/status of each
-// URL): every node must answer and all must agree on the curve, threshold,
-// epoch, group key and public shares. Fails naming the node that did not.
+// URL): every node that answers with a key must agree on the curve,
+// threshold, epoch, group key and public shares (else kVerificationFailed
+// naming it). Nodes that do not answer, or hold no key, are left out; when
+// none is left the error names why each was.
 Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, std::span<const std::string> node_urls,
                                                      std::chrono::milliseconds timeout);
 

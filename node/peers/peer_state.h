@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "vigil/shamir.h"
 
@@ -11,6 +12,7 @@ struct PeerState {
   ParticipantIndex index = 0;
   bool connected = false;
   std::int64_t last_seen_unix_ms = 0;
+  std::optional<std::int64_t> clock_offset_ms;  // its clock minus ours, from its latest ping
 };
 
 }  // namespace vigil::node

@@ -68,7 +68,7 @@ PeerTransport::PeerTransport(asio::io_context& io, PeerLinkSettings settings, co
   // links' threads log concurrently.
   (void)spdlog::default_logger_raw();
   tls_ = make_peer_tls_context(identity).value();
-  for (const auto& p : settings_.peers) state_[p.index] = {p.index, false, 0};
+  for (const auto& p : settings_.peers) state_[p.index] = {p.index, false, 0, std::nullopt};
 }
 
 PeerTransport::~PeerTransport() { stop(); }
@@ -180,6 +180,11 @@ void PeerTransport::set_connected(ParticipantIndex index, bool connected, const 
   s.index = index;
   s.connected = connected;
   if (connected) s.last_seen_unix_ms = clock_.now_unix_ms();
+}
+
+void PeerTransport::record_clock(ParticipantIndex index, std::int64_t peer_unix_ms) {
+  std::lock_guard lock(mutex_);
+  state_[index].clock_offset_ms = peer_unix_ms - clock_.now_unix_ms();
 }
 
 void PeerTransport::touch(ParticipantIndex index) {
@@ -297,6 +302,7 @@ bool PeerTransport::dispatch(ParticipantIndex peer, const std::shared_ptr<Sessio
   } else if (m.has_gossip()) {
     if (greeted && handlers_.gossip) handlers_.gossip(peer, m.gossip());
   } else if (m.has_ping()) {
+    record_clock(peer, m.ping().sent_unix_ms());
     v1::PeerMessage pong;
     *pong.mutable_pong() = m.ping();
     session->send(pong, settings_.max_frame_bytes);

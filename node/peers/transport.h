@@ -82,6 +82,7 @@ class PeerTransport {
   bool dispatch(ParticipantIndex peer, const std::shared_ptr<Session>& session, const Bytes& frame, bool& greeted);
   void set_connected(ParticipantIndex index, bool connected, const std::shared_ptr<Session>& session);
   void touch(ParticipantIndex index);
+  void record_clock(ParticipantIndex index, std::int64_t peer_unix_ms);
   // Queues `frame` on the peer's link; `critical` frames fail the link when
   // they cannot be queued.
   bool send_frame(ParticipantIndex peer, const std::shared_ptr<v1::PeerMessage>& frame, bool critical);

@@ -111,6 +111,7 @@ v1::StatusResponse DecryptionService::status() const {
       if (st.index == p.index) {
         ps->set_connected(st.connected);
         ps->set_last_seen_unix_ms(st.last_seen_unix_ms);
+        if (st.clock_offset_ms) ps->set_clock_offset_ms(*st.clock_offset_ms);
       }
     }
   }

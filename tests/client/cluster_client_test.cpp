@@ -359,10 +359,20 @@ TEST_F(ClusterClientTest, DescriptionRoundTripsThroughJsonAndFromTheNodes) {
             "node 1 reports an inconsistent key: its public share 2 does not match its commitments");
   transport_.misreporting.clear();
 
+  // With every node listed, one that is down is left out; with none
+  // answering, the error names each.
   transport_.down = {5};
+  const std::vector<std::string> all = {"http://node1", "http://node2", "http://node3", "http://node4", "http://node5"};
+  auto without_five = fetch_cluster_description(transport_, all, std::chrono::milliseconds(1000));
+  ASSERT_TRUE(without_five.ok()) << without_five.error().message;
+  EXPECT_EQ(without_five->nodes.size(), 4u);
+  EXPECT_EQ(without_five->public_shares.size(), 5u);
+  transport_.down = {1, 3, 5};
   auto unreachable = fetch_cluster_description(transport_, urls, std::chrono::milliseconds(1000));
   ASSERT_FALSE(unreachable.ok());
   EXPECT_EQ(unreachable.error().code, ErrorCode::kTransport);
+  EXPECT_NE(unreachable.error().message.find("none of the 3 nodes reported a key: http://node3: "), std::string::npos)
+      << unreachable.error().message;
 }
 
 TEST_F(ClusterClientTest, MalformedDescriptionsAreRefusedNamingTheField) {

@@ -382,6 +382,91 @@ TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
   EXPECT_NE(r.output.find("peers pinned: 1"), std::string::npos) << r.output;
 }
 
+// The key exchange of docs/deployment.md: each init writes its entry,
+// describe-cluster merges them (refusing what would pin the wrong peer), a
+// dealer seals to the description's share keys, and each node imports its
+// share. A node folder moved elsewhere still opens (data_dir ".").
+TEST_F(CliTest, EntriesMakeADescriptionThatPinsAndDeals) {
+  std::string entries;
+  for (int i = 1; i <= 3; ++i) {
+    const std::string n = std::to_string(i);
+    auto r = run("init --data-dir " + path("n" + n) + " --index " + n + " --peer-listen 127.0.0.1:73" + n + "0");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    entries += " " + path("n" + n) + "/cluster-entry.json";
+  }
+  auto r = run("init --data-dir " + path("wild") + " --index 4 --peer-listen 0.0.0.0:7340");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("no cluster-entry.json"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("wild") + "/cluster-entry.json"));
+  ASSERT_EQ(run("keygen --type ed25519 --out " + path("ops.key")).exit_code, 0);
+
+  const std::string describe = "describe-cluster --operator ops=" + path("ops.key.pub") + " --out " + path("d.json");
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {entries + " " + path("n1") + "/cluster-entry.json", "a second entry for index 1"},
+           {entries + " " + path("ops.key.pub"), "expected a node's cluster-entry.json"},
+           {entries + " --operator ops=" + path("ops.key"), "operator ops given twice"},
+       }) {
+    r = run(describe + args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << args << "\n" << r.output;
+  }
+  r = run("describe-cluster --operator ops=" + std::string(63, 'a') + " --out " + path("d.json") + entries);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = run(describe + entries);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("3 node(s), 1 operator(s)"), std::string::npos) << r.output;
+
+  fs::rename(path("n3"), path("moved"));  // node.toml names its folder "."
+  for (const std::string node : {"n1", "n2", "moved"}) {
+    const std::string index = node == "moved" ? "3" : node.substr(1);
+    r = run("init --data-dir " + path(node) + " --index " + index + " --cluster " + path("d.json") + " --force");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("peers pinned: 2, operators: 1"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("listens: peers 127.0.0.1:73" + index + "0"), std::string::npos) << r.output;
+  }
+  r = run("deal --n 3 --t 2 --recipients " + path("d.json") + " --out " + path("deal.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const std::string node : {"n1", "n2", "moved"}) {
+    r = run("import-share --config " + path(node) + "/node.toml --deal " + path("deal.json"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("of the 2-of-3 ristretto255 key"), std::string::npos) << r.output;
+  }
+  r = run("deal --n 4 --t 2 --recipients " + path("d.json") + " --out " + path("deal4.json"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+// vigil doctor on a node that is set up but not running: what is wrong,
+// and what to do about it.
+TEST_F(CliTest, DoctorNamesWhatIsWrongAndTheFix) {
+  auto r = run("init --data-dir " + path("n1") + " --index 1 --peer-listen 127.0.0.1:7391 --api-listen 127.0.0.1:7392");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run("doctor --config " + path("n1") + "/node.toml --timeout-ms 300");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  for (const std::string expected :
+       {"ok    identity key: ", "FAIL  the API at http://127.0.0.1:7392 does not answer",
+        "fix: start the node (vigild --config ", "ok    peer listen address 127.0.0.1:7391 is free",
+        "warn  no peers are pinned", "warn  no operators are pinned", "no attestation collateral",
+        "1 problem(s), 3 warning(s)"}) {
+    EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
+  }
+  fs::permissions(path("n1") + "/identity.key", fs::perms::others_read, fs::perm_options::add);
+  fs::remove(path("n1") + "/master.key");
+  fs::create_directories(path("n1") + "/collateral");
+  std::ofstream(path("n1") + "/collateral/tdx.json") << "{}";
+  r = run("doctor --config " + path("n1") + "/node.toml --timeout-ms 300");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  for (const std::string& expected : std::vector<std::string>{
+           "has mode 0604: others on this machine can read", "fix: chmod 600 ",
+           "master key " + path("n1") + "/master.key is missing",
+           "FAIL  collateral " + path("n1") + "/collateral/tdx.json: ", "fix: deploy/fetch-collateral"}) {
+    EXPECT_NE(r.output.find(expected), std::string::npos) << expected << "\n" << r.output;
+  }
+  std::ofstream(path("bad.toml")) << "[node]\nindex = \"one\"\n";
+  r = run("doctor --config " + path("bad.toml"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("FAIL  " + path("bad.toml")), std::string::npos) << r.output;
+}
+
 TEST_F(CliTest, DamagedClusterFilesAreRefused) {
   for (const std::string text : {"", "{", "[]", R"({"curve": "ristretto255"})",
                                  R"({"curve": "ristretto255", "threshold": 3, "group_public_key": "00",

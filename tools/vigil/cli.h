@@ -49,6 +49,7 @@ void register_attest(CLI::App& app, int& exit_code);
 void register_demo(CLI::App& app, int& exit_code);
 void register_init(CLI::App& app, int& exit_code);
 void register_ceremonies(CLI::App& app, int& exit_code);
+void register_doctor(CLI::App& app, int& exit_code);
 // vigil bench dkg, under the `bench` command.
 void register_bench_ceremonies(CLI::App& bench, int& exit_code);
 

@@ -2,6 +2,7 @@
 
 #include "client/cluster_json.h"
 #include "files.h"
+#include "keys.h"
 
 namespace vigil::cli {
 
@@ -15,8 +16,8 @@ Result<ClusterFile> load_cluster(const std::filesystem::path& dir) {
   ClusterFile c;
   VIGIL_ASSIGN_OR_RETURN(c.description, client::cluster_description_from_json(j, path.string()));
   try {
-    c.requester_key = j.value("requester_key", std::string("requester.key"));
-    c.operator_key = j.value("operator_key", std::string("operator.key"));
+    c.requester_key = j.value("requester_key", std::string());
+    c.operator_key = j.value("operator_key", std::string());
     for (const auto& n : j.at("nodes")) {
       c.processes.push_back({n.value("peer", std::string()), n.value("pid", 0), n.value("dir", std::string())});
     }
@@ -32,9 +33,21 @@ Status save_cluster(const std::filesystem::path& dir, const ClusterFile& c) {
     const auto& p = c.processes[i];
     j["nodes"][i].update({{"peer", p.peer}, {"pid", p.pid}, {"dir", p.dir}});
   }
-  j["requester_key"] = c.requester_key;
-  j["operator_key"] = c.operator_key;
+  if (!c.requester_key.empty()) j["requester_key"] = c.requester_key;
+  if (!c.operator_key.empty()) j["operator_key"] = c.operator_key;
   return write_file(dir / "cluster.json", j.dump(2) + "\n", FileMode::kPublic, true);
+}
+
+Result<Ed25519KeyPair> load_requester_key(const std::filesystem::path& dir, const ClusterFile& cluster,
+                                          const std::string& given) {
+  if (!given.empty()) return read_signing_key_file(given);
+  if (cluster.requester_key.empty()) {
+    return make_error(ErrorCode::kInvalidInput,
+                      (dir / "cluster.json").string() +
+                          " names no requester key (vigil dkg describes the cluster, not who may recover): "
+                          "pass --requester-key FILE (vigil keygen --type ed25519)");
+  }
+  return read_signing_key_file(dir / cluster.requester_key);
 }
 
 }  // namespace vigil::cli

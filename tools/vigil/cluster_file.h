@@ -28,8 +28,11 @@ struct LocalProcess {
 struct ClusterFile {
   client::ClusterDescription description;
   std::vector<LocalProcess> processes;  // one per description.nodes entry, in the same order
-  std::string requester_key = "requester.key";
-  std::string operator_key = "operator.key";  // signs DKG and resharing plans
+  // Key files beside cluster.json, for a cluster `vigil cluster up` made
+  // (empty for one described by vigil dkg or reshare: its operators and
+  // requesters keep their keys where they choose).
+  std::string requester_key;
+  std::string operator_key;  // signs DKG and resharing plans
 
   // Adds a node and its process.
   void add_node(client::NodeEndpoint endpoint, LocalProcess process) {
@@ -40,5 +43,10 @@ struct ClusterFile {
 
 Result<ClusterFile> load_cluster(const std::filesystem::path& dir);
 Status save_cluster(const std::filesystem::path& dir, const ClusterFile& cluster);
+
+// The requester key of encrypt and decrypt --cluster: `given` (--requester-key)
+// if set, else the cluster's own requester.key.
+Result<Ed25519KeyPair> load_requester_key(const std::filesystem::path& dir, const ClusterFile& cluster,
+                                          const std::string& given);
 
 }  // namespace vigil::cli

@@ -56,8 +56,8 @@ Status write_description(const std::string& dir, const std::vector<Target>& node
   for (auto& m : members) c.add_node(std::move(m), {});
   fs::create_directories(dir);
   VIGIL_RETURN_IF_ERROR(save_cluster(dir, c));
-  std::cout << "wrote " << (fs::path(dir) / "cluster.json").string() << " (put the requester's key beside it as "
-            << c.requester_key << ")\n";
+  std::cout << "wrote " << (fs::path(dir) / "cluster.json").string() << ": the key and the nodes, for --cluster " << dir
+            << " in place of --nodes\n";
   return {};
 }
 

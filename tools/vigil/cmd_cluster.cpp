@@ -147,6 +147,8 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, KeySource sour
   // commands that protect and recover under a requester-only policy
   // (encrypt and decrypt --cluster); the nodes trust neither for releases.
   ClusterFile cluster;
+  cluster.requester_key = "requester.key";
+  cluster.operator_key = "operator.key";
   const auto requester = ed25519_generate(system_rng());
   const auto operator_key = ed25519_generate(system_rng());
   for (const auto& [file, key] :

@@ -1,8 +1,11 @@
 // vigil deal: trusted-dealer share generation, and `vigil deal verify`.
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "cli.h"
 #include "deal_file.h"
@@ -37,8 +40,38 @@ struct VerifyOptions {
 
 // One X25519 public key (hex) per line, in participant order; blank lines
 // and lines starting with '#' are ignored. `vigil keygen` writes such lines.
+// The share keys of a cluster description (vigil describe-cluster), which
+// must list nodes 1..n: the recipients in index order.
+Result<std::vector<X25519PublicKey>> recipients_of_description(const std::string& path, const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  auto bad = [&](const std::string& why) { return make_error(ErrorCode::kBadEncoding, path + ": " + why); };
+  if (j.is_discarded() || !j.is_object() || !j.contains("nodes") || !j["nodes"].is_array()) {
+    return bad("expected a cluster description ({\"nodes\": [...]})");
+  }
+  std::map<std::uint64_t, X25519PublicKey> by_index;
+  for (const auto& n : j["nodes"]) {
+    if (!n.is_object() || !n.contains("index") || !n["index"].is_number_unsigned() || !n.contains("share_key") ||
+        !n["share_key"].is_string()) {
+      return bad("every node needs an index and a share_key (entries from vigil init)");
+    }
+    const auto index = n["index"].get<std::uint64_t>();
+    VIGIL_ASSIGN_OR_RETURN(auto pk, parse_public_key_hex(n["share_key"].get<std::string>(),
+                                                         path + ": node " + std::to_string(index) + " share_key"));
+    if (!by_index.emplace(index, pk).second) return bad("index " + std::to_string(index) + " listed twice");
+  }
+  std::vector<X25519PublicKey> keys;
+  for (const auto& [index, pk] : by_index) {
+    if (index != keys.size() + 1)
+      return bad("nodes must be 1..n for a deal; index " + std::to_string(index) + " is out of line");
+    keys.push_back(pk);
+  }
+  return keys;
+}
+
 Result<std::vector<X25519PublicKey>> read_recipients(const std::string& path) {
   VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 20));
+  const auto start = text.find_first_not_of(" \t\r\n");
+  if (start != std::string::npos && text[start] == '{') return recipients_of_description(path, text);
   std::vector<X25519PublicKey> keys;
   std::istringstream in(text);
   std::string line;
@@ -177,8 +210,9 @@ void register_deal(CLI::App& app, int& exit_code) {
   auto* t_opt =
       cmd->add_option("--t", opt->threshold, "Threshold: shares needed to recover the key (1..n)")->check(kWholeNumber);
   cmd->add_option("--recipients", opt->recipients_path,
-                  "File with one X25519 public key (hex) per line, in participant order;\n"
-                  "each share is sealed to its participant's key (see `vigil keygen`)")
+                  "The cluster description (vigil describe-cluster: each node's share key), or a file\n"
+                  "with one X25519 public key (hex) per line in participant order; each share is\n"
+                  "sealed to its participant's key")
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", opt->out_path, "Write the deal as JSON to this file (mode 0600 unless sealed)");
   cmd->add_flag("--json", opt->json, "Print the deal as one JSON object instead of a summary");

@@ -21,25 +21,16 @@ namespace fs = std::filesystem;
 using Stopwatch = std::chrono::steady_clock;
 
 Result<Ed25519KeyPair> load_requester(const fs::path& dir, const ClusterFile& cluster) {
-  return read_signing_key_file(dir / cluster.requester_key);
+  return load_requester_key(dir, cluster, {});
 }
 
-Result<client::KeyId> read_protected_file(const std::string& path) {
-  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 16));
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("key_id") || !j["key_id"].is_string()) {
-    return make_error(ErrorCode::kBadEncoding, path + ": not a file of encrypt --cluster ({\"key_id\": hex})");
-  }
-  return parse_key_id(j["key_id"].get<std::string>());
-}
-
-int run_decrypt(const std::string& dir, const std::string& protected_path, const std::string& out, bool force,
-                unsigned timeout_ms) {
+int run_decrypt(const std::string& dir, const std::string& protected_path, const std::string& requester_key,
+                const std::string& out, bool force, unsigned timeout_ms) {
   auto cluster = load_cluster(dir);
   if (!cluster) return fail("decrypt", cluster.error(), kExitUsage);
-  auto requester = load_requester(dir, *cluster);
+  auto requester = load_requester_key(dir, *cluster, requester_key);
   if (!requester) return fail("decrypt", requester.error(), kExitUsage);
-  auto key_id = read_protected_file(protected_path);
+  auto key_id = parse_key_id(protected_path);
   if (!key_id) return fail("decrypt", key_id.error(), kExitUsage);
   ClusterOptions options{dir, "", timeout_ms};
   return with_cluster_client("decrypt", options, [&](const auto& vault) -> int {
@@ -198,14 +189,15 @@ int run_bench(const ClusterFile& cluster, const Ed25519KeyPair& requester, std::
 
 void register_decrypt(CLI::App& app, int& exit_code) {
   struct Options {
-    std::string cluster, ciphertext, out;
+    std::string cluster, ciphertext, requester_key, out;
     bool force = false;
     unsigned timeout_ms = 5000;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("decrypt",
                                  "Recover what encrypt --cluster protected, as the cluster's requester\n"
-                                 "(DIR/requester.key): ask t nodes (others if some refuse or fail) for shares\n"
+                                 "(--requester-key, or DIR/requester.key of a local cluster): ask t nodes (others if "
+                                 "some refuse or fail) for shares\n"
                                  "sealed to a fresh key, verify each, combine, and name every node that\n"
                                  "refused, failed or answered wrongly.");
   cmd->add_option("--cluster", o->cluster, "Local cluster folder (cluster.json)")
@@ -214,11 +206,15 @@ void register_decrypt(CLI::App& app, int& exit_code) {
   cmd->add_option("--ciphertext", o->ciphertext, "The file encrypt --cluster wrote (its key id)")
       ->required()
       ->check(CLI::ExistingFile);
+  cmd->add_option("--requester-key", o->requester_key,
+                  "The requester's Ed25519 secret key file (default: the local cluster's requester.key)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--out", o->out, "Where to write the payload (mode 0600)")->required();
   cmd->add_option("--timeout-ms", o->timeout_ms, "Per-node timeout (default 5000)");
   cmd->add_flag("--force", o->force, "Replace an existing --out file");
-  cmd->callback(
-      [o, &exit_code] { exit_code = run_decrypt(o->cluster, o->ciphertext, o->out, o->force, o->timeout_ms); });
+  cmd->callback([o, &exit_code] {
+    exit_code = run_decrypt(o->cluster, o->ciphertext, o->requester_key, o->out, o->force, o->timeout_ms);
+  });
 
   struct BenchOptions {
     std::string dir;

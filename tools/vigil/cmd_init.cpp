@@ -1,6 +1,11 @@
 // vigil init, vigil import-share and vigil rotate-master-key: setting up and
 // looking after one node of a real, multi-machine cluster
 // (docs/deployment.md walks through it).
+#include <cctype>
+#include <map>
+#include <optional>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -9,6 +14,7 @@
 #include "node/provision.h"
 #include "node/store/store.h"
 #include "node_setup.h"
+#include "protected_client.h"
 
 namespace vigil::cli {
 namespace {
@@ -58,11 +64,92 @@ Status apply_description(node::NodeConfig& config, const std::string& path, cons
   return {};
 }
 
+// The entry an operator sends to the others for the cluster description:
+// what they pin for this node.
+std::string cluster_entry_json(ParticipantIndex index, const node::Endpoint& peer_address,
+                               const Ed25519KeyPair& identity) {
+  return nlohmann::json{{"index", index},
+                        {"peer", peer_address.to_string()},
+                        {"identity", to_hex(identity.public_key)},
+                        {"share_key", to_hex(ed25519_to_x25519(identity).public_key)}}
+             .dump(2) +
+         "\n";
+}
+
+// 0.0.0.0 or [::]: a listen address that is not the one peers dial.
+bool is_wildcard(const node::Endpoint& e) { return e.host == "0.0.0.0" || e.host == "::" || e.host == "[::]"; }
+
+// An operator's public key: a FILE.pub of vigil keygen, or its hex.
+Result<Ed25519PublicKey> read_public_key_arg(const std::string& arg) {
+  if (fs::is_regular_file(arg)) return read_public_key_file(arg);
+  return parse_public_key_hex(arg, "--operator");
+}
+
+// vigil describe-cluster: the nodes' cluster-entry.json files and the
+// operators' public keys, checked and merged into one cluster description.
+int run_describe_cluster(const std::vector<std::string>& entries, const std::vector<std::string>& operators,
+                         const std::string& out) {
+  std::map<ParticipantIndex, nlohmann::json> nodes;
+  std::set<std::string> identities, addresses;
+  for (const auto& path : entries) {
+    auto text = read_file(path, 1u << 16);
+    if (!text) return fail("describe-cluster", text.error(), kExitUsage);
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    auto bad = [&](const std::string& why) {
+      return fail("describe-cluster", path + ": " + why + " (expected a node's cluster-entry.json)", kExitUsage);
+    };
+    if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+    try {
+      const auto index = j.at("index").get<ParticipantIndex>();
+      if (index == 0) return bad("index 0");
+      auto peer = node::parse_endpoint(j.at("peer").get<std::string>());
+      if (!peer) return bad("peer: " + peer.error().message);
+      if (is_wildcard(*peer)) return bad("peer " + peer->to_string() + " is a wildcard, not an address peers can dial");
+      const auto identity = j.at("identity").get<std::string>();
+      if (!from_hex_exact(identity, 32)) return bad("identity: expected 64 hex digits");
+      if (nodes.contains(index)) return bad("a second entry for index " + std::to_string(index));
+      if (!identities.insert(identity).second) return bad("identity already listed for another index");
+      if (!addresses.insert(peer->to_string()).second) return bad("peer address already listed for another index");
+      nodes[index] = j;
+    } catch (const nlohmann::json::exception& e) {
+      return bad(e.what());
+    }
+  }
+  auto description = nlohmann::json{{"nodes", nlohmann::json::array()}, {"operators", nlohmann::json::array()}};
+  ParticipantIndex expected = 1;
+  for (const auto& [index, entry] : nodes) {
+    if (index != expected) {
+      std::cerr << "describe-cluster: note: no entry for index " << expected << " (indices need not be contiguous, "
+                << "but a DKG numbers its nodes 1..n)\n";
+    }
+    expected = index + 1;
+    description["nodes"].push_back(entry);
+  }
+  std::set<std::string> names;
+  for (const auto& spec : operators) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail("describe-cluster", "--operator " + spec + ": expected NAME=FILE.pub (or NAME=hex)", kExitUsage);
+    }
+    const auto name = spec.substr(0, eq);
+    if (!names.insert(name).second) return fail("describe-cluster", "operator " + name + " given twice", kExitUsage);
+    auto key = read_public_key_arg(spec.substr(eq + 1));
+    if (!key) return fail("describe-cluster", key.error(), kExitUsage);
+    description["operators"].push_back({{"name", name}, {"key", to_hex(*key)}});
+  }
+  if (auto s = write_file(out, description.dump(2) + "\n", FileMode::kPublic, true); !s) {
+    return fail("describe-cluster", s.error());
+  }
+  std::cout << "wrote " << out << ": " << nodes.size() << " node(s), " << names.size()
+            << " operator(s); every operator now runs vigil init ... --cluster " << out << " --force\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_init(CLI::App& app, int& exit_code) {
   struct Options {
-    std::string data_dir, peer_listen = "0.0.0.0:7100", api_listen = "127.0.0.1:8100", cluster;
+    std::string data_dir, peer_listen = "0.0.0.0:7100", api_listen = "127.0.0.1:8100", peer_address, cluster;
     ParticipantIndex index = 0;
     bool force = false;
   };
@@ -77,7 +164,13 @@ void register_init(CLI::App& app, int& exit_code) {
                                     "Peer address to listen on (default 0.0.0.0:7100, or what node.toml has)");
   auto* api_flag = cmd->add_option("--api-listen", o->api_listen,
                                    "Client API address (default 127.0.0.1:8100, or what node.toml has)");
-  cmd->add_option("--cluster", o->cluster, "Cluster description (JSON: nodes, operators)")->check(CLI::ExistingFile);
+  cmd->add_option("--peer-address", o->peer_address,
+                  "HOST:PORT the other nodes dial to reach this one (default: the peer listen address,\n"
+                  "unless that is 0.0.0.0); written to DATA_DIR/cluster-entry.json for the key exchange");
+  cmd->add_option("--cluster", o->cluster,
+                  "Cluster description, from vigil describe-cluster (JSON: nodes with their peer\n"
+                  "address and identity, operators who may start a DKG or resharing)")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--force", o->force,
                 "Replace an existing node.toml (its listen addresses, limits and logging are kept unless given)");
   cmd->callback([o, peer_flag, api_flag, &exit_code] {
@@ -112,8 +205,32 @@ void register_init(CLI::App& app, int& exit_code) {
         return void(exit_code = fail("init", s.error(), kExitUsage));
       }
     }
-    if (auto s = write_file(dir / "node.toml", node::render_node_config(config), FileMode::kPublic, o->force); !s) {
+    // data_dir "." (node.toml's own folder): the folder can be moved or
+    // mounted elsewhere, as a container does, and still start.
+    auto rendered = config;
+    rendered.data_dir = ".";
+    if (auto s = write_file(dir / "node.toml", node::render_node_config(rendered), FileMode::kPublic, o->force); !s) {
       return void(exit_code = fail("init", s.error()));
+    }
+    // The key-exchange entry: written when this run knows the address peers
+    // dial (given, or a specific listen address), kept otherwise.
+    std::optional<node::Endpoint> dialled;
+    if (!o->peer_address.empty()) {
+      auto given = node::parse_endpoint(o->peer_address);
+      if (!given || is_wildcard(*given) || given->port == 0) {
+        return void(exit_code = fail("init", "--peer-address: expected the HOST:PORT peers dial", kExitUsage));
+      }
+      dialled = *given;
+    } else if (!rewrite && !is_wildcard(config.peer_listen) && config.peer_listen.port != 0) {
+      dialled = config.peer_listen;
+    }
+    const fs::path entry_path = dir / "cluster-entry.json";
+    if (dialled) {
+      if (auto s =
+              write_file(entry_path, cluster_entry_json(config.index, *dialled, *identity), FileMode::kPublic, true);
+          !s) {
+        return void(exit_code = fail("init", s.error()));
+      }
     }
     std::cout << "node " << config.index << " in " << dir.string() << "\n"
               << "  identity (pin in peers' configs)   " << to_hex(identity->public_key) << "\n"
@@ -122,6 +239,36 @@ void register_init(CLI::App& app, int& exit_code) {
               << "  listens: peers " << config.peer_listen.to_string() << ", API " << config.api_listen.to_string()
               << "\n"
               << "  peers pinned: " << config.peers.size() << ", operators: " << config.operators.size() << "\n";
+    if (fs::exists(entry_path)) {
+      std::cout << "  entry for the cluster description  " << entry_path.string() << "\n";
+    } else {
+      std::cout << "  no cluster-entry.json: the peer listen address is a wildcard; run again with "
+                   "--peer-address HOST:PORT (the address the other nodes dial)\n";
+    }
+  });
+
+  struct DescribeOptions {
+    std::vector<std::string> entries, operators;
+    std::string out;
+  };
+  auto describe_options = std::make_shared<DescribeOptions>();
+  auto* describe = app.add_subcommand(
+      "describe-cluster",
+      "Merge the nodes' cluster-entry.json files (written by vigil init) and the operators' public keys\n"
+      "into the cluster description every node pins with vigil init --cluster. Checks that indices,\n"
+      "identities and peer addresses are each listed once.");
+  describe->add_option("ENTRY", describe_options->entries, "Each node's cluster-entry.json")
+      ->required()
+      ->check(CLI::ExistingFile);
+  describe
+      ->add_option("--operator", describe_options->operators,
+                   "NAME=FILE.pub (or NAME=hex): an operator whose Ed25519 key may approve a DKG or\n"
+                   "resharing plan (vigil keygen --type ed25519); repeat for each")
+      ->required();
+  describe->add_option("--out", describe_options->out, "Where to write the description (replaced if it exists)")
+      ->required();
+  describe->callback([describe_options, &exit_code] {
+    exit_code = run_describe_cluster(describe_options->entries, describe_options->operators, describe_options->out);
   });
 
   struct ImportOptions {

@@ -10,7 +10,7 @@ void register_keygen(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("keygen",
                                  "Create a key pair: FILE holds the secret key (mode 0600), FILE.pub the public\n"
                                  "key. x25519 (default): a key a dealer seals shares to. ed25519: a signing key\n"
-                                 "for a requester ([[requesters]]) or an operator ([[operators]]).");
+                                 "for an enclave, a requester a policy names, or an operator (describe-cluster).");
   auto out = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
   cmd->add_option("--out", *out, "Path of the secret key file; the public key goes to FILE.pub")->required();

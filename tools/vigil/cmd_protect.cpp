@@ -98,7 +98,7 @@ Status release_limit_holds(const Policy& policy, const client::ClusterDescriptio
 
 struct ProtectOptions {
   ClusterOptions cluster;
-  std::string secret_file, enclave_key, silence, policy;
+  std::string secret_file, enclave_key, silence, policy, out;
   std::vector<std::string> requesters;
   std::uint32_t m = 1;
   bool json = false, force = false;
@@ -119,6 +119,9 @@ int run_protect(const ProtectOptions& o) {
     }
     auto p = vault.protect(*enclave, *policy, plaintext.span(), {o.cluster.timeout()});
     if (!p) return fail("protect", p.error());
+    if (!o.out.empty()) {
+      if (auto s = write_key_id_file(o.out, p->key_id, p->policy, true); !s) return fail("protect", s.error());
+    }
     if (o.json) {
       std::cout << json{{"key_id", to_hex(p->key_id)},
                         {"policy_digest", to_hex(policy_digest(p->policy))},
@@ -348,8 +351,7 @@ int run_agent(const AgentOptions& o) {
       std::cout << "agent: protected the secret; nodes " << list_nodes(p->accepted) << " hold it; key id "
                 << to_hex(p->key_id) << "\n";
       print_problems(p->problems);
-      const json file{{"key_id", to_hex(p->key_id)}, {"policy_digest", to_hex(policy_digest(p->policy))}};
-      if (auto s = write_file(state, file.dump(2) + "\n", FileMode::kPublic, true); !s) return fail("agent", s.error());
+      if (auto s = write_key_id_file(state, p->key_id, p->policy, true); !s) return fail("agent", s.error());
       return kExitOk;
     });
     if (protected_exit != kExitOk) return protected_exit;
@@ -388,7 +390,8 @@ void register_recover(CLI::App& app, int& exit_code) {
       "When the requesters are on separate machines: recover prepare, then recover sign on each,\n"
       "then recover submit.");
   add_cluster_options(cmd, o->cluster);
-  cmd->add_option("--key-id", o->key_id, "The secret's key id (as protect printed it)");
+  cmd->add_option("--key-id", o->key_id,
+                  "The secret's key id: 64 hex digits as protect printed them, or protect's --out file");
   cmd->add_option("--requester-key", o->requester_keys, "A requester's Ed25519 secret key file (repeat for m-of-k)");
   cmd->add_option("--out", o->out, "Where to write the secret (mode 0600)");
   cmd->add_flag("--force", o->force, "Replace an existing --out file");
@@ -527,6 +530,9 @@ void register_protected_secrets(CLI::App& app, int& exit_code) {
                          "sent no heartbeat for --silence. Prints the key id that heartbeat and recover take.");
   add_protect_options(protect, *p);
   protect->add_flag("--json", p->json, "Print the outcome as JSON (key_id, policy_digest, accepted, problems)");
+  protect->add_option("--out", p->out,
+                      "Also write {\"key_id\", \"policy_digest\"} to this file, which --key-id of heartbeat\n"
+                      "and recover takes in place of the hex");
   protect->callback([p, &exit_code] { exit_code = run_protect(*p); });
 
   auto h = std::make_shared<HeartbeatOptions>();
@@ -536,7 +542,10 @@ void register_protected_secrets(CLI::App& app, int& exit_code) {
       "one per interval until stopped (SIGINT/SIGTERM), retrying with backoff while nodes fail. The\n"
       "counter is the clock in milliseconds, so it rises across runs.");
   add_cluster_options(heartbeat, h->cluster);
-  heartbeat->add_option("--key-id", h->key_id, "The secret's key id (as protect printed it)")->required();
+  heartbeat
+      ->add_option("--key-id", h->key_id,
+                   "The secret's key id: 64 hex digits as protect printed them, or protect's --out file")
+      ->required();
   heartbeat->add_option("--enclave-key", h->enclave_key, "The enclave's Ed25519 secret key file")
       ->required()
       ->check(CLI::ExistingFile);

@@ -38,12 +38,13 @@ Result<EncryptionTarget> target_from_deal(const std::string& path) {
 }
 
 // encrypt --cluster: protects the file under a requester-only policy for
-// the cluster's requester key (DIR/requester.key), with a one-time enclave
-// key, and writes {"key_id": hex} for decrypt --cluster.
-int protect_with_cluster(const std::string& dir, const std::string& in, const std::string& out, bool force) {
+// the requester key (--requester-key, or a local cluster's requester.key),
+// with a one-time enclave key, and writes {"key_id": hex} for decrypt --cluster.
+int protect_with_cluster(const std::string& dir, const std::string& requester_key, const std::string& in,
+                         const std::string& out, bool force) {
   auto cluster = load_cluster(dir);
   if (!cluster) return fail("encrypt", cluster.error(), kExitUsage);
-  auto requester = read_signing_key_file(std::filesystem::path(dir) / cluster->requester_key);
+  auto requester = load_requester_key(dir, *cluster, requester_key);
   if (!requester) return fail("encrypt", requester.error(), kExitUsage);
   auto plaintext = read_file(in, proto::kMaxMessageBytes / 2);
   if (!plaintext) return fail("encrypt", plaintext.error(), kExitUsage);
@@ -51,8 +52,7 @@ int protect_with_cluster(const std::string& dir, const std::string& in, const st
   return with_cluster_client("encrypt", ClusterOptions{dir, "", 5000}, [&](const auto& vault) -> int {
     auto p = vault.protect(enclave, requester_only(enclave, requester->public_key), as_bytes(*plaintext));
     if (!p) return fail("encrypt", p.error());
-    const nlohmann::json file{{"key_id", to_hex(p->key_id)}, {"policy_digest", to_hex(policy_digest(p->policy))}};
-    if (auto s = write_file(out, file.dump(2) + "\n", FileMode::kPublic, force); !s) return fail("encrypt", s.error());
+    if (auto s = write_key_id_file(out, p->key_id, p->policy, force); !s) return fail("encrypt", s.error());
     std::cout << "protected " << plaintext->size() << " bytes for the cluster's requester; nodes "
               << list_nodes(p->accepted) << " hold it\nkey id " << to_hex(p->key_id) << "; written to " << out << "\n";
     print_problems(p->problems);
@@ -97,7 +97,7 @@ void add_output_options(CLI::App* cmd, Output& o, const std::string& what) {
 
 void register_encrypt(CLI::App& app, int& exit_code) {
   struct Options {
-    std::string deal, cluster, label, in;
+    std::string deal, cluster, requester_key, label, in;
     Output output;
   };
   auto o = std::make_shared<Options>();
@@ -112,6 +112,11 @@ void register_encrypt(CLI::App& app, int& exit_code) {
       cmd->add_option("--cluster", o->cluster, "Local cluster folder (cluster.json) whose key to encrypt to")
           ->check(CLI::ExistingDirectory);
   deal_opt->excludes(cluster_opt);
+  cmd->add_option("--requester-key", o->requester_key,
+                  "With --cluster: the Ed25519 secret key file of the requester who may recover it\n"
+                  "(default: the local cluster's requester.key)")
+      ->check(CLI::ExistingFile)
+      ->needs(cluster_opt);
   cmd->add_option("--label", o->label, "Label bound into the ciphertext (with --deal; --cluster uses the policy's)");
   cmd->add_option("--in", o->in, "File to encrypt")->required()->check(CLI::ExistingFile);
   add_output_options(cmd, o->output, "ciphertext (binary protobuf with --out, JSON with --json)");
@@ -129,7 +134,7 @@ void register_encrypt(CLI::App& app, int& exit_code) {
         exit_code = fail("encrypt", "with --cluster pass --out FILE, and neither --label nor --json", kExitUsage);
         return;
       }
-      exit_code = protect_with_cluster(o->cluster, o->in, o->output.out_path, o->output.force);
+      exit_code = protect_with_cluster(o->cluster, o->requester_key, o->in, o->output.out_path, o->output.force);
       return;
     }
     if (o->label.empty()) {

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   vigil::cli::register_demo(app, exit_code);
   vigil::cli::register_init(app, exit_code);
   vigil::cli::register_ceremonies(app, exit_code);
+  vigil::cli::register_doctor(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,7 @@
 #include "protected_client.h"
 
+#include <nlohmann/json.hpp>
+
 #include "cluster_file.h"
 #include "files.h"
 #include "keys.h"
@@ -31,10 +33,28 @@ Result<client::ClusterDescription> describe_cluster(const ClusterOptions& o) {
 
 Result<client::KeyId> parse_key_id(const std::string& text) {
   auto bytes = from_hex_exact(text, 32);
-  if (!bytes) return make_error(ErrorCode::kBadEncoding, "--key-id: expected 64 hex digits (as protect printed it)");
+  if (!bytes && std::filesystem::is_regular_file(text)) {
+    // protect --out, encrypt --cluster --out and the agent's state file.
+    VIGIL_ASSIGN_OR_RETURN(std::string contents, read_file(text, 1u << 16));
+    auto j = nlohmann::json::parse(contents, nullptr, false);
+    if (j.is_object() && j.contains("key_id") && j["key_id"].is_string()) {
+      bytes = from_hex_exact(j["key_id"].get<std::string>(), 32);
+    }
+    if (!bytes) return make_error(ErrorCode::kBadEncoding, text + ": expected {\"key_id\": 64 hex digits}");
+  }
+  if (!bytes) {
+    return make_error(ErrorCode::kBadEncoding,
+                      "--key-id: expected 64 hex digits (as protect printed it), or the file of protect --out");
+  }
   client::KeyId id{};
   std::copy(bytes->begin(), bytes->end(), id.begin());
   return id;
+}
+
+Status write_key_id_file(const std::string& path, const client::KeyId& key_id, ByteSpan canonical_policy,
+                         bool overwrite) {
+  const nlohmann::json file{{"key_id", to_hex(key_id)}, {"policy_digest", to_hex(policy_digest(canonical_policy))}};
+  return write_file(path, file.dump(2) + "\n", FileMode::kPublic, overwrite);
 }
 
 Result<Ed25519PublicKey> read_public_key_file(const std::string& path) {

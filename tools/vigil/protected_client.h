@@ -43,7 +43,8 @@ int with_cluster_client(const std::string& command, const ClusterOptions& option
   });
 }
 
-// 64 hex digits.
+// 64 hex digits, or a file of protect --out, encrypt --cluster --out or the
+// agent's state ({"key_id": hex, ...}).
 Result<client::KeyId> parse_key_id(const std::string& text);
 // A public key file of `vigil keygen` (FILE.pub): 64 hex digits.
 Result<Ed25519PublicKey> read_public_key_file(const std::string& path);
@@ -52,6 +53,11 @@ Result<Ed25519PublicKey> read_public_key_file(const std::string& path);
 // with no other condition. `enclave` is a one-time key: no heartbeat is
 // ever needed.
 Policy requester_only(const Ed25519KeyPair& enclave, const Ed25519PublicKey& requester);
+
+// {"key_id": hex, "policy_digest": hex}: what protect --out, encrypt
+// --cluster --out and the agent's state file hold, for --key-id FILE.
+Status write_key_id_file(const std::string& path, const client::KeyId& key_id, ByteSpan canonical_policy,
+                         bool overwrite);
 
 // "  node 3: enclave_alive: ..." for each, to stdout.
 void print_problems(const std::vector<client::NodeProblem>& problems);
