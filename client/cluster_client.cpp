@@ -154,7 +154,7 @@ Result<ClusterClient<C>> ClusterClient<C>::create(const ClusterDescription& clus
 }
 
 template <Curve C>
-Tdh2Ciphertext<C> ClusterClient<C>::encrypt(ByteSpan label, ByteSpan payload) const {
+Result<Tdh2Ciphertext<C>> ClusterClient<C>::encrypt(ByteSpan label, ByteSpan payload) const {
   return tdh2_encrypt<C>(*rng_, key_, label, payload);
 }
 
@@ -168,7 +168,7 @@ Result<Protection> ClusterClient<C>::protect(const Ed25519KeyPair& enclave, cons
   Protection out;
   out.policy = encode_policy(policy);
   const auto label = policy_digest(out.policy);
-  const Tdh2Ciphertext<C> ct = encrypt(label, secret);
+  VIGIL_ASSIGN_OR_RETURN(const Tdh2Ciphertext<C> ct, encrypt(label, secret));
   v1::Registration registration;
   registration.set_policy(str(out.policy));
   *registration.mutable_ciphertext() = proto::to_proto(ct);
@@ -200,7 +200,8 @@ Result<HeartbeatReport> ClusterClient<C>::heartbeat(const Ed25519KeyPair& enclav
     if (policy.enclave_key != enclave.public_key) {
       return make_error(ErrorCode::kInvalidInput, "this secret's policy names another enclave key than the signer's");
     }
-    *heartbeat.mutable_replacement() = proto::to_proto(encrypt(policy_digest(encode_policy(policy)), *new_secret));
+    VIGIL_ASSIGN_OR_RETURN(Tdh2Ciphertext<C> replacement, encrypt(policy_digest(encode_policy(policy)), *new_secret));
+    *heartbeat.mutable_replacement() = proto::to_proto(replacement);
   }
   proto::sign_heartbeat(heartbeat, enclave);
   Broadcast sent =

@@ -73,7 +73,7 @@ CiphertextDigest tdh2_ciphertext_digest(const Tdh2Ciphertext<C>& ct) {
 }
 
 template <Curve C>
-Tdh2Ciphertext<C> tdh2_encrypt(Rng& rng, const Tdh2PublicKey<C>& key, ByteSpan label, ByteSpan plaintext) {
+Result<Tdh2Ciphertext<C>> tdh2_encrypt(Rng& rng, const Tdh2PublicKey<C>& key, ByteSpan label, ByteSpan plaintext) {
   const Scalar<C> r = Scalar<C>::random(rng);
   const Scalar<C> s = Scalar<C>::random(rng);
   // r and s are secret: every multiplication here is constant time.
@@ -82,10 +82,10 @@ Tdh2Ciphertext<C> tdh2_encrypt(Rng& rng, const Tdh2PublicKey<C>& key, ByteSpan l
   const Element<C> w = Element<C>::base_mult(s);
   const Element<C> w_bar = key.precomputed_second_generator().mult(s);
   const SecretBytes k = payload_key(key, key.precomputed_group_key().mult(r), u, u_bar);
-  Bytes payload = stream_encrypt(k.span(), payload_associated_data(label, u, u_bar), plaintext).value();
+  VIGIL_ASSIGN_OR_RETURN(Bytes payload, stream_encrypt(k.span(), payload_associated_data(label, u, u_bar), plaintext));
   const Scalar<C> e = validity_challenge(key, label, payload, u, w, u_bar, w_bar);
   Scalar<C> f = s + r * e;
-  return {Bytes(label.begin(), label.end()), u, u_bar, w, w_bar, std::move(f), std::move(payload)};
+  return Tdh2Ciphertext<C>{Bytes(label.begin(), label.end()), u, u_bar, w, w_bar, std::move(f), std::move(payload)};
 }
 
 template <Curve C>
@@ -119,8 +119,10 @@ Result<VerifiedCiphertext<C>> tdh2_check_ciphertext(const Tdh2PublicKey<C>& key,
 }
 
 template <Curve C>
-DecryptionShare<C> tdh2_decryption_share(Rng& rng, const VerifiedCiphertext<C>& verified, const SecretShare<C>& share,
-                                         const Element<C>& public_share) {
+Result<DecryptionShare<C>> tdh2_decryption_share(Rng& rng, const VerifiedCiphertext<C>& verified,
+                                                 const SecretShare<C>& share, const Element<C>& public_share) {
+  if (share.index == 0) return make_error(ErrorCode::kInvalidInput, "a share has an index from 1");
+  if (public_share.is_identity()) return make_error(ErrorCode::kInvalidInput, "the public share is the identity");
   const Tdh2Ciphertext<C>& ct = verified.ciphertext();
   DecryptionShare<C> out{share.index, ct.u.mult(share.value), {}};
   out.proof = dleq_prove<C>(rng, share_context<C>(verified.digest(), ct.label, share.index),
@@ -150,9 +152,10 @@ Status tdh2_verify_share(const Tdh2Ciphertext<C>& ct, const Element<C>& public_s
 }
 
 template <Curve C>
-Result<Tdh2Decryption<C>> tdh2_combine(Rng& rng, const Tdh2PublicKey<C>& key, std::span<const Element<C>> public_shares,
+Result<Tdh2Decryption<C>> tdh2_combine(Rng& rng, const Tdh2PublicKey<C>& key,
+                                       std::type_identity_t<std::span<const Element<C>>> public_shares,
                                        std::size_t threshold, const Tdh2Ciphertext<C>& ct,
-                                       std::span<const DecryptionShare<C>> shares) {
+                                       std::type_identity_t<std::span<const DecryptionShare<C>>> shares) {
   if (threshold == 0 || threshold > public_shares.size()) {
     return make_error(ErrorCode::kInvalidInput, "threshold must be between 1 and the number of public shares");
   }
@@ -287,17 +290,17 @@ Result<DecryptionShare<C>> open_decryption_share(ByteSpan requester_secret_key, 
 #define VIGIL_INSTANTIATE_TDH2(C)                                                                                     \
   template class Tdh2PublicKey<C>;                                                                                    \
   template CiphertextDigest tdh2_ciphertext_digest<C>(const Tdh2Ciphertext<C>&);                                      \
-  template Tdh2Ciphertext<C> tdh2_encrypt<C>(Rng&, const Tdh2PublicKey<C>&, ByteSpan, ByteSpan);                      \
+  template Result<Tdh2Ciphertext<C>> tdh2_encrypt<C>(Rng&, const Tdh2PublicKey<C>&, ByteSpan, ByteSpan);              \
   template Status tdh2_verify_ciphertext<C>(const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&);                       \
   template Result<VerifiedCiphertext<C>> tdh2_check_ciphertext<C>(const Tdh2PublicKey<C>&, Tdh2Ciphertext<C>);        \
-  template DecryptionShare<C> tdh2_decryption_share<C>(Rng&, const VerifiedCiphertext<C>&, const SecretShare<C>&,     \
-                                                       const Element<C>&);                                            \
+  template Result<DecryptionShare<C>> tdh2_decryption_share<C>(Rng&, const VerifiedCiphertext<C>&,                    \
+                                                               const SecretShare<C>&, const Element<C>&);             \
   template Result<DecryptionShare<C>> tdh2_decryption_share<C>(                                                       \
       Rng&, const Tdh2PublicKey<C>&, const Tdh2Ciphertext<C>&, const SecretShare<C>&, const Element<C>&);             \
   template Status tdh2_verify_share<C>(const Tdh2Ciphertext<C>&, const Element<C>&, const DecryptionShare<C>&);       \
-  template Result<Tdh2Decryption<C>> tdh2_combine<C>(Rng&, const Tdh2PublicKey<C>&, std::span<const Element<C>>,      \
-                                                     std::size_t, const Tdh2Ciphertext<C>&,                           \
-                                                     std::span<const DecryptionShare<C>>);                            \
+  template Result<Tdh2Decryption<C>> tdh2_combine<C>(                                                                 \
+      Rng&, const Tdh2PublicKey<C>&, std::type_identity_t<std::span<const Element<C>>>, std::size_t,                  \
+      const Tdh2Ciphertext<C>&, std::type_identity_t<std::span<const DecryptionShare<C>>>);                           \
   template Bytes encode_decryption_share<C>(const DecryptionShare<C>&);                                               \
   template Result<DecryptionShare<C>> decode_decryption_share<C>(ByteSpan);                                           \
   template Result<Bytes> seal_decryption_share<C>(Rng&, const X25519PublicKey&, ByteSpan, const CiphertextDigest&,    \

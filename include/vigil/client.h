@@ -196,7 +196,7 @@ class ClusterClient {
   const ClusterDescription& cluster() const { return cluster_; }
 
   // TDH2 under `label` (vigil puts the policy digest there); no node is asked.
-  Tdh2Ciphertext<C> encrypt(ByteSpan label, ByteSpan payload) const;
+  Result<Tdh2Ciphertext<C>> encrypt(ByteSpan label, ByteSpan payload) const;
 
   // Protects `secret` under `policy` (whose enclave key must be `enclave`'s):
   // encrypts it under the policy's digest and registers it, signed, with

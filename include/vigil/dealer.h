@@ -17,6 +17,9 @@ struct DealtShare {
   ParticipantIndex index = 0;
   Scalar<C> secret_share;
   Element<C> public_share;  // secret_share * G
+
+  // The share as the protocols take it (tdh2_decryption_share, ...): a copy.
+  SecretShare<C> share() const { return {index, secret_share.clone()}; }
 };
 
 template <Curve C>
@@ -27,6 +30,13 @@ struct Deal {
   std::size_t threshold() const { return commitment.threshold(); }
   std::size_t parties() const { return shares.size(); }
   const Element<C>& group_public_key() const { return commitment.group_public_key(); }
+  // X_1..X_n, as tdh2_combine and the cluster description take them.
+  std::vector<Element<C>> public_shares() const {
+    std::vector<Element<C>> out;
+    out.reserve(shares.size());
+    for (const auto& s : shares) out.push_back(s.public_share);
+    return out;
+  }
 };
 
 // A fresh group key split t-of-n, coefficients from `rng` (the system CSPRNG

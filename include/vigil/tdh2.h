@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "vigil/dleq.h"
@@ -61,8 +62,12 @@ using CiphertextDigest = std::array<std::uint8_t, 32>;
 template <Curve C>
 CiphertextDigest tdh2_ciphertext_digest(const Tdh2Ciphertext<C>& ciphertext);
 
+// Encrypts `plaintext` to the group key under `label` (bound to the
+// ciphertext; a policy digest in vigil's protocol). A Result like every
+// fallible call here: the payload encryption's errors pass through, though
+// with a key made by Tdh2PublicKey::create it has none.
 template <Curve C>
-Tdh2Ciphertext<C> tdh2_encrypt(Rng& rng, const Tdh2PublicKey<C>& key, ByteSpan label, ByteSpan plaintext);
+Result<Tdh2Ciphertext<C>> tdh2_encrypt(Rng& rng, const Tdh2PublicKey<C>& key, ByteSpan label, ByteSpan plaintext);
 
 // Checks the validity proof: kVerificationFailed if anything was altered.
 template <Curve C>
@@ -98,10 +103,12 @@ class VerifiedCiphertext {
 template <Curve C>
 struct DecryptionShare;
 
-// The decryption share of a ciphertext already checked under this key.
+// The decryption share of a ciphertext already checked under this key: the
+// form a node serving many requests uses. Fails with kInvalidInput on a
+// share with index 0 or an identity public share.
 template <Curve C>
-DecryptionShare<C> tdh2_decryption_share(Rng& rng, const VerifiedCiphertext<C>& ciphertext, const SecretShare<C>& share,
-                                         const Element<C>& public_share);
+Result<DecryptionShare<C>> tdh2_decryption_share(Rng& rng, const VerifiedCiphertext<C>& ciphertext,
+                                                 const SecretShare<C>& share, const Element<C>& public_share);
 
 template <Curve C>
 struct DecryptionShare {
@@ -138,10 +145,12 @@ struct Tdh2Decryption {
 // indices, kVerificationFailed when the ciphertext is invalid or fewer than
 // `threshold` shares verify (the message names the invalid indices), and
 // kVerificationFailed when the payload does not authenticate.
+// The curve is deduced from `key` alone, so vectors pass as they are.
 template <Curve C>
-Result<Tdh2Decryption<C>> tdh2_combine(Rng& rng, const Tdh2PublicKey<C>& key, std::span<const Element<C>> public_shares,
+Result<Tdh2Decryption<C>> tdh2_combine(Rng& rng, const Tdh2PublicKey<C>& key,
+                                       std::type_identity_t<std::span<const Element<C>>> public_shares,
                                        std::size_t threshold, const Tdh2Ciphertext<C>& ciphertext,
-                                       std::span<const DecryptionShare<C>> shares);
+                                       std::type_identity_t<std::span<const DecryptionShare<C>>> shares);
 
 // Fixed-size binary form of a decryption share: index (4 bytes, big-endian),
 // value, a1, a2, z. decode fails with kBadEncoding on any invalid part.
@@ -158,8 +167,8 @@ Result<Bytes> seal_decryption_share(Rng& rng, const X25519PublicKey& requester, 
                                     const CiphertextDigest& digest, const DecryptionShare<C>& share);
 
 // Opens a sealed share from node `index`: kVerificationFailed when it does not
-// open in this context or holds another index, kBadEncoding when its content
-// is malformed. The proof is not checked here (tdh2_combine does).
+// open in this context or holds another index, kBadEncoding when the box is
+// too short to be one or its content is malformed. The proof is not checked here (tdh2_combine does).
 template <Curve C>
 Result<DecryptionShare<C>> open_decryption_share(ByteSpan requester_secret_key, ByteSpan sealed, ByteSpan request_id,
                                                  const CiphertextDigest& digest, ParticipantIndex index);

@@ -469,7 +469,8 @@ Result<v1::RecoveryResponse> DecryptionService::sealed_share(const AnyNodeKey& k
           verified = std::make_shared<const VerifiedCiphertext<C>>(std::move(checked));
           k.verified->insert(verified);
         }
-        const DecryptionShare<C> share = tdh2_decryption_share<C>(rng_, *verified, k.share, k.public_share());
+        VIGIL_ASSIGN_OR_RETURN(const DecryptionShare<C> share,
+                               tdh2_decryption_share<C>(rng_, *verified, k.share, k.public_share()));
         X25519PublicKey response_key{};
         std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
         VIGIL_ASSIGN_OR_RETURN(Bytes sealed,

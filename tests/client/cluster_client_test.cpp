@@ -71,7 +71,7 @@ class InProcessTransport final : public HttpTransport {
     std::copy(request.response_key().begin(), request.response_key().end(), response_key.begin());
     const auto wrong = Scalar<C>::random(rng_);
     const auto verified = tdh2_check_ciphertext<C>(cluster_.key(), std::move(ct)).value();
-    auto share = tdh2_decryption_share<C>(rng_, verified, {index, wrong.clone()}, Element<C>::base_mult(wrong));
+    auto share = tdh2_decryption_share<C>(rng_, verified, {index, wrong.clone()}, Element<C>::base_mult(wrong)).value();
     auto bytes = seal_decryption_share<C>(rng_, response_key, as_bytes(response.share().request_id()), digest, share);
     response.mutable_share()->set_sealed(std::string(bytes->begin(), bytes->end()));
     return {200, to_json(response)};

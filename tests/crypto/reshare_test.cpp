@@ -104,7 +104,7 @@ TYPED_TEST(ReshareTest, KeyUnchangedAndOldCiphertextDecrypts) {
   SeededRng rng(test::test_seed() + 300);
   auto old = deal<C>(rng, 5, 3).value();
   auto key = Tdh2PublicKey<C>::create(old.group_public_key()).value();
-  auto ct = tdh2_encrypt<C>(rng, key, as_bytes("policy"), as_bytes("before the reshare"));
+  auto ct = tdh2_encrypt<C>(rng, key, as_bytes("policy"), as_bytes("before the reshare")).value();
 
   auto out = run_reshare<C>(rng, old, 7, 4, committees<C>(old, 7));
   auto shares = new_shares(out);

@@ -23,11 +23,10 @@ struct Cluster {
   static Cluster make(Rng& rng, std::size_t n, std::size_t t) {
     auto d = vigil::deal<C>(rng, n, t).value();
     auto key = Tdh2PublicKey<C>::create(d.group_public_key()).value();
-    std::vector<Element<C>> pubs;
-    for (const auto& s : d.shares) pubs.push_back(s.public_share);
+    auto pubs = d.public_shares();
     return {std::move(d), key, std::move(pubs)};
   }
-  SecretShare<C> share(ParticipantIndex i) const { return {i, deal.shares[i - 1].secret_share.clone()}; }
+  SecretShare<C> share(ParticipantIndex i) const { return deal.shares[i - 1].share(); }
 
   Result<DecryptionShare<C>> decryption_share(Rng& rng, const Tdh2Ciphertext<C>& ct, ParticipantIndex i) const {
     return tdh2_decryption_share<C>(rng, key, ct, share(i), public_shares[i - 1]);
@@ -65,7 +64,7 @@ TYPED_TEST(Tdh2Test, RoundTripOverPayloadSizes) {
     SCOPED_TRACE("payload " + std::to_string(size) + " bytes");
     Bytes plaintext(size);
     rng.fill(plaintext);
-    auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("policy-hash"), plaintext);
+    auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("policy-hash"), plaintext).value();
     EXPECT_EQ(ct.payload.size(), stream_ciphertext_size(size));
     ASSERT_TRUE(tdh2_verify_ciphertext<C>(cluster.key, ct).ok());
     auto shares = shares_for<C>(rng, cluster, ct, {2, 4, 5});
@@ -84,7 +83,7 @@ TYPED_TEST(Tdh2Test, AnyTSubsetDecrypts) {
   for (auto [n, t] : std::vector<std::pair<std::size_t, std::size_t>>{{1, 1}, {3, 2}, {5, 3}, {7, 7}, {9, 4}}) {
     auto cluster = Cluster<C>::make(rng, n, t);
     const Bytes message = {'s', 'e', 'c', 'r', 'e', 't'};
-    auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("label"), message);
+    auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("label"), message).value();
     std::vector<ParticipantIndex> all(n);
     std::iota(all.begin(), all.end(), 1);
     auto shares = shares_for<C>(rng, cluster, ct, all);
@@ -105,8 +104,8 @@ TYPED_TEST(Tdh2Test, EveryAlteredCiphertextFieldIsRefused) {
   auto cluster = Cluster<C>::make(rng, 4, 2);
   Bytes plaintext(3 * kStreamChunkBytes / 2);
   rng.fill(plaintext);
-  const auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("policy A"), plaintext);
-  const auto other = tdh2_encrypt<C>(rng, cluster.key, as_bytes("policy A"), plaintext);
+  const auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("policy A"), plaintext).value();
+  const auto other = tdh2_encrypt<C>(rng, cluster.key, as_bytes("policy A"), plaintext).value();
   std::vector<std::pair<std::string, std::function<void(Tdh2Ciphertext<C>&)>>> alterations = {
       {"label", [](auto& c) { c.label = Bytes{'p', 'o', 'l', 'i', 'c', 'y', ' ', 'B'}; }},
       {"empty label", [](auto& c) { c.label.clear(); }},
@@ -145,7 +144,7 @@ TYPED_TEST(Tdh2Test, BadSharesAreNamedAndValidOnesStillDecrypt) {
   SeededRng rng(test::test_seed() + 54);
   auto cluster = Cluster<C>::make(rng, 7, 2);
   const Bytes message = {1, 2, 3};
-  auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), message);
+  auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), message).value();
   auto shares = shares_for<C>(rng, cluster, ct, {1, 2, 3, 4, 5, 6});
 
   // 2: a bad proof; 4: a share from another key's holder; 5: a wrong value;
@@ -154,7 +153,7 @@ TYPED_TEST(Tdh2Test, BadSharesAreNamedAndValidOnesStillDecrypt) {
   auto foreign = Cluster<C>::make(rng, 7, 2);
   shares[3] = tdh2_decryption_share<C>(rng, cluster.key, ct, foreign.share(4), foreign.public_shares[3]).value();
   shares[4].value = shares[4].value + Element<C>::generator();
-  auto ct2 = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), message);
+  auto ct2 = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), message).value();
   shares[5] = cluster.decryption_share(rng, ct2, 6).value();
   for (auto i : {1, 3, 4, 5}) EXPECT_FALSE(tdh2_verify_share<C>(ct, cluster.public_shares[i], shares[i]).ok());
   EXPECT_TRUE(tdh2_verify_share<C>(ct, cluster.public_shares[0], shares[0]).ok());
@@ -175,7 +174,7 @@ TYPED_TEST(Tdh2Test, CombineRefusesDuplicatesTooFewAndIdentity) {
   using C = TypeParam;
   SeededRng rng(test::test_seed() + 55);
   auto cluster = Cluster<C>::make(rng, 5, 3);
-  auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), as_bytes("m"));
+  auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), as_bytes("m")).value();
   auto shares = shares_for<C>(rng, cluster, ct, {1, 2, 3});
 
   auto dup = moved(shares[0].clone(), shares[1].clone(), shares[1].clone());
@@ -204,11 +203,33 @@ TYPED_TEST(Tdh2Test, CombineRefusesDuplicatesTooFewAndIdentity) {
             ErrorCode::kInvalidInput);
 }
 
+// The form a node uses, on a ciphertext checked once: refuses an index of 0
+// and an identity public share, and its share combines with the others.
+TYPED_TEST(Tdh2Test, SharesOfACheckedCiphertextCombineAndRefuseBadInput) {
+  using C = TypeParam;
+  SeededRng rng(test::test_seed() + 57);
+  auto cluster = Cluster<C>::make(rng, 4, 2);
+  auto ct = tdh2_encrypt(rng, cluster.key, as_bytes("L"), as_bytes("checked once")).value();
+  const auto verified = tdh2_check_ciphertext(cluster.key, ct.clone()).value();
+  EXPECT_EQ(
+      tdh2_decryption_share(rng, verified, SecretShare<C>{0, Scalar<C>::one()}, cluster.public_shares[0]).error().code,
+      ErrorCode::kInvalidInput);
+  EXPECT_EQ(tdh2_decryption_share(rng, verified, cluster.share(1), Element<C>::identity()).error().code,
+            ErrorCode::kInvalidInput);
+  std::vector<DecryptionShare<C>> shares;
+  for (ParticipantIndex i : {2u, 4u}) {
+    shares.push_back(tdh2_decryption_share(rng, verified, cluster.share(i), cluster.public_shares[i - 1]).value());
+  }
+  auto out = tdh2_combine(rng, cluster.key, cluster.deal.public_shares(), 2, ct, shares);  // vectors, no <C>
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(std::string(out->plaintext.span().begin(), out->plaintext.span().end()), "checked once");
+}
+
 TYPED_TEST(Tdh2Test, PrivateDeliveryBindsRequestDigestAndIndex) {
   using C = TypeParam;
   SeededRng rng(test::test_seed() + 56);
   auto cluster = Cluster<C>::make(rng, 3, 2);
-  auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), as_bytes("the key"));
+  auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), as_bytes("the key")).value();
   const auto digest = tdh2_ciphertext_digest(ct);
   auto requester = x25519_generate(rng);
   const Bytes request_id = {'r', '1'};
@@ -235,7 +256,7 @@ TYPED_TEST(Tdh2Test, ShareDecoderRefusesGarbage) {
   using C = TypeParam;
   SeededRng rng(test::test_seed() + 57);
   auto cluster = Cluster<C>::make(rng, 3, 2);
-  auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), as_bytes("m"));
+  auto ct = tdh2_encrypt<C>(rng, cluster.key, as_bytes("L"), as_bytes("m")).value();
   auto share = cluster.decryption_share(rng, ct, 1).value();
   Bytes good = encode_decryption_share(share);
   auto back = decode_decryption_share<C>(good);

@@ -184,6 +184,21 @@ wait "$heartbeats" 2>/dev/null || true
 sleep 11  # the policy's --silence 10s, measured from the last heartbeat
 step admin recover
 cmp "$work/enclave/wallet.key" "$work/admin/recovered.key" || die "the recovered secret differs"
+# A requester in another language, written from docs/cryptography.md alone,
+# opens the same cluster's sealed shares, checks them and decrypts.
+if command -v python3 >/dev/null; then
+  (cd "$work/admin" &&
+    vigil recover prepare --nodes "$NODES" --key-id wallet.id --request request.json --response-key response.key &&
+    vigil recover sign --request request.json --requester-key admin.key) >"$work/log/prepare.admin" 2>&1 ||
+    die "recover prepare/sign failed: $(cat "$work/log/prepare.admin")"
+  python3 "$source_dir/tests/vectors/decrypt_from_docs.py" --recover "$work/ops/cluster" "$work/admin/request.json" \
+    "$work/admin/response.key" >"$work/admin/from-docs.key" 2>"$work/log/from-docs.admin" ||
+    die "decrypt_from_docs.py --recover: $(cat "$work/log/from-docs.admin")"
+  cmp "$work/enclave/wallet.key" "$work/admin/from-docs.key" || die "the Python requester recovered another secret"
+  echo "recovered again by tests/vectors/decrypt_from_docs.py, from the docs alone"
+else
+  echo "SKIPPED: python3 is not installed (the recovery from docs/cryptography.md alone)"
+fi
 
 say "restart: the node keeps its key and its finished DKG"
 stop_node 1

@@ -84,7 +84,7 @@ class NodeCluster {
   ~NodeCluster() { std::filesystem::remove_all(dir_); }
 
   Tdh2Ciphertext<Ristretto255> encrypt(const std::string& label, const std::string& message) {
-    return tdh2_encrypt<Ristretto255>(rng_, key_, as_bytes(label), as_bytes(message));
+    return tdh2_encrypt<Ristretto255>(rng_, key_, as_bytes(label), as_bytes(message)).value();
   }
 
   // Every node verifies quotes with `collateral_json` (a file in its

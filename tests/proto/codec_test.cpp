@@ -23,7 +23,7 @@ template <Curve C>
 Fixture<C> make_fixture(Rng& rng) {
   auto d = deal<C>(rng, 3, 2).value();
   auto key = Tdh2PublicKey<C>::create(d.group_public_key()).value();
-  auto ct = tdh2_encrypt<C>(rng, key, as_bytes("label"), as_bytes("payload"));
+  auto ct = tdh2_encrypt<C>(rng, key, as_bytes("label"), as_bytes("payload")).value();
   auto share =
       tdh2_decryption_share<C>(rng, key, ct, {1, d.shares[0].secret_share.clone()}, d.shares[0].public_share).value();
   return {std::move(ct), std::move(share)};

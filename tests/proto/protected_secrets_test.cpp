@@ -26,7 +26,7 @@ class ProtectedSecrets : public ::testing::Test {
     policy_ = encode_policy(p);
   }
   v1::Tdh2Ciphertext ciphertext(ByteSpan label) {
-    return to_proto(tdh2_encrypt<C>(rng_, key_, label, as_bytes("the enclave's wallet key")));
+    return to_proto(tdh2_encrypt<C>(rng_, key_, label, as_bytes("the enclave's wallet key")).value());
   }
   v1::Registration registration() {
     v1::Registration r;

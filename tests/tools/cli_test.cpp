@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "node/api/json_body.h"
 #include "support/test_support.h"
 #include "tools/run_cli.h"
 #include "vigil/shamir.h"
@@ -184,12 +185,18 @@ TEST_F(CliTest, EncryptPartialDecryptCombineOnBothCurves) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     r = run("encrypt --deal " + path("deal.json") + " --label policy:42 --in " + path("secret.bin") + " --json");
     ASSERT_EQ(r.exit_code, 0) << r.output;
+    // The API's Tdh2Ciphertext in protobuf's JSON mapping: bytes in base64.
     auto j = nlohmann::json::parse(r.output);
-    EXPECT_EQ(j["curve"], curve);
-    EXPECT_EQ(j["label"], "policy:42");
+    EXPECT_EQ(j["curve"], curve == "ristretto255" ? "CURVE_RISTRETTO255" : "CURVE_SECP256K1");
+    EXPECT_EQ(j["label"], "cG9saWN5OjQy");  // "policy:42"
     EXPECT_TRUE(j.contains("u") && j.contains("u_bar") && j.contains("w") && j.contains("w_bar") && j.contains("f") &&
                 j.contains("payload"));
     std::ofstream(path("ct.json")) << r.output;
+    // The node's API takes it as it is, as the ciphertext of a request body.
+    v1::Registration registration;
+    const auto parsed = node::api::parse_body(R"({"ciphertext": )" + r.output + "}", registration);
+    EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(registration.ciphertext().label(), "policy:42");
 
     // Shares from the binary ciphertext; the JSON one decrypts too.
     for (int i : {1, 2, 4, 5}) {
@@ -253,12 +260,22 @@ TEST_F(CliTest, Tdh2CommandsRefuseBadInput) {
   // A ciphertext whose label was changed is refused before any share is computed.
   auto ct = run("encrypt --deal " + path("deal.json") + " --label x --in " + path("msg") + " --json");
   auto j = nlohmann::json::parse(ct.output);
-  j["label"] = "y";
+  j["label"] = "eQ==";  // "y"
   std::ofstream(path("relabelled.json")) << j.dump();
   r = run("partial-decrypt --deal " + path("deal.json") + " --index 1 --ciphertext " + path("relabelled.json") +
           " --json");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("ciphertext is invalid"), std::string::npos) << r.output;
+  // Unknown fields (such as the digest older files carried) and hex where
+  // the API has base64 are refused, as the API refuses them.
+  for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{{"digest", "00"}, {"u", "zz"}}) {
+    auto altered = nlohmann::json::parse(ct.output);
+    altered[field] = value;
+    std::ofstream(path("altered.json")) << altered.dump();
+    r = run("partial-decrypt --deal " + path("deal.json") + " --index 1 --json --ciphertext " + path("altered.json"));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("not a ciphertext in the API's JSON"), std::string::npos) << r.output;
+  }
 }
 
 // The commands of protected secrets refuse bad arguments with exit code 2

@@ -150,7 +150,9 @@ void register_encrypt(CLI::App& app, int& exit_code) {
       auto group_key = Element<C>::decode(target->group_key);
       if (!group_key) return fail("encrypt", group_key.error());
       auto key = Tdh2PublicKey<C>::create(*group_key).value();
-      auto ct = tdh2_encrypt<C>(system_rng(), key, as_bytes(o->label), as_bytes(*plaintext));
+      auto encrypted = tdh2_encrypt<C>(system_rng(), key, as_bytes(o->label), as_bytes(*plaintext));
+      if (!encrypted) return fail("encrypt", encrypted.error());
+      const auto& ct = *encrypted;
       if (!o->output.out_path.empty()) {
         auto bytes = proto::serialize(proto::to_proto(ct));
         auto s =

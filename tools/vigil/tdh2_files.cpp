@@ -1,6 +1,9 @@
 #include "tdh2_files.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include "cli.h"
+#include "client/node_api.h"
 #include "files.h"
 
 namespace vigil::cli {
@@ -18,35 +21,16 @@ Result<Bytes> hex_field(const json& j, const char* key, const std::string& what)
   return bytes;
 }
 
-std::string as_string(const Bytes& b) { return std::string(b.begin(), b.end()); }
-
-// JSON -> protobuf message -> core type: one validator for both file forms.
-Result<proto::AnyCiphertext> ciphertext_from_json(const json& j) {
-  if (!j.is_object()) return make_error(ErrorCode::kBadEncoding, "ciphertext: must be a JSON object");
+// JSON -> protobuf message -> core type, through the one validator of
+// binary ciphertexts.
+Result<proto::AnyCiphertext> ciphertext_from_json(const std::string& text) {
   v1::Tdh2Ciphertext m;
-  if (!j.contains("version") || !j["version"].is_number_unsigned()) {
-    return make_error(ErrorCode::kBadEncoding, "ciphertext: missing version");
+  google::protobuf::util::JsonParseOptions strict;
+  strict.ignore_unknown_fields = false;
+  if (auto s = google::protobuf::util::JsonStringToMessage(text, &m, strict); !s.ok()) {
+    return make_error(ErrorCode::kBadEncoding,
+                      "not a ciphertext in the API's JSON (docs/api.md): " + std::string(s.message()));
   }
-  m.set_version(j["version"].get<std::uint32_t>());
-  if (!j.contains("curve") || !j["curve"].is_string())
-    return make_error(ErrorCode::kBadEncoding, "ciphertext: missing curve");
-  VIGIL_ASSIGN_OR_RETURN(CurveId curve, parse_curve_name(j["curve"].get<std::string>()));
-  m.set_curve(proto::to_proto_curve(curve));
-  if (!j.contains("label") || !j["label"].is_string())
-    return make_error(ErrorCode::kBadEncoding, "ciphertext: missing label");
-  m.set_label(j["label"].get<std::string>());
-  VIGIL_ASSIGN_OR_RETURN(Bytes u, hex_field(j, "u", "ciphertext"));
-  VIGIL_ASSIGN_OR_RETURN(Bytes u_bar, hex_field(j, "u_bar", "ciphertext"));
-  VIGIL_ASSIGN_OR_RETURN(Bytes w, hex_field(j, "w", "ciphertext"));
-  VIGIL_ASSIGN_OR_RETURN(Bytes w_bar, hex_field(j, "w_bar", "ciphertext"));
-  VIGIL_ASSIGN_OR_RETURN(Bytes f, hex_field(j, "f", "ciphertext"));
-  VIGIL_ASSIGN_OR_RETURN(Bytes payload, hex_field(j, "payload", "ciphertext"));
-  m.set_u(as_string(u));
-  m.set_u_bar(as_string(u_bar));
-  m.set_w(as_string(w));
-  m.set_w_bar(as_string(w_bar));
-  m.set_f(as_string(f));
-  m.set_payload(as_string(payload));
   return proto::parse_ciphertext(proto::serialize(m));
 }
 
@@ -54,25 +38,14 @@ Result<proto::AnyCiphertext> ciphertext_from_json(const json& j) {
 
 template <Curve C>
 json ciphertext_to_json(const Tdh2Ciphertext<C>& ct) {
-  return json{{"version", proto::kWireVersion},
-              {"curve", std::string(C::kName)},
-              {"label", std::string(ct.label.begin(), ct.label.end())},
-              {"u", to_hex(ct.u.encode())},
-              {"u_bar", to_hex(ct.u_bar.encode())},
-              {"w", to_hex(ct.w.encode())},
-              {"w_bar", to_hex(ct.w_bar.encode())},
-              {"f", to_hex(ct.f.encode())},
-              {"payload", to_hex(ct.payload)},
-              {"digest", to_hex(tdh2_ciphertext_digest(ct))}};
+  return json::parse(client::to_json(proto::to_proto(ct)));
 }
 
 Result<proto::AnyCiphertext> read_ciphertext(const std::string& path) {
   VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 2 * proto::kMaxMessageBytes + 4096));
   auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '{') {
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded()) return make_error(ErrorCode::kBadEncoding, path + ": not valid JSON");
-    auto ct = ciphertext_from_json(j);
+    auto ct = ciphertext_from_json(text);
     if (!ct) return make_error(ct.error().code, path + ": " + ct.error().message);
     return ct;
   }

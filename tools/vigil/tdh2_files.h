@@ -1,9 +1,12 @@
 // Files of the TDH2 commands: ciphertexts (binary protobuf from --out, or the
 // JSON that --json prints) and decryption shares (JSON from partial-decrypt).
 //
-// Ciphertext JSON: { "version": 1, "curve": ..., "label": "<text>",
-//   "u": hex, "u_bar": hex, "w": hex, "w_bar": hex, "f": hex, "payload": hex, "digest": hex }
-// Share JSON: { "version": 1, "curve": ..., "index": I, "value": hex,
+// Ciphertext JSON: the node API's Tdh2Ciphertext (docs/api.md), so a file
+// from encrypt --json goes into a request body as it is: protobuf's JSON
+// mapping, bytes base64, { "version": 1, "curve": "CURVE_RISTRETTO255",
+//   "label", "u", "u_bar", "w", "w_bar", "f", "payload" }; unknown fields
+//   are refused, as the API refuses them.
+// Share JSON (the CLI's alone; hex, as every file for people): { "version": 1, "curve": ..., "index": I, "value": hex,
 //   "proof": hex (a1 || a2 || z), "ciphertext_digest": hex }
 #pragma once
 
