@@ -148,10 +148,18 @@ Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, s
     }
     cluster.nodes.push_back({status->node_index(), node_urls[i]});
   }
-  // Fewer than t is fine for a heartbeat; a recovery then names what it lacks.
+  // Every listed node answering settles it, however few were listed (a
+  // heartbeat to one node). With some silent, t must agree: fewer could all
+  // be lying nodes, whose key a protect would then encrypt to.
   if (cluster.nodes.empty()) {
     return make_error(missing_code,
                       "none of the " + std::to_string(node_urls.size()) + " nodes reported a key: " + missing);
+  }
+  if (!missing.empty() && cluster.nodes.size() < cluster.threshold) {
+    return make_error(missing_code, "only " + std::to_string(cluster.nodes.size()) + " of " +
+                                        std::to_string(node_urls.size()) + " nodes reported the key, and " +
+                                        std::to_string(cluster.threshold) +
+                                        " must agree when some are silent: " + missing);
   }
   std::set<ParticipantIndex> indices;
   for (const auto& n : cluster.nodes) {

@@ -89,8 +89,9 @@ Result<ClusterDescription> parse_cluster_description(std::string_view json);
 // Builds a description from the nodes' own reports (GET /v1/status of each
 // URL): every node that answers with a key must agree on the curve,
 // threshold, epoch, group key and public shares (else kVerificationFailed
-// naming it). Nodes that do not answer, or hold no key, are left out; when
-// none is left the error names why each was.
+// naming it). Nodes that do not answer, or hold no key, are left out as long
+// as at least t that do agree (fewer could all be lying); otherwise the
+// error names why each was left out.
 Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, std::span<const std::string> node_urls,
                                                      std::chrono::milliseconds timeout);
 

@@ -359,14 +359,20 @@ TEST_F(ClusterClientTest, DescriptionRoundTripsThroughJsonAndFromTheNodes) {
             "node 1 reports an inconsistent key: its public share 2 does not match its commitments");
   transport_.misreporting.clear();
 
-  // With every node listed, one that is down is left out; with none
-  // answering, the error names each.
+  // With every node listed, one that is down is left out; with fewer than t
+  // answering, or none, the error names each silent one.
   transport_.down = {5};
   const std::vector<std::string> all = {"http://node1", "http://node2", "http://node3", "http://node4", "http://node5"};
   auto without_five = fetch_cluster_description(transport_, all, std::chrono::milliseconds(1000));
   ASSERT_TRUE(without_five.ok()) << without_five.error().message;
   EXPECT_EQ(without_five->nodes.size(), 4u);
   EXPECT_EQ(without_five->public_shares.size(), 5u);
+  auto too_few = fetch_cluster_description(transport_, urls, std::chrono::milliseconds(1000));
+  ASSERT_FALSE(too_few.ok());
+  EXPECT_NE(too_few.error().message.find("only 2 of 3 nodes reported the key, and 3 must agree when some are silent: "
+                                         "http://node5"),
+            std::string::npos)
+      << too_few.error().message;
   transport_.down = {1, 3, 5};
   auto unreachable = fetch_cluster_description(transport_, urls, std::chrono::milliseconds(1000));
   ASSERT_FALSE(unreachable.ok());
