@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <future>
 #include <set>
 
@@ -130,7 +131,8 @@ Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, s
   for (std::size_t i = 0; i < node_urls.size(); ++i) {
     auto& status = answers[i];
     ClusterDescription reported;
-    if (status) VIGIL_RETURN_IF_ERROR(describe_key(*status, reported));
+    // A node without a key reports no curve either: it is left out, not an error.
+    if (status && !status->group_public_key().empty()) VIGIL_RETURN_IF_ERROR(describe_key(*status, reported));
     if (!status || !reported.has_key()) {
       missing += (missing.empty() ? "" : "; ") + node_urls[i] + ": " +
                  (status ? std::string("holds no key yet") : status.error().message);
@@ -149,17 +151,20 @@ Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, s
     cluster.nodes.push_back({status->node_index(), node_urls[i]});
   }
   // Every listed node answering settles it, however few were listed (a
-  // heartbeat to one node). With some silent, t must agree: fewer could all
-  // be lying nodes, whose key a protect would then encrypt to.
+  // heartbeat to one node). With some silent, the nodes that answer must be
+  // a majority of those listed and at least t: the threshold is theirs to
+  // report, so t alone would let one liar claiming t = 1 stand for the
+  // cluster, and a protect would encrypt to its key.
   if (cluster.nodes.empty()) {
     return make_error(missing_code,
                       "none of the " + std::to_string(node_urls.size()) + " nodes reported a key: " + missing);
   }
-  if (!missing.empty() && cluster.nodes.size() < cluster.threshold) {
-    return make_error(missing_code, "only " + std::to_string(cluster.nodes.size()) + " of " +
-                                        std::to_string(node_urls.size()) + " nodes reported the key, and " +
-                                        std::to_string(cluster.threshold) +
-                                        " must agree when some are silent: " + missing);
+  const std::size_t needed = std::max(cluster.threshold, node_urls.size() / 2 + 1);
+  if (!missing.empty() && cluster.nodes.size() < needed) {
+    return make_error(missing_code,
+                      "only " + std::to_string(cluster.nodes.size()) + " of " + std::to_string(node_urls.size()) +
+                          " nodes reported the key, and " + std::to_string(needed) +
+                          " (t, and a majority of those listed) must agree when some are silent: " + missing);
   }
   std::set<ParticipantIndex> indices;
   for (const auto& n : cluster.nodes) {

@@ -1,5 +1,8 @@
 #include "node/config.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -67,6 +70,15 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
     return make_error(ErrorCode::kInvalidInput, "expected host:port, got '" + text + "'");
   Endpoint e;
   e.host = text.substr(0, colon);
+  // A name or an address, nothing else: the host is written back into
+  // node.toml and into logs, where a quote or a newline would be trouble.
+  const bool plain_host = e.host.size() <= 253 && std::all_of(e.host.begin(), e.host.end(), [](char ch) {
+                            return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '.' || ch == '-' ||
+                                   ch == ':' || ch == '[' || ch == ']';
+                          });
+  if (!plain_host) {
+    return make_error(ErrorCode::kInvalidInput, "host in '" + text + "' must be a name or an address");
+  }
   const std::string port = text.substr(colon + 1);
   if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
       std::stoul(port) > 65535) {
@@ -229,18 +241,43 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   return config;
 }
 
+namespace {
+
+// A TOML basic string: quoted, with quotes, backslashes and control
+// characters escaped, so no value can end its line and start a table.
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
 std::string render_node_config(const NodeConfig& c) {
   std::ostringstream out;
   out << "# vigild configuration (see node/config.h for every key)\n\n"
-      << "[node]\nindex = " << c.index << "\ndata_dir = \"" << c.data_dir.string() << "\"\n"
-      << "log_format = \"" << c.log_format << "\"\nlog_level = \"" << c.log_level << "\"\n\n"
-      << "[listen]\npeer = \"" << c.peer_listen.to_string() << "\"\napi = \"" << c.api_listen.to_string() << "\"\n";
+      << "[node]\nindex = " << c.index << "\ndata_dir = " << toml_string(c.data_dir.string()) << "\n"
+      << "log_format = " << toml_string(c.log_format) << "\nlog_level = " << toml_string(c.log_level) << "\n\n"
+      << "[listen]\npeer = " << toml_string(c.peer_listen.to_string())
+      << "\napi = " << toml_string(c.api_listen.to_string()) << "\n";
   for (const auto& p : c.peers) {
-    out << "\n[[peers]]\nindex = " << p.index << "\naddress = \"" << p.address.to_string() << "\"\nidentity = \""
-        << to_hex(p.identity) << "\"\n";
+    out << "\n[[peers]]\nindex = " << p.index << "\naddress = " << toml_string(p.address.to_string())
+        << "\nidentity = \"" << to_hex(p.identity) << "\"\n";
   }
   for (const auto& q : c.operators)
-    out << "\n[[operators]]\nname = \"" << q.name << "\"\nkey = \"" << to_hex(q.key) << "\"\n";
+    out << "\n[[operators]]\nname = " << toml_string(q.name) << "\nkey = \"" << to_hex(q.key) << "\"\n";
   out << "\n[ceremonies]\noperator_quorum = " << c.operator_quorum
       << "\nthreshold_floor_percent = " << c.threshold_floor_percent << "\n";
   out << "\n[limits]\nmax_frame_bytes = " << c.limits.max_frame_bytes
@@ -250,7 +287,7 @@ std::string render_node_config(const NodeConfig& c) {
       << "\nmax_ciphertexts = " << c.limits.max_ciphertexts << "\nclock_skew_s = " << c.limits.clock_skew.count()
       << "\n";
   if (!c.attestation_test_root.empty()) {
-    out << "\n[attestation]\ntest_root_ca = \"" << c.attestation_test_root.string() << "\"\n";
+    out << "\n[attestation]\ntest_root_ca = " << toml_string(c.attestation_test_root.string()) << "\n";
   }
   return out.str();
 }

@@ -183,8 +183,13 @@ void PeerTransport::set_connected(ParticipantIndex index, bool connected, const 
 }
 
 void PeerTransport::record_clock(ParticipantIndex index, std::int64_t peer_unix_ms) {
+  // A peer's claim, so bounded: a reading beyond a century is no reading.
+  constexpr std::int64_t kCentury_ms = 100LL * 365 * 24 * 3600 * 1000;
+  std::int64_t offset = 0;
+  const bool sane = !__builtin_sub_overflow(peer_unix_ms, clock_.now_unix_ms(), &offset) && offset > -kCentury_ms &&
+                    offset < kCentury_ms;
   std::lock_guard lock(mutex_);
-  state_[index].clock_offset_ms = peer_unix_ms - clock_.now_unix_ms();
+  if (sane) state_[index].clock_offset_ms = offset;
 }
 
 void PeerTransport::touch(ParticipantIndex index) {

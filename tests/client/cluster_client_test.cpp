@@ -41,15 +41,35 @@ class InProcessTransport final : public HttpTransport {
     auto r = node.router->handle(method, path, body);
     if (lying.count(index) && path == "/v1/recoveries" && r.status == 200) return lie(index, body, r.body);
     if (misreporting.count(index) && path == "/v1/status") return misreport(r.body);
+    if (forging.count(index) && path == "/v1/status") return forge(r.body);
+    if (keyless.count(index) && path == "/v1/status") {
+      return HttpResponse{200, R"({"node_index": )" + std::to_string(index) + "}"};
+    }
     return HttpResponse{r.status, r.body};
   }
 
   // `down`: unreachable; `lying`: wrong shares; `misreporting`: a status
-  // whose public share 2 is node 3's.
-  std::set<ParticipantIndex> down, lying, misreporting;
+  // whose public share 2 is node 3's; `forging`: a consistent 1-of-5 key of
+  // the node's own making; `keyless`: a node that holds no key.
+  std::set<ParticipantIndex> down, lying, misreporting, forging, keyless;
   std::atomic<int> calls{0};
 
  private:
+  // A key whose every share is the secret: a valid threshold-1 report.
+  static HttpResponse forge(const std::string& body) {
+    v1::StatusResponse status;
+    EXPECT_TRUE(from_json(body, status));
+    SeededRng forger(99);
+    const auto own = Element<C>::base_mult(Scalar<C>::random(forger)).encode();
+    const std::string key(own.begin(), own.end());
+    status.set_threshold(1);
+    status.set_group_public_key(key);
+    status.clear_commitments();
+    status.add_commitments(key);
+    for (int i = 0; i < status.public_shares_size(); ++i) status.set_public_shares(i, key);
+    return {200, to_json(status)};
+  }
+
   static HttpResponse misreport(const std::string& body) {
     v1::StatusResponse status;
     EXPECT_TRUE(from_json(body, status));
@@ -369,10 +389,31 @@ TEST_F(ClusterClientTest, DescriptionRoundTripsThroughJsonAndFromTheNodes) {
   EXPECT_EQ(without_five->public_shares.size(), 5u);
   auto too_few = fetch_cluster_description(transport_, urls, std::chrono::milliseconds(1000));
   ASSERT_FALSE(too_few.ok());
-  EXPECT_NE(too_few.error().message.find("only 2 of 3 nodes reported the key, and 3 must agree when some are silent: "
-                                         "http://node5"),
+  EXPECT_NE(too_few.error().message.find("only 2 of 3 nodes reported the key, and 3 (t, and a majority of "
+                                         "those listed) must agree when some are silent: http://node5"),
             std::string::npos)
       << too_few.error().message;
+  // A lying node that claims t = 1 cannot stand for the cluster while the
+  // honest ones are silent: a majority of those listed must agree too.
+  transport_.down = {2, 3, 4, 5};
+  transport_.forging = {1};
+  auto forged = fetch_cluster_description(transport_, all, std::chrono::milliseconds(1000));
+  ASSERT_FALSE(forged.ok());
+  EXPECT_NE(forged.error().message.find("only 1 of 5 nodes reported the key, and 3 (t, and a majority"),
+            std::string::npos)
+      << forged.error().message;
+  // Heard beside an honest node, it is an error, not a node left out.
+  transport_.down = {3, 4, 5};
+  EXPECT_EQ(fetch_cluster_description(transport_, all, std::chrono::milliseconds(1000)).error().code,
+            ErrorCode::kVerificationFailed);
+  transport_.forging.clear();
+  // A node with no key (it reports no curve) is left out like one that is down.
+  transport_.down = {5};
+  transport_.keyless = {4};
+  auto with_keyless = fetch_cluster_description(transport_, all, std::chrono::milliseconds(1000));
+  ASSERT_TRUE(with_keyless.ok()) << with_keyless.error().message;
+  EXPECT_EQ(with_keyless->nodes.size(), 3u);
+  transport_.keyless.clear();
   transport_.down = {1, 3, 5};
   auto unreachable = fetch_cluster_description(transport_, urls, std::chrono::milliseconds(1000));
   ASSERT_FALSE(unreachable.ok());

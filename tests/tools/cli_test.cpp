@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "node/api/json_body.h"
 #include "support/test_support.h"
@@ -301,6 +302,10 @@ TEST_F(CliTest, ProtectedSecretCommandsRefuseBadArguments) {
             "the same key twice"},
            {base + " --policy " + path("policy.json"), "enclave_key: is not the public key of --enclave-key"},
            {base + " --policy " + path("policy.json") + " --silence 1d", "pass either --policy or"},
+           {base + " --requester " + path("k.key.pub") + " --silence 1d --out " + path("secret"),
+            "exists and is not a key-id file"},
+           {"heartbeat" + nodes + " --key-id " + std::string(5000, 'a') + " --enclave-key " + path("k.key"),
+            "--key-id: expected 64 hex digits"},
            {"heartbeat" + nodes + " --key-id abc --enclave-key " + path("k.key"), "--key-id: expected 64 hex digits"},
            {"heartbeat" + nodes + " --key-id " + std::string(64, 'a') + " --enclave-key " + path("k.key") +
                 " --every 5minutes",
@@ -366,6 +371,9 @@ TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
   const auto at = r.output.find("identity (pin in peers' configs)");
   ASSERT_NE(at, std::string::npos);
   const std::string identity = r.output.substr(r.output.find_first_not_of(' ', at + 32), 64);
+  ASSERT_EQ(run("keygen --type ed25519 --out " + path("other.key")).exit_code, 0);
+  std::string other;
+  std::ifstream(path("other.key.pub")) >> other;
   struct Case {
     std::string json, message;
   };
@@ -373,12 +381,24 @@ TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
            {"", "expected {\"nodes\""},
            {"[]", "expected {\"nodes\""},
            {R"({"nodes": [{"index": 2, "peer": "h:1", "identity": ")" + identity + R"("}]})",
+            "node 2 has this node's identity"},
+           {R"({"nodes": [{"index": 2, "peer": "h:1", "identity": ")" + other + R"("}]})",
             "lists no node with index 1"},
-           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + std::string(64, 'a') + R"("}]})",
-            "not this node's key"},
-           {R"({"nodes": [{"index": 1, "peer": "nohost", "identity": ")" + identity + R"("}]})", "nodes[].peer"},
-           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": "zz"}]})", "nodes[].identity"},
-           {R"({"nodes": [{"index": "one"}]})", "type"},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + other + R"("}]})", "not this node's key"},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity + R"("}, {"index": 2, "peer": "h:2",
+                "identity": ")" +
+                identity + R"("}]})",
+            "node 2 has this node's identity"},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity + R"("}, {"index": 1, "peer": "h:2",
+                "identity": ")" +
+                other + R"("}]})",
+            "index 1 is listed twice"},
+           {R"({"nodes": [{"index": 1, "peer": "nohost", "identity": ")" + identity + R"("}]})", "node 1: peer: "},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": "zz"}]})", "node 1: identity: expected 64 hex"},
+           {R"({"nodes": [{"index": "one"}]})", "index: expected a whole number from 1"},
+           {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity +
+                R"("}], "operators": [{"name": "a\"\n[x]", "key": ")" + other + R"("}]})",
+            "operators[].name: letters, digits"},
            {R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity +
                 R"("}], "operators": [{"name": "a", "key": "00"}]})",
             "operators[].key"},
@@ -392,8 +412,7 @@ TEST_F(CliTest, InitRefusesBadClusterDescriptions) {
     EXPECT_NE(r.output.find(c.message), std::string::npos) << c.json << "\n" << r.output;
   }
   std::ofstream(path("desc.json")) << R"({"nodes": [{"index": 1, "peer": "h:1", "identity": ")" + identity +
-                                          R"("}, {"index": 2, "peer": "h:2", "identity": ")" + std::string(64, 'b') +
-                                          R"("}]})";
+                                          R"("}, {"index": 2, "peer": "h:2", "identity": ")" + other + R"("}]})";
   r = run("init --data-dir " + path("n1") + " --index 1 --force --cluster " + path("desc.json"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("peers pinned: 1"), std::string::npos) << r.output;
@@ -429,6 +448,27 @@ TEST_F(CliTest, EntriesMakeADescriptionThatPinsAndDeals) {
   }
   r = run("describe-cluster --operator ops=" + std::string(63, 'a') + " --out " + path("d.json") + entries);
   EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = run("describe-cluster --operator 'o\"ps=" + path("ops.key.pub") + "' --out " + path("d.json") + entries);
+  EXPECT_NE(r.output.find("a name is letters, digits"), std::string::npos) << r.output;
+
+  // Crafted entries: what would be written into every node's node.toml, or
+  // have a dealer seal a share to another key, is refused.
+  auto entry = nlohmann::json::parse(std::ifstream(path("n2") + "/cluster-entry.json"));
+  for (const auto& [field, value, message] : std::vector<std::tuple<std::string, nlohmann::json, std::string>>{
+           {"peer", "10.0.0.2:7100\"\n[[operators]]\nname = \"x:7100", "must be a name or an address"},
+           {"peer", "0.0.0.0:7100", "is not an address other nodes can dial"},
+           {"share_key", std::string(64, 'a'), "share_key is not the identity's own"},
+           {"index", -1, "index: expected a whole number from 1"},
+           {"index", 1.5, "index: expected a whole number from 1"},
+           {"identity", std::string(64, 'z'), "identity: expected 64 hex digits"},
+       }) {
+    auto crafted = entry;
+    crafted[field] = value;
+    std::ofstream(path("crafted.json")) << crafted.dump();
+    r = run(describe + " " + path("n1") + "/cluster-entry.json " + path("crafted.json"));
+    EXPECT_EQ(r.exit_code, 2) << field << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << field << "\n" << r.output;
+  }
   r = run(describe + entries);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("3 node(s), 1 operator(s)"), std::string::npos) << r.output;

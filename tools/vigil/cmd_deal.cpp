@@ -41,7 +41,9 @@ struct VerifyOptions {
 // One X25519 public key (hex) per line, in participant order; blank lines
 // and lines starting with '#' are ignored. `vigil keygen` writes such lines.
 // The share keys of a cluster description (vigil describe-cluster), which
-// must list nodes 1..n: the recipients in index order.
+// must list nodes 1..n: the recipients in index order. Each is derived from
+// the node's identity, the key its operator confirmed; a "share_key" that
+// is not the identity's is refused, never sealed to.
 Result<std::vector<X25519PublicKey>> recipients_of_description(const std::string& path, const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   auto bad = [&](const std::string& why) { return make_error(ErrorCode::kBadEncoding, path + ": " + why); };
@@ -50,14 +52,19 @@ Result<std::vector<X25519PublicKey>> recipients_of_description(const std::string
   }
   std::map<std::uint64_t, X25519PublicKey> by_index;
   for (const auto& n : j["nodes"]) {
-    if (!n.is_object() || !n.contains("index") || !n["index"].is_number_unsigned() || !n.contains("share_key") ||
-        !n["share_key"].is_string()) {
-      return bad("every node needs an index and a share_key (entries from vigil init)");
+    if (!n.is_object() || !n.contains("index") || !n["index"].is_number_unsigned() || !n.contains("identity") ||
+        !n["identity"].is_string()) {
+      return bad("every node needs an index and an identity (entries from vigil init)");
     }
     const auto index = n["index"].get<std::uint64_t>();
-    VIGIL_ASSIGN_OR_RETURN(auto pk, parse_public_key_hex(n["share_key"].get<std::string>(),
-                                                         path + ": node " + std::to_string(index) + " share_key"));
-    if (!by_index.emplace(index, pk).second) return bad("index " + std::to_string(index) + " listed twice");
+    const std::string who = "node " + std::to_string(index);
+    VIGIL_ASSIGN_OR_RETURN(auto identity, parse_public_key_hex(n["identity"].get<std::string>(), path + ": " + who));
+    auto pk = ed25519_public_to_x25519(identity);
+    if (!pk) return bad(who + ": identity is not an Ed25519 public key");
+    if (n.contains("share_key") && (!n["share_key"].is_string() || n["share_key"].get<std::string>() != to_hex(*pk))) {
+      return bad(who + ": share_key is not the identity's own");
+    }
+    if (!by_index.emplace(index, *pk).second) return bad("index " + std::to_string(index) + " listed twice");
   }
   std::vector<X25519PublicKey> keys;
   for (const auto& [index, pk] : by_index) {

@@ -148,7 +148,7 @@ std::string bind_problem(const node::Endpoint& e) {
   std::string why;
   const int fd = socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol);
   const int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (fd < 0 || bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
     why = errno == EADDRINUSE      ? "in use by another program"
           : errno == EADDRNOTAVAIL ? "not an address of this machine"
@@ -172,6 +172,11 @@ void check_keys(Findings& f, const node::NodeConfig& config) {
   const fs::path& dir = config.data_dir;
   std::error_code ec;
   const auto st = fs::status(dir, ec);
+  if (ec || !fs::is_directory(st)) {
+    f.fail("data folder " + dir.string() + " is not there" + (ec ? ": " + ec.message() : ""),
+           "vigil init creates it; check data_dir in the config");
+    return;
+  }
   if ((st.permissions() & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
     f.warn("data folder " + dir.string() + " has mode " + octal_mode(st.permissions()), "chmod 700 " + dir.string());
   }
@@ -254,7 +259,8 @@ void check_peers(Findings& f, const node::NodeConfig& config, const std::optiona
                                       std::to_string(config.index) +
                                       " --cluster cluster-description.json --force (docs/deployment.md, step 2)");
   }
-  const std::int64_t skew_limit_ms = config.limits.clock_skew.count() * 1000;
+  const std::int64_t skew_limit_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config.limits.clock_skew).count();
   for (const auto& peer : config.peers) {
     const std::string who = "node " + std::to_string(peer.index) + " at " + peer.address.to_string();
     if (auto why = tcp_reach(peer.address, timeout); !why.empty()) {
@@ -284,10 +290,10 @@ void check_peers(Findings& f, const node::NodeConfig& config, const std::optiona
     const std::int64_t offset = link->clock_offset_ms();
     const std::string reading =
         who + " is linked; its clock is " + (offset >= 0 ? "+" : "") + std::to_string(offset) + " ms from this node's";
-    if (std::llabs(offset) > skew_limit_ms) {
+    if (offset > skew_limit_ms || offset < -skew_limit_ms) {
       f.fail(reading + ", beyond limits.clock_skew_s (" + std::to_string(config.limits.clock_skew.count()) + " s)",
              "synchronise both clocks (chrony or systemd-timesyncd): nodes judge heartbeats and recoveries by them");
-    } else if (std::llabs(offset) > kClockWarnMs) {
+    } else if (offset > kClockWarnMs || offset < -kClockWarnMs) {
       f.warn(reading, "synchronise both clocks (chrony or systemd-timesyncd)");
     } else {
       f.ok(reading);
@@ -344,6 +350,10 @@ int run_doctor(const std::string& config_path, milliseconds timeout) {
   f.ok("config " + config_path + ": node " + std::to_string(config->index) + ", data folder " +
        config->data_dir.lexically_normal().string() + ", " + std::to_string(config->peers.size()) + " peer(s), " +
        std::to_string(config->operators.size()) + " operator(s)");
+  if (!config->attestation_test_root.empty()) {
+    f.fail("[attestation] test_root_ca is set: vigild refuses to start with a test root (vigild-test only)",
+           "remove the [attestation] table from " + config_path);
+  }
   if (config->operators.empty()) {
     f.warn("no operators are pinned: no DKG or resharing can be approved",
            "pin the cluster description (vigil init ... --cluster cluster-description.json --force)");
@@ -371,7 +381,8 @@ void register_doctor(CLI::App& app, int& exit_code) {
       "the peers, and the attestation collateral's age. Says what to fix; exit 1 if anything is wrong.\n"
       "Run it on the node's machine, as the user vigild runs as.");
   cmd->add_option("--config", o->config, "The node's node.toml")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--timeout-ms", o->timeout_ms, "How long to wait for the API and each peer (default 3000)");
+  cmd->add_option("--timeout-ms", o->timeout_ms, "How long to wait for the API and each peer (default 3000)")
+      ->check(CLI::Range(1u, 600000u));
   cmd->callback([o, &exit_code] { exit_code = run_doctor(o->config, milliseconds(o->timeout_ms)); });
 }
 

@@ -21,8 +21,62 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A cluster description, shared by the operators:
-//   { "nodes": [ { "index": 1, "peer": "10.0.0.1:7100", "identity": hex } ],
+// One node of a cluster description or a cluster-entry.json, checked.
+struct NodeEntry {
+  ParticipantIndex index = 0;
+  node::Endpoint peer;
+  Ed25519PublicKey identity{};
+  X25519PublicKey share_key{};  // derived from the identity, never taken as given
+};
+
+// 0.0.0.0 or [::]: a listen address that is not the one peers dial.
+bool is_wildcard(const node::Endpoint& e) { return e.host == "0.0.0.0" || e.host == "::" || e.host == "[::]"; }
+
+// {"index": 1..kMaxParticipants, "peer": "host:port", "identity": hex}; a
+// "share_key", if present, must be the identity's own (a relay that swapped
+// it would have a dealer seal the node's share to the relay).
+Result<NodeEntry> parse_node_entry(const nlohmann::json& j) {
+  auto bad = [](const std::string& why) { return make_error(ErrorCode::kBadEncoding, why); };
+  if (!j.is_object()) return bad("a node must be a JSON object");
+  if (!j.contains("index") || !j["index"].is_number_unsigned() || j["index"].get<std::uint64_t>() == 0 ||
+      j["index"].get<std::uint64_t>() > kMaxParticipants) {
+    return bad("index: expected a whole number from 1 to " + std::to_string(kMaxParticipants));
+  }
+  NodeEntry e;
+  e.index = static_cast<ParticipantIndex>(j["index"].get<std::uint64_t>());
+  const std::string who = "node " + std::to_string(e.index);
+  if (!j.contains("peer") || !j["peer"].is_string()) return bad(who + ": peer: expected \"host:port\"");
+  auto peer = node::parse_endpoint(j["peer"].get<std::string>());
+  if (!peer) return bad(who + ": peer: " + peer.error().message);
+  if (is_wildcard(*peer) || peer->port == 0) {
+    return bad(who + ": peer " + peer->to_string() + " is not an address other nodes can dial");
+  }
+  e.peer = *peer;
+  auto identity = j.contains("identity") && j["identity"].is_string()
+                      ? from_hex_exact(j["identity"].get<std::string>(), 32)
+                      : Result<Bytes>(make_error(ErrorCode::kBadEncoding, "missing"));
+  if (!identity) return bad(who + ": identity: expected 64 hex digits");
+  std::copy(identity->begin(), identity->end(), e.identity.begin());
+  auto share_key = ed25519_public_to_x25519(e.identity);
+  if (!share_key) return bad(who + ": identity: not an Ed25519 public key");
+  e.share_key = *share_key;
+  if (j.contains("share_key") &&
+      (!j["share_key"].is_string() || j["share_key"].get<std::string>() != to_hex(e.share_key))) {
+    return bad(who + ": share_key is not the identity's own (it derives from the identity; remove it or fix it)");
+  }
+  return e;
+}
+
+// Operator names are written into node.toml and logs: a plain word.
+bool valid_operator_name(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_' || ch == '-' || ch == '.' || ch == '@';
+  });
+}
+constexpr const char* kOperatorNameRule = "letters, digits, _ - . @, at most 64";
+
+// A cluster description, shared by the operators (vigil describe-cluster):
+//   { "nodes": [ { "index": 1, "peer": "10.0.0.1:7100", "identity": hex, "share_key": hex } ],
 //     "operators": [ { "name": "ops", "key": hex } ] }   // may start DKG and resharing
 Status apply_description(node::NodeConfig& config, const std::string& path, const Ed25519PublicKey& own_identity) {
   VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 20));
@@ -30,36 +84,42 @@ Status apply_description(node::NodeConfig& config, const std::string& path, cons
   auto bad = [&](const std::string& why) { return make_error(ErrorCode::kBadEncoding, path + ": " + why); };
   if (j.is_discarded() || !j.is_object() || !j.contains("nodes") || !j["nodes"].is_array())
     return bad("expected {\"nodes\": [...]}");
-  try {
-    bool found_self = false;
-    for (const auto& n : j["nodes"]) {
-      const auto index = n.at("index").get<ParticipantIndex>();
-      auto address = node::parse_endpoint(n.at("peer").get<std::string>());
-      if (!address) return bad("nodes[].peer: " + address.error().message);
-      auto key = from_hex_exact(n.at("identity").get<std::string>(), 32);
-      if (!key) return bad("nodes[].identity: expected 64 hex digits");
-      Ed25519PublicKey pk{};
-      std::copy(key->begin(), key->end(), pk.begin());
-      if (index == config.index) {
-        if (pk != own_identity) return bad("node " + std::to_string(index) + "'s identity is not this node's key");
-        found_self = true;
-        continue;
+  if (j.contains("requesters")) {
+    return bad("requesters: no longer read: who may recover a secret is named by its own release policy");
+  }
+  bool found_self = false;
+  std::set<ParticipantIndex> indices;
+  for (const auto& n : j["nodes"]) {
+    auto entry = parse_node_entry(n);
+    if (!entry) return bad("nodes[]: " + entry.error().message);
+    if (!indices.insert(entry->index).second) return bad("index " + std::to_string(entry->index) + " is listed twice");
+    if (entry->index == config.index) {
+      if (entry->identity != own_identity) {
+        return bad("node " + std::to_string(entry->index) + "'s identity is not this node's key");
       }
-      config.peers.push_back({index, *address, pk});
+      found_self = true;
+      continue;
     }
-    if (!found_self) return bad("lists no node with index " + std::to_string(config.index));
-    if (j.contains("requesters")) {
-      return bad("requesters: no longer read: who may recover a secret is named by its own release policy");
+    if (entry->identity == own_identity) {
+      return bad("node " + std::to_string(entry->index) + " has this node's identity");
     }
-    for (const auto& r : j.value("operators", nlohmann::json::array())) {
-      auto key = from_hex_exact(r.at("key").get<std::string>(), 32);
-      if (!key) return bad("operators[].key: expected 64 hex digits");
-      node::NamedKey named{r.at("name").get<std::string>(), {}};
-      std::copy(key->begin(), key->end(), named.key.begin());
-      config.operators.push_back(named);
+    config.peers.push_back({entry->index, entry->peer, entry->identity});
+  }
+  if (!found_self) return bad("lists no node with index " + std::to_string(config.index));
+  const auto& ops = j.contains("operators") ? j["operators"] : nlohmann::json::array();
+  if (!ops.is_array()) return bad("operators: expected a list");
+  for (const auto& r : ops) {
+    if (!r.is_object() || !r.contains("name") || !r["name"].is_string() ||
+        !valid_operator_name(r["name"].get<std::string>())) {
+      return bad(std::string("operators[].name: ") + kOperatorNameRule);
     }
-  } catch (const nlohmann::json::exception& e) {
-    return bad(e.what());
+    auto key = r.contains("key") && r["key"].is_string()
+                   ? from_hex_exact(r["key"].get<std::string>(), 32)
+                   : Result<Bytes>(make_error(ErrorCode::kBadEncoding, "missing"));
+    if (!key) return bad("operators[].key: expected 64 hex digits");
+    node::NamedKey named{r["name"].get<std::string>(), {}};
+    std::copy(key->begin(), key->end(), named.key.begin());
+    config.operators.push_back(named);
   }
   return {};
 }
@@ -76,12 +136,10 @@ std::string cluster_entry_json(ParticipantIndex index, const node::Endpoint& pee
          "\n";
 }
 
-// 0.0.0.0 or [::]: a listen address that is not the one peers dial.
-bool is_wildcard(const node::Endpoint& e) { return e.host == "0.0.0.0" || e.host == "::" || e.host == "[::]"; }
-
 // An operator's public key: a FILE.pub of vigil keygen, or its hex.
 Result<Ed25519PublicKey> read_public_key_arg(const std::string& arg) {
-  if (fs::is_regular_file(arg)) return read_public_key_file(arg);
+  std::error_code ec;
+  if (fs::is_regular_file(arg, ec)) return read_public_key_file(arg);
   return parse_public_key_hex(arg, "--operator");
 }
 
@@ -89,31 +147,23 @@ Result<Ed25519PublicKey> read_public_key_arg(const std::string& arg) {
 // operators' public keys, checked and merged into one cluster description.
 int run_describe_cluster(const std::vector<std::string>& entries, const std::vector<std::string>& operators,
                          const std::string& out) {
-  std::map<ParticipantIndex, nlohmann::json> nodes;
-  std::set<std::string> identities, addresses;
+  std::map<ParticipantIndex, NodeEntry> nodes;
+  std::set<Ed25519PublicKey> identities;
+  std::set<std::string> addresses;
   for (const auto& path : entries) {
     auto text = read_file(path, 1u << 16);
     if (!text) return fail("describe-cluster", text.error(), kExitUsage);
-    auto j = nlohmann::json::parse(*text, nullptr, false);
     auto bad = [&](const std::string& why) {
       return fail("describe-cluster", path + ": " + why + " (expected a node's cluster-entry.json)", kExitUsage);
     };
+    auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
-    try {
-      const auto index = j.at("index").get<ParticipantIndex>();
-      if (index == 0) return bad("index 0");
-      auto peer = node::parse_endpoint(j.at("peer").get<std::string>());
-      if (!peer) return bad("peer: " + peer.error().message);
-      if (is_wildcard(*peer)) return bad("peer " + peer->to_string() + " is a wildcard, not an address peers can dial");
-      const auto identity = j.at("identity").get<std::string>();
-      if (!from_hex_exact(identity, 32)) return bad("identity: expected 64 hex digits");
-      if (nodes.contains(index)) return bad("a second entry for index " + std::to_string(index));
-      if (!identities.insert(identity).second) return bad("identity already listed for another index");
-      if (!addresses.insert(peer->to_string()).second) return bad("peer address already listed for another index");
-      nodes[index] = j;
-    } catch (const nlohmann::json::exception& e) {
-      return bad(e.what());
-    }
+    auto entry = parse_node_entry(j);
+    if (!entry) return bad(entry.error().message);
+    if (nodes.contains(entry->index)) return bad("a second entry for index " + std::to_string(entry->index));
+    if (!identities.insert(entry->identity).second) return bad("identity already listed for another index");
+    if (!addresses.insert(entry->peer.to_string()).second) return bad("peer address already listed for another index");
+    nodes.emplace(entry->index, *entry);
   }
   auto description = nlohmann::json{{"nodes", nlohmann::json::array()}, {"operators", nlohmann::json::array()}};
   ParticipantIndex expected = 1;
@@ -123,7 +173,11 @@ int run_describe_cluster(const std::vector<std::string>& entries, const std::vec
                 << "but a DKG numbers its nodes 1..n)\n";
     }
     expected = index + 1;
-    description["nodes"].push_back(entry);
+    // Only the checked fields, the share key derived: nothing else passes.
+    description["nodes"].push_back({{"index", index},
+                                    {"peer", entry.peer.to_string()},
+                                    {"identity", to_hex(entry.identity)},
+                                    {"share_key", to_hex(entry.share_key)}});
   }
   std::set<std::string> names;
   for (const auto& spec : operators) {
@@ -132,6 +186,9 @@ int run_describe_cluster(const std::vector<std::string>& entries, const std::vec
       return fail("describe-cluster", "--operator " + spec + ": expected NAME=FILE.pub (or NAME=hex)", kExitUsage);
     }
     const auto name = spec.substr(0, eq);
+    if (!valid_operator_name(name)) {
+      return fail("describe-cluster", "--operator " + name + ": a name is " + kOperatorNameRule, kExitUsage);
+    }
     if (!names.insert(name).second) return fail("describe-cluster", "operator " + name + " given twice", kExitUsage);
     auto key = read_public_key_arg(spec.substr(eq + 1));
     if (!key) return fail("describe-cluster", key.error(), kExitUsage);
@@ -174,6 +231,9 @@ void register_init(CLI::App& app, int& exit_code) {
   cmd->add_flag("--force", o->force,
                 "Replace an existing node.toml (its listen addresses, limits and logging are kept unless given)");
   cmd->callback([o, peer_flag, api_flag, &exit_code] {
+    if (o->index == 0 || o->index > kMaxParticipants) {
+      return void(exit_code = fail("init", "--index: from 1 to " + std::to_string(kMaxParticipants), kExitUsage));
+    }
     const fs::path dir = fs::absolute(o->data_dir);
     auto identity = node::provision_data_dir(dir);
     if (!identity) return void(exit_code = fail("init", identity.error()));
@@ -209,7 +269,18 @@ void register_init(CLI::App& app, int& exit_code) {
     // mounted elsewhere, as a container does, and still start.
     auto rendered = config;
     rendered.data_dir = ".";
-    if (auto s = write_file(dir / "node.toml", node::render_node_config(rendered), FileMode::kPublic, o->force); !s) {
+    const std::string toml = node::render_node_config(rendered);
+    // What vigild will read must be what was meant: the same peers,
+    // operators and settings, and nothing a crafted name smuggled in.
+    auto reread = node::parse_node_config(toml, dir);
+    if (!reread || reread->peers.size() != config.peers.size() || reread->operators.size() != config.operators.size() ||
+        reread->attestation_test_root != config.attestation_test_root) {
+      return void(exit_code = fail("init",
+                                   "the config would not read back as written" +
+                                       (reread ? std::string() : ": " + reread.error().message),
+                                   kExitUsage));
+    }
+    if (auto s = write_file(dir / "node.toml", toml, FileMode::kPublic, o->force); !s) {
       return void(exit_code = fail("init", s.error()));
     }
     // The key-exchange entry: written when this run knows the address peers

@@ -105,6 +105,11 @@ struct ProtectOptions {
 };
 
 int run_protect(const ProtectOptions& o) {
+  // --out replaces an earlier key-id file, never anything else (a secret).
+  std::error_code ec;
+  if (!o.out.empty() && std::filesystem::exists(o.out, ec) && !parse_key_id(o.out)) {
+    return fail("protect", "--out " + o.out + " exists and is not a key-id file: give another path", kExitUsage);
+  }
   auto enclave = read_signing_key_file(o.enclave_key);
   if (!enclave) return fail("protect", enclave.error(), kExitUsage);
   auto policy = policy_from(o.policy, o.requesters, o.m, o.silence, enclave->public_key);

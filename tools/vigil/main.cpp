@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : vigil::cli::kExitUsage;
+  } catch (const std::exception& e) {
+    // Commands return errors as values; this is the last line for what a
+    // library below them throws (a file system error on a strange path).
+    return vigil::cli::fail(app.get_subcommands().empty() ? "vigil" : app.get_subcommands().front()->get_name(),
+                            e.what());
   }
   return exit_code;
 }

@@ -33,7 +33,8 @@ Result<client::ClusterDescription> describe_cluster(const ClusterOptions& o) {
 
 Result<client::KeyId> parse_key_id(const std::string& text) {
   auto bytes = from_hex_exact(text, 32);
-  if (!bytes && std::filesystem::is_regular_file(text)) {
+  std::error_code ec;
+  if (!bytes && std::filesystem::is_regular_file(text, ec)) {
     // protect --out, encrypt --cluster --out and the agent's state file.
     VIGIL_ASSIGN_OR_RETURN(std::string contents, read_file(text, 1u << 16));
     auto j = nlohmann::json::parse(contents, nullptr, false);
