@@ -82,6 +82,7 @@ bool DecryptionService::has_key() const {
 v1::StatusResponse DecryptionService::status() const {
   v1::StatusResponse s;
   s.set_node_index(settings_.self);
+  s.set_identity(std::string(identity_.public_key.begin(), identity_.public_key.end()));
   // The ceremony first: once it reads "done", its key is already the one
   // served (the manager installs it before it reports the outcome), so the
   // key read below is never older than the ceremony state beside it.

@@ -231,6 +231,16 @@ std::optional<v1::StatusResponse> check_api(Findings& f, const node::NodeConfig&
            "start the node (vigild --config " + config_path + ", or systemctl start vigild) and read its log");
     return std::nullopt;
   }
+  // Whatever holds the port answers this request: the identity tells the
+  // node from another program (or another node's vigild).
+  if (auto own = node::load_identity(config.data_dir);
+      own && status->identity() != std::string(own->public_key.begin(), own->public_key.end())) {
+    f.fail("the API at " + url + " answers with identity " + to_hex(as_bytes(status->identity())) +
+               ", not this node's " + to_hex(own->public_key),
+           "another program or node holds " + config.api_listen.to_string() +
+               ": stop it, or give this node another --api-listen");
+    return std::nullopt;
+  }
   if (status->node_index() != config.index) {
     f.fail("the API at " + url + " is node " + std::to_string(status->node_index()) + "'s, not node " +
                std::to_string(config.index) + "'s",

@@ -25,6 +25,8 @@ TEST_F(ApiTest, HealthMetricsAndStatus) {
   EXPECT_EQ(router.handle("GET", "/healthz", "").body, "ok\n");
   auto status = from_json<v1::StatusResponse>(router.handle("GET", "/v1/status", "").body);
   EXPECT_EQ(status.node_index(), 1u);
+  const auto& identity = cluster_.nodes[0]->identity.public_key;
+  EXPECT_EQ(status.identity(), std::string(identity.begin(), identity.end()));  // what vigil doctor compares
   EXPECT_EQ(status.curve(), "ristretto255");
   EXPECT_EQ(status.threshold(), 2u);
   EXPECT_EQ(status.parties(), 3u);
