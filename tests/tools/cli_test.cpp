@@ -490,6 +490,18 @@ TEST_F(CliTest, EntriesMakeADescriptionThatPinsAndDeals) {
   }
   r = run("deal --n 4 --t 2 --recipients " + path("d.json") + " --out " + path("deal4.json"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
+  // A description whose share key was swapped, or that is not one, is refused.
+  auto swapped = nlohmann::json::parse(std::ifstream(path("d.json")));
+  swapped["nodes"][1]["share_key"] = std::string(64, 'a');
+  std::ofstream(path("swapped.json")) << swapped.dump();
+  std::ofstream(path("garbage.json")) << R"({"nodes": 5})";
+  for (const auto& [file, message] :
+       std::vector<std::pair<std::string, std::string>>{{"swapped.json", "node 2: share_key is not the identity's own"},
+                                                        {"garbage.json", "expected a cluster description"}}) {
+    r = run("deal --n 3 --t 2 --recipients " + path(file) + " --force --out " + path("bad-deal.json"));
+    EXPECT_EQ(r.exit_code, 2) << file << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << file << "\n" << r.output;
+  }
 }
 
 // vigil doctor on a node that is set up but not running: what is wrong,

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "cluster_entry.h"
 #include "deal_file.h"
 #include "files.h"
 
@@ -52,19 +53,11 @@ Result<std::vector<X25519PublicKey>> recipients_of_description(const std::string
   }
   std::map<std::uint64_t, X25519PublicKey> by_index;
   for (const auto& n : j["nodes"]) {
-    if (!n.is_object() || !n.contains("index") || !n["index"].is_number_unsigned() || !n.contains("identity") ||
-        !n["identity"].is_string()) {
-      return bad("every node needs an index and an identity (entries from vigil init)");
+    auto entry = parse_node_entry(n);
+    if (!entry) return bad(entry.error().message);
+    if (!by_index.emplace(entry->index, entry->share_key).second) {
+      return bad("index " + std::to_string(entry->index) + " listed twice");
     }
-    const auto index = n["index"].get<std::uint64_t>();
-    const std::string who = "node " + std::to_string(index);
-    VIGIL_ASSIGN_OR_RETURN(auto identity, parse_public_key_hex(n["identity"].get<std::string>(), path + ": " + who));
-    auto pk = ed25519_public_to_x25519(identity);
-    if (!pk) return bad(who + ": identity is not an Ed25519 public key");
-    if (n.contains("share_key") && (!n["share_key"].is_string() || n["share_key"].get<std::string>() != to_hex(*pk))) {
-      return bad(who + ": share_key is not the identity's own");
-    }
-    if (!by_index.emplace(index, *pk).second) return bad("index " + std::to_string(index) + " listed twice");
   }
   std::vector<X25519PublicKey> keys;
   for (const auto& [index, pk] : by_index) {

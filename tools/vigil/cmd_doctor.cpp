@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "client/node_api.h"
+#include "cluster_entry.h"
 #include "files.h"
 #include "http.h"
 #include "node/config.h"
@@ -89,7 +90,8 @@ bool check_secret_file(Findings& f, const fs::path& path, const std::string& wha
 }
 
 std::string dial_host(const node::Endpoint& e) {
-  return e.host == "0.0.0.0" ? "127.0.0.1" : (e.host == "::" || e.host == "[::]") ? "[::1]" : e.host;
+  if (!is_wildcard(e)) return e.host;
+  return e.host == "0.0.0.0" ? "127.0.0.1" : "[::1]";
 }
 bool is_loopback(const std::string& host) { return host.rfind("127.", 0) == 0 || host == "localhost" || host == "::1"; }
 
