@@ -59,7 +59,8 @@ Element<Secp256k1> hash_to_element<Secp256k1>(ByteSpan msg, DomainTag dst) {
               uniform.begin() + static_cast<std::ptrdiff_t>(48 * (i + 1)), wide.begin() + 16);
     auto hi = internal::limbs_from_be(std::span<const std::uint8_t, 32>(wide.data(), 32));
     auto lo = internal::limbs_from_be(std::span<const std::uint8_t, 32>(wide.data() + 32, 32));
-    u[i] = internal::FeSecp{internal::mont_from_wide(lo, hi, internal::kSecp256k1Prime)};
+    u[i] = internal::FeSecp::from_canonical(
+        internal::from_mont(internal::mont_from_wide(lo, hi, internal::kSecp256k1Prime), internal::kSecp256k1Prime));
   }
   using Ops = internal::PointOps<Secp256k1>;
   return Ops::to_element(Ops::add(internal::map_to_curve_secp256k1(u[0]), internal::map_to_curve_secp256k1(u[1])));

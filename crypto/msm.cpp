@@ -2,6 +2,7 @@
 
 #include <type_traits>
 
+#include "internal/secp256k1_ct_point.h"
 #include "vigil/group.h"
 
 namespace vigil {
@@ -37,9 +38,22 @@ Result<Element<C>> weighted_sum_of_secret_elements(std::span<const Scalar<C>> pu
   if constexpr (std::is_same_v<C, Ristretto255>) {
     return multi_scalar_mult_vartime<C>(public_weights, secret_elements);
   } else {
-    Element<C> sum;
-    for (std::size_t i = 0; i < secret_elements.size(); ++i) sum = sum + secret_elements[i].mult(public_weights[i]);
-    return sum;
+    std::vector<Limbs> weights(public_weights.size());
+    std::vector<ProjectivePoint> points(secret_elements.size());
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      weights[i] = from_mont(public_weights[i].limbs(), kSecp256k1Order);
+      if (secret_elements[i].is_identity()) {
+        points[i] = SecpCtOps::identity();
+      } else {
+        const JacobianPoint p = PointOps<C>::from_element(secret_elements[i]);  // z = 1
+        points[i] = {p.x, p.y, p.z};
+      }
+    }
+    const ProjectivePoint sum = straus_with<SecpSecretPointOps>(weights, points);
+    vigil::secure_wipe(points.data(), points.size() * sizeof(ProjectivePoint));
+    AffinePoint affine;
+    if (!SecpCtOps::to_affine(sum, affine)) return Element<C>::identity();
+    return PointOps<C>::to_element(affine);
   }
 }
 

@@ -175,12 +175,16 @@ PointOps<K>::Point PointOps<K>::from_element(const Element<K>& e) {
 }
 
 Element<K> PointOps<K>::to_element(const Point& p) {
-  FeSecp x, y;
-  if (!to_affine(p, x, y)) return Element<K>::identity();
+  AffinePoint a;
+  if (!to_affine(p, a.x, a.y)) return Element<K>::identity();
+  return to_element(a);
+}
+
+Element<K> PointOps<K>::to_element(const AffinePoint& a) {
   std::array<unsigned char, 65> xy{};
   xy[0] = 0x04;
-  limbs_to_be(std::span<std::uint8_t, 32>(xy.data() + 1, 32), x.canonical());
-  limbs_to_be(std::span<std::uint8_t, 32>(xy.data() + 33, 32), y.canonical());
+  limbs_to_be(std::span<std::uint8_t, 32>(xy.data() + 1, 32), a.x.canonical());
+  limbs_to_be(std::span<std::uint8_t, 32>(xy.data() + 33, 32), a.y.canonical());
   secp256k1_pubkey pk;
   // The point came from valid points by the group law, so it is on the curve.
   if (secp256k1_ec_pubkey_parse(secp256k1_ctx(), &pk, xy.data(), xy.size()) != 1) return Element<K>::identity();

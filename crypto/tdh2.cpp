@@ -77,11 +77,15 @@ Result<Tdh2Ciphertext<C>> tdh2_encrypt(Rng& rng, const Tdh2PublicKey<C>& key, By
   const Scalar<C> r = Scalar<C>::random(rng);
   const Scalar<C> s = Scalar<C>::random(rng);
   // r and s are secret: every multiplication here is constant time.
-  Element<C> u = Element<C>::base_mult(r);
-  Element<C> u_bar = key.precomputed_second_generator().mult(r);
-  const Element<C> w = Element<C>::base_mult(s);
-  const Element<C> w_bar = key.precomputed_second_generator().mult(s);
-  const SecretBytes k = payload_key(key, key.precomputed_group_key().mult(r), u, u_bar);
+  const auto& g = PrecomputedElement<C>::generator();
+  const auto& g_bar = key.precomputed_second_generator();
+  std::vector<Element<C>> products =
+      PrecomputedElement<C>::mult_each({{g, r}, {g_bar, r}, {key.precomputed_group_key(), r}, {g, s}, {g_bar, s}});
+  const Element<C>& u = products[0];
+  const Element<C>& u_bar = products[1];
+  const Element<C>& w = products[3];
+  const Element<C>& w_bar = products[4];
+  const SecretBytes k = payload_key(key, products[2], u, u_bar);
   VIGIL_ASSIGN_OR_RETURN(Bytes payload, stream_encrypt(k.span(), payload_associated_data(label, u, u_bar), plaintext));
   const Scalar<C> e = validity_challenge(key, label, payload, u, w, u_bar, w_bar);
   Scalar<C> f = s + r * e;

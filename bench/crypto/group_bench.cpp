@@ -63,6 +63,52 @@ void register_curve() {
   })->Unit(benchmark::kNanosecond);
 }
 
+// secp256k1's base field: the radix-2^52 arithmetic against the generic
+// Montgomery code it replaced.
+template <class Fe>
+void register_field(const std::string& label) {
+  add("BM_FieldMul/" + label, "", [](benchmark::State& state) {
+    Fe a = Fe::from_hex("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+    const Fe b = Fe::from_hex("483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8");
+    for (auto _ : state) {
+      a = a * b;
+      benchmark::DoNotOptimize(a);
+    }
+  })->Unit(benchmark::kNanosecond);
+  add("BM_FieldSqr/" + label, "", [](benchmark::State& state) {
+    Fe a = Fe::from_hex("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+    for (auto _ : state) {
+      a = a.sq();
+      benchmark::DoNotOptimize(a);
+    }
+  })->Unit(benchmark::kNanosecond);
+  add("BM_FieldInvert/" + label, "", [](benchmark::State& state) {
+    Fe a = Fe::from_hex("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+    for (auto _ : state) {
+      a = a.invert() + Fe::one();
+      benchmark::DoNotOptimize(a);
+    }
+  })->Unit(benchmark::kMicrosecond);
+}
+
+// Variable-time multi-scalar multiplication at the sizes TDH2 uses: 2 (a
+// share proof), 6 (a ciphertext check), 2 + 4t (a batch of t share proofs).
+template <Curve C>
+void register_msm() {
+  for (std::size_t n : {2, 6, 18, 122}) {
+    add(name<C>("BM_MsmVartime") + "/" + std::to_string(n), "", [n](benchmark::State& state) {
+      SeededRng rng(7);
+      std::vector<Scalar<C>> scalars;
+      std::vector<Element<C>> elements;
+      for (std::size_t i = 0; i < n; ++i) {
+        scalars.push_back(Scalar<C>::random(rng));
+        elements.push_back(Element<C>::base_mult(Scalar<C>::random(rng)));
+      }
+      for (auto _ : state) benchmark::DoNotOptimize(multi_scalar_mult_vartime<C>(scalars, elements));
+    })->Unit(benchmark::kMicrosecond);
+  }
+}
+
 // secp256k1 backend candidates: OpenSSL's EC_POINT_mul on the same curve.
 void register_backend_comparison() {
   add("BM_BackendCompare/secp256k1_openssl_base_mult", "", [](benchmark::State& state) {
@@ -136,6 +182,10 @@ void register_backend_comparison() {
 void register_group_benchmarks() {
   register_curve<Ristretto255>();
   register_curve<Secp256k1>();
+  register_msm<Ristretto255>();
+  register_msm<Secp256k1>();
+  register_field<internal::FeSecp256k1>("secp256k1");
+  register_field<internal::FeSecpMontgomery>("secp256k1_montgomery");
   register_backend_comparison();
 }
 

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 
 #include "moduli.h"
 
@@ -34,6 +35,8 @@ bool sqrt_ratio_m1(Fe25519& r, const Fe25519& u, const Fe25519& v);
 
 struct RistrettoPointOps {
   using Point = EdwardsPoint;
+  using Entry = EdwardsPoint;  // the form of precomputed table entries
+  static constexpr bool kHasEndomorphism = false;
 
   static Point identity() { return {Fe25519::zero(), Fe25519::one(), Fe25519::one(), Fe25519::zero()}; }
 
@@ -63,6 +66,13 @@ struct RistrettoPointOps {
   }
 
   static Point neg(const Point& p) { return {-p.x, p.y, p.z, -p.t}; }
+  static Point add_entry(const Point& p, const Entry& q) { return add(p, q); }
+  static Entry neg_entry(const Entry& e) { return neg(e); }
+  // +-k with |k| <= l/2; ristretto255 has no cheap endomorphism to split by.
+  static std::size_t decompose(const Limbs& k, std::span<SignedLimbs, 2> out) {
+    out[0] = signed_residue(k, kRistrettoOrder.m);
+    return 1;
+  }
 
   // Ristretto equality (RFC 9496 4.3.3): x1*y2 == y1*x2 or y1*y2 == x1*x2.
   static bool equal(const Point& p, const Point& q) { return (p.x * q.y == p.y * q.x) || (p.y * q.y == p.x * q.x); }

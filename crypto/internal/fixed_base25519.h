@@ -1,37 +1,44 @@
-// Constant-time multiplication of a fixed edwards25519 point by secret
-// scalars, from a table of precomputed multiples (the ref10 method:
-// signed radix-16 digits, 64 table additions and 4 doublings). libsodium
-// offers this only for the standard generator; vigil also needs it for a
-// group key and TDH2's second generator, which it multiplies by fresh
-// secrets on every encryption.
-//
-// Constant time: every table lookup reads all eight entries and selects by
-// mask; the unified addition law on a = -1 twisted Edwards curves is complete,
-// so no input takes a different path.
+// The fixed-base table method (fixed_base.h) on edwards25519: entries in
+// affine Niels form (y + x, y - x, 2dxy), added with the unified law for
+// a = -1 twisted Edwards curves, which is complete; the identity entry
+// (1, 1, 0) stands for digit 0.
 #pragma once
 
-#include <array>
-#include <cstdint>
+#include <span>
 
 #include "edwards25519.h"
+#include "fixed_base.h"
 
 namespace vigil::internal {
 
-class FixedBase25519 {
- public:
-  explicit FixedBase25519(const EdwardsPoint& base);
-
-  // k * base for a little-endian scalar below 2^255.
-  EdwardsPoint mult(const std::array<std::uint8_t, 32>& scalar) const;
-
- private:
+struct Edwards25519Comb {
   struct Niels {  // affine (y + x, y - x, 2 d x y)
     Fe25519 y_plus_x, y_minus_x, xy2d;
   };
-  static Niels select(const std::array<Niels, 8>& row, std::int8_t digit);
-  static EdwardsPoint add(const EdwardsPoint& p, const Niels& q);
+  using Point = EdwardsPoint;
+  using Entry = Niels;
+  using PublicOps = RistrettoPointOps;
 
-  std::array<std::array<Niels, 8>, 32> table_;  // table_[i][j] = (j + 1) * 256^i * base
+  static void to_entries(std::span<const EdwardsPoint> points, std::span<Niels> out);
+  static Point identity() { return RistrettoPointOps::identity(); }
+  static Point dbl(const Point& p) { return RistrettoPointOps::dbl(p); }
+  static Point add(const Point& p, const Niels& q, bool /*digit_is_zero: the identity entry adds nothing*/) {
+    const Fe25519 a = (p.y - p.x) * q.y_minus_x;
+    const Fe25519 b = (p.y + p.x) * q.y_plus_x;
+    const Fe25519 c = p.t * q.xy2d;
+    const Fe25519 d = p.z + p.z;
+    const Fe25519 e = b - a, f = d - c, g = d + c, h = b + a;
+    return {e * f, g * h, f * g, e * h};
+  }
+  static Niels zero_entry() { return {Fe25519::one(), Fe25519::one(), Fe25519::zero()}; }
+  static Niels select(bool c, const Niels& a, const Niels& b) {
+    return {Fe25519::select(c, a.y_plus_x, b.y_plus_x), Fe25519::select(c, a.y_minus_x, b.y_minus_x),
+            Fe25519::select(c, a.xy2d, b.xy2d)};
+  }
+  // -P swaps y + x with y - x and negates 2dxy.
+  static Niels neg(const Niels& q) { return {q.y_minus_x, q.y_plus_x, -q.xy2d}; }
 };
+
+using FixedBase25519 = FixedBase<Edwards25519Comb>;
 
 }  // namespace vigil::internal

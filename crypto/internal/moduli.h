@@ -3,6 +3,7 @@
 #pragma once
 
 #include "fe25519.h"
+#include "fe_secp256k1.h"
 #include "field.h"
 #include "montgomery.h"
 #include "vigil/group.h"
@@ -31,9 +32,10 @@ constexpr const Modulus& group_order() {
   }
 }
 
-// 2^255 - 19 has its own radix-2^51 arithmetic (fe25519.h); the Montgomery
-// form of it serves as the reference in tests.
+// Both base fields have their own radix-2^51/2^52 arithmetic (fe25519.h,
+// fe_secp256k1.h); the Montgomery forms serve as references in tests.
 using Fe25519Montgomery = Fp<kP25519>;
-using FeSecp = Fp<kSecp256k1Prime>;
+using FeSecpMontgomery = Fp<kSecp256k1Prime>;
+using FeSecp = FeSecp256k1;
 
 }  // namespace vigil::internal

@@ -152,6 +152,21 @@ constexpr bool limbs_less_than(const Limbs& a, const Limbs& m) {
   return borrow == 1;
 }
 
+// A residue k mod q written as +-abs with abs <= q / 2: the short form that
+// a signed-digit recoding wants (q - 1 becomes -1). Constant time.
+struct SignedLimbs {
+  Limbs abs;
+  bool negative;
+};
+constexpr SignedLimbs signed_residue(const Limbs& k, const Limbs& q) {
+  u64 borrow = 0;
+  Limbs neg{};
+  for (std::size_t i = 0; i < 4; ++i) neg[i] = mont_detail::sub_borrow(q[i], k[i], borrow);
+  // k > q / 2 exactly when q - k < k.
+  const bool negative = limbs_less_than(neg, k);
+  return {mont_detail::select(0 - static_cast<u64>(negative), neg, k), negative};
+}
+
 constexpr Limbs to_mont(const Limbs& a, const Modulus& mod) { return mont_mul(a, mod.r2, mod); }
 constexpr Limbs from_mont(const Limbs& a, const Modulus& mod) { return mont_mul(a, Limbs{1, 0, 0, 0}, mod); }
 
@@ -182,6 +197,9 @@ constexpr Limbs mont_invert(const Limbs& a, const Modulus& mod) {
 // Variable time, for public values only: a^-1 via GMP's extended Euclid,
 // about ten times faster than mont_invert. Requires a != 0.
 Limbs mont_invert_vartime(const Limbs& a, const Modulus& mod);
+
+// The same on canonical limbs: x^-1 mod m for 0 < x < m, m prime.
+Limbs invert_mod_vartime(const Limbs& x, const Limbs& m);
 
 // Byte conversion of canonical (non-Montgomery) limbs.
 constexpr Limbs limbs_from_be(std::span<const std::uint8_t, 32> in) {

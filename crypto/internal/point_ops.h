@@ -23,6 +23,7 @@ template <>
 struct PointOps<Secp256k1> : SecpPointOps {
   static Point from_element(const Element<Secp256k1>& e);
   static Element<Secp256k1> to_element(const Point& p);
+  static Element<Secp256k1> to_element(const AffinePoint& p);
 };
 
 }  // namespace vigil::internal

@@ -16,11 +16,13 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "vigil/bytes.h"
 #include "vigil/random.h"
@@ -178,19 +180,32 @@ Element<C> operator*(const Scalar<C>& k, const Element<C>& p) {
 }
 
 // An element with precomputed multiples, for when the same base is
-// multiplied by many secret scalars (a group key, a second generator). On
-// ristretto255 this is a constant-time table method about five times faster
-// than a variable-base multiplication (the table takes ~30 KiB and ~0.1 ms to
-// build); on secp256k1 it defers to libsecp256k1. Copies share the table.
+// multiplied by many secret scalars (a group key, a second generator): a
+// constant-time table method, two to four times faster than a variable-base
+// multiplication. The table takes ~20-30 KiB and ~0.1 ms to build. Copies
+// share the table.
 template <Curve C>
 class PrecomputedElement {
  public:
   explicit PrecomputedElement(const Element<C>& base);
 
+  // The generator's table, one per process, built on first use.
+  static const PrecomputedElement& generator();
+
   const Element<C>& element() const { return base_; }
 
   // k * base in constant time.
   Element<C> mult(const Scalar<C>& k) const;
+
+  // One product base * scalar of mult_each(); both are borrowed.
+  struct Product {
+    const PrecomputedElement& base;
+    const Scalar<C>& scalar;
+  };
+  // Several products at once, in constant time, in the order given. On
+  // secp256k1 they share one field inversion, which saves a fifth of each
+  // product after the first.
+  static std::vector<Element<C>> mult_each(std::initializer_list<Product> products);
 
   // a * base + b * q, in variable time: for public scalars only.
   Element<C> mult_add_vartime(const Scalar<C>& a, const Scalar<C>& b, const Element<C>& q) const;

@@ -5,6 +5,7 @@
 
 #include "internal/msm.h"
 #include "internal/point_ops.h"
+#include "internal/secp256k1_ct_point.h"
 #include "support/test_support.h"
 #include "vigil/group.h"
 
@@ -165,29 +166,141 @@ TYPED_TEST(GroupTest, VartimeArithmeticMatchesLibrary) {
   }
 }
 
+// secp256k1's lambda, the cube root of unity mod n with lambda * (x, y) = (beta * x, y).
+constexpr const char* kLambdaHex = "5363ad4cc05c30e0a5261c028812645a122e22ea20816678df02967c1b23bd72";
+
+// Scalars whose short or split forms sit at an edge: 0, 1, -1, +-2^127,
+// 2^128 and its neighbours, (q -+ 1) / 2, secp256k1's lambda and -lambda.
+template <Curve C>
+std::vector<Scalar<C>> edge_scalars() {
+  auto from_canonical = [](const char* hex) {
+    return Scalar<C>::from_limbs(internal::to_mont(internal::limbs_from_hex(hex), internal::group_order<C>()));
+  };
+  const Scalar<C> two_127 = from_canonical("80000000000000000000000000000000");
+  const Scalar<C> two_128 = from_canonical("100000000000000000000000000000000");
+  const Scalar<C> half = Scalar<C>::from_u64(2).invert_vartime().value();  // (q + 1) / 2
+  const Scalar<C> lambda = from_canonical(kLambdaHex);
+  std::vector<Scalar<C>> out;
+  out.push_back(Scalar<C>::zero());
+  out.push_back(Scalar<C>::one());
+  out.push_back(-Scalar<C>::one());
+  out.push_back(two_127.clone());
+  out.push_back(-two_127);
+  out.push_back(two_128.clone());
+  out.push_back(two_128 - Scalar<C>::one());
+  out.push_back(two_128 + Scalar<C>::one());
+  out.push_back(-two_128);
+  out.push_back(half.clone());
+  out.push_back(-half);  // (q - 1) / 2
+  out.push_back(lambda.clone());
+  out.push_back(-lambda);
+  out.push_back(lambda + Scalar<C>::one());
+  return out;
+}
+
 TYPED_TEST(GroupTest, MultiScalarMultMatchesNaiveSum) {
   using C = TypeParam;
   using E = Element<C>;
   SeededRng rng(test::test_seed() + 13);
-  for (std::size_t n : {0u, 1u, 2u, 5u, 33u}) {
+  const std::vector<Scalar<C>> edges = edge_scalars<C>();
+  for (std::size_t n : {0u, 1u, 2u, 3u, 5u, 6u, 18u, 33u, 90u}) {
     std::vector<Scalar<C>> scalars;
     std::vector<E> points;
     E expected = E::identity();
     for (std::size_t i = 0; i < n; ++i) {
-      scalars.push_back(Scalar<C>::random(rng));
-      if (i == 1) scalars.back() = Scalar<C>::one();
-      if (i == 2) scalars.back() = -Scalar<C>::one();
-      if (i == 3) scalars.back() = Scalar<C>::zero();
-      points.push_back(E::base_mult(Scalar<C>::random(rng)));
+      scalars.push_back(i % 3 == 0 ? edges[(i / 3 + n) % edges.size()].clone() : Scalar<C>::random(rng));
+      // Now and then the identity, the generator, a repeated point, or the
+      // negation of the previous point with the same scalar.
+      if (i % 7 == 4) {
+        points.push_back(E::identity());
+      } else if (i % 7 == 5) {
+        points.push_back(E::generator());
+      } else if (i % 11 == 6) {
+        points.push_back(points[i - 1]);
+      } else if (i % 11 == 8) {
+        points.push_back(-points[i - 1]);
+        scalars.back() = scalars[i - 1].clone();
+      } else {
+        points.push_back(E::base_mult(Scalar<C>::random(rng)));
+      }
       expected = expected + points.back().mult(scalars.back());
     }
     auto got = multi_scalar_mult_vartime<C>(scalars, points);
     ASSERT_TRUE(got.ok());
     EXPECT_TRUE(*got == expected) << "n = " << n;
   }
+  // Each edge scalar alone, and terms that cancel to the identity.
+  const E p = E::base_mult(Scalar<C>::random(rng));
+  for (const auto& k : edges) {
+    auto single = multi_scalar_mult_vartime<C>(std::span(&k, 1), std::span(&p, 1));
+    ASSERT_TRUE(single.ok());
+    EXPECT_TRUE(*single == p.mult(k));
+    std::vector<Scalar<C>> pair;
+    pair.push_back(k.clone());
+    pair.push_back(k.clone());
+    const std::vector<E> opposite = {p, -p};
+    EXPECT_TRUE(multi_scalar_mult_vartime<C>(pair, opposite)->is_identity());
+  }
   std::vector<Scalar<C>> one;
   one.push_back(Scalar<C>::one());
   EXPECT_EQ(multi_scalar_mult_vartime<C>(one, std::span<const E>{}).error().code, ErrorCode::kInvalidInput);
+}
+
+// k = k1 + lambda * k2 with both halves below 2^128, on edge and random
+// scalars; lambda * P is (beta * x, y).
+TEST(Secp256k1Endomorphism, SplitsEveryScalarIntoHalves) {
+  using C = Secp256k1;
+  using Ops = PointOps<C>;
+  using Order = internal::Fp<internal::kSecp256k1Order>;
+  SeededRng rng(test::test_seed() + 17);
+  std::vector<Scalar<C>> scalars = edge_scalars<C>();
+  for (int i = 0; i < 2000; ++i) scalars.push_back(Scalar<C>::random(rng));
+  const Order lambda = Order::from_hex(kLambdaHex);
+  for (const auto& k : scalars) {
+    const internal::Limbs canonical = internal::from_mont(k.limbs(), internal::kSecp256k1Order);
+    std::array<internal::SignedLimbs, 2> parts{};
+    ASSERT_EQ(Ops::decompose(canonical, parts), 2u);
+    Order sum = Order::zero();
+    for (std::size_t j = 0; j < 2; ++j) {
+      ASSERT_EQ(parts[j].abs[2] | parts[j].abs[3], 0u) << "half " << j << " is not below 2^128";
+      Order half = Order::from_canonical(parts[j].abs);
+      if (parts[j].negative) half = -half;
+      sum = sum + (j == 0 ? half : half * lambda);
+    }
+    ASSERT_EQ(sum.canonical(), canonical);
+  }
+  const Element<C> p = Element<C>::base_mult(Scalar<C>::random(rng));
+  internal::AffinePoint affine{};
+  ASSERT_TRUE(Ops::to_affine(Ops::from_element(p), affine.x, affine.y));
+  EXPECT_TRUE(Ops::to_element(Ops::from_entry(Ops::endo_entry(affine))) == p.mult(Scalar<C>::from_limbs(lambda.v)));
+}
+
+// Mixed additions and the batch conversion to affine agree with the library.
+TEST(Secp256k1Point, MixedAdditionAndBatchAffine) {
+  using C = Secp256k1;
+  using E = Element<C>;
+  using Ops = PointOps<C>;
+  SeededRng rng(test::test_seed() + 18);
+  std::vector<E> elements;
+  std::vector<Ops::Point> points;
+  for (int i = 0; i < 20; ++i) {
+    elements.push_back(E::base_mult(Scalar<C>::random(rng)));
+    // Jacobian points with z != 1, by way of a doubling and a subtraction.
+    auto p = Ops::from_element(elements.back());
+    points.push_back(Ops::add(Ops::dbl(p), Ops::neg(p)));
+  }
+  std::vector<Ops::Entry> entries(points.size());
+  Ops::to_entries(points, entries);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    ASSERT_TRUE(Ops::to_element(Ops::from_entry(entries[i])) == elements[i]);
+    ASSERT_TRUE(Ops::equal_entry(points[i], entries[i]));
+    ASSERT_FALSE(Ops::equal_entry(points[i], entries[(i + 1) % entries.size()]));
+    const std::size_t j = (i + 1) % points.size();
+    ASSERT_TRUE(Ops::to_element(Ops::add_entry(points[i], entries[j])) == elements[i] + elements[j]);
+    ASSERT_TRUE(Ops::to_element(Ops::add_entry(points[i], entries[i])) == elements[i] + elements[i]);
+    ASSERT_TRUE(Ops::to_element(Ops::add_entry(points[i], Ops::neg_entry(entries[i]))).is_identity());
+    ASSERT_TRUE(Ops::to_element(Ops::add_entry(Ops::identity(), entries[i])) == elements[i]);
+  }
 }
 
 TEST(Ristretto255Element, VartimeDecodeMatchesLibsodiumOnRandomBytes) {
@@ -301,18 +414,87 @@ TYPED_TEST(PrecomputedTest, MatchesPlainMultiplication) {
   using C = TypeParam;
   using E = Element<C>;
   SeededRng rng(test::test_seed() + 17);
+  auto from_canonical = [](const char* hex) {
+    return Scalar<C>::from_limbs(internal::to_mont(internal::limbs_from_hex(hex), internal::group_order<C>()));
+  };
   for (int b = 0; b < 8; ++b) {
-    const E base = b == 0 ? E::generator() : E::base_mult(Scalar<C>::random(rng));
+    const E base = b == 0 ? E::generator() : b == 1 ? -E::generator() : E::base_mult(Scalar<C>::random(rng));
     const PrecomputedElement<C> pre(base);
     std::vector<Scalar<C>> scalars;
     for (std::uint64_t k : {0, 1, 2, 8, 16, 255, 256}) scalars.push_back(Scalar<C>::from_u64(k));
-    scalars.push_back(-Scalar<C>::one());
+    for (auto& k : edge_scalars<C>()) scalars.push_back(std::move(k));
+    // Radix-16 digits all 7, all -8 after recoding, and alternating.
+    scalars.push_back(from_canonical("0777777777777777777777777777777777777777777777777777777777777777"));
+    scalars.push_back(from_canonical("0888888888888888888888888888888888888888888888888888888888888888"));
+    scalars.push_back(from_canonical("08f08f08f08f08f08f08f08f08f08f08f08f08f08f08f08f08f08f08f08f08f0"));
     for (int i = 0; i < 25; ++i) scalars.push_back(Scalar<C>::random(rng));
     for (const auto& k : scalars) {
       ASSERT_TRUE(pre.mult(k) == base.mult(k)) << to_hex(k.encode());
       const auto other = E::base_mult(Scalar<C>::random(rng));
       const auto j = Scalar<C>::random(rng);
       ASSERT_TRUE(pre.mult_add_vartime(k, j, other) == base.mult(k) + other.mult(j));
+    }
+  }
+  const PrecomputedElement<C> identity(E::identity());
+  EXPECT_TRUE(identity.mult(Scalar<C>::random(rng)).is_identity());
+
+  // Several products at once, with an identity product among them.
+  const PrecomputedElement<C> other(E::base_mult(Scalar<C>::random(rng)));
+  const auto& g = PrecomputedElement<C>::generator();
+  const Scalar<C> a = Scalar<C>::random(rng), b = -Scalar<C>::random(rng), zero;
+  const auto each = PrecomputedElement<C>::mult_each({{g, a}, {other, b}, {g, zero}, {identity, a}, {other, a}});
+  ASSERT_EQ(each.size(), 5u);
+  EXPECT_TRUE(each[0] == E::base_mult(a));
+  EXPECT_TRUE(each[1] == other.element().mult(b));
+  EXPECT_TRUE(each[2].is_identity());
+  EXPECT_TRUE(each[3].is_identity());
+  EXPECT_TRUE(each[4] == other.element().mult(a));
+  EXPECT_TRUE(PrecomputedElement<C>::mult_each({}).empty());
+}
+
+// The complete formulas against the library on every kind of input pair:
+// distinct, equal, opposite, the identity on either side, and secp256k1's
+// y1 = -y2 with x1 != x2 (P and -lambda P), which breaks unified formulas.
+TEST(Secp256k1CompleteFormulas, MatchTheLibraryOnEveryCase) {
+  using C = Secp256k1;
+  using E = Element<C>;
+  using internal::ProjectivePoint;
+  using internal::SecpCtOps;
+  SeededRng rng(test::test_seed() + 19);
+  auto to_element = [](const ProjectivePoint& p) {
+    internal::AffinePoint a;
+    return SecpCtOps::to_affine(p, a) ? PointOps<C>::to_element(a) : E::identity();
+  };
+  // A projective point with a random z, or the identity.
+  auto projective = [&](const E& e) {
+    if (e.is_identity()) return SecpCtOps::identity();
+    internal::AffinePoint a;
+    EXPECT_TRUE(PointOps<C>::to_affine(PointOps<C>::from_element(e), a.x, a.y));
+    std::array<std::uint8_t, 32> z_bytes{};
+    rng.fill(z_bytes);
+    const internal::FeSecp z = internal::FeSecp::from_canonical(internal::limbs_from_le(z_bytes));
+    return ProjectivePoint{a.x * z, a.y * z, z};
+  };
+  const Scalar<C> lambda =
+      Scalar<C>::from_limbs(internal::to_mont(internal::limbs_from_hex(kLambdaHex), internal::kSecp256k1Order));
+  for (int i = 0; i < 50; ++i) {
+    const E a = E::base_mult(Scalar<C>::random(rng));
+    const E b = E::base_mult(Scalar<C>::random(rng));
+    const std::pair<E, E> cases[] = {{a, b},
+                                     {a, a},
+                                     {a, -a},
+                                     {a, E::identity()},
+                                     {E::identity(), b},
+                                     {E::identity(), E::identity()},
+                                     {a, -(a.mult(lambda))}};
+    for (const auto& [p, q] : cases) {
+      ASSERT_TRUE(to_element(SecpCtOps::add(projective(p), projective(q))) == p + q);
+      ASSERT_TRUE(to_element(SecpCtOps::dbl(projective(p))) == p + p);
+      if (!q.is_identity()) {
+        internal::AffinePoint qa;
+        ASSERT_TRUE(PointOps<C>::to_affine(PointOps<C>::from_element(q), qa.x, qa.y));
+        ASSERT_TRUE(to_element(SecpCtOps::add_affine(projective(p), qa)) == p + q);
+      }
     }
   }
 }
