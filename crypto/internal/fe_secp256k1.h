@@ -73,7 +73,7 @@ struct FeSecp256k1 {
   constexpr bool is_zero() const { return limbs_is_zero(canonical()); }
   // The same for public values: one carry pass, after which zero is either
   // all-zero limbs or p's.
-  constexpr bool is_zero_vartime() const {
+  VIGIL_ALWAYS_INLINE constexpr bool is_zero_vartime() const {
     std::array<u64, 5> t = l;
     t[0] += (t[4] >> 48) * kFold256;
     t[4] &= kMask48;
@@ -87,23 +87,23 @@ struct FeSecp256k1 {
   // Whether the limbs keep the invariant above; for tests and assertions.
   constexpr bool is_weakly_reduced() const { return (l[0] | l[1] | l[2] | l[3]) >> 53 == 0 && l[4] >> 49 == 0; }
 
-  friend constexpr FeSecp256k1 operator+(const FeSecp256k1& a, const FeSecp256k1& b) {
+  VIGIL_ALWAYS_INLINE friend constexpr FeSecp256k1 operator+(const FeSecp256k1& a, const FeSecp256k1& b) {
     FeSecp256k1 r;
     for (int i = 0; i < 5; ++i) r.l[i] = a.l[i] + b.l[i];
     return carried(r);
   }
 
-  friend constexpr FeSecp256k1 operator-(const FeSecp256k1& a, const FeSecp256k1& b) {
+  VIGIL_ALWAYS_INLINE friend constexpr FeSecp256k1 operator-(const FeSecp256k1& a, const FeSecp256k1& b) {
     // a + 4p - b: 4p's limbs exceed any weakly reduced limb, so none goes negative.
     FeSecp256k1 r;
     for (int i = 0; i < 5; ++i) r.l[i] = a.l[i] + 4 * kP[i] - b.l[i];
     return carried(r);
   }
 
-  friend constexpr FeSecp256k1 operator-(const FeSecp256k1& a) { return zero() - a; }
+  VIGIL_ALWAYS_INLINE friend constexpr FeSecp256k1 operator-(const FeSecp256k1& a) { return zero() - a; }
 
   // Multiplication by a small constant (k <= 2^10), cheaper than a product.
-  constexpr FeSecp256k1 mul_small(u64 k) const {
+  VIGIL_ALWAYS_INLINE constexpr FeSecp256k1 mul_small(u64 k) const {
     FeSecp256k1 r;
     for (int i = 0; i < 5; ++i) r.l[i] = l[i] * k;
     return carried(r);
@@ -139,7 +139,7 @@ struct FeSecp256k1 {
   }
 
   // Branch-free select: c ? a : b.
-  static constexpr FeSecp256k1 select(bool c, const FeSecp256k1& a, const FeSecp256k1& b) {
+  VIGIL_ALWAYS_INLINE static constexpr FeSecp256k1 select(bool c, const FeSecp256k1& a, const FeSecp256k1& b) {
     const u64 mask = 0 - static_cast<u64>(c);
     FeSecp256k1 r;
     for (int i = 0; i < 5; ++i) r.l[i] = (a.l[i] & mask) | (b.l[i] & ~mask);
@@ -195,7 +195,7 @@ struct FeSecp256k1 {
 
   // One parallel carry pass, for limbs below 2^64: limb 0 ends below
   // 2^52 + 2^49, limbs 1..3 below 2^52 + 2^12, limb 4 below 2^48 + 2^12.
-  static constexpr FeSecp256k1 carried(FeSecp256k1 r) {
+  VIGIL_ALWAYS_INLINE static constexpr FeSecp256k1 carried(FeSecp256k1 r) {
     const u64 c0 = r.l[0] >> 52, c1 = r.l[1] >> 52, c2 = r.l[2] >> 52, c3 = r.l[3] >> 52, c4 = r.l[4] >> 48;
     r.l[0] = (r.l[0] & kMask52) + c4 * kFold256;
     r.l[1] = (r.l[1] & kMask52) + c0;

@@ -20,6 +20,11 @@
 namespace vigil::internal {
 
 __extension__ typedef unsigned __int128 u128;
+
+// For the small field operations (additions, selects) inside point formulas:
+// a call and its spills cost more than the operation, and the compiler's
+// inliner gives up on them inside large loops.
+#define VIGIL_ALWAYS_INLINE [[gnu::always_inline]] inline
 using u64 = std::uint64_t;
 using Limbs = std::array<u64, 4>;  // little-endian limbs
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "point_ops.h"
+#include "vigil/bytes.h"
 
 namespace vigil::internal {
 
@@ -64,71 +65,157 @@ inline std::size_t wnaf_vartime(std::array<std::int8_t, 257>& digits, const Limb
 //   form for additions (affine on secp256k1, with one inversion for all).
 // - Ops is PointOps<C>, or another point interface of the same shape (the
 //   complete formulas of SecpSecretPointOps, for secret points).
+// The odd multiples P, 3P, ..., (2^(w-2) * 2 - 1) P of a point, in the form
+// additions want, and lambda times each where the curve has the
+// endomorphism: the table straus_with() builds for each point, or keeps for
+// a point that is in many sums (the generator) with a wider window.
 template <class Ops>
-typename Ops::Point straus_with(std::span<const Limbs> scalars, std::span<const typename Ops::Point> points) {
+struct OddMultiples {
+  int width = 5;
+  std::vector<typename Ops::Entry> entries;
+  std::vector<typename Ops::Entry> endo_entries;
+
+  // Builds the table of one point; the point must not be the identity.
+  OddMultiples(const typename Ops::Point& p, int w) : width(w) {
+    std::vector<typename Ops::Point> multiples;
+    append_multiples(multiples, p, w);
+    convert(multiples, entries, endo_entries);
+  }
+
+  static void append_multiples(std::vector<typename Ops::Point>& out, const typename Ops::Point& p, int w) {
+    const typename Ops::Point twice = Ops::dbl(p);
+    out.push_back(p);
+    const std::size_t size = std::size_t{1} << (w - 2);
+    for (std::size_t k = 1; k < size; ++k) out.push_back(Ops::add(out.back(), twice));
+  }
+
+  // Leaves `multiples` unspecified: where entries are points (ristretto255)
+  // the buffers are swapped, not copied.
+  static void convert(std::vector<typename Ops::Point>& multiples, std::vector<typename Ops::Entry>& out,
+                      std::vector<typename Ops::Entry>& endo_out) {
+    if constexpr (std::is_same_v<typename Ops::Entry, typename Ops::Point>) {
+      out.swap(multiples);
+    } else {
+      out.resize(multiples.size());
+      Ops::to_entries(multiples, out);
+    }
+    if constexpr (Ops::kHasEndomorphism) {
+      endo_out.resize(out.size());
+      for (std::size_t i = 0; i < out.size(); ++i) endo_out[i] = Ops::endo_entry(out[i]);
+    }
+  }
+};
+
+// A term of a sum whose point has a table of its own.
+template <class Ops>
+struct FixedTerm {
+  Limbs scalar;  // canonical
+  const OddMultiples<Ops>* table;
+};
+
+template <class Entry>
+struct StrausTerm {
+  std::array<std::int8_t, 257> digits;
+  bool negative;
+  const Entry* table;  // entry k is (2k + 1) times the term's point
+};
+
+// The buffers of straus_with(), reused from call to call on a thread. A sum
+// of a hundred points needs ~300 KiB; allocated afresh on every call, the
+// allocator hands it back to the system on free and page faults it in on
+// the next call, which cost a third of the time of the arithmetic.
+template <class Ops>
+struct StrausScratch {
+  std::vector<typename Ops::Point> multiples;
+  std::vector<typename Ops::Entry> entries;
+  std::vector<typename Ops::Entry> endo_entries;
+  std::vector<StrausTerm<typename Ops::Entry>> terms;
+  std::vector<std::size_t> term_tables;  // each term's first entry in `entries`, and whether it is the lambda half
+  static constexpr std::size_t kKeepEntries = 1 << 14;  // beyond ~1 MiB, give the memory back
+
+  void clear(bool wipe) {
+    auto wipe_all = [](auto& v) {
+      if (!v.empty()) vigil::secure_wipe(v.data(), v.size() * sizeof(v[0]));
+    };
+    if (wipe) {
+      wipe_all(multiples);
+      wipe_all(entries);
+      wipe_all(endo_entries);
+    }
+    if (multiples.capacity() > kKeepEntries) {
+      *this = StrausScratch{};
+      return;
+    }
+    multiples.clear();
+    entries.clear();
+    endo_entries.clear();
+    terms.clear();
+    term_tables.clear();
+  }
+};
+
+// - Ops is PointOps<C>, or another point interface of the same shape (the
+//   complete formulas of SecpSecretPointOps). kSecretPoints wipes the tables
+//   of multiples when done.
+// - `fixed` terms bring their own tables (wider windows, built once).
+template <class Ops, bool kSecretPoints = false>
+typename Ops::Point straus_with(std::span<const Limbs> scalars, std::span<const typename Ops::Point> points,
+                                std::span<const FixedTerm<Ops>> fixed = {}) {
   using Point = typename Ops::Point;
   using Entry = typename Ops::Entry;
   constexpr int kWidth = 5;
-  constexpr std::size_t kTableSize = std::size_t{1} << (kWidth - 2);  // odd multiples up to 15P
 
-  struct Term {
-    std::array<std::int8_t, 257> digits;
-    bool negative;
-    bool endomorphism;
-    std::size_t table;  // index of the point's first entry
-  };
-  std::vector<Point> multiples;
-  std::vector<Term> terms;
-  multiples.reserve(points.size() * kTableSize);
-  terms.reserve(points.size() * 2);
+  thread_local StrausScratch<Ops> scratch;
+  auto& terms = scratch.terms;
   std::size_t max_len = 0;
+  // Splits a scalar into its short signed parts and adds a term for each;
+  // `tables` gives a part's table: (0, its entries) or (1, lambda's).
+  auto add_terms = [&](const Limbs& scalar, int width, auto&& on_term) {
+    std::array<SignedLimbs, 2> parts{};
+    const std::size_t count = Ops::decompose(scalar, parts);
+    for (std::size_t part = 0; part < count; ++part) {
+      if (limbs_is_zero(parts[part].abs)) continue;
+      StrausTerm<Entry>& term = terms.emplace_back();
+      max_len = std::max(max_len, wnaf_vartime(term.digits, parts[part].abs, width));
+      term.negative = parts[part].negative;
+      on_term(term, part == 1);
+    }
+  };
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (limbs_is_zero(scalars[i])) continue;
     if constexpr (requires { Ops::is_identity(points[i]); }) {
       if (Ops::is_identity(points[i])) continue;
     }
-    std::array<SignedLimbs, 2> parts{};
-    const std::size_t count = Ops::decompose(scalars[i], parts);
-    const std::size_t table = multiples.size();
-    const Point twice = Ops::dbl(points[i]);
-    multiples.push_back(points[i]);
-    for (std::size_t k = 1; k < kTableSize; ++k) multiples.push_back(Ops::add(multiples.back(), twice));
-    for (std::size_t part = 0; part < count; ++part) {
-      if (limbs_is_zero(parts[part].abs)) continue;
-      Term& term = terms.emplace_back();
-      max_len = std::max(max_len, wnaf_vartime(term.digits, parts[part].abs, kWidth));
-      term.negative = parts[part].negative;
-      term.endomorphism = part == 1;
-      term.table = table;
-    }
+    const std::size_t table = scratch.multiples.size();
+    OddMultiples<Ops>::append_multiples(scratch.multiples, points[i], kWidth);
+    // The entries are converted below, so the term notes where its table starts.
+    add_terms(scalars[i], kWidth,
+              [&](StrausTerm<Entry>&, bool lambda_half) { scratch.term_tables.push_back(2 * table + lambda_half); });
   }
-  // Entries in the form additions want; ristretto255's are its points as they are.
-  std::vector<Entry> converted;
-  std::span<const Entry> entries;
-  if constexpr (std::is_same_v<Entry, Point>) {
-    entries = multiples;
-  } else {
-    converted.resize(multiples.size());
-    Ops::to_entries(multiples, converted);
-    entries = converted;
+  const std::size_t converted_terms = terms.size();
+  OddMultiples<Ops>::convert(scratch.multiples, scratch.entries, scratch.endo_entries);
+  for (std::size_t t = 0; t < converted_terms; ++t) {
+    const std::size_t at = scratch.term_tables[t];
+    terms[t].table = ((at & 1) != 0 ? scratch.endo_entries.data() : scratch.entries.data()) + at / 2;
   }
-  std::vector<Entry> endo_entries;
-  if constexpr (Ops::kHasEndomorphism) {
-    endo_entries.resize(entries.size());
-    for (std::size_t i = 0; i < entries.size(); ++i) endo_entries[i] = Ops::endo_entry(entries[i]);
+  for (const FixedTerm<Ops>& f : fixed) {
+    if (limbs_is_zero(f.scalar)) continue;
+    add_terms(f.scalar, f.table->width, [&](StrausTerm<Entry>& term, bool lambda_half) {
+      term.table = lambda_half ? f.table->endo_entries.data() : f.table->entries.data();
+    });
   }
 
   Point acc = Ops::identity();
   for (std::size_t bit = max_len; bit-- > 0;) {
     acc = Ops::dbl(acc);
-    for (const Term& term : terms) {
+    for (const StrausTerm<Entry>& term : terms) {
       int d = term.digits[bit];  // NOLINT(bugprone-signed-char-misuse): signed digits by design
       if (d == 0) continue;
-      const std::size_t at = term.table + static_cast<std::size_t>((d > 0 ? d : -d) / 2);
-      const Entry& m = term.endomorphism ? endo_entries[at] : entries[at];
+      const Entry& m = term.table[static_cast<std::size_t>((d > 0 ? d : -d) / 2)];
       acc = Ops::add_entry(acc, (d < 0) != term.negative ? Ops::neg_entry(m) : m);
     }
   }
+  scratch.clear(kSecretPoints);
   return acc;
 }
 

@@ -141,6 +141,8 @@ struct Secp256k1Comb {
   static AffinePoint neg(const AffinePoint& q) { return {q.x, -q.y}; }
 };
 
-using FixedBaseSecp256k1 = FixedBase<Secp256k1Comb>;
+// Radix 32: 52 additions with lookups of 16 entries measured faster than
+// 64 with lookups of 8 (the table is 26 rows of 16 entries, ~33 KiB).
+using FixedBaseSecp256k1 = FixedBase<Secp256k1Comb, 5>;
 
 }  // namespace vigil::internal

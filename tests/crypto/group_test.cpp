@@ -240,6 +240,12 @@ TYPED_TEST(GroupTest, MultiScalarMultMatchesNaiveSum) {
     pair.push_back(k.clone());
     const std::vector<E> opposite = {p, -p};
     EXPECT_TRUE(multi_scalar_mult_vartime<C>(pair, opposite)->is_identity());
+    // The generator's kept table, with its scalars merged to zero.
+    pair[1] = -k;
+    const std::vector<E> generator_twice = {E::generator(), E::generator()};
+    EXPECT_TRUE(multi_scalar_mult_vartime<C>(pair, generator_twice)->is_identity());
+    auto with_generator = multi_scalar_mult_vartime<C>(std::span(&k, 1), std::span(&generator_twice[0], 1));
+    EXPECT_TRUE(*with_generator == E::base_mult(k));
   }
   std::vector<Scalar<C>> one;
   one.push_back(Scalar<C>::one());
