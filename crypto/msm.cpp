@@ -30,10 +30,11 @@ Result<Element<C>> multi_scalar_mult_vartime(std::span<const Scalar<C>> scalars,
   std::vector<typename Ops::Point> points;
   canonical.reserve(scalars.size());
   points.reserve(elements.size());
-  const Element<C> generator = Element<C>::generator();
+  const auto generator = Element<C>::generator().encode();
   Scalar<C> generator_scalar;
   for (std::size_t i = 0; i < scalars.size(); ++i) {
-    if (elements[i] == generator) {
+    // The elements may be decryption shares under verification: compared in constant time.
+    if (equal_ct(elements[i].encode(), generator)) {
       generator_scalar += scalars[i];
       continue;
     }
@@ -65,7 +66,7 @@ Result<Element<C>> weighted_sum_of_secret_elements(std::span<const Scalar<C>> pu
       weights[i] = from_mont(public_weights[i].limbs(), kRistrettoOrder);
       points[i] = PointOps<C>::from_element(secret_elements[i]);
     }
-    const auto sum = straus_with<PointOps<C>, true>(weights, points);
+    const auto sum = straus_with<PointOps<C>>(weights, points);
     vigil::secure_wipe(points.data(), points.size() * sizeof(points[0]));
     return PointOps<C>::to_element(sum);
   } else {
@@ -80,7 +81,7 @@ Result<Element<C>> weighted_sum_of_secret_elements(std::span<const Scalar<C>> pu
         points[i] = {p.x, p.y, p.z};
       }
     }
-    const ProjectivePoint sum = straus_with<SecpSecretPointOps, true>(weights, points);
+    const ProjectivePoint sum = straus_with<SecpSecretPointOps>(weights, points);
     vigil::secure_wipe(points.data(), points.size() * sizeof(ProjectivePoint));
     AffinePoint affine;
     if (!SecpCtOps::to_affine(sum, affine)) return Element<C>::identity();

@@ -11,6 +11,7 @@
 
 #include "bench_support.h"
 #include "internal/moduli.h"
+#include "internal/msm.h"
 #include "vigil/group.h"
 
 namespace vigil::bench {
@@ -92,10 +93,22 @@ void register_field(const std::string& label) {
 }
 
 // Variable-time multi-scalar multiplication at the sizes TDH2 uses: 2 (a
-// share proof), 6 (a ciphertext check), 2 + 4t (a batch of t share proofs).
+// share proof), 6 (a ciphertext check), 2 + 4t (a batch of t share proofs),
+// and t = 30 beside the constant-time weighted sum that combines t decryption
+// shares, to show what constant time in the points costs.
 template <Curve C>
 void register_msm() {
-  for (std::size_t n : {2, 6, 18, 122}) {
+  add(name<C>("BM_WeightedSumSecret") + "/30", "", [](benchmark::State& state) {
+    SeededRng rng(8);
+    std::vector<Scalar<C>> weights;
+    std::vector<Element<C>> elements;
+    for (std::size_t i = 0; i < 30; ++i) {
+      weights.push_back(Scalar<C>::random(rng));
+      elements.push_back(Element<C>::base_mult(Scalar<C>::random(rng)));
+    }
+    for (auto _ : state) benchmark::DoNotOptimize(internal::weighted_sum_of_secret_elements<C>(weights, elements));
+  })->Unit(benchmark::kMicrosecond);
+  for (std::size_t n : {2, 6, 18, 30, 122}) {
     add(name<C>("BM_MsmVartime") + "/" + std::to_string(n), "", [n](benchmark::State& state) {
       SeededRng rng(7);
       std::vector<Scalar<C>> scalars;

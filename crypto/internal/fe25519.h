@@ -113,7 +113,7 @@ struct Fe25519 {
   }
 
   static constexpr Fe25519 select(bool c, const Fe25519& a, const Fe25519& b) {
-    const u64 mask = 0 - static_cast<u64>(c);
+    const u64 mask = value_barrier(0 - static_cast<u64>(c));
     Fe25519 r;
     for (int i = 0; i < 5; ++i) r.l[i] = (a.l[i] & mask) | (b.l[i] & ~mask);
     return r;

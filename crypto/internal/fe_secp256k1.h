@@ -35,7 +35,8 @@ struct FeSecp256k1 {
   static constexpr FeSecp256k1 one() { return {{1, 0, 0, 0, 0}}; }
   static constexpr FeSecp256k1 from_u64(u64 x) { return {{x & kMask52, x >> 52, 0, 0, 0}}; }
 
-  // From any little-endian 256-bit value; one at or above p is reduced.
+  // From any little-endian 256-bit value; one at or above p is kept as it
+  // is (a valid representation: canonical() reduces it).
   static constexpr FeSecp256k1 from_canonical(const Limbs& x) {
     return {{x[0] & kMask52, ((x[0] >> 52) | (x[1] << 12)) & kMask52, ((x[1] >> 40) | (x[2] << 24)) & kMask52,
              ((x[2] >> 28) | (x[3] << 36)) & kMask52, x[3] >> 16}};
@@ -45,8 +46,8 @@ struct FeSecp256k1 {
   // The representative below p as four 64-bit limbs.
   constexpr Limbs canonical() const {
     FeSecp256k1 t = *this;
-    // A sequential carry pass: limbs 0..3 below 2^52, limb 4 at most 2^48, so
-    // the value is below 2^256 + 2^52 < 2p.
+    // A sequential carry pass: limbs 0..3 below 2^52, limb 4 at most
+    // 2^48 + 1, so the value is below 2^256 + 2^209 < 2p.
     t.l[0] += (t.l[4] >> 48) * kFold256;
     t.l[4] &= kMask48;
     for (int i = 0; i < 4; ++i) {
@@ -140,7 +141,7 @@ struct FeSecp256k1 {
 
   // Branch-free select: c ? a : b.
   VIGIL_ALWAYS_INLINE static constexpr FeSecp256k1 select(bool c, const FeSecp256k1& a, const FeSecp256k1& b) {
-    const u64 mask = 0 - static_cast<u64>(c);
+    const u64 mask = value_barrier(0 - static_cast<u64>(c));
     FeSecp256k1 r;
     for (int i = 0; i < 5; ++i) r.l[i] = (a.l[i] & mask) | (b.l[i] & ~mask);
     return r;

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 namespace vigil::internal {
 
@@ -37,6 +38,13 @@ struct Modulus {
   Limbs r3;    // R^3 mod m: reduces a 512-bit value in two halves
 };
 
+// Hides a mask's value from the optimiser, so that a select built on it
+// stays a select and is not turned into a branch on the condition.
+constexpr u64 value_barrier(u64 mask) {
+  if (!std::is_constant_evaluated()) __asm__("" : "+r"(mask));
+  return mask;
+}
+
 namespace mont_detail {
 
 constexpr u64 add_carry(u64 a, u64 b, u64& carry) {
@@ -53,6 +61,7 @@ constexpr u64 sub_borrow(u64 a, u64 b, u64& borrow) {
 
 // out = mask ? a : b, for mask all-ones or all-zeros.
 constexpr Limbs select(u64 mask, const Limbs& a, const Limbs& b) {
+  mask = value_barrier(mask);
   Limbs out{};
   for (std::size_t i = 0; i < 4; ++i) out[i] = (a[i] & mask) | (b[i] & ~mask);
   return out;

@@ -123,53 +123,64 @@ struct StrausTerm {
 // The buffers of straus_with(), reused from call to call on a thread. A sum
 // of a hundred points needs ~300 KiB; allocated afresh on every call, the
 // allocator hands it back to the system on free and page faults it in on
-// the next call, which cost a third of the time of the arithmetic.
+// the next call, which cost a third of the time of the arithmetic. The
+// multiples may be of secret points (decryption shares in a weighted sum or
+// under verification), so they are wiped after every call, and the buffers
+// are sized before they are filled so that no reallocation frees a copy.
 template <class Ops>
 struct StrausScratch {
   std::vector<typename Ops::Point> multiples;
   std::vector<typename Ops::Entry> entries;
   std::vector<typename Ops::Entry> endo_entries;
   std::vector<StrausTerm<typename Ops::Entry>> terms;
-  std::vector<std::size_t> term_tables;  // each term's first entry in `entries`, and whether it is the lambda half
-  static constexpr std::size_t kKeepEntries = 1 << 14;  // beyond ~1 MiB, give the memory back
+  std::vector<std::size_t> term_tables;                 // a term's first entry, times 2, plus 1 for the lambda half
+  static constexpr std::size_t kKeepEntries = 1 << 12;  // beyond this many (~0.5-1 MiB), give the memory back
 
-  void clear(bool wipe) {
-    auto wipe_all = [](auto& v) {
+  void reserve(std::size_t entry_count, std::size_t term_count) {
+    multiples.reserve(entry_count);
+    entries.reserve(entry_count);
+    endo_entries.reserve(entry_count);
+    terms.reserve(term_count);
+    term_tables.reserve(term_count);
+  }
+
+  void wipe_and_clear() {
+    auto wipe = [](auto& v) {
       if (!v.empty()) vigil::secure_wipe(v.data(), v.size() * sizeof(v[0]));
+      v.clear();
     };
-    if (wipe) {
-      wipe_all(multiples);
-      wipe_all(entries);
-      wipe_all(endo_entries);
-    }
-    if (multiples.capacity() > kKeepEntries) {
-      *this = StrausScratch{};
-      return;
-    }
-    multiples.clear();
-    entries.clear();
-    endo_entries.clear();
+    wipe(multiples);
+    wipe(entries);
+    wipe(endo_entries);
     terms.clear();
     term_tables.clear();
+    if (multiples.capacity() > kKeepEntries || entries.capacity() > kKeepEntries) *this = StrausScratch{};
   }
 };
 
 // - Ops is PointOps<C>, or another point interface of the same shape (the
-//   complete formulas of SecpSecretPointOps). kSecretPoints wipes the tables
-//   of multiples when done.
+//   complete formulas of SecpSecretPointOps).
 // - `fixed` terms bring their own tables (wider windows, built once).
-template <class Ops, bool kSecretPoints = false>
+template <class Ops>
 typename Ops::Point straus_with(std::span<const Limbs> scalars, std::span<const typename Ops::Point> points,
                                 std::span<const FixedTerm<Ops>> fixed = {}) {
   using Point = typename Ops::Point;
   using Entry = typename Ops::Entry;
   constexpr int kWidth = 5;
+  constexpr std::size_t kTableSize = std::size_t{1} << (kWidth - 2);
 
   thread_local StrausScratch<Ops> scratch;
+  // Wiped and emptied however the call ends, an exception included.
+  struct Cleanup {
+    StrausScratch<Ops>& s;
+    ~Cleanup() { s.wipe_and_clear(); }
+  } cleanup{scratch};
+  scratch.wipe_and_clear();
+  scratch.reserve(points.size() * kTableSize, 2 * (points.size() + fixed.size()));
   auto& terms = scratch.terms;
   std::size_t max_len = 0;
   // Splits a scalar into its short signed parts and adds a term for each;
-  // `tables` gives a part's table: (0, its entries) or (1, lambda's).
+  // on_term(term, lambda_half) says where the term's table is.
   auto add_terms = [&](const Limbs& scalar, int width, auto&& on_term) {
     std::array<SignedLimbs, 2> parts{};
     const std::size_t count = Ops::decompose(scalar, parts);
@@ -215,7 +226,6 @@ typename Ops::Point straus_with(std::span<const Limbs> scalars, std::span<const 
       acc = Ops::add_entry(acc, (d < 0) != term.negative ? Ops::neg_entry(m) : m);
     }
   }
-  scratch.clear(kSecretPoints);
   return acc;
 }
 
