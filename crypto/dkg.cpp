@@ -155,7 +155,12 @@ Status DkgParticipant<C>::receive_dealing(const DkgDealing<C>& d) {
     return {};
   }
   const Scalar<C> c = pok_challenge<C>(ctx, d.dealer, d.commitments.front(), d.proof.commitment);
-  if (!(Element<C>::base_mult(d.proof.response) == d.proof.commitment + d.commitments.front().mult(c))) {
+  // response G == R + c C_0, on public values: one variable-time sum
+  // response G - c C_0 - R that must be the identity.
+  const Scalar<C> scalars[3] = {d.proof.response.clone(), -c, -Scalar<C>::one()};
+  const Element<C> points[3] = {Element<C>::generator(), d.commitments.front(), d.proof.commitment};
+  const auto pok_sum = multi_scalar_mult_vartime<C>(scalars, points);
+  if (!pok_sum || !pok_sum->is_identity()) {
     exclude(d.dealer, "invalid proof of knowledge of its secret");
     return {};
   }

@@ -174,6 +174,12 @@ TYPED_TEST(DkgTest, BadProofOfKnowledgeIsExcluded) {
   Behaviour<C> b;
   b.tamper_dealing = [](DkgDealing<C>& d) { d.proof.response = d.proof.response + Scalar<C>::one(); };
   expect_agreement(run_dkg<C>(5, 3, test::test_seed() + 203, {{4, b}}), 3, {4});
+  // A proof whose nonce commitment is moved, or is the identity.
+  Behaviour<C> moved;
+  moved.tamper_dealing = [](DkgDealing<C>& d) { d.proof.commitment = d.proof.commitment + Element<C>::generator(); };
+  Behaviour<C> identity;
+  identity.tamper_dealing = [](DkgDealing<C>& d) { d.proof.commitment = Element<C>::identity(); };
+  expect_agreement(run_dkg<C>(5, 3, test::test_seed() + 240, {{1, moved}, {5, identity}}), 3, {1, 5});
 }
 
 TYPED_TEST(DkgTest, CommitmentVectorOfWrongLengthIsExcluded) {
