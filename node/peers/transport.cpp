@@ -213,6 +213,12 @@ asio::awaitable<void> PeerTransport::accept_loop() {
 }
 
 asio::awaitable<void> PeerTransport::serve_incoming(tcp::socket socket) {
+  // Noted now: once the handshake has failed the peer may be gone, and the
+  // socket no longer knows where it came from.
+  boost::system::error_code endpoint_ec;
+  const tcp::endpoint remote = socket.remote_endpoint(endpoint_ec);
+  const std::string from =
+      endpoint_ec ? "an unknown address" : remote.address().to_string() + ":" + std::to_string(remote.port());
   auto stream = std::make_shared<Stream>(std::move(socket), *tls_);
   // Any pinned peer may connect; which one it is, its key says.
   std::optional<ParticipantIndex> who;
@@ -234,8 +240,11 @@ asio::awaitable<void> PeerTransport::serve_incoming(tcp::socket socket) {
   deadline.cancel();
   if (ec || !who) {
     ++rejected_;
-    spdlog::warn("peer link refused from {}: {}", stream->lowest_layer().remote_endpoint(ec).address().to_string(),
-                 who ? ec.message() : "identity not pinned in this node's config");
+    // Without a pinned identity the handshake fails too: say both.
+    const std::string why = who ? ec.message()
+                                : "no identity pinned in this node's config was presented" +
+                                      (ec ? " (TLS: " + ec.message() + ")" : std::string());
+    spdlog::warn("peer link refused from {}: {}", from, why);
     co_return;
   }
   co_await run_session(stream, *who);

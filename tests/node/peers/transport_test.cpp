@@ -5,6 +5,9 @@
 
 #include <utility>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <thread>
 
@@ -64,6 +67,28 @@ std::vector<std::unique_ptr<RunningNode>> make_nodes(Rng& rng, std::size_t n) {
   return nodes;
 }
 
+// The node's log lines from now on, until the returned sink is destroyed.
+struct CapturedLog {
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256);
+  CapturedLog() { spdlog::default_logger()->sinks().push_back(sink); }
+  ~CapturedLog() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink), sinks.end());
+  }
+};
+std::unique_ptr<CapturedLog> capture_log() { return std::make_unique<CapturedLog>(); }
+bool logged(const std::unique_ptr<CapturedLog>& log, const std::string& text) {
+  for (const auto& line : log->sink->last_formatted()) {
+    if (line.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+std::string joined(const std::unique_ptr<CapturedLog>& log) {
+  std::string out;
+  for (const auto& line : log->sink->last_formatted()) out += line;
+  return out;
+}
+
 bool eventually(const std::function<bool()>& condition) {
   for (int i = 0; i < 100; ++i) {
     if (condition()) return true;
@@ -105,6 +130,7 @@ TEST(PeerTransport, MismatchedPinIsRefusedByTheDialer) {
 
 TEST(PeerTransport, PlaintextClientIsRefusedAndOthersStayUp) {
   SeededRng rng(test::test_seed() + 113);
+  auto log = capture_log();
   auto nodes = make_nodes(rng, 2);
   for (auto& n : nodes) n->start();
   ASSERT_TRUE(eventually([&] { return nodes[1]->transport->connected_peers() == 1; }));
@@ -118,6 +144,9 @@ TEST(PeerTransport, PlaintextClientIsRefusedAndOthersStayUp) {
   s.read_some(boost::asio::buffer(buf), ec);  // the node answers with a TLS alert or closes
   s.close();
   EXPECT_TRUE(eventually([&] { return nodes[1]->transport->rejected() > 0; }));
+  // The refusal names where the connection came from, though the client is gone by then.
+  EXPECT_TRUE(eventually([&] { return logged(log, "peer link refused from 127.0.0.1:"); })) << joined(log);
+  EXPECT_FALSE(logged(log, "0.0.0.0")) << joined(log);
   EXPECT_EQ(nodes[1]->transport->connected_peers(), 1u);
 }
 
