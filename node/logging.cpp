@@ -1,5 +1,6 @@
 #include "node/logging.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -53,7 +54,19 @@ class JsonLinesSink final : public spdlog::sinks::base_sink<std::mutex> {
   unsigned node_;
 };
 
+void protobuf_to_spdlog(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+  switch (level) {
+    case google::protobuf::LOGLEVEL_FATAL: spdlog::critical("protobuf {}:{}: {}", file, line, message); break;
+    case google::protobuf::LOGLEVEL_WARNING: spdlog::warn("protobuf: {}", message); break;
+    default:  // info, and errors about input the caller refuses anyway
+      spdlog::debug("protobuf: {}", message);
+      break;
+  }
+}
+
 }  // namespace
+
+void route_protobuf_logs_to_spdlog() { google::protobuf::SetLogHandler(&protobuf_to_spdlog); }
 
 void init_logging(const std::string& format, const std::string& level, unsigned node_index) {
   std::shared_ptr<spdlog::logger> logger;
@@ -66,6 +79,7 @@ void init_logging(const std::string& format, const std::string& level, unsigned 
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+  route_protobuf_logs_to_spdlog();
 }
 
 }  // namespace vigil::node

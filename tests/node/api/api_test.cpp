@@ -2,6 +2,11 @@
 // each malformed or refused request answered with the right status while
 // the node keeps serving, and the attempts to get a share of a protected
 // ciphertext around its policy. Recovery is tests/node/release/recovery_test.cpp.
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "node/api/json_body.h"
+#include "node/logging.h"
 #include "node/node_fixture.h"
 #include "proto/protected_secrets.h"
 
@@ -19,6 +24,37 @@ class ApiTest : public ::testing::Test {
 
   NodeCluster cluster_;
 };
+
+// protobuf reports some problems through its own log (a string field with
+// invalid UTF-8, on serialising): they go into the node's structured log at
+// debug level, not as raw "[libprotobuf ERROR ...]" lines on stderr. And a
+// body with invalid UTF-8 is refused with a clear error.
+TEST(ProtobufLogs, GoToTheStructuredLogNotStderr) {
+  route_protobuf_logs_to_spdlog();
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+  auto logger = spdlog::default_logger();
+  const auto level = logger->level();
+  logger->sinks().push_back(sink);
+  logger->set_level(spdlog::level::debug);
+
+  v1::ErrorResponse message;
+  message.set_message(std::string("\xff\xfe"));
+  ::testing::internal::CaptureStderr();
+  (void)message.SerializeAsString();
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  const auto lines = sink->last_formatted();
+  logger->sinks().pop_back();
+  logger->set_level(level);
+
+  EXPECT_EQ(printed.find("[libprotobuf"), std::string::npos) << printed;
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.back().find("protobuf: "), std::string::npos) << lines.back();
+
+  v1::ErrorResponse parsed;
+  const Status status = api::parse_body("{\"error\": \"\xff\xfe\"}", parsed);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("malformed request body"), std::string::npos) << status.error().message;
+}
 
 TEST_F(ApiTest, HealthMetricsAndStatus) {
   auto& router = *cluster_.nodes[0]->router;
