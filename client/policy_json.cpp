@@ -148,7 +148,11 @@ Result<Attested> attested_condition(const json& body, const std::string& where) 
 
 Status add_condition(PolicyGroup& g, const json& c, const std::string& where) {
   if (!c.is_object() || c.size() != 1) return bad(where, "must be an object with one condition");
-  const auto& [kind, body] = *c.items().begin();
+  // Through the object's own iterator: a structured binding to
+  // *c.items().begin() reads the key from a proxy that is already gone.
+  const auto only = c.begin();
+  const std::string& kind = only.key();
+  const json& body = only.value();
   const std::string inner = where + "." + kind;
   auto twice = [&] { return bad(where, "a second " + kind + " condition in this group"); };
   if (kind == "enclave_silent") {

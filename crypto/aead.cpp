@@ -83,18 +83,26 @@ Result<SecretBytes> stream_decrypt(ByteSpan key, ByteSpan associated_data, ByteS
   if (ciphertext.size() < kAeadTagBytes) {
     return make_error(ErrorCode::kVerificationFailed, "payload is shorter than one authentication tag");
   }
-  internal::ensure_sodium_initialized();
+  // The framing is checked before anything is decrypted: every chunk but
+  // the last is full, and the output is sized from that. A final chunk
+  // shorter than a tag would otherwise leave the full chunks before it more
+  // plaintext than the buffer holds. Only an empty payload has an empty
+  // final chunk: anything else is a stream cut after a full chunk and
+  // re-terminated.
   const std::size_t chunks = (ciphertext.size() + kSealedChunkBytes - 1) / kSealedChunkBytes;
+  const std::size_t last_chunk = ciphertext.size() - (chunks - 1) * kSealedChunkBytes;
+  if (last_chunk < kAeadTagBytes) {
+    return make_error(ErrorCode::kVerificationFailed, "payload ends in a chunk shorter than its tag");
+  }
+  if (last_chunk == kAeadTagBytes && chunks > 1) {
+    return make_error(ErrorCode::kVerificationFailed, "payload ends in an empty chunk");
+  }
+  internal::ensure_sodium_initialized();
   SecretBytes out(ciphertext.size() - chunks * kAeadTagBytes);
   std::size_t in_off = 0, out_off = 0;
   for (std::uint64_t counter = 0; counter < chunks; ++counter) {
     const bool last = counter + 1 == chunks;
-    const std::size_t len = last ? ciphertext.size() - in_off : kSealedChunkBytes;
-    // Only an empty payload has an empty final chunk: anything else is a
-    // stream cut after a full chunk and re-terminated.
-    if (last && len == kAeadTagBytes && counter > 0) {
-      return make_error(ErrorCode::kVerificationFailed, "payload ends in an empty chunk");
-    }
+    const std::size_t len = last ? last_chunk : kSealedChunkBytes;
     auto nonce = chunk_nonce(counter, last);
     unsigned long long written = 0;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data() + out_off, &written, nullptr, ciphertext.data() + in_off,

@@ -1,11 +1,13 @@
 #include "vigil/hash.h"
 
+#include <sodium.h>
+
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #include <algorithm>
 #include <memory>
+
+#include "internal/sodium_init.h"
 
 namespace vigil {
 namespace {
@@ -76,28 +78,43 @@ Result<Bytes> expand_message_xmd(HashFunction function, ByteSpan msg, ByteSpan d
   return out;
 }
 
+// RFC 5869 on libsodium's HMAC-SHA-256: extract PRK = HMAC(salt, ikm), then
+// expand T(i) = HMAC(PRK, T(i-1) || info || i). An empty salt is HMAC's
+// all-zero key, as the RFC asks. (OpenSSL's EVP_KDF was used before: a
+// provider fetch per call, and error-queue state in every thread it ran on.)
+namespace {
+
+// libsodium takes no null pointers, which empty spans may carry.
+void hmac_update(crypto_auth_hmacsha256_state& state, ByteSpan bytes) {
+  if (!bytes.empty()) crypto_auth_hmacsha256_update(&state, bytes.data(), bytes.size());
+}
+
+}  // namespace
+
 Result<SecretBytes> hkdf_sha256(ByteSpan ikm, ByteSpan salt, ByteSpan info, std::size_t length) {
   if (length == 0 || length > 255 * 32) return make_error(ErrorCode::kInvalidInput, "hkdf: output length out of range");
-  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
-  if (kdf == nullptr) return make_error(ErrorCode::kInternal, "OpenSSL has no HKDF");
-  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-  EVP_KDF_free(kdf);
-  if (ctx == nullptr) return make_error(ErrorCode::kInternal, "EVP_KDF_CTX_new failed");
-  char digest_name[] = "SHA256";
-  // OpenSSL takes non-const pointers but does not write through them.
-  auto mut = [](ByteSpan s) { return const_cast<std::uint8_t*>(s.data()); };
-  static std::uint8_t empty = 0;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
-      OSSL_PARAM_construct_octet_string("key", ikm.empty() ? &empty : mut(ikm), ikm.size()),
-      OSSL_PARAM_construct_octet_string("salt", salt.empty() ? &empty : mut(salt), salt.size()),
-      OSSL_PARAM_construct_octet_string("info", info.empty() ? &empty : mut(info), info.size()),
-      OSSL_PARAM_construct_end(),
-  };
+  internal::ensure_sodium_initialized();
+  crypto_auth_hmacsha256_state state;
+  SecretBytes prk(crypto_auth_hmacsha256_BYTES);
+  static constexpr std::uint8_t kNoSalt[1] = {0};
+  crypto_auth_hmacsha256_init(&state, salt.empty() ? kNoSalt : salt.data(), salt.size());
+  hmac_update(state, ikm);
+  crypto_auth_hmacsha256_final(&state, prk.data());
+
   SecretBytes out(length);
-  int ok = EVP_KDF_derive(ctx, out.data(), out.size(), params);
-  EVP_KDF_CTX_free(ctx);
-  if (ok != 1) return make_error(ErrorCode::kInternal, "HKDF derivation failed");
+  SecretBytes block(crypto_auth_hmacsha256_BYTES);
+  std::size_t written = 0;
+  for (std::uint8_t counter = 1; written < length; ++counter) {
+    crypto_auth_hmacsha256_init(&state, prk.data(), prk.size());
+    if (counter > 1) hmac_update(state, block.span());
+    hmac_update(state, info);
+    hmac_update(state, ByteSpan(&counter, 1));
+    crypto_auth_hmacsha256_final(&state, block.data());
+    const std::size_t n = std::min(block.size(), length - written);
+    std::copy_n(block.data(), n, out.data() + written);
+    written += n;
+  }
+  sodium_memzero(&state, sizeof state);
   return out;
 }
 

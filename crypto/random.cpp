@@ -35,6 +35,7 @@ StreamRng::StreamRng(std::span<const std::uint8_t, 32> seed) { std::copy(seed.be
 StreamRng::~StreamRng() { sodium_memzero(key_.data(), key_.size()); }
 
 void StreamRng::fill(std::span<std::uint8_t> out) {
+  if (out.empty()) return;  // libsodium takes no null output, which an empty span may have
   std::array<std::uint8_t, crypto_stream_chacha20_NONCEBYTES> nonce{};
   for (std::size_t i = 0; i < 8; ++i) nonce[i] = static_cast<std::uint8_t>(counter_ >> (8 * i));
   ++counter_;

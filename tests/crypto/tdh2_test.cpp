@@ -294,6 +294,11 @@ TEST(Stream, DetectsTruncationReorderingAndDuplication) {
   };
   refused(Bytes(ct.begin(), ct.begin() + static_cast<std::ptrdiff_t>(3 * chunk)), "cut at a chunk boundary");
   refused(Bytes(ct.begin(), ct.end() - 1), "last byte cut");
+  // A final chunk of 1 to 15 bytes after full ones: refused before the full
+  // chunks are opened into a buffer sized for the shorter stream.
+  for (std::size_t tail = 1; tail < kAeadTagBytes; ++tail) {
+    refused(Bytes(ct.begin(), ct.begin() + static_cast<std::ptrdiff_t>(3 * chunk + tail)), "final chunk below a tag");
+  }
   Bytes swapped = ct;
   std::swap_ranges(swapped.begin(), swapped.begin() + static_cast<std::ptrdiff_t>(chunk),
                    swapped.begin() + static_cast<std::ptrdiff_t>(chunk));

@@ -4,9 +4,10 @@
 set -euo pipefail
 build_dir=$1
 consumer_src=$2
-sanitize=${3:-}  # a sanitized library needs a consumer linked with the same runtime
-flags=()
-[ -n "$sanitize" ] && flags=(-DCMAKE_CXX_FLAGS="-fsanitize=$sanitize")
+compiler=$3
+instrument=${4:-}  # a sanitized (or coverage-instrumented) library needs a consumer built the same way
+flags=(-DCMAKE_CXX_COMPILER="$compiler")
+[ -n "$instrument" ] && flags+=(-DCMAKE_CXX_FLAGS="$instrument")
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cmake --install "$build_dir" --prefix "$scratch/prefix" >/dev/null

@@ -10,11 +10,19 @@ using nlohmann::json;
 
 Result<ClusterFile> load_cluster(const std::filesystem::path& dir) {
   const auto path = dir / "cluster.json";
-  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, 1u << 20));
+  VIGIL_ASSIGN_OR_RETURN(std::string text, read_file(path, kMaxClusterFileBytes));
+  return parse_cluster_file(text, path.string());
+}
+
+Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string& where) {
+  if (text.size() > kMaxClusterFileBytes) {
+    return make_error(ErrorCode::kBadEncoding,
+                      where + ": larger than " + std::to_string(kMaxClusterFileBytes) + " bytes");
+  }
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return make_error(ErrorCode::kBadEncoding, path.string() + ": not valid JSON");
+  if (j.is_discarded()) return make_error(ErrorCode::kBadEncoding, where + ": not valid JSON");
   ClusterFile c;
-  VIGIL_ASSIGN_OR_RETURN(c.description, client::cluster_description_from_json(j, path.string()));
+  VIGIL_ASSIGN_OR_RETURN(c.description, client::cluster_description_from_json(j, where));
   try {
     c.requester_key = j.value("requester_key", std::string());
     c.operator_key = j.value("operator_key", std::string());
@@ -22,7 +30,7 @@ Result<ClusterFile> load_cluster(const std::filesystem::path& dir) {
       c.processes.push_back({n.value("peer", std::string()), n.value("pid", 0), n.value("dir", std::string())});
     }
   } catch (const json::exception& e) {
-    return make_error(ErrorCode::kBadEncoding, path.string() + ": " + e.what());
+    return make_error(ErrorCode::kBadEncoding, where + ": " + e.what());
   }
   return c;
 }

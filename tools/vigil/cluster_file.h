@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/client.h"
@@ -41,7 +42,11 @@ struct ClusterFile {
   }
 };
 
+inline constexpr std::size_t kMaxClusterFileBytes = 1u << 20;
+
 Result<ClusterFile> load_cluster(const std::filesystem::path& dir);
+// The text of a cluster.json; `where` names it in errors.
+Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string& where);
 Status save_cluster(const std::filesystem::path& dir, const ClusterFile& cluster);
 
 // The requester key of encrypt and decrypt --cluster: `given` (--requester-key)
