@@ -104,6 +104,10 @@ Result<ClusterDescription> cluster_description_from_json(const json& j, const st
 }
 
 Result<ClusterDescription> parse_cluster_description(std::string_view text) {
+  if (text.size() > kMaxClusterDescriptionBytes) {
+    return make_error(ErrorCode::kBadEncoding,
+                      "cluster description: larger than " + std::to_string(kMaxClusterDescriptionBytes) + " bytes");
+  }
   // Non-recursive parse without exceptions: malformed input is "discarded".
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return make_error(ErrorCode::kBadEncoding, "cluster description: not valid JSON");

@@ -227,6 +227,10 @@ Result<std::uint64_t> parse_duration_ms(std::string_view text) {
 }
 
 Result<Policy> parse_policy_json(std::string_view text) {
+  if (text.size() > kMaxPolicyJsonBytes) {
+    return make_error(ErrorCode::kInvalidInput,
+                      "policy: larger than " + std::to_string(kMaxPolicyJsonBytes) + " bytes");
+  }
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return make_error(ErrorCode::kInvalidInput, "policy: not valid JSON");
   VIGIL_RETURN_IF_ERROR(only_members(j, "", {"version", "enclave_key", "any_of"}));

@@ -49,6 +49,10 @@ void RecoveryRequest::sign(const Ed25519KeyPair& requester) {
 std::string recovery_request_to_json(const RecoveryRequest& request) { return to_json(to_proto(request)); }
 
 Result<RecoveryRequest> parse_recovery_request_json(std::string_view json) {
+  if (json.size() > kMaxRecoveryRequestJsonBytes) {
+    return make_error(ErrorCode::kBadEncoding,
+                      "recovery request: larger than " + std::to_string(kMaxRecoveryRequestJsonBytes) + " bytes");
+  }
   v1::RecoveryRequest m;
   if (!from_json(std::string(json), m)) return make_error(ErrorCode::kBadEncoding, "not a recovery request (JSON)");
   RecoveryRequest r;

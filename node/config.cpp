@@ -100,7 +100,8 @@ PeerLinkSettings NodeConfig::peer_links() const {
 }
 
 ApiSettings NodeConfig::api() const {
-  return {api_listen, limits.max_request_bytes, limits.max_connections, limits.read_timeout};
+  return {api_listen, limits.max_request_bytes, limits.max_connections, limits.max_connections_per_source,
+          limits.read_timeout};
 }
 
 ServiceSettings NodeConfig::service() const {
@@ -206,6 +207,9 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
                          positive(l["max_request_bytes"], "limits.max_request_bytes", c.limits.max_request_bytes));
   VIGIL_ASSIGN_OR_RETURN(c.limits.max_connections,
                          positive(l["max_connections"], "limits.max_connections", c.limits.max_connections));
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_connections_per_source,
+                         positive(l["max_connections_per_source"], "limits.max_connections_per_source",
+                                  c.limits.max_connections_per_source));
   VIGIL_ASSIGN_OR_RETURN(c.limits.peer_queue_depth,
                          positive(l["peer_queue_depth"], "limits.peer_queue_depth", c.limits.peer_queue_depth));
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t timeout_ms, positive(l["read_timeout_ms"], "limits.read_timeout_ms", 10000));
@@ -282,6 +286,7 @@ std::string render_node_config(const NodeConfig& c) {
       << "\nthreshold_floor_percent = " << c.threshold_floor_percent << "\n";
   out << "\n[limits]\nmax_frame_bytes = " << c.limits.max_frame_bytes
       << "\nmax_request_bytes = " << c.limits.max_request_bytes << "\nmax_connections = " << c.limits.max_connections
+      << "\nmax_connections_per_source = " << c.limits.max_connections_per_source
       << "\npeer_queue_depth = " << c.limits.peer_queue_depth << "\nread_timeout_ms = " << c.limits.read_timeout.count()
       << "\nrequest_max_age_s = " << c.limits.request_max_age.count()
       << "\nmax_ciphertexts = " << c.limits.max_ciphertexts << "\nclock_skew_s = " << c.limits.clock_skew.count()

@@ -26,7 +26,8 @@
 //   [limits]                          # all optional
 //   max_frame_bytes = 1048576
 //   max_request_bytes = 8388608
-//   max_connections = 256
+//   max_connections = 256             # client API connections; when full, the longest idle one makes room
+//   max_connections_per_source = 32   # client API connections from one address
 //   peer_queue_depth = 64
 //   read_timeout_ms = 10000
 //   request_max_age_s = 86400         # how far ahead a recovery request's expiry may be
@@ -76,6 +77,7 @@ struct Limits {
   std::size_t max_frame_bytes = 1u << 20;
   std::size_t max_request_bytes = 8u << 20;
   std::size_t max_connections = 256;
+  std::size_t max_connections_per_source = 32;
   std::size_t peer_queue_depth = 64;
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::seconds request_max_age{86400};
@@ -98,6 +100,7 @@ struct ApiSettings {  // node/api
   Endpoint listen;
   std::size_t max_request_bytes = 0;
   std::size_t max_connections = 0;
+  std::size_t max_connections_per_source = 0;
   std::chrono::milliseconds read_timeout{};
 };
 

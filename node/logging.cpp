@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <mutex>
+#include <utility>
 
 namespace vigil::node {
 namespace {
@@ -80,6 +81,16 @@ void init_logging(const std::string& format, const std::string& level, unsigned 
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
   route_protobuf_logs_to_spdlog();
+}
+
+std::optional<std::uint64_t> LogThrottle::admit(std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (last_ && now - *last_ < interval_) {
+    ++suppressed_;
+    return std::nullopt;
+  }
+  last_ = now;
+  return std::exchange(suppressed_, 0);
 }
 
 }  // namespace vigil::node

@@ -85,6 +85,7 @@ struct ClusterDescription {
 //     "nodes": [ { "index": 1, "api": "http://10.0.0.1:8100" }, ... ] }
 // kBadEncoding naming the field that is wrong.
 Result<ClusterDescription> parse_cluster_description(std::string_view json);
+inline constexpr std::size_t kMaxClusterDescriptionBytes = 1u << 20;  // larger text is refused unparsed
 
 // Builds a description from the nodes' own reports (GET /v1/status of each
 // URL): every node that answers with a key must agree on the curve,
@@ -107,6 +108,7 @@ Result<ClusterDescription> fetch_cluster_description(HttpTransport& transport, s
 // error (kInvalidInput) starts with the field's JSON path, e.g.
 // "any_of[0].all_of[1].requester.m: ...".
 Result<Policy> parse_policy_json(std::string_view json);
+inline constexpr std::size_t kMaxPolicyJsonBytes = 64u << 10;  // larger text is refused unparsed
 
 // A duration as the command line takes it: digits and one of ms, s, m, h, d
 // ("500ms", "4s", "10m", "2h", "30d"), in milliseconds. kInvalidInput.
@@ -169,6 +171,7 @@ struct RecoveryRequest {
 std::string recovery_request_to_json(const RecoveryRequest& request);
 // kBadEncoding naming the field (signatures are checked by the nodes).
 Result<RecoveryRequest> parse_recovery_request_json(std::string_view json);
+inline constexpr std::size_t kMaxRecoveryRequestJsonBytes = 1u << 20;  // larger text is refused unparsed
 
 struct Recovery {
   SecretBytes plaintext;

@@ -11,8 +11,36 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
+namespace {
+
+// The source a connection is counted against: an IPv4 address (also when it
+// arrives IPv4-mapped on a dual-stack socket), or an IPv6 /64, which one
+// host or site holds whole.
+std::string source_of(const asio::ip::address& address) {
+  if (address.is_v6()) {
+    const auto v6 = address.to_v6();
+    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes).to_string() + "/64";
+  }
+  return address.to_string();
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 HttpServer::HttpServer(asio::io_context& io, ApiRouter& router, ApiSettings settings)
-    : io_(io), router_(router), settings_(std::move(settings)), acceptor_(io) {}
+    : io_(io),
+      router_(router),
+      settings_(std::move(settings)),
+      acceptor_(io),
+      connections_(std::make_shared<ConnectionTable>(settings_.max_connections, settings_.max_connections_per_source)) {
+}
 
 Result<std::uint16_t> HttpServer::start() {
   const Endpoint& endpoint = settings_.listen;
@@ -40,38 +68,78 @@ void HttpServer::stop() {
 asio::awaitable<void> HttpServer::accept_loop() {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    auto strand = asio::make_strand(io_);
+    tcp::socket socket = co_await acceptor_.async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-      spdlog::warn("api accept failed: {}", ec.message());
+      // Out of file descriptors, say: the connection stays queued, so pause
+      // rather than spin, and say so once in a while.
+      if (const auto held_back = accept_errors_log_.admit(std::chrono::steady_clock::now())) {
+        spdlog::warn("api accept failed: {} ({} more since the last such line)", ec.message(), *held_back);
+      }
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (connections_.load() >= settings_.max_connections) {
-      spdlog::warn("api connection refused: {} connections open (limits.max_connections)", connections_.load());
-      socket.close(ec);
+    // The address is read now: a refused peer may be gone by the time it is logged.
+    const auto remote = socket.remote_endpoint(ec);
+    const std::string source = ec ? "unknown" : source_of(remote.address());
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    // Shedding closes the connection on its own strand, where its session runs.
+    auto close = [strand, weak = std::weak_ptr<beast::tcp_stream>(stream)] {
+      asio::post(strand, [weak] {
+        if (auto s = weak.lock()) s->close();
+      });
+    };
+    auto admission = connections_->admit(source, steady_ms(), std::move(close));
+    if (!admission.slot) {
+      refused(source, admission.refusal);
+      stream->close();
       continue;
     }
-    asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+    if (admission.shed) {
+      if (const auto held_back = shed_log_.admit(std::chrono::steady_clock::now())) {
+        spdlog::info(
+            "api: closed a waiting connection to admit one from {} (limits.max_connections, "
+            "max_connections_per_source); {} more since the last such line",
+            source, *held_back);
+      }
+    }
+    asio::co_spawn(strand, session(std::move(stream), std::move(admission.slot)), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpServer::session(tcp::socket socket) {
-  ++connections_;
-  struct Release {
-    std::atomic<std::size_t>& n;
-    ~Release() { --n; }
-  } release{connections_};
+void HttpServer::refused(const std::string& source, ConnectionTable::Refusal why) {
+  const auto held_back = refusals_log_.admit(std::chrono::steady_clock::now());
+  if (!held_back) return;
+  if (why == ConnectionTable::Refusal::kSourceFull) {
+    spdlog::warn(
+        "api: refused a connection from {}: its {} connections (limits.max_connections_per_source) are all "
+        "serving requests; {} more refused since the last such line",
+        source, settings_.max_connections_per_source, *held_back);
+  } else {
+    spdlog::warn(
+        "api: refused a connection from {}: all {} connections are serving requests "
+        "(limits.max_connections); {} more refused since the last such line",
+        source, settings_.max_connections, *held_back);
+  }
+}
 
-  beast::tcp_stream stream(std::move(socket));
+asio::awaitable<void> HttpServer::session(std::shared_ptr<beast::tcp_stream> stream,
+                                          std::unique_ptr<ConnectionTable::Slot> slot) {
   beast::flat_buffer buffer;
   for (;;) {
     boost::system::error_code ec;
     http::request_parser<http::string_body> parser;
     parser.body_limit(settings_.max_request_bytes);
     parser.header_limit(16 * 1024);
-    stream.expires_after(settings_.read_timeout);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof) break;
+    stream->expires_after(settings_.read_timeout);
+    co_await http::async_read(*stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        !stream->socket().is_open()) {
+      break;  // the client left, was too slow, or the connection was shed
+    }
+    if (!slot->serving()) break;  // shed as the request arrived: its close is on the way
 
     HttpResponse out;
     bool keep_alive = false;
@@ -92,12 +160,15 @@ asio::awaitable<void> HttpServer::session(tcp::socket socket) {
     res.keep_alive(keep_alive);
     res.body() = std::move(out.body);
     res.prepare_payload();
-    stream.expires_after(settings_.read_timeout);
-    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    // Writing is waiting too: a client that never reads its response must
+    // not hold an unsheddable connection.
+    slot->waiting(steady_ms());
+    stream->expires_after(settings_.read_timeout);
+    co_await http::async_write(*stream, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keep_alive) break;
   }
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
 }  // namespace vigil::node

@@ -47,10 +47,34 @@ Status parse_body(const std::string& body, google::protobuf::Message& message) {
 
 namespace vigil::node {
 
+namespace {
+
+// An error message may quote what the client sent (a path, a parser's view
+// of the body): bytes outside printable ASCII are written as %XX, so the
+// answer is always valid UTF-8 JSON that clients can parse.
+std::string printable(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 HttpResponse error_response(unsigned status, const std::string& code, const std::string& message) {
   v1::ErrorResponse e;
   e.set_error(code);
-  e.set_message(message);
+  e.set_message(printable(message));
   HttpResponse r = api::json_response(e);
   r.status = status;
   return r;

@@ -12,6 +12,25 @@
 namespace vigil::client {
 namespace {
 
+// The text parsers of the client library take text from files and other
+// people: larger than its cap, a text is refused before it is parsed.
+TEST(TextParsers, RefuseOversizedTextBeforeParsing) {
+  auto oversized = [](std::size_t cap) { return std::string(cap + 1, ' '); };
+  const auto policy = parse_policy_json(oversized(kMaxPolicyJsonBytes));
+  ASSERT_FALSE(policy.ok());
+  EXPECT_NE(policy.error().message.find("larger than"), std::string::npos) << policy.error().message;
+  const auto description = parse_cluster_description(oversized(kMaxClusterDescriptionBytes));
+  ASSERT_FALSE(description.ok());
+  EXPECT_NE(description.error().message.find("larger than"), std::string::npos) << description.error().message;
+  const auto request = parse_recovery_request_json(oversized(kMaxRecoveryRequestJsonBytes));
+  ASSERT_FALSE(request.ok());
+  EXPECT_NE(request.error().message.find("larger than"), std::string::npos) << request.error().message;
+  // At the cap, the text is parsed (and refused for what it says).
+  const auto at_cap = parse_policy_json(std::string(kMaxPolicyJsonBytes, ' '));
+  ASSERT_FALSE(at_cap.ok());
+  EXPECT_EQ(at_cap.error().message.find("larger than"), std::string::npos) << at_cap.error().message;
+}
+
 TEST(PolicyVectors, JsonEncodesToTheCanonicalBytesAndDigestOfAnIndependentEncoder) {
   const auto vectors = test::load_project_vectors("policies.json");
   ASSERT_GE(vectors["good"].size(), 5u);

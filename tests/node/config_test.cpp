@@ -57,6 +57,7 @@ TEST(NodeConfig, ParsesAndRoundTrips) {
   EXPECT_EQ(c->limits.max_frame_bytes, 4096u);
   EXPECT_EQ(c->limits.read_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(c->limits.max_connections, 256u);  // default
+  EXPECT_EQ(c->limits.max_connections_per_source, 32u);
   EXPECT_EQ(c->service().clock_skew, std::chrono::seconds(5));
   ASSERT_NE(c->peer(3), nullptr);
   EXPECT_EQ(c->peer(4), nullptr);

@@ -56,6 +56,17 @@ TEST(ProtobufLogs, GoToTheStructuredLogNotStderr) {
   EXPECT_NE(status.error().message.find("malformed request body"), std::string::npos) << status.error().message;
 }
 
+// Found by fuzz_api: a path with bytes that are not UTF-8 was quoted raw in
+// the 404 message, and the answer was not JSON a client could parse.
+TEST_F(ApiTest, ErrorsQuotingTheRequestAreValidJson) {
+  auto& router = *cluster_.nodes[0]->router;
+  const auto response = router.handle("GET", "/v1/re\xff\xfe\x01", "");
+  EXPECT_EQ(response.status, 404u);
+  const auto parsed = from_json<v1::ErrorResponse>(response.body);
+  EXPECT_EQ(parsed.error(), "not_found");
+  EXPECT_NE(parsed.message().find("/v1/re%FF%FE%01"), std::string::npos) << parsed.message();
+}
+
 TEST_F(ApiTest, HealthMetricsAndStatus) {
   auto& router = *cluster_.nodes[0]->router;
   EXPECT_EQ(router.handle("GET", "/healthz", "").body, "ok\n");

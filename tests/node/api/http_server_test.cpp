@@ -1,0 +1,183 @@
+// The client API's HTTP server on real sockets (loopback): a flood of idle
+// connections, from one source or from many, does not lock the API out.
+// Each source holds at most limits.max_connections_per_source connections;
+// when the server is full, the connection that has waited longest without a
+// complete request makes room for the newcomer, so /healthz still answers.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <thread>
+
+#include "node/api/connection_table.h"
+#include "node/api/http_server.h"
+#include "node/node_fixture.h"
+
+namespace vigil::node {
+namespace {
+
+// A blocking client socket from a chosen loopback address.
+class Client {
+ public:
+  Client(const std::string& from, std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    timeval timeout{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from.c_str(), &local.sin_addr);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local), 0) << from;
+    sockaddr_in server{};
+    server.sin_family = AF_INET;
+    server.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&server), sizeof server), 0);
+  }
+  ~Client() { ::close(fd_); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // GET /healthz; the response, or "" when the server closed instead or
+  // did not answer within the timeout.
+  std::string health() {
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: node\r\n\r\n";
+    if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) < 0) return "";
+    char buffer[4096];
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+    return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : "";
+  }
+  // Whether the server has closed this connection: end of stream (or a
+  // reset) within the timeout, not silence.
+  bool closed_by_server() {
+    char byte = 0;
+    const ssize_t n = ::recv(fd_, &byte, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
+
+ private:
+  int fd_;
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  HttpServerTest() : cluster_(3, 2, test::temp_dir("http-server")) {
+    ApiSettings settings;
+    settings.listen = {"127.0.0.1", 0};
+    settings.max_request_bytes = 1 << 20;
+    settings.max_connections = 8;
+    settings.max_connections_per_source = 4;
+    settings.read_timeout = std::chrono::milliseconds(20000);
+    server_ = std::make_unique<HttpServer>(io_, *cluster_.nodes[0]->router, settings);
+    port_ = server_->start().value();
+    // Two threads run the server, as in vigild.
+    threads_[0] = std::thread([this] { io_.run(); });
+    threads_[1] = std::thread([this] { io_.run(); });
+  }
+  ~HttpServerTest() override {
+    server_->stop();
+    io_.stop();
+    for (auto& t : threads_) t.join();
+  }
+
+  // Idle connections from `from`, given time to be accepted in order.
+  std::vector<std::unique_ptr<Client>> idle(const std::string& from, int n) {
+    std::vector<std::unique_ptr<Client>> out;
+    for (int i = 0; i < n; ++i) out.push_back(std::make_unique<Client>(from, port_));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return out;
+  }
+
+  boost::asio::io_context io_;
+  test::NodeCluster cluster_;
+  std::unique_ptr<HttpServer> server_;
+  std::uint16_t port_ = 0;
+  std::thread threads_[2];
+};
+
+TEST_F(HttpServerTest, OneSourceHoldsAtMostItsShare) {
+  auto flood = idle("127.0.0.2", 4);
+  // A fifth connection from the same source takes the place of its own
+  // longest-waiting one; other sources are untouched.
+  Client fifth("127.0.0.2", port_);
+  EXPECT_NE(fifth.health().find("200 OK"), std::string::npos);
+  EXPECT_TRUE(flood[0]->closed_by_server());
+  EXPECT_NE(flood[1]->health().find("200 OK"), std::string::npos);
+  Client other("127.0.0.3", port_);
+  EXPECT_NE(other.health().find("200 OK"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, AFullServerShedsAWaitingConnectionOfTheBiggestHolder) {
+  auto first = idle("127.0.0.2", 4);
+  auto second = idle("127.0.0.3", 3);
+  Client lone("127.0.0.4", port_);  // the server is full now (8)
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Client newcomer("127.0.0.5", port_);
+  EXPECT_NE(newcomer.health().find("200 OK"), std::string::npos);
+  EXPECT_TRUE(first[0]->closed_by_server()) << "the biggest holder's longest-waiting connection makes room";
+  EXPECT_NE(lone.health().find("200 OK"), std::string::npos);
+  EXPECT_NE(second[0]->health().find("200 OK"), std::string::npos);
+}
+
+TEST(ConnectionTable, ShedsOnlyWaitingConnectionsOwnSourceFirstThenTheBiggestHolder) {
+  auto shared = std::make_shared<ConnectionTable>(3, 2);
+  ConnectionTable& table = *shared;
+  int closed = 0;
+  auto close = [&closed] { ++closed; };
+  auto a1 = table.admit("a", 1, close);
+  auto a2 = table.admit("a", 2, close);
+  ASSERT_TRUE(a1.slot && a2.slot);
+
+  // "a" is full: a1 waited longest but is serving a request, so a2 goes.
+  EXPECT_TRUE(a1.slot->serving());
+  auto a3 = table.admit("a", 3, close);
+  ASSERT_TRUE(a3.slot);
+  EXPECT_TRUE(a3.shed);
+  EXPECT_EQ(closed, 1);
+  EXPECT_EQ(table.from("a"), 2u);
+  EXPECT_FALSE(a2.slot->serving()) << "a request arriving on a shed connection is dropped";
+  a2.slot.reset();  // its session ends: counted out once only
+  EXPECT_EQ(table.size(), 2u);
+
+  // The server is full: the waiting connection of the source holding the
+  // most goes (a3 of "a", not the older b1 of "b").
+  auto b1 = table.admit("b", 0, close);
+  ASSERT_TRUE(b1.slot);
+  auto c1 = table.admit("c", 5, close);
+  ASSERT_TRUE(c1.slot);
+  EXPECT_EQ(closed, 2);
+  EXPECT_EQ(table.from("a"), 1u);
+  EXPECT_EQ(table.from("b"), 1u);
+
+  // Nobody waiting: refused, naming why.
+  EXPECT_TRUE(b1.slot->serving());
+  EXPECT_TRUE(c1.slot->serving());
+  EXPECT_EQ(table.admit("d", 6, close).refusal, ConnectionTable::Refusal::kAllServing);
+  EXPECT_EQ(table.from("d"), 0u);
+  c1.slot->waiting(7);
+  EXPECT_TRUE(table.admit("d", 8, close).slot);
+  EXPECT_EQ(closed, 3);
+
+  auto single = std::make_shared<ConnectionTable>(10, 1);
+  auto x1 = single->admit("x", 1, close);
+  EXPECT_TRUE(x1.slot->serving());
+  EXPECT_EQ(single->admit("x", 2, close).refusal, ConnectionTable::Refusal::kSourceFull);
+  x1.slot.reset();
+  EXPECT_EQ(single->size(), 0u);
+}
+
+// A flood of refused connections is logged as one line per interval, with
+// the count held back since the last one (not 65,000 lines in 30 s).
+TEST(LogThrottle, LetsOneLineThroughPerIntervalAndCountsTheRest) {
+  using std::chrono::seconds;
+  LogThrottle throttle(seconds(10));
+  const std::chrono::steady_clock::time_point start{};
+  EXPECT_EQ(throttle.admit(start), std::optional<std::uint64_t>(0));
+  EXPECT_EQ(throttle.admit(start + seconds(1)), std::nullopt);
+  EXPECT_EQ(throttle.admit(start + seconds(9)), std::nullopt);
+  EXPECT_EQ(throttle.admit(start + seconds(10)), std::optional<std::uint64_t>(2));
+  EXPECT_EQ(throttle.admit(start + seconds(11)), std::nullopt);
+}
+
+}  // namespace
+}  // namespace vigil::node
