@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
@@ -100,8 +101,17 @@ PeerLinkSettings NodeConfig::peer_links() const {
 }
 
 ApiSettings NodeConfig::api() const {
-  return {api_listen, limits.max_request_bytes, limits.max_connections, limits.max_connections_per_source,
+  return {api_listen,
+          limits.max_request_bytes,
+          limits.max_connections,
+          limits.max_connections_per_source,
+          limits.max_request_bytes_in_flight,
           limits.read_timeout};
+}
+
+WorkSettings NodeConfig::work() const {
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return {limits.worker_threads == 0 ? cores : limits.worker_threads, limits.max_queued_requests};
 }
 
 ServiceSettings NodeConfig::service() const {
@@ -210,6 +220,22 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   VIGIL_ASSIGN_OR_RETURN(c.limits.max_connections_per_source,
                          positive(l["max_connections_per_source"], "limits.max_connections_per_source",
                                   c.limits.max_connections_per_source));
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_request_bytes_in_flight,
+                         positive(l["max_request_bytes_in_flight"], "limits.max_request_bytes_in_flight",
+                                  c.limits.max_request_bytes_in_flight));
+  if (c.limits.max_request_bytes_in_flight < c.limits.max_request_bytes) {
+    return config_error("limits.max_request_bytes_in_flight",
+                        "must be at least limits.max_request_bytes, or no request of that size could ever be read");
+  }
+  if (const auto workers = l["worker_threads"]; workers) {
+    const auto value = workers.value<std::int64_t>();
+    if (!value || *value < 0 || *value > 1024) {
+      return config_error("limits.worker_threads", "must be an integer from 0 (one per core) to 1024");
+    }
+    c.limits.worker_threads = static_cast<std::size_t>(*value);
+  }
+  VIGIL_ASSIGN_OR_RETURN(c.limits.max_queued_requests, positive(l["max_queued_requests"], "limits.max_queued_requests",
+                                                                c.limits.max_queued_requests));
   VIGIL_ASSIGN_OR_RETURN(c.limits.peer_queue_depth,
                          positive(l["peer_queue_depth"], "limits.peer_queue_depth", c.limits.peer_queue_depth));
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t timeout_ms, positive(l["read_timeout_ms"], "limits.read_timeout_ms", 10000));
@@ -287,6 +313,8 @@ std::string render_node_config(const NodeConfig& c) {
   out << "\n[limits]\nmax_frame_bytes = " << c.limits.max_frame_bytes
       << "\nmax_request_bytes = " << c.limits.max_request_bytes << "\nmax_connections = " << c.limits.max_connections
       << "\nmax_connections_per_source = " << c.limits.max_connections_per_source
+      << "\nmax_request_bytes_in_flight = " << c.limits.max_request_bytes_in_flight
+      << "\nworker_threads = " << c.limits.worker_threads << "\nmax_queued_requests = " << c.limits.max_queued_requests
       << "\npeer_queue_depth = " << c.limits.peer_queue_depth << "\nread_timeout_ms = " << c.limits.read_timeout.count()
       << "\nrequest_max_age_s = " << c.limits.request_max_age.count()
       << "\nmax_ciphertexts = " << c.limits.max_ciphertexts << "\nclock_skew_s = " << c.limits.clock_skew.count()

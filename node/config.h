@@ -28,6 +28,9 @@
 //   max_request_bytes = 8388608
 //   max_connections = 256             # client API connections; when full, the longest idle one makes room
 //   max_connections_per_source = 32   # client API connections from one address
+//   max_request_bytes_in_flight = 67108864  # request bodies held at once, all connections together
+//   worker_threads = 0                # threads for CPU-heavy work; 0: one per core
+//   max_queued_requests = 64          # client requests waiting for a worker; more are answered 503
 //   peer_queue_depth = 64
 //   read_timeout_ms = 10000
 //   request_max_age_s = 86400         # how far ahead a recovery request's expiry may be
@@ -78,6 +81,9 @@ struct Limits {
   std::size_t max_request_bytes = 8u << 20;
   std::size_t max_connections = 256;
   std::size_t max_connections_per_source = 32;
+  std::size_t max_request_bytes_in_flight = 64u << 20;
+  std::size_t worker_threads = 0;  // 0: one per core
+  std::size_t max_queued_requests = 64;
   std::size_t peer_queue_depth = 64;
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::seconds request_max_age{86400};
@@ -101,7 +107,13 @@ struct ApiSettings {  // node/api
   std::size_t max_request_bytes = 0;
   std::size_t max_connections = 0;
   std::size_t max_connections_per_source = 0;
+  std::size_t max_request_bytes_in_flight = 0;
   std::chrono::milliseconds read_timeout{};
+};
+
+struct WorkSettings {  // node/work_pool.h
+  std::size_t threads = 0;
+  std::size_t max_queued_client = 0;
 };
 
 struct ServiceSettings {  // node/release
@@ -141,6 +153,8 @@ struct NodeConfig {
 
   PeerLinkSettings peer_links() const;
   ApiSettings api() const;
+  // limits.worker_threads resolved: 0 becomes the number of cores.
+  WorkSettings work() const;
   ServiceSettings service() const;
   CeremonySettings ceremonies() const;
 };

@@ -7,6 +7,7 @@
 // cleanly on SIGINT or SIGTERM; everything it acknowledged is on disk.
 #include <utility>
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -27,6 +28,7 @@
 #include "node/peers/transport.h"
 #include "node/release/attestation.h"
 #include "node/release/decryption_service.h"
+#include "node/work_pool.h"
 
 namespace vigil::node {
 namespace {
@@ -130,6 +132,11 @@ int run(const std::string& config_path, const std::string& log_format) {
   router.set_ceremonies(&ceremonies);
   service.set_ceremony_status([&ceremonies] { return ceremonies.status(); });
   if (auto s = ceremonies.resume(); !s) return fail("resuming the ceremony", s.error());
+  // CPU-heavy work runs here, off the I/O threads; declared after what its
+  // tasks use, so it stops (and finishes what runs) before they go.
+  const WorkSettings workers = config->work();
+  WorkPool pool(workers.threads, workers.max_queued_client);
+  peers.set_work_pool(&pool);
   auto peer_port = peers.start();
   if (!peer_port) return fail("peer transport", peer_port.error());
   service.set_peer_states([&peers] { return peers.peers(); });
@@ -139,6 +146,8 @@ int run(const std::string& config_path, const std::string& log_format) {
     periodic.push_back(std::make_unique<Repeating>(io, interval, std::move(work)));
   };
   every(std::chrono::seconds(1), [&] { metrics.set_peers_connected(static_cast<int>(peers.connected_peers())); });
+  // Memory that a burst of requests freed goes back to the system.
+  every(std::chrono::seconds(10), [] { ::malloc_trim(0); });
   every(Gossip::kResyncInterval, [&] { gossip.catch_up_all(); });  // anti-entropy's safety net
   every(Gossip::kPushDelay, [&] { gossip.flush(); });              // gathered pushes
   every(std::chrono::minutes(1), [&attestation, last = std::string()]() mutable {
@@ -157,10 +166,11 @@ int run(const std::string& config_path, const std::string& log_format) {
   });
   spdlog::info("peer links (TLS 1.3, pinned identities) on {}:{}", config->peer_listen.host, *peer_port);
 
-  HttpServer api(io, router, config->api());
+  HttpServer api(io, router, pool, config->api());
   auto port = api.start();
   if (!port) return fail("api", port.error());
-  spdlog::info("client API on {}:{}; identity {}", config->api_listen.host, *port, to_hex(identity->public_key));
+  spdlog::info("client API on {}:{}; identity {}; {} worker threads", config->api_listen.host, *port,
+               to_hex(identity->public_key), pool.threads());
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
@@ -199,5 +209,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  // A request body is one allocation of up to limits.max_request_bytes.
+  // With a fixed threshold glibc maps each large one from the system and
+  // unmaps it when freed; its default raises the threshold after the first
+  // free and keeps later ones in the heap, where a burst of large bodies
+  // stays resident long after it was answered.
+  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   return vigil::node::run(config, log_format);
 }

@@ -34,13 +34,14 @@ std::int64_t steady_ms() {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, ApiRouter& router, ApiSettings settings)
+HttpServer::HttpServer(asio::io_context& io, ApiRouter& router, WorkPool& pool, ApiSettings settings)
     : io_(io),
       router_(router),
+      pool_(pool),
       settings_(std::move(settings)),
       acceptor_(io),
-      connections_(std::make_shared<ConnectionTable>(settings_.max_connections, settings_.max_connections_per_source)) {
-}
+      connections_(std::make_shared<ConnectionTable>(settings_.max_connections, settings_.max_connections_per_source)),
+      bodies_(std::make_shared<BodyBudget>(settings_.max_request_bytes_in_flight)) {}
 
 Result<std::uint16_t> HttpServer::start() {
   const Endpoint& endpoint = settings_.listen;
@@ -129,34 +130,17 @@ asio::awaitable<void> HttpServer::session(std::shared_ptr<beast::tcp_stream> str
                                           std::unique_ptr<ConnectionTable::Slot> slot) {
   beast::flat_buffer buffer;
   for (;;) {
-    boost::system::error_code ec;
     http::request_parser<http::string_body> parser;
     parser.body_limit(settings_.max_request_bytes);
     parser.header_limit(16 * 1024);
-    stream->expires_after(settings_.read_timeout);
-    co_await http::async_read(*stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-        !stream->socket().is_open()) {
-      break;  // the client left, was too slow, or the connection was shed
-    }
-    if (!slot->serving()) break;  // shed as the request arrived: its close is on the way
-
-    HttpResponse out;
     bool keep_alive = false;
-    if (ec == http::error::body_limit) {
-      out = error_response(413, "too_large",
-                           "request body exceeds " + std::to_string(settings_.max_request_bytes) + " bytes");
-    } else if (ec) {
-      out = error_response(400, "bad_request", "malformed HTTP request: " + ec.message());
-    } else {
-      const auto& req = parser.get();
-      out = router_.handle(std::string_view(req.method_string().data(), req.method_string().size()),
-                           std::string_view(req.target().data(), req.target().size()), req.body());
-      keep_alive = req.keep_alive();
-    }
+    bool gone = false;
+    HttpResponse out = co_await answer(*stream, buffer, parser, *slot, keep_alive, gone);
+    if (gone) break;
     http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
     res.set(http::field::server, "vigild");
     res.set(http::field::content_type, out.content_type);
+    if (out.retry_after_s != 0) res.set(http::field::retry_after, std::to_string(out.retry_after_s));
     res.keep_alive(keep_alive);
     res.body() = std::move(out.body);
     res.prepare_payload();
@@ -164,11 +148,83 @@ asio::awaitable<void> HttpServer::session(std::shared_ptr<beast::tcp_stream> str
     // not hold an unsheddable connection.
     slot->waiting(steady_ms());
     stream->expires_after(settings_.read_timeout);
+    boost::system::error_code ec;
     co_await http::async_write(*stream, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keep_alive) break;
   }
   boost::system::error_code ignored;
   stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+asio::awaitable<HttpResponse> HttpServer::answer(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                 http::request_parser<http::string_body>& parser,
+                                                 ConnectionTable::Slot& slot, bool& keep_alive, bool& gone) {
+  auto ended = [&stream](const boost::system::error_code& ec) {
+    // The client left, was too slow, or the connection was shed.
+    return ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+           !stream.socket().is_open();
+  };
+  boost::system::error_code ec;
+  stream.expires_after(settings_.read_timeout);
+  co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+  if (ended(ec)) {
+    gone = true;
+    co_return HttpResponse{};
+  }
+  // Until the body is read the connection is answered and closed: what
+  // follows the head is unread.
+  std::optional<BodyBudget::Lease> lease;
+  if (!ec) {
+    const std::uint64_t length = parser.content_length().value_or(0);
+    if (parser.chunked()) {
+      co_return error_response(411, "length_required", "send the request body with a Content-Length");
+    }
+    if (length > settings_.max_request_bytes) {
+      co_return error_response(413, "too_large",
+                               "request body exceeds " + std::to_string(settings_.max_request_bytes) + " bytes");
+    }
+    auto taken = bodies_->take(static_cast<std::size_t>(length));
+    if (!taken) {
+      co_return busy("the request bodies being read already fill limits.max_request_bytes_in_flight (" +
+                     std::to_string(bodies_->capacity()) + " bytes)");
+    }
+    lease.emplace(std::move(*taken));
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ended(ec)) {
+      gone = true;
+      co_return HttpResponse{};
+    }
+  }
+  if (!slot.serving()) {  // shed as the request arrived: its close is on the way
+    gone = true;
+    co_return HttpResponse{};
+  }
+  if (ec == http::error::body_limit) {
+    co_return error_response(413, "too_large",
+                             "request body exceeds " + std::to_string(settings_.max_request_bytes) + " bytes");
+  }
+  if (ec) co_return error_response(400, "bad_request", "malformed HTTP request: " + ec.message());
+
+  auto& req = parser.get();
+  keep_alive = req.keep_alive();
+  const std::string_view method(req.method_string().data(), req.method_string().size());
+  const std::string_view target(req.target().data(), req.target().size());
+  if (ApiRouter::answers_inline(method, target)) co_return router_.handle(method, target, req.body());
+  auto handled = co_await run_on(pool_, WorkPool::Lane::kClient,
+                                 [this, method, target, &req] { return router_.handle(method, target, req.body()); });
+  if (!handled) {
+    co_return busy("the node is at capacity: limits.max_queued_requests requests already wait for a worker");
+  }
+  co_return std::move(*handled);
+}
+
+HttpResponse HttpServer::busy(const std::string& why) {
+  if (const auto held_back = busy_log_.admit(std::chrono::steady_clock::now())) {
+    spdlog::warn("api: answered 503 busy: {}; {} more since the last such line", why, *held_back);
+  }
+  HttpResponse out = error_response(503, "busy", why + "; retry shortly");
+  out.retry_after_s = 1;
+  return out;
 }
 
 }  // namespace vigil::node

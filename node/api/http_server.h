@@ -1,27 +1,37 @@
 // The client API's HTTP/1.1 server on Boost.Beast, one coroutine per
-// connection on its own strand: a deadline on every read, a body-size limit
-// checked before the body is read, keep-alive, and connections held by
-// source and shed when full (node/api/connection_table.h), so that a flood
-// of idle or slow connections does not lock the API out.
+// connection on its own strand: a deadline on every read, keep-alive, and
+// connections held by source and shed when full
+// (node/api/connection_table.h), so that a flood of idle or slow
+// connections does not lock the API out. A body is read only once its
+// Content-Length fits both the per-request cap and the budget for all
+// bodies in flight (node/api/body_budget.h). Health, metrics and status are
+// answered on the I/O thread; every other request is handled on the work
+// pool's client lane (node/work_pool.h), and answered 503 at once when that
+// is full, so a flood of expensive requests never delays a health check.
 #pragma once
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <memory>
 
+#include "node/api/body_budget.h"
 #include "node/api/connection_table.h"
 #include "node/api/router.h"
 #include "node/config.h"
 #include "node/logging.h"
+#include "node/work_pool.h"
 
 namespace vigil::node {
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, ApiRouter& router, ApiSettings settings);
+  HttpServer(boost::asio::io_context& io, ApiRouter& router, WorkPool& pool, ApiSettings settings);
 
   // Binds settings.listen and starts accepting; returns the bound port
   // (useful with port 0).
@@ -33,15 +43,26 @@ class HttpServer {
   boost::asio::awaitable<void> session(std::shared_ptr<boost::beast::tcp_stream> stream,
                                        std::unique_ptr<ConnectionTable::Slot> slot);
   void refused(const std::string& source, ConnectionTable::Refusal why);
+  // The response to a request whose head has been read: its body read
+  // within the budget, then handled inline or on the pool. Sets
+  // `keep_alive`; false for `read_failed` when the connection is gone.
+  boost::asio::awaitable<HttpResponse> answer(
+      boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
+      boost::beast::http::request_parser<boost::beast::http::string_body>& parser, ConnectionTable::Slot& slot,
+      bool& keep_alive, bool& read_failed);
+  HttpResponse busy(const std::string& why);
 
   boost::asio::io_context& io_;
   ApiRouter& router_;
+  WorkPool& pool_;
   const ApiSettings settings_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<ConnectionTable> connections_;
+  std::shared_ptr<BodyBudget> bodies_;
   LogThrottle refusals_log_{std::chrono::seconds(10)};
   LogThrottle shed_log_{std::chrono::seconds(10)};
   LogThrottle accept_errors_log_{std::chrono::seconds(10)};
+  LogThrottle busy_log_{std::chrono::seconds(10)};
 };
 
 }  // namespace vigil::node

@@ -19,6 +19,11 @@ HttpResponse ApiRouter::handle(std::string_view method, std::string_view target,
   return response;
 }
 
+bool ApiRouter::answers_inline(std::string_view method, std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  return method == "GET" && (path == "/healthz" || path == "/metrics");
+}
+
 HttpResponse ApiRouter::dispatch(std::string_view method, std::string_view path, std::string_view query,
                                  const std::string& body, std::string& kind) {
   // `kind` names the route in metrics.

@@ -30,6 +30,7 @@ struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  unsigned retry_after_s = 0;  // a Retry-After header when not 0
 };
 
 unsigned http_status_for(ErrorCode code);
@@ -43,6 +44,12 @@ class ApiRouter {
   void set_ceremonies(CeremonyManager* ceremonies) { ceremonies_ = ceremonies; }
 
   HttpResponse handle(std::string_view method, std::string_view target, const std::string& body);
+  // Whether a request is cheap enough to answer on an I/O thread: health
+  // and metrics read memory only and never wait on a lock held by other
+  // work. Everything else verifies signatures or proofs, computes shares,
+  // touches the database or waits on a running ceremony (status), and the
+  // server runs it on the work pool.
+  static bool answers_inline(std::string_view method, std::string_view target);
 
  private:
   HttpResponse dispatch(std::string_view method, std::string_view path, std::string_view query, const std::string& body,

@@ -30,6 +30,8 @@ class CeremonyManager {
  public:
   using Sender = std::function<bool(ParticipantIndex, const v1::CeremonyMessage&)>;
 
+  // `rng` draws each ceremony's seed, from whichever thread starts it: it
+  // must be thread-safe (system_rng() is).
   CeremonyManager(boost::asio::io_context& io, CeremonySettings settings, const Ed25519KeyPair& identity, Store& store,
                   DecryptionService& service, Metrics& metrics, const Clock& clock, Rng& rng);
   ~CeremonyManager();

@@ -185,9 +185,11 @@ void Gossip::apply(ParticipantIndex peer, const v1::SyncBatch& batch) {
       if (!taken && taken.error().message.rfind("replayed", 0) != 0) done = status_of(taken);
     }
     if (!done) {
-      // Full (limits.max_ciphertexts): the cursor stays, so the secret is
-      // taken once there is room, not skipped for good.
-      if (done.error().code == ErrorCode::kResourceExhausted) {
+      // A failure of this node rather than of the item (full: limits.
+      // max_ciphertexts or the disk; storage failing): the cursor stays, so
+      // the secret is taken once the node can, not skipped for good.
+      const ErrorCode code = done.error().code;
+      if (code == ErrorCode::kResourceExhausted || code == ErrorCode::kInternal) {
         spdlog::warn("gossip: catching up from peer {} paused: {}", peer, done.error().message);
         return;
       }

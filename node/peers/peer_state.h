@@ -13,6 +13,7 @@ struct PeerState {
   bool connected = false;
   std::int64_t last_seen_unix_ms = 0;
   std::optional<std::int64_t> clock_offset_ms;  // its clock minus ours, from its latest ping
+  std::optional<std::int64_t> round_trip_us;    // from our latest ping to its pong
 };
 
 }  // namespace vigil::node

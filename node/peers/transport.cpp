@@ -39,6 +39,9 @@ struct PeerTransport::Session {
   std::size_t outbox_limit;
   asio::steady_timer wake;
   bool closed = false;
+  // The latest ping, to time its pong.
+  std::uint64_t ping_sequence = 0;
+  std::chrono::steady_clock::time_point ping_sent;
 
   Session(std::shared_ptr<Stream> s, std::size_t limit)
       : stream(std::move(s)), outbox_limit(limit), wake(stream->get_executor()) {
@@ -68,7 +71,7 @@ PeerTransport::PeerTransport(asio::io_context& io, PeerLinkSettings settings, co
   // links' threads log concurrently.
   (void)spdlog::default_logger_raw();
   tls_ = make_peer_tls_context(identity).value();
-  for (const auto& p : settings_.peers) state_[p.index] = {p.index, false, 0, std::nullopt};
+  for (const auto& p : settings_.peers) state_[p.index].index = p.index;
 }
 
 PeerTransport::~PeerTransport() { stop(); }
@@ -192,6 +195,11 @@ void PeerTransport::record_clock(ParticipantIndex index, std::int64_t peer_unix_
   if (sane) state_[index].clock_offset_ms = offset;
 }
 
+void PeerTransport::record_round_trip(ParticipantIndex index, std::chrono::steady_clock::duration round_trip) {
+  std::lock_guard lock(mutex_);
+  state_[index].round_trip_us = std::chrono::duration_cast<std::chrono::microseconds>(round_trip).count();
+}
+
 void PeerTransport::touch(ParticipantIndex index) {
   std::lock_guard lock(mutex_);
   state_[index].last_seen_unix_ms = clock_.now_unix_ms();
@@ -294,8 +302,9 @@ asio::awaitable<void> PeerTransport::dial_loop(PeerConfig peer) {
 }
 
 bool PeerTransport::dispatch(ParticipantIndex peer, const std::shared_ptr<Session>& session, const Bytes& frame,
-                             bool& greeted) {
-  v1::PeerMessage m;
+                             bool& greeted, std::function<void()>& work) {
+  auto parsed = std::make_shared<v1::PeerMessage>();
+  v1::PeerMessage& m = *parsed;
   if (!m.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) {
     spdlog::warn("peer {}: malformed message", peer);
     failed(peer, "protocol");
@@ -312,15 +321,18 @@ bool PeerTransport::dispatch(ParticipantIndex peer, const std::shared_ptr<Sessio
     spdlog::info("peer {} connected (key epoch {})", peer, m.hello().key_epoch());
     if (handlers_.link_up) handlers_.link_up(peer);
   } else if (m.has_ceremony()) {
-    if (greeted && handlers_.ceremony) handlers_.ceremony(peer, m.ceremony());
+    if (greeted && handlers_.ceremony) work = [this, peer, parsed] { handlers_.ceremony(peer, parsed->ceremony()); };
   } else if (m.has_gossip()) {
-    if (greeted && handlers_.gossip) handlers_.gossip(peer, m.gossip());
+    if (greeted && handlers_.gossip) work = [this, peer, parsed] { handlers_.gossip(peer, parsed->gossip()); };
   } else if (m.has_ping()) {
     record_clock(peer, m.ping().sent_unix_ms());
     v1::PeerMessage pong;
     *pong.mutable_pong() = m.ping();
     session->send(pong, settings_.max_frame_bytes);
   } else if (m.has_pong()) {
+    if (m.pong().sequence() == session->ping_sequence) {
+      record_round_trip(peer, std::chrono::steady_clock::now() - session->ping_sent);
+    }
     touch(peer);
   }
   return true;
@@ -373,6 +385,8 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
           v1::PeerMessage ping;
           ping.mutable_ping()->set_sequence(seq);
           ping.mutable_ping()->set_sent_unix_ms(clock->now_unix_ms());
+          session->ping_sequence = seq;
+          session->ping_sent = std::chrono::steady_clock::now();
           if (!session->send(ping, max_frame)) spdlog::warn("peer outbox full: ping dropped");
           timer.expires_after(kPingInterval);
           boost::system::error_code ec;
@@ -404,7 +418,17 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
       break;
     }
     for (const auto& f : frames) {
-      if (!dispatch(peer, session, f, greeted)) break;
+      std::function<void()> work;
+      if (!dispatch(peer, session, f, greeted, work)) break;
+      if (!work) continue;
+      if (pool_ == nullptr) {
+        work();
+      } else if (!co_await run_on(*pool_, WorkPool::Lane::kPeer, [&work] {
+                   work();
+                   return true;
+                 })) {
+        break;  // the pool has stopped: so has the node
+      }
     }
   }
   session->close();

@@ -5,7 +5,12 @@
 // one link: the node with the lower index dials.
 //
 // The links carry a hello (index and key epoch), pings, and the messages of
-// DKG and resharing ceremonies, which go to the handler set below.
+// DKG and resharing ceremonies and gossip, which go to the handlers set
+// below. Hellos and pings are answered on the link's strand; ceremony and
+// gossip messages, which verify proofs and signatures, run on the work
+// pool's peer lane when one is set, each link waiting for its message
+// before it reads the next (so messages keep their order and a peer that
+// sends faster than this node checks is slowed down, not queued).
 #pragma once
 
 #include <utility>
@@ -20,6 +25,7 @@
 
 #include "node/config.h"
 #include "node/peers/peer_state.h"
+#include "node/work_pool.h"
 #include "vigil/clock.h"
 #include "vigil/ed25519.h"
 #include "vigil/v1/node.pb.h"
@@ -48,6 +54,9 @@ class PeerTransport {
   // Set before start().
   void set_handlers(Handlers handlers) { handlers_ = std::move(handlers); }
   void set_key_epoch(std::uint32_t epoch) { key_epoch_ = epoch; }
+  // Set before start(): where ceremony and gossip messages are handled;
+  // without one, on the link's strand.
+  void set_work_pool(WorkPool* pool) { pool_ = pool; }
 
   // Listens on settings.listen (the bound port is returned) and starts
   // dialling the peers with higher indices.
@@ -78,11 +87,15 @@ class PeerTransport {
   boost::asio::awaitable<void> dial_loop(PeerConfig peer);
   boost::asio::awaitable<bool> dial_once(PeerConfig peer);
   boost::asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, ParticipantIndex expected);
-  // Handles one frame; false when the link must close.
-  bool dispatch(ParticipantIndex peer, const std::shared_ptr<Session>& session, const Bytes& frame, bool& greeted);
+  // Handles one frame: a hello, ping or pong at once, while a ceremony or
+  // gossip message is left in `work` for the reader to run. False when the
+  // link must close.
+  bool dispatch(ParticipantIndex peer, const std::shared_ptr<Session>& session, const Bytes& frame, bool& greeted,
+                std::function<void()>& work);
   void set_connected(ParticipantIndex index, bool connected, const std::shared_ptr<Session>& session);
   void touch(ParticipantIndex index);
   void record_clock(ParticipantIndex index, std::int64_t peer_unix_ms);
+  void record_round_trip(ParticipantIndex index, std::chrono::steady_clock::duration round_trip);
   // Queues `frame` on the peer's link; `critical` frames fail the link when
   // they cannot be queued.
   bool send_frame(ParticipantIndex peer, const std::shared_ptr<v1::PeerMessage>& frame, bool critical);
@@ -93,6 +106,7 @@ class PeerTransport {
   const Clock& clock_;
   std::atomic<std::uint32_t> key_epoch_;
   Handlers handlers_;
+  WorkPool* pool_ = nullptr;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<bool> stopping_{false};

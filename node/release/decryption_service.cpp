@@ -113,6 +113,7 @@ v1::StatusResponse DecryptionService::status() const {
         ps->set_connected(st.connected);
         ps->set_last_seen_unix_ms(st.last_seen_unix_ms);
         if (st.clock_offset_ms) ps->set_clock_offset_ms(*st.clock_offset_ms);
+        if (st.round_trip_us) ps->set_round_trip_us(*st.round_trip_us);
       }
     }
   }

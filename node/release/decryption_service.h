@@ -41,7 +41,9 @@ struct RecoveryOutcome {
 
 class DecryptionService {
  public:
-  // `identity` signs the node's audit chain.
+  // `identity` signs the node's audit chain. `rng` is drawn from on every
+  // thread that calls the service, so it must be thread-safe (system_rng()
+  // is; a StreamRng is not).
   DecryptionService(ServiceSettings settings, Store& store, const Clock& clock, Rng& rng,
                     const Ed25519KeyPair& identity);
 

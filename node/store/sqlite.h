@@ -13,9 +13,16 @@
 
 namespace vigil::node::sqlite {
 
-inline Error error(sqlite3* db, const std::string& what) {
-  return make_error(ErrorCode::kInternal, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
-}
+// The error of the connection's last call, as "<what>: <SQLite's message>".
+// A full disk is kResourceExhausted (clients may retry later), anything else
+// kInternal. A failure of the disk or the folder beneath the database (full,
+// read-only, I/O error, damaged file) is also logged, at most once per 10 s:
+// an operator must act, and the requests it refuses say so only to clients.
+Error error(sqlite3* db, const std::string& what);
+// The same for SQLite's result code `code` and `message`.
+Error error(int code, const std::string& message);
+// Logs a failure to write or sync the data folder (throttled as above).
+void report_storage_failure(const std::string& message);
 
 // The prepared statements of one connection, compiled once each: the hot
 // paths (a heartbeat, a gossip item) run a few short statements, and

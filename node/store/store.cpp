@@ -40,6 +40,15 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Se
     return e;
   }
   std::unique_ptr<Store> store(new Store(db, file, std::move(master_key)));
+  // SQLite opens a file it may not write read-only without a word; the
+  // node would then start and refuse every write.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    auto e = make_error(ErrorCode::kInternal,
+                        "cannot write " + file.string() +
+                            ": the file or its folder is read-only (a read-only mount, or not writable by this user)");
+    sqlite::report_storage_failure(e.message);
+    return e;
+  }
   sqlite3_busy_timeout(db, 5000);
   // synchronous=NORMAL: a commit writes the log without an fsync of its
   // own; Durable syncs it before any caller is answered (group commit).
@@ -132,12 +141,16 @@ Status Store::sync_log() {
     log_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
     if (log_fd_ < 0) {
       // Called only after a commit, which in WAL mode creates the log.
-      return make_error(ErrorCode::kInternal, "cannot open " + wal.string() + ": " + std::strerror(errno));
+      auto failure = make_error(ErrorCode::kInternal, "cannot open " + wal.string() + ": " + std::strerror(errno));
+      sqlite::report_storage_failure(failure.message);
+      return failure;
     }
   }
   // The log's data and size; its times need not be durable.
   if (::fdatasync(log_fd_) != 0) {
-    return make_error(ErrorCode::kInternal, "cannot sync " + file_.string() + "-wal: " + std::strerror(errno));
+    auto failure = make_error(ErrorCode::kInternal, "cannot sync " + file_.string() + "-wal: " + std::strerror(errno));
+    sqlite::report_storage_failure(failure.message);
+    return failure;
   }
   return {};
 }
@@ -147,7 +160,7 @@ Status Store::exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message ? message : "unknown error";
     sqlite3_free(message);
-    return make_error(ErrorCode::kInternal, std::string("sqlite: ") + text);
+    return sqlite::error(sqlite3_extended_errcode(db_), std::string("sqlite: ") + text);
   }
   return {};
 }

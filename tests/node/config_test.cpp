@@ -2,6 +2,8 @@
 // render_node_config; every mistake names its key.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "node/config.h"
 
 namespace vigil::node {
@@ -58,6 +60,9 @@ TEST(NodeConfig, ParsesAndRoundTrips) {
   EXPECT_EQ(c->limits.read_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(c->limits.max_connections, 256u);  // default
   EXPECT_EQ(c->limits.max_connections_per_source, 32u);
+  EXPECT_EQ(c->api().max_request_bytes_in_flight, 64u << 20);
+  EXPECT_EQ(c->work().threads, std::max(1u, std::thread::hardware_concurrency())) << "0: one worker per core";
+  EXPECT_EQ(c->work().max_queued_client, 64u);
   EXPECT_EQ(c->service().clock_skew, std::chrono::seconds(5));
   ASSERT_NE(c->peer(3), nullptr);
   EXPECT_EQ(c->peer(4), nullptr);
@@ -101,6 +106,12 @@ TEST(NodeConfig, ErrorsNameTheKey) {
             "requesters: no longer read: who may recover a secret is named by its own release policy"},
            {with("max_frame_bytes = 4096", "max_frame_bytes = -1"), "limits.max_frame_bytes: must be a positive"},
            {with("clock_skew_s = 5", "clock_skew_s = 0"), "limits.clock_skew_s: must be a positive"},
+           {with("clock_skew_s = 5", "clock_skew_s = 5\nmax_request_bytes_in_flight = 1024"),
+            "limits.max_request_bytes_in_flight: must be at least limits.max_request_bytes"},
+           {with("clock_skew_s = 5", "clock_skew_s = 5\nworker_threads = -1"),
+            "limits.worker_threads: must be an integer from 0 (one per core) to 1024"},
+           {with("clock_skew_s = 5", "clock_skew_s = 5\nmax_queued_requests = 0"),
+            "limits.max_queued_requests: must be a positive"},
            {with("operator_quorum = 1", "operator_quorum = 2"), "ceremonies.operator_quorum: is more than the 1 keys"},
            {with("operator_quorum = 1", "operator_quorum = 0"), "ceremonies.operator_quorum: must be a positive"},
            {with("threshold_floor_percent = 60", "threshold_floor_percent = 100"),

@@ -44,6 +44,9 @@ struct TestNode {
   NodeConfig config;
   Ed25519KeyPair identity;  // signs the node's audit chain
   std::unique_ptr<Store> store;
+  // Each node its own: a service draws from its Rng on every thread that
+  // calls it, and a SeededRng is not thread-safe.
+  std::unique_ptr<SeededRng> rng;
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<DecryptionService> service;
   std::unique_ptr<ApiRouter> router;
@@ -70,8 +73,9 @@ class NodeCluster {
       rng_.fill(master.mutable_span());
       node->store = Store::open(node->config.data_dir / "node.db", std::move(master)).value();
       node->metrics = std::make_unique<Metrics>();
+      node->rng = std::make_unique<SeededRng>(vigil::test::test_seed() + 100 + i);
       node->service =
-          std::make_unique<DecryptionService>(node->config.service(), *node->store, clock, rng_, node->identity);
+          std::make_unique<DecryptionService>(node->config.service(), *node->store, clock, *node->rng, node->identity);
       const auto& share = deal_.shares[i - 1];
       EXPECT_TRUE(node->service
                       ->import_key(make_key_record<Ristretto255>(1, deal_.commitment, pubs,

@@ -52,5 +52,7 @@ void register_ceremonies(CLI::App& app, int& exit_code);
 void register_doctor(CLI::App& app, int& exit_code);
 // vigil bench dkg, under the `bench` command.
 void register_bench_ceremonies(CLI::App& bench, int& exit_code);
+// vigil bench flood (cmd_bench_flood.cpp).
+void register_bench_flood(CLI::App& bench, int& exit_code);
 
 }  // namespace vigil::cli

@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <thread>
 
+#include "bench_stats.h"
 #include "cli.h"
 #include "cluster_file.h"
 #include "files.h"
@@ -46,12 +47,6 @@ int run_decrypt(const std::string& dir, const std::string& protected_path, const
               << "; written to " << out << "\n";
     return kExitOk;
   });
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
 // Runs `task(i)` for i in [0, n) on `workers` threads; the latency of each
@@ -228,6 +223,7 @@ void register_decrypt(CLI::App& app, int& exit_code) {
   cluster->alias("cluster");
   bench->require_subcommand(1);
   register_bench_ceremonies(*bench, exit_code);
+  register_bench_flood(*bench, exit_code);
   cluster->add_option("--dir", b->dir, "Local cluster folder (cluster.json)")
       ->required()
       ->check(CLI::ExistingDirectory);

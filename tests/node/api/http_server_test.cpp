@@ -1,5 +1,6 @@
 // The client API's HTTP server on real sockets (loopback): a flood of idle
-// connections, from one source or from many, does not lock the API out.
+// connections, from one source or from many, does not lock the API out, nor
+// does a flood of expensive requests or of large bodies.
 // Each source holds at most limits.max_connections_per_source connections;
 // when the server is full, the connection that has waited longest without a
 // complete request makes room for the newcomer, so /healthz still answers.
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <future>
 #include <thread>
 
 #include "node/api/connection_table.h"
@@ -40,13 +42,15 @@ class Client {
 
   // GET /healthz; the response, or "" when the server closed instead or
   // did not answer within the timeout.
-  std::string health() {
-    const std::string request = "GET /healthz HTTP/1.1\r\nHost: node\r\n\r\n";
-    if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) < 0) return "";
+  std::string health() { return exchange("GET /healthz HTTP/1.1\r\nHost: node\r\n\r\n"); }
+  // Sends `bytes` and returns what arrives first ("" as health()).
+  std::string exchange(const std::string& bytes) {
+    if (!send(bytes)) return "";
     char buffer[4096];
     const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
     return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : "";
   }
+  bool send(const std::string& bytes) { return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) >= 0; }
   // Whether the server has closed this connection: end of stream (or a
   // reset) within the timeout, not silence.
   bool closed_by_server() {
@@ -67,8 +71,9 @@ class HttpServerTest : public ::testing::Test {
     settings.max_request_bytes = 1 << 20;
     settings.max_connections = 8;
     settings.max_connections_per_source = 4;
+    settings.max_request_bytes_in_flight = 2 << 20;
     settings.read_timeout = std::chrono::milliseconds(20000);
-    server_ = std::make_unique<HttpServer>(io_, *cluster_.nodes[0]->router, settings);
+    server_ = std::make_unique<HttpServer>(io_, *cluster_.nodes[0]->router, pool_, settings);
     port_ = server_->start().value();
     // Two threads run the server, as in vigild.
     threads_[0] = std::thread([this] { io_.run(); });
@@ -76,6 +81,7 @@ class HttpServerTest : public ::testing::Test {
   }
   ~HttpServerTest() override {
     server_->stop();
+    pool_.stop();
     io_.stop();
     for (auto& t : threads_) t.join();
   }
@@ -90,6 +96,7 @@ class HttpServerTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   test::NodeCluster cluster_;
+  WorkPool pool_{2, 2};
   std::unique_ptr<HttpServer> server_;
   std::uint16_t port_ = 0;
   std::thread threads_[2];
@@ -117,6 +124,80 @@ TEST_F(HttpServerTest, AFullServerShedsAWaitingConnectionOfTheBiggestHolder) {
   EXPECT_TRUE(first[0]->closed_by_server()) << "the biggest holder's longest-waiting connection makes room";
   EXPECT_NE(lone.health().find("200 OK"), std::string::npos);
   EXPECT_NE(second[0]->health().find("200 OK"), std::string::npos);
+}
+
+// Every worker busy and the client lane full (a flood of expensive
+// requests): /healthz is still answered, on the I/O thread, and a request
+// that needs a worker is turned away at once with 503 busy and Retry-After,
+// not queued.
+TEST_F(HttpServerTest, HealthAnswersWhileTheWorkersAreSaturatedAndWorkIsTurnedAway) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  for (std::size_t busy = 1; busy <= 2; ++busy) {
+    ASSERT_TRUE(pool_.try_post(WorkPool::Lane::kClient, [released](bool) { released.wait(); }));
+    for (int i = 0; i < 5000 && pool_.stats().busy < busy; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  for (int i = 0; i < 2; ++i)
+    ASSERT_TRUE(pool_.try_post(WorkPool::Lane::kClient, [released](bool) { released.wait(); }));
+  ASSERT_EQ(pool_.stats().busy, 2u);
+  ASSERT_EQ(pool_.stats().queued_client, 2u);
+
+  Client watcher("127.0.0.2", port_);
+  Client flooder("127.0.0.3", port_);
+  const std::string status = "GET /v1/status HTTP/1.1\r\nHost: node\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NE(watcher.health().find("200 OK"), std::string::npos);
+    const std::string refused = flooder.exchange(status);
+    EXPECT_NE(refused.find("503 Service Unavailable"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("\"busy\""), std::string::npos) << refused;
+  }
+  release.set_value();
+  std::string answered;
+  for (int i = 0; i < 100 && answered.find("200 OK") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    answered = flooder.exchange(status);
+  }
+  EXPECT_NE(answered.find("200 OK"), std::string::npos) << "the workers are free again: " << answered;
+}
+
+// Bodies are read only within limits.max_request_bytes_in_flight (2 MiB
+// here) over all connections: two uploads of 1 MiB under way fill it, and a
+// third request is answered 503 without its body being read, until one of
+// them is done. A body over the per-request cap, and a chunked body whose
+// size is unknown, are answered before any of it is read.
+TEST_F(HttpServerTest, BodiesInFlightStayWithinTheBudget) {
+  const std::string head = "POST /v1/heartbeats HTTP/1.1\r\nHost: node\r\nContent-Length: 1048576\r\n\r\n";
+  Client first("127.0.0.2", port_);
+  Client second("127.0.0.3", port_);
+  ASSERT_TRUE(first.send(head + std::string(1000, '{')));
+  ASSERT_TRUE(second.send(head));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  Client third("127.0.0.4", port_);
+  const std::string small = "POST /v1/heartbeats HTTP/1.1\r\nHost: node\r\nContent-Length: 2\r\n\r\n{}";
+  const std::string refused = third.exchange(small);
+  EXPECT_NE(refused.find("503 Service Unavailable"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("max_request_bytes_in_flight"), std::string::npos) << refused;
+  EXPECT_TRUE(third.closed_by_server()) << "its body was not read: the connection cannot go on";
+
+  // The first upload completes (malformed JSON: 400) and gives its share back.
+  const std::string done = first.exchange(std::string(1048576 - 1000, ' '));
+  EXPECT_NE(done.find("400 Bad Request"), std::string::npos) << done.substr(0, 200);
+  Client fourth("127.0.0.4", port_);
+  const std::string admitted = fourth.exchange(small);
+  EXPECT_EQ(admitted.find("503"), std::string::npos) << admitted;
+  EXPECT_NE(admitted.find("HTTP/1.1 4"), std::string::npos) << "read and refused on its merits: " << admitted;
+
+  Client large("127.0.0.5", port_);
+  const std::string too_large =
+      large.exchange("POST /v1/heartbeats HTTP/1.1\r\nHost: node\r\nContent-Length: 1048577\r\n\r\n");
+  EXPECT_NE(too_large.find("413"), std::string::npos) << too_large;
+  Client chunked("127.0.0.5", port_);
+  const std::string length_required = chunked.exchange(
+      "POST /v1/heartbeats HTTP/1.1\r\nHost: node\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+  EXPECT_NE(length_required.find("411 Length Required"), std::string::npos) << length_required;
 }
 
 TEST(ConnectionTable, ShedsOnlyWaitingConnectionsOwnSourceFirstThenTheBiggestHolder) {

@@ -1,6 +1,6 @@
 // Peer links over real TLS on loopback: pinned nodes connect; an unpinned
 // identity, a mismatched pin and a plaintext client are refused, and the
-// other links keep working.
+// other links keep working; pings are answered while the workers are busy.
 #include <gtest/gtest.h>
 
 #include <utility>
@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <future>
 #include <thread>
 
 #include "node/peers/transport.h"
@@ -33,9 +34,13 @@ struct RunningNode {
   boost::asio::io_context io;
   std::unique_ptr<PeerTransport> transport;
   std::thread thread;
+  PeerTransport::Handlers handlers;
+  WorkPool* pool = nullptr;
 
   void start() {
     transport = std::make_unique<PeerTransport>(io, config.peer_links(), identity, clock, 1);
+    transport->set_handlers(handlers);
+    transport->set_work_pool(pool);
     ASSERT_TRUE(transport->start().ok());
     thread = std::thread([this] { io.run(); });
   }
@@ -148,6 +153,46 @@ TEST(PeerTransport, PlaintextClientIsRefusedAndOthersStayUp) {
   EXPECT_TRUE(eventually([&] { return logged(log, "peer link refused from 127.0.0.1:"); })) << joined(log);
   EXPECT_FALSE(logged(log, "0.0.0.0")) << joined(log);
   EXPECT_EQ(nodes[1]->transport->connected_peers(), 1u);
+}
+
+// Ceremony and gossip messages are handled on the work pool, so a node
+// whose workers are all busy (a flood of client requests) still answers its
+// peers' pings at once: the link stays up and its round trip is measured,
+// while the gossip waits for a worker and then runs on one.
+TEST(PeerTransport, PingsAreAnsweredWhileTheWorkersAreBusy) {
+  SeededRng rng(test::test_seed() + 114);
+  auto nodes = make_nodes(rng, 2);
+  WorkPool pool(1, 1);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  ASSERT_TRUE(pool.try_post(WorkPool::Lane::kClient, [released](bool) { released.wait(); }));
+  std::promise<std::thread::id> gossip_thread;
+  nodes[1]->pool = &pool;
+  nodes[1]->handlers.gossip = [&gossip_thread](ParticipantIndex, const v1::GossipMessage&) {
+    gossip_thread.set_value(std::this_thread::get_id());
+  };
+  std::promise<std::thread::id> io_thread;
+  for (auto& n : nodes) n->start();
+  boost::asio::post(nodes[1]->io, [&io_thread] { io_thread.set_value(std::this_thread::get_id()); });
+  ASSERT_TRUE(eventually([&] { return nodes[0]->transport->connected_peers() == 1; }));
+
+  v1::GossipMessage message;
+  message.mutable_sync_request()->set_after(7);
+  ASSERT_TRUE(nodes[0]->transport->send(2, message));
+  auto handled = gossip_thread.get_future();
+  // Pings both ways are answered meanwhile; the gossip is not handled.
+  auto round_trip = [](const RunningNode& node) {
+    const auto peers = node.transport->peers();
+    return peers.size() == 1 && peers[0].connected && peers[0].round_trip_us.has_value();
+  };
+  EXPECT_TRUE(eventually([&] { return round_trip(*nodes[0]) && round_trip(*nodes[1]); }));
+  EXPECT_EQ(handled.wait_for(0s), std::future_status::timeout) << "the only worker is busy";
+
+  release.set_value();
+  ASSERT_EQ(handled.wait_for(10s), std::future_status::ready);
+  EXPECT_NE(handled.get(), io_thread.get_future().get()) << "handled on a worker, not on the link's I/O thread";
+  EXPECT_EQ(nodes[1]->transport->connected_peers(), 1u);
+  pool.stop();
 }
 
 }  // namespace

@@ -1,8 +1,13 @@
 // The node's SQLite store: migrations, sealed key shares, the ciphertext
-// registry, replay protection, and durability across kill -9.
+// registry, replay protection, durability across kill -9, and a full or
+// read-only disk.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -168,6 +173,107 @@ TEST_F(StoreTest, AcknowledgedWritesSurviveKill9) {
   EXPECT_EQ(store->audit_head()->seq, 1u) << "and its audit entry";
   EXPECT_EQ(store->protected_secret(Bytes(32, 'k')).value()->releases, 1u);
   EXPECT_EQ((*store->latest_key())->epoch(), 7u);
+}
+
+// In a child process with its own mount namespace (CI runs as root), the
+// data folder is a 2 MiB tmpfs: writes go on until the disk is full, which
+// is refused as kResourceExhausted naming the problem and logged; once there
+// is room again writing resumes, and everything acknowledged is there with
+// an intact database. A read-only folder gives a clear error too.
+TEST_F(StoreTest, AFullOrReadOnlyDiskIsAClearLoggedErrorAndLosesNothing) {
+  const fs::path small = dir_ / "small";
+  fs::create_directories(small);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string report;
+    auto say = [&](const std::string& line) { report += line + "\n"; };
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=2m") != 0) {
+      say("skip: cannot mount a tmpfs here (not root?)");
+    } else {
+      auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+      spdlog::default_logger()->sinks().push_back(sink);
+      std::ofstream(small / "filler", std::ios::binary) << std::string(256 * 1024, 'f');
+      std::size_t acknowledged = 0;
+      Error full{ErrorCode::kInternal, "never full", std::nullopt};
+      {
+        auto store = Store::open(small / "node.db", key_.clone());
+        if (!store) say("open failed: " + store.error().message);
+        for (std::size_t i = 0; store && i < 1000; ++i) {
+          const Bytes id(32, static_cast<std::uint8_t>(i));
+          Bytes key_id = id;
+          key_id[0] = static_cast<std::uint8_t>(i >> 8);
+          auto put = (*store)->put_protected_secret({key_id, Bytes(64 * 1024, 'r'), {2}, 0, 0, {}, 0, {}, 0});
+          if (!put) {
+            full = put.error();
+            break;
+          }
+          ++acknowledged;
+        }
+        say("acknowledged " + std::to_string(acknowledged));
+        say(std::string("full code ") + (full.code == ErrorCode::kResourceExhausted ? "resource_exhausted" : "other"));
+        say("full message " + full.message);
+        fs::remove(small / "filler");
+        if (store) {
+          auto again = (*store)->put_protected_secret({Bytes(32, 0xee), Bytes(1024, 'r'), {2}, 0, 0, {}, 0, {}, 0});
+          say(std::string("after room ") + (again.ok() ? "written" : again.error().message));
+        }
+      }
+      for (const auto& line : sink->last_formatted()) {
+        if (line.find("storage:") != std::string::npos) say("logged " + line.substr(0, line.find('\n')));
+      }
+      {
+        auto reopened = Store::open(small / "node.db", key_.clone());
+        auto held = reopened ? (*reopened)->protected_secret_count() : Result<std::int64_t>(reopened.error());
+        say("held " + (held ? std::to_string(*held) : held.error().message));
+      }
+      sqlite3* db = nullptr;
+      std::string integrity = "unopened";
+      if (sqlite3_open((small / "node.db").c_str(), &db) == SQLITE_OK) {
+        sqlite3_exec(
+            db, "PRAGMA integrity_check",
+            [](void* out, int, char** values, char**) {
+              *static_cast<std::string*>(out) = values[0] ? values[0] : "";
+              return 0;
+            },
+            &integrity, nullptr);
+      }
+      sqlite3_close(db);
+      say("integrity " + integrity);
+      if (::mount("", small.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0) say("remount failed");
+      auto read_only = Store::open(small / "node.db", key_.clone());
+      say("read-only " + (read_only.ok() ? std::string("opened") : read_only.error().message));
+    }
+    (void)::write(pipe_fds[1], report.data(), report.size());
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string report;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;)
+    report.append(buffer, static_cast<std::size_t>(n));
+  ::waitpid(child, nullptr, 0);
+  if (report.rfind("skip:", 0) == 0) GTEST_SKIP() << report;
+  auto value = [&report](const std::string& key) {
+    const auto at = report.find("\n" + key + " ");
+    if (at == std::string::npos && report.rfind(key + " ", 0) != 0) return std::string("<missing>");
+    const auto start = (at == std::string::npos ? 0 : at + 1) + key.size() + 1;
+    return report.substr(start, report.find('\n', start) - start);
+  };
+  const std::size_t acknowledged = std::stoul(value("acknowledged"));
+  EXPECT_GT(acknowledged, 0u) << report;
+  EXPECT_LT(acknowledged, 1000u) << "the disk filled: " << report;
+  EXPECT_EQ(value("full code"), "resource_exhausted") << report;
+  EXPECT_NE(value("full message").find("database or disk is full"), std::string::npos) << report;
+  EXPECT_NE(value("logged").find("database or disk is full"), std::string::npos) << report;
+  EXPECT_EQ(value("after room"), "written") << report;
+  EXPECT_EQ(std::stoul(value("held")), acknowledged + 1) << "nothing acknowledged is lost: " << report;
+  EXPECT_EQ(value("integrity"), "ok") << report;
+  EXPECT_NE(value("read-only"), "opened") << report;
+  EXPECT_NE(value("read-only").find("read"), std::string::npos) << "the error says why: " << report;
 }
 
 TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction) {
