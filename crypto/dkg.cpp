@@ -1,5 +1,7 @@
 #include "vigil/dkg.h"
 
+#include "internal/declassify.h"
+
 #include <algorithm>
 
 #include "vigil/byte_writer.h"
@@ -131,6 +133,9 @@ Result<typename DkgParticipant<C>::Deal> DkgParticipant<C>::deal(Rng& rng) {
     out.shares.push_back({dealer_self_, j, std::move(sealed).value()});
   }
   polynomial_ = std::move(f).value();
+  // The proof's response is broadcast with the dealing: public from here
+  // on, and checked below with the others' in variable time.
+  VIGIL_DECLASSIFY(&out.dealing.proof.response, sizeof out.dealing.proof.response);
   VIGIL_RETURN_IF_ERROR(receive_dealing(out.dealing));
   return out;
 }

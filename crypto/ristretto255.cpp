@@ -2,6 +2,7 @@
 // with the variable-time conversions of edwards25519.h for public data.
 #include <sodium.h>
 
+#include "internal/declassify.h"
 #include "internal/point_ops.h"
 #include "internal/sodium_init.h"
 #include "vigil/group.h"
@@ -53,9 +54,12 @@ Element<R> Element<R>::base_mult(const Scalar<R>& k) {
   auto n = k.encode();
   R::ElementRepr out;
   // Returns -1 exactly when the result is the identity (k = 0), whose
-  // encoding is all zero: what an identity Element holds.
-  if (crypto_scalarmult_ristretto255_base(out.encoding.data(), n.data()) != 0) out.encoding.fill(0);
+  // encoding is all zero: what an identity Element holds. An Element is
+  // public (vigil/group.h): the product is published from here on.
+  const int status = crypto_scalarmult_ristretto255_base(out.encoding.data(), n.data());
   sodium_memzero(n.data(), n.size());
+  VIGIL_DECLASSIFY(out.encoding.data(), out.encoding.size());
+  if (internal::declassify(status) != 0) out.encoding.fill(0);
   return from_repr(out);
 }
 
@@ -64,10 +68,10 @@ Element<R> Element<R>::mult(const Scalar<R>& k) const {
   internal::ensure_sodium_initialized();
   auto n = k.encode();
   R::ElementRepr out;
-  if (crypto_scalarmult_ristretto255(out.encoding.data(), n.data(), repr_.encoding.data()) != 0) {
-    out.encoding.fill(0);
-  }
+  const int status = crypto_scalarmult_ristretto255(out.encoding.data(), n.data(), repr_.encoding.data());
   sodium_memzero(n.data(), n.size());
+  VIGIL_DECLASSIFY(out.encoding.data(), out.encoding.size());  // public from here on, as above
+  if (internal::declassify(status) != 0) out.encoding.fill(0);
   return from_repr(out);
 }
 

@@ -2,6 +2,7 @@
 // constant-time Montgomery code serves ristretto255 and secp256k1.
 #include <algorithm>
 
+#include "internal/declassify.h"
 #include "internal/moduli.h"
 #include "vigil/group.h"
 
@@ -67,7 +68,9 @@ Result<Scalar<C>> Scalar<C>::decode(ByteSpan bytes) {
   }
   const auto& q = internal::group_order<C>();
   Limbs x = canonical_from_bytes<C>(bytes.template first<32>());
-  if (!internal::limbs_less_than(x, q.m)) {
+  // The comparison runs in constant time; whether the encoding is valid is
+  // the caller's to know (and to say).
+  if (!internal::declassify(internal::limbs_less_than(x, q.m))) {
     secure_wipe(x.data(), sizeof(x));
     return make_error(ErrorCode::kBadEncoding, "scalar is not reduced modulo the group order");
   }
@@ -108,7 +111,8 @@ Scalar<C> Scalar<C>::random(Rng& rng) {
   for (;;) {
     rng.fill(buf);
     Scalar s = reduce_wide(buf);
-    if (!s.is_zero()) {
+    // Zero comes once in 2^252 draws and is drawn again: that it did is no secret.
+    if (!internal::declassify(s.is_zero())) {
       secure_wipe(buf.data(), buf.size());
       return s;
     }

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "internal/declassify.h"
 #include "internal/point_ops.h"
 #include "internal/secp256k1_context.h"
 #include "vigil/group.h"
@@ -87,22 +88,29 @@ Result<Element<K>> Element<K>::decode(ByteSpan bytes) {
 
 template <>
 Element<K> Element<K>::base_mult(const Scalar<K>& k) {
-  if (k.is_zero()) return identity();
+  // k = 0 gives the identity, which the product shows anyway.
+  if (internal::declassify(k.is_zero())) return identity();
   auto n = k.encode();
   secp256k1_pubkey pk;
   int ok = secp256k1_ec_pubkey_create(internal::secp256k1_ctx(), &pk, n.data());
   sodium_memzero(n.data(), n.size());
-  return ok == 1 ? from_pubkey(pk) : identity();
+  // An Element is public (vigil/group.h): the product is published from
+  // here on, and its encoding may take time that depends on it.
+  VIGIL_DECLASSIFY(&pk, sizeof pk);
+  return internal::declassify(ok) == 1 ? from_pubkey(pk) : identity();
 }
 
 template <>
 Element<K> Element<K>::mult(const Scalar<K>& k) const {
-  if (repr_.identity || k.is_zero()) return identity();
+  if (repr_.identity || internal::declassify(k.is_zero())) return identity();
   auto n = k.encode();
   const secp256k1_pubkey pk = load(repr_);
   std::array<unsigned char, 65> product{};
   int ok = secp256k1_ecdh(internal::secp256k1_ctx(), product.data(), &pk, n.data(), uncompressed_product, nullptr);
   sodium_memzero(n.data(), n.size());
+  // Public from here on, as in base_mult.
+  VIGIL_DECLASSIFY(product.data(), product.size());
+  ok = internal::declassify(ok);
   // k * P for a non-zero k below the group order is never the point at
   // infinity. Parsing checks the product lies on the curve, in time that
   // depends on the product (the point), not on k.

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "internal/declassify.h"
 #include "internal/sodium_init.h"
 
 namespace vigil {
@@ -31,8 +32,10 @@ Result<SecretBytes> x25519(ByteSpan secret_key, ByteSpan peer_public_key) {
     return make_error(ErrorCode::kBadEncoding, "X25519 public key must be 32 bytes");
   }
   SecretBytes shared(kX25519Bytes);
-  // libsodium returns -1 exactly when the output is all zero.
-  if (crypto_scalarmult_curve25519(shared.data(), secret_key.data(), peer_public_key.data()) != 0) {
+  // libsodium returns -1 exactly when the output is all zero, which only a
+  // low-order public key gives: public, and refused.
+  if (internal::declassify(crypto_scalarmult_curve25519(shared.data(), secret_key.data(), peer_public_key.data())) !=
+      0) {
     return make_error(ErrorCode::kVerificationFailed, "X25519 with a low-order public key");
   }
   return shared;

@@ -12,6 +12,7 @@ namespace vigil::node {
 WorkPool::WorkPool(std::size_t threads, std::size_t max_queued_client, int nice)
     : max_queued_client_(max_queued_client) {
   threads = std::max<std::size_t>(threads, 1);
+  peer_share_ = std::max<std::size_t>(threads - 1, 1);
   workers_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this, nice] { work(nice); });
 }
@@ -67,18 +68,22 @@ void WorkPool::work(int nice) {
   }
   for (;;) {
     Task task;
+    bool peer = false;
     {
       std::unique_lock lock(mutex_);
       ready_.wait(lock, [this] { return stopping_ || !peer_.empty() || !client_.empty(); });
       if (stopping_) return;
-      auto& lane = peer_.empty() ? client_ : peer_;
+      peer = !peer_.empty() && (busy_peer_ < peer_share_ || client_.empty());
+      auto& lane = peer ? peer_ : client_;
       task = std::move(lane.front());
       lane.pop_front();
       ++busy_;
+      busy_peer_ += peer ? 1 : 0;
     }
     task(true);
     std::lock_guard lock(mutex_);
     --busy_;
+    busy_peer_ -= peer ? 1 : 0;
   }
 }
 

@@ -3,9 +3,10 @@
 // so that those stay free to answer /healthz, peer pings and cheap requests
 // however much work arrives.
 //
-// Two lanes. Peer work (ceremony and gossip messages) is taken first; each
-// link awaits its message before reading the next, so it is bounded by the
-// number of links. Client work is admitted only while fewer than
+// Two lanes. Peer work (ceremony and gossip messages) is taken first, but
+// by at most all workers but one while client work waits, so neither lane
+// starves; each link queues a bounded number of messages, so peer work is
+// bounded by the number of links. Client work is admitted only while fewer than
 // `max_queued_client` tasks wait, and refused otherwise: the API answers 503
 // at once instead of queuing a flood without bound. The workers run at a
 // lower scheduling priority than the I/O threads, so that on a saturated
@@ -17,7 +18,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +65,7 @@ class WorkPool {
 
   Stats stats() const;
   std::size_t threads() const { return workers_.size(); }
+  std::size_t max_queued_client() const { return max_queued_client_; }
 
  private:
   void work(int nice);
@@ -74,6 +76,8 @@ class WorkPool {
   std::deque<Task> peer_;
   std::deque<Task> client_;
   std::size_t busy_ = 0;
+  std::size_t busy_peer_ = 0;
+  std::size_t peer_share_ = 1;  // workers that may run peer work while client work waits
   std::uint64_t refused_client_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
@@ -90,9 +94,10 @@ boost::asio::awaitable<std::optional<T>> run_on(WorkPool& pool, WorkPool::Lane l
       [&pool, lane](auto handler, F task) {
         // std::function copies what it holds: share the one-shot handler.
         auto waiter = std::make_shared<decltype(handler)>(std::move(handler));
+        // Posted, never run inline: the caller may still be inside this initiation.
         auto resume = [waiter](std::optional<T> result) {
           auto executor = asio::get_associated_executor(*waiter);
-          asio::dispatch(executor, [waiter, result = std::move(result)]() mutable { (*waiter)(std::move(result)); });
+          asio::post(executor, [waiter, result = std::move(result)]() mutable { (*waiter)(std::move(result)); });
         };
         auto shared_work = std::make_shared<F>(std::move(task));
         const bool queued = pool.try_post(

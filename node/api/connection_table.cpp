@@ -23,7 +23,7 @@ ConnectionTable::Admission ConnectionTable::admit(const std::string& source, std
       shed_close = std::move(shed->close);
       out.shed = true;
     }
-    entries_.push_back({source, std::move(close), false, false, now_ms});
+    entries_.push_back({source, std::move(close), false, false, false, now_ms});
     ++per_source_[source];
     ++total_;
     out.slot.reset(new Slot(shared_from_this(), std::prev(entries_.end())));
@@ -81,6 +81,20 @@ void ConnectionTable::Slot::waiting(std::int64_t now_ms) {
   std::lock_guard lock(table_->mutex_);
   entry_->serving = false;
   entry_->waiting_since = now_ms;
+}
+
+bool ConnectionTable::Slot::start_work(std::size_t limit) {
+  std::lock_guard lock(table_->mutex_);
+  std::size_t working = 0;
+  for (const auto& e : table_->entries_) working += e.working && e.source == entry_->source ? 1 : 0;
+  if (working >= limit) return false;
+  entry_->working = true;
+  return true;
+}
+
+void ConnectionTable::Slot::end_work() {
+  std::lock_guard lock(table_->mutex_);
+  entry_->working = false;
 }
 
 }  // namespace vigil::node

@@ -6,7 +6,8 @@
 // connections, or the server holds `max_total`, a newcomer takes the place
 // of a waiting connection: the source's own longest-waiting one, or the
 // longest-waiting one of the source that holds the most. Only when none is
-// waiting is the newcomer refused. Thread safe; pure bookkeeping: closing a
+// waiting is the newcomer refused. It also counts each source's requests on
+// the work pool (start_work). Thread safe; pure bookkeeping: closing a
 // connection is the caller's `Closer`. Held by shared_ptr: a slot keeps its
 // table alive, so a session torn down after the server is still counted out.
 #pragma once
@@ -31,6 +32,7 @@ class ConnectionTable : public std::enable_shared_from_this<ConnectionTable> {
     std::string source;
     Closer close;
     bool serving = false;
+    bool working = false;            // its request is on the work pool
     bool shed = false;               // closed by the table, no longer counted
     std::int64_t waiting_since = 0;  // when it last began to wait for a request
   };
@@ -51,6 +53,12 @@ class ConnectionTable : public std::enable_shared_from_this<ConnectionTable> {
     // The request is handled: from `now_ms` the connection waits (for its
     // response to be read, then for the next request).
     void waiting(std::int64_t now_ms);
+    // The request is to wait for a worker: false when `limit` connections
+    // of the same source have theirs there already, so that one source
+    // cannot fill the work queue for everyone. end_work() when it is done.
+    bool start_work(std::size_t limit);
+    void end_work();
+    const std::string& source() const { return entry_->source; }
 
    private:
     friend class ConnectionTable;

@@ -41,7 +41,11 @@ HttpServer::HttpServer(asio::io_context& io, ApiRouter& router, WorkPool& pool, 
       settings_(std::move(settings)),
       acceptor_(io),
       connections_(std::make_shared<ConnectionTable>(settings_.max_connections, settings_.max_connections_per_source)),
-      bodies_(std::make_shared<BodyBudget>(settings_.max_request_bytes_in_flight)) {}
+      // One address may hold a quarter of the budget, and at least one body of the largest size.
+      bodies_(std::make_shared<BodyBudget>(
+          settings_.max_request_bytes_in_flight,
+          std::min(settings_.max_request_bytes_in_flight,
+                   std::max(settings_.max_request_bytes_in_flight / 4, settings_.max_request_bytes)))) {}
 
 Result<std::uint16_t> HttpServer::start() {
   const Endpoint& endpoint = settings_.listen;
@@ -132,17 +136,16 @@ asio::awaitable<void> HttpServer::session(std::shared_ptr<beast::tcp_stream> str
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(settings_.max_request_bytes);
-    parser.header_limit(16 * 1024);
-    bool keep_alive = false;
-    bool gone = false;
-    HttpResponse out = co_await answer(*stream, buffer, parser, *slot, keep_alive, gone);
-    if (gone) break;
+    parser.header_limit(kMaxRequestHeadBytes);
+    Answer answered = co_await answer(*stream, buffer, parser, *slot);
+    if (answered.gone) break;
+    HttpResponse& out = answered.response;
     http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
     res.set(http::field::server, "vigild");
     res.set(http::field::content_type, out.content_type);
     if (out.retry_after_s != 0) res.set(http::field::retry_after, std::to_string(out.retry_after_s));
-    res.keep_alive(keep_alive);
-    res.body() = std::move(out.body);
+    res.keep_alive(answered.keep_alive);
+    if (!answered.head) res.body() = std::move(out.body);
     res.prepare_payload();
     // Writing is waiting too: a client that never reads its response must
     // not hold an unsheddable connection.
@@ -150,72 +153,117 @@ asio::awaitable<void> HttpServer::session(std::shared_ptr<beast::tcp_stream> str
     stream->expires_after(settings_.read_timeout);
     boost::system::error_code ec;
     co_await http::async_write(*stream, res, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !keep_alive) break;
+    if (!ec && answered.unread_body > 0) co_await linger(*stream, answered.unread_body);
+    if (ec || !answered.keep_alive) break;
   }
   boost::system::error_code ignored;
   stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-asio::awaitable<HttpResponse> HttpServer::answer(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                                 http::request_parser<http::string_body>& parser,
-                                                 ConnectionTable::Slot& slot, bool& keep_alive, bool& gone) {
+asio::awaitable<void> HttpServer::linger(beast::tcp_stream& stream, std::uint64_t unread) {
+  // Closing with the client's body still arriving would reset the
+  // connection, and the client might never read the answer. So the sending
+  // side is closed and what arrives is read and dropped, for a short while.
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::min<std::chrono::milliseconds>(settings_.read_timeout, std::chrono::seconds(2)));
+  std::array<char, 16384> sink{};
+  while (!ec && unread > 0) {
+    const std::size_t n =
+        co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    unread -= std::min<std::uint64_t>(unread, n);
+  }
+}
+
+asio::awaitable<HttpServer::Answer> HttpServer::answer(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                       http::request_parser<http::string_body>& parser,
+                                                       ConnectionTable::Slot& slot) {
   auto ended = [&stream](const boost::system::error_code& ec) {
     // The client left, was too slow, or the connection was shed.
     return ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
            !stream.socket().is_open();
   };
+  Answer out;
   boost::system::error_code ec;
   stream.expires_after(settings_.read_timeout);
   co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   if (ended(ec)) {
-    gone = true;
-    co_return HttpResponse{};
+    out.gone = true;
+    co_return out;
   }
   // Until the body is read the connection is answered and closed: what
-  // follows the head is unread.
+  // follows the head is unread. (A Content-Length over
+  // limits.max_request_bytes fails the head already: body_limit, below.)
   std::optional<BodyBudget::Lease> lease;
   if (!ec) {
     const std::uint64_t length = parser.content_length().value_or(0);
+    out.unread_body = length;
     if (parser.chunked()) {
-      co_return error_response(411, "length_required", "send the request body with a Content-Length");
+      out.response = error_response(411, "length_required", "send the request body with a Content-Length");
+      out.unread_body = settings_.max_request_bytes;
+      co_return out;
     }
-    if (length > settings_.max_request_bytes) {
-      co_return error_response(413, "too_large",
-                               "request body exceeds " + std::to_string(settings_.max_request_bytes) + " bytes");
-    }
-    auto taken = bodies_->take(static_cast<std::size_t>(length));
+    auto taken = bodies_->take(slot.source(), static_cast<std::size_t>(length));
     if (!taken) {
-      co_return busy("the request bodies being read already fill limits.max_request_bytes_in_flight (" +
-                     std::to_string(bodies_->capacity()) + " bytes)");
+      out.response = busy("the request bodies being read fill limits.max_request_bytes_in_flight (" +
+                          std::to_string(bodies_->capacity()) + " bytes), or this address's share of it (" +
+                          std::to_string(bodies_->per_source()) + " bytes)");
+      co_return out;
     }
     lease.emplace(std::move(*taken));
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ended(ec)) {
-      gone = true;
-      co_return HttpResponse{};
+    if (length > 0 && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> go_on{http::status::continue_, 11};
+      co_await http::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
     }
+    if (!ec) co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ended(ec)) {
+      out.gone = true;
+      co_return out;
+    }
+    out.unread_body = 0;
   }
   if (!slot.serving()) {  // shed as the request arrived: its close is on the way
-    gone = true;
-    co_return HttpResponse{};
+    out.gone = true;
+    co_return out;
   }
   if (ec == http::error::body_limit) {
-    co_return error_response(413, "too_large",
-                             "request body exceeds " + std::to_string(settings_.max_request_bytes) + " bytes");
+    out.response = error_response(413, "too_large",
+                                  "request body exceeds " + std::to_string(settings_.max_request_bytes) + " bytes");
+    out.unread_body = parser.content_length().value_or(settings_.max_request_bytes);
+    co_return out;
   }
-  if (ec) co_return error_response(400, "bad_request", "malformed HTTP request: " + ec.message());
+  if (ec) {
+    out.response = error_response(400, "bad_request", "malformed HTTP request: " + ec.message());
+    co_return out;
+  }
 
   auto& req = parser.get();
-  keep_alive = req.keep_alive();
+  out.keep_alive = req.keep_alive();
+  out.head = req.method() == http::verb::head;
+  if (out.head) out.keep_alive = false;  // answered without its body: no guessing where the next begins
   const std::string_view method(req.method_string().data(), req.method_string().size());
   const std::string_view target(req.target().data(), req.target().size());
-  if (ApiRouter::answers_inline(method, target)) co_return router_.handle(method, target, req.body());
-  auto handled = co_await run_on(pool_, WorkPool::Lane::kClient,
-                                 [this, method, target, &req] { return router_.handle(method, target, req.body()); });
-  if (!handled) {
-    co_return busy("the node is at capacity: limits.max_queued_requests requests already wait for a worker");
+  if (ApiRouter::answers_inline(method, target)) {
+    out.response = router_.handle(method, target, req.body());
+    co_return out;
   }
-  co_return std::move(*handled);
+  // One address may hold a quarter of the work queue: a flood from one
+  // source is turned away before it fills the queue for everyone.
+  const std::size_t fair_share = std::max<std::size_t>(1, pool_.max_queued_client() / 4);
+  if (!slot.start_work(fair_share)) {
+    out.response = busy("this address has " + std::to_string(fair_share) +
+                        " requests waiting for or on a worker already (a quarter of limits.max_queued_requests)");
+    co_return out;
+  }
+  auto handled = co_await run_on(pool_, WorkPool::Lane::kClient, [&router = router_, method, target, &req] {
+    return router.handle(method, target, req.body());
+  });
+  slot.end_work();
+  out.response = handled ? std::move(*handled)
+                         : busy(
+                               "the node is at capacity: limits.max_queued_requests requests already wait for a "
+                               "worker");
+  co_return out;
 }
 
 HttpResponse HttpServer::busy(const std::string& why) {

@@ -3,11 +3,13 @@
 // connections held by source and shed when full
 // (node/api/connection_table.h), so that a flood of idle or slow
 // connections does not lock the API out. A body is read only once its
-// Content-Length fits both the per-request cap and the budget for all
-// bodies in flight (node/api/body_budget.h). Health, metrics and status are
-// answered on the I/O thread; every other request is handled on the work
-// pool's client lane (node/work_pool.h), and answered 503 at once when that
-// is full, so a flood of expensive requests never delays a health check.
+// Content-Length fits both the per-request cap and the budget for bodies in
+// flight, all and this address's (node/api/body_budget.h); a body left
+// unread is drained for a moment after the answer, so the client sees it.
+// Health and metrics are answered on the I/O thread; every other request is
+// handled on the work pool's client lane (node/work_pool.h), and answered
+// 503 at once when that is full or this address holds its share of it, so a
+// flood of expensive requests never delays a health check.
 #pragma once
 
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
@@ -37,19 +39,32 @@ class HttpServer {
   // (useful with port 0).
   Result<std::uint16_t> start();
   void stop();
+  // Bytes of request bodies being read or handled now (for tests and metrics).
+  std::size_t body_bytes_in_flight() const { return bodies_->held(); }
+
+  // The request line and header fields together.
+  static constexpr std::size_t kMaxRequestHeadBytes = 16 * 1024;
 
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> session(std::shared_ptr<boost::beast::tcp_stream> stream,
                                        std::unique_ptr<ConnectionTable::Slot> slot);
   void refused(const std::string& source, ConnectionTable::Refusal why);
-  // The response to a request whose head has been read: its body read
-  // within the budget, then handled inline or on the pool. Sets
-  // `keep_alive`; false for `read_failed` when the connection is gone.
-  boost::asio::awaitable<HttpResponse> answer(
-      boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
-      boost::beast::http::request_parser<boost::beast::http::string_body>& parser, ConnectionTable::Slot& slot,
-      bool& keep_alive, bool& read_failed);
+  struct Answer {
+    HttpResponse response;
+    bool keep_alive = false;
+    bool gone = false;              // the connection is gone or shed: nothing to answer
+    bool head = false;              // a HEAD request: the answer goes without its body
+    std::uint64_t unread_body = 0;  // bytes of the body left unread: linger() before closing
+  };
+  // The answer to the next request: its head read, its body read within the
+  // budget, then handled inline or on the pool.
+  boost::asio::awaitable<Answer> answer(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
+                                        boost::beast::http::request_parser<boost::beast::http::string_body>& parser,
+                                        ConnectionTable::Slot& slot);
+  // After answering a request whose body was not read: the sending side
+  // closed, up to `unread` bytes read and dropped for a short while.
+  boost::asio::awaitable<void> linger(boost::beast::tcp_stream& stream, std::uint64_t unread);
   HttpResponse busy(const std::string& why);
 
   boost::asio::io_context& io_;

@@ -42,10 +42,19 @@ struct PeerTransport::Session {
   // The latest ping, to time its pong.
   std::uint64_t ping_sequence = 0;
   std::chrono::steady_clock::time_point ping_sent;
+  // Ceremony and gossip messages waiting for the handler, in order (at most
+  // outbox_limit: the reader waits for room beyond that).
+  std::deque<std::function<void()>> inbox;
+  asio::steady_timer inbox_wake;  // the handler waits here for a message
+  asio::steady_timer room;        // the reader waits here for room in the inbox
 
   Session(std::shared_ptr<Stream> s, std::size_t limit)
-      : stream(std::move(s)), outbox_limit(limit), wake(stream->get_executor()) {
-    wake.expires_at(std::chrono::steady_clock::time_point::max());
+      : stream(std::move(s)),
+        outbox_limit(limit),
+        wake(stream->get_executor()),
+        inbox_wake(stream->get_executor()),
+        room(stream->get_executor()) {
+    for (auto* timer : {&wake, &inbox_wake, &room}) timer->expires_at(std::chrono::steady_clock::time_point::max());
   }
   // Queues a frame; drops it (and says so) when the peer is not keeping up.
   bool send(const v1::PeerMessage& m, std::size_t max_frame) {
@@ -59,6 +68,8 @@ struct PeerTransport::Session {
   void close() {
     closed = true;
     wake.cancel();
+    inbox_wake.cancel();
+    room.cancel();
     boost::system::error_code ec;
     stream->lowest_layer().close(ec);
   }
@@ -395,6 +406,33 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
       },
       asio::detached);
 
+  // Handler: ceremony and gossip messages in order, on the work pool (their
+  // checks are CPU-heavy), while the reader goes on answering pings.
+  asio::co_spawn(
+      stream->get_executor(),
+      [this, session]() -> asio::awaitable<void> {
+        while (!session->closed) {
+          if (session->inbox.empty()) {
+            boost::system::error_code ec;
+            co_await session->inbox_wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            session->inbox_wake.expires_at(std::chrono::steady_clock::time_point::max());
+            continue;
+          }
+          std::function<void()> work = std::move(session->inbox.front());
+          session->inbox.pop_front();
+          session->room.cancel();
+          if (pool_ == nullptr) {
+            work();
+          } else if (!co_await run_on(*pool_, WorkPool::Lane::kPeer, [&work] {
+                       work();
+                       return true;
+                     })) {
+            session->close();  // the pool has stopped: so has the node
+          }
+        }
+      },
+      asio::detached);
+
   // Reader, with a deadline on every read.
   FrameDecoder decoder(max_frame);
   std::array<std::uint8_t, 16384> buffer{};
@@ -421,14 +459,15 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
       std::function<void()> work;
       if (!dispatch(peer, session, f, greeted, work)) break;
       if (!work) continue;
-      if (pool_ == nullptr) {
-        work();
-      } else if (!co_await run_on(*pool_, WorkPool::Lane::kPeer, [&work] {
-                   work();
-                   return true;
-                 })) {
-        break;  // the pool has stopped: so has the node
+      // A peer that sends faster than this node checks is not read until
+      // there is room: it is slowed down, not queued without bound.
+      while (session->inbox.size() >= session->outbox_limit && !session->closed) {
+        boost::system::error_code room_ec;
+        co_await session->room.async_wait(asio::redirect_error(asio::use_awaitable, room_ec));
+        session->room.expires_at(std::chrono::steady_clock::time_point::max());
       }
+      session->inbox.push_back(std::move(work));
+      session->inbox_wake.cancel();
     }
   }
   session->close();

@@ -6,11 +6,11 @@
 //
 // The links carry a hello (index and key epoch), pings, and the messages of
 // DKG and resharing ceremonies and gossip, which go to the handlers set
-// below. Hellos and pings are answered on the link's strand; ceremony and
-// gossip messages, which verify proofs and signatures, run on the work
-// pool's peer lane when one is set, each link waiting for its message
-// before it reads the next (so messages keep their order and a peer that
-// sends faster than this node checks is slowed down, not queued).
+// below. Hellos and pings are answered at once on the link's strand;
+// ceremony and gossip messages, which verify proofs and signatures, wait in
+// the link's inbox (at most limits.peer_queue_depth; the link is not read
+// while it is full) and run in order on the work pool's peer lane when one
+// is set, so a link keeps answering pings while its messages are checked.
 #pragma once
 
 #include <utility>

@@ -4,26 +4,20 @@
 // is reported as a use of an uninitialised value. Outputs are marked defined
 // again before they are compared, as a caller would publish them.
 //
-// Covered: secp256k1 field arithmetic (incl. the inversion), the complete
-// point formulas, the fixed-base table method on both curves, the short
-// signed form of a scalar, and the weighted sum of secret points. The
-// libsecp256k1 and libsodium calls around them (encoding, parsing) are
-// checked by their own projects and not here.
+// Covered here: secp256k1 field arithmetic (incl. the inversion), the
+// complete point formulas, the fixed-base table method on both curves, the
+// short signed form of a scalar, and the weighted sum of secret points; in
+// protocols.cpp, everything vigil does with a secret end to end (scalars,
+// multiplications, decryption shares and their proofs, sealing, dealing,
+// DKG and resharing dealings, Ed25519 and X25519, master-key sealing).
 //
 // Without valgrind it runs as a plain self-check (the macros do nothing).
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#else
-#define VALGRIND_MAKE_MEM_UNDEFINED(addr, len) ((void)(addr), (void)(len))
-#define VALGRIND_MAKE_MEM_DEFINED(addr, len) ((void)(addr), (void)(len))
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 
+#include "ctime/ctime.h"
 #include "internal/fixed_base25519.h"
 #include "internal/msm.h"
 #include "internal/point_ops.h"
@@ -34,22 +28,9 @@
 namespace vigil {
 namespace {
 
-template <class T>
-void secret(T& value) {
-  VALGRIND_MAKE_MEM_UNDEFINED(&value, sizeof(value));
-}
-template <class T>
-void published(T& value) {
-  VALGRIND_MAKE_MEM_DEFINED(&value, sizeof(value));
-}
-
-int failures = 0;
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "ctime_test: %s gave a wrong result\n", what);
-    ++failures;
-  }
-}
+using ctime::check;
+using ctime::published;
+using ctime::secret;
 
 using internal::FeSecp;
 using internal::ProjectivePoint;
@@ -146,8 +127,9 @@ int main() {
     const auto r = Element<Ristretto255>::base_mult(Scalar<Ristretto255>::random(rng));
     fixed_base(rng, internal::FixedBase25519(internal::PointOps<Ristretto255>::from_element(r)), r);
     weighted_sum(rng);
+    ctime::protocols(rng);
   }
-  if (failures != 0) return 1;
+  if (ctime::failures != 0) return 1;
   std::puts(RUNNING_ON_VALGRIND ? "ctime_test: no secret-dependent branch or index (under valgrind)"
                                 : "ctime_test: results correct (run under valgrind to check constant time)");
   return 0;

@@ -69,6 +69,39 @@ TEST(WorkPool, TakesPeerWorkFirstAndRefusesClientWorkBeyondItsQueue) {
   EXPECT_EQ(order, (std::vector<std::string>{"peer 1", "peer 2", "client 1", "client 2"}));
 }
 
+// Peer work goes first, but never on every worker while client work waits:
+// with one worker on a peer task, a worker that frees up takes the waiting
+// client task before the next peer task.
+TEST(WorkPool, PeerWorkLeavesAWorkerForClientWork) {
+  Gate peer_gate;
+  Gate client_gate;
+  WorkPool pool(2, 4);
+  ASSERT_TRUE(pool.try_post(Lane::kPeer, [&peer_gate](bool) { peer_gate.wait(); }));
+  wait_until_busy(pool, 1);
+  ASSERT_TRUE(pool.try_post(Lane::kClient, [&client_gate](bool) { client_gate.wait(); }));
+  wait_until_busy(pool, 2);
+  std::mutex mutex;
+  std::vector<std::string> order;
+  auto note = [&](const char* what) {
+    return [&, what](bool) {
+      std::lock_guard lock(mutex);
+      order.emplace_back(what);
+    };
+  };
+  ASSERT_TRUE(pool.try_post(Lane::kPeer, note("peer")));
+  ASSERT_TRUE(pool.try_post(Lane::kClient, note("client")));
+  client_gate.open();  // the client worker frees up; the peer worker stays busy
+  auto ran = [&] {
+    std::lock_guard lock(mutex);
+    return order;
+  };
+  for (int i = 0; i < 5000 && ran().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_FALSE(ran().empty());
+  EXPECT_EQ(ran().front(), "client") << "the second worker took the client task first";
+  peer_gate.open();
+  pool.stop();
+}
+
 TEST(WorkPool, StoppingTellsQueuedTasksTheyWillNotRunAndRefusesMore) {
   WorkPool pool(1, 4);
   Gate gate;
@@ -102,6 +135,7 @@ TEST(WorkPool, WorkersRunBelowTheCallersPriority) {
 
 TEST(WorkPool, RunOnResumesTheCallerOnItsStrandWithTheResult) {
   namespace asio = boost::asio;
+  Gate gate;  // outlives the pool: its workers may still be waking from it
   WorkPool pool(2, 1);
   asio::io_context io;
   auto strand = asio::make_strand(io);
@@ -109,7 +143,6 @@ TEST(WorkPool, RunOnResumesTheCallerOnItsStrandWithTheResult) {
   std::optional<int> refused = 0;
   bool on_strand = false;
   std::thread::id worker;
-  Gate gate;
   asio::co_spawn(
       strand,
       [&]() -> asio::awaitable<void> {

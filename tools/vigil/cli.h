@@ -54,5 +54,7 @@ void register_doctor(CLI::App& app, int& exit_code);
 void register_bench_ceremonies(CLI::App& bench, int& exit_code);
 // vigil bench flood (cmd_bench_flood.cpp).
 void register_bench_flood(CLI::App& bench, int& exit_code);
+// vigil bench soak (cmd_bench_soak.cpp).
+void register_bench_soak(CLI::App& bench, int& exit_code);
 
 }  // namespace vigil::cli

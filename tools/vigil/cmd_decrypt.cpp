@@ -224,6 +224,7 @@ void register_decrypt(CLI::App& app, int& exit_code) {
   bench->require_subcommand(1);
   register_bench_ceremonies(*bench, exit_code);
   register_bench_flood(*bench, exit_code);
+  register_bench_soak(*bench, exit_code);
   cluster->add_option("--dir", b->dir, "Local cluster folder (cluster.json)")
       ->required()
       ->check(CLI::ExistingDirectory);

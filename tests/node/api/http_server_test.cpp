@@ -163,20 +163,31 @@ TEST_F(HttpServerTest, HealthAnswersWhileTheWorkersAreSaturatedAndWorkIsTurnedAw
 }
 
 // Bodies are read only within limits.max_request_bytes_in_flight (2 MiB
-// here) over all connections: two uploads of 1 MiB under way fill it, and a
-// third request is answered 503 without its body being read, until one of
-// them is done. A body over the per-request cap, and a chunked body whose
-// size is unknown, are answered before any of it is read.
-TEST_F(HttpServerTest, BodiesInFlightStayWithinTheBudget) {
+// here) over all connections, and an address's share of it (1 MiB here):
+// a request that does not fit is answered 503 without its body being read,
+// until an upload is done. A body over the per-request cap, and a chunked
+// body whose size is unknown, are answered before any of it is read.
+TEST_F(HttpServerTest, BodiesInFlightStayWithinTheBudgetAndEachAddresssShare) {
   const std::string head = "POST /v1/heartbeats HTTP/1.1\r\nHost: node\r\nContent-Length: 1048576\r\n\r\n";
-  Client first("127.0.0.2", port_);
-  Client second("127.0.0.3", port_);
-  ASSERT_TRUE(first.send(head + std::string(1000, '{')));
-  ASSERT_TRUE(second.send(head));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-
-  Client third("127.0.0.4", port_);
   const std::string small = "POST /v1/heartbeats HTTP/1.1\r\nHost: node\r\nContent-Length: 2\r\n\r\n{}";
+  auto held = [this](std::size_t bytes) {
+    for (int i = 0; i < 1000 && server_->body_bytes_in_flight() != bytes; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return server_->body_bytes_in_flight() == bytes;
+  };
+  Client first("127.0.0.2", port_);
+  ASSERT_TRUE(first.send(head + std::string(1000, '{')));
+  ASSERT_TRUE(held(1 << 20));
+  Client same_address("127.0.0.2", port_);
+  const std::string over_share = same_address.exchange(small);
+  EXPECT_NE(over_share.find("503 Service Unavailable"), std::string::npos) << over_share;
+  EXPECT_NE(over_share.find("this address's share"), std::string::npos) << over_share;
+
+  Client second("127.0.0.3", port_);
+  ASSERT_TRUE(second.send(head));
+  ASSERT_TRUE(held(2 << 20)) << "another address has its own share";
+  Client third("127.0.0.4", port_);
   const std::string refused = third.exchange(small);
   EXPECT_NE(refused.find("503 Service Unavailable"), std::string::npos) << refused;
   EXPECT_NE(refused.find("max_request_bytes_in_flight"), std::string::npos) << refused;
@@ -185,6 +196,7 @@ TEST_F(HttpServerTest, BodiesInFlightStayWithinTheBudget) {
   // The first upload completes (malformed JSON: 400) and gives its share back.
   const std::string done = first.exchange(std::string(1048576 - 1000, ' '));
   EXPECT_NE(done.find("400 Bad Request"), std::string::npos) << done.substr(0, 200);
+  ASSERT_TRUE(held(1 << 20));
   Client fourth("127.0.0.4", port_);
   const std::string admitted = fourth.exchange(small);
   EXPECT_EQ(admitted.find("503"), std::string::npos) << admitted;
@@ -198,6 +210,25 @@ TEST_F(HttpServerTest, BodiesInFlightStayWithinTheBudget) {
   const std::string length_required = chunked.exchange(
       "POST /v1/heartbeats HTTP/1.1\r\nHost: node\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
   EXPECT_NE(length_required.find("411 Length Required"), std::string::npos) << length_required;
+}
+
+// A client that sends its whole body before reading the answer still reads
+// the 503 for a body the node did not read: the node drains what arrives
+// for a moment instead of resetting the connection on it.
+TEST_F(HttpServerTest, AClientSendingABodyTheNodeRefusedUnreadStillGetsTheAnswer) {
+  Client holder("127.0.0.2", port_);
+  ASSERT_TRUE(holder.send("POST /v1/heartbeats HTTP/1.1\r\nHost: node\r\nContent-Length: 1048576\r\n\r\n"));
+  for (int i = 0; i < 1000 && server_->body_bytes_in_flight() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  Client refused("127.0.0.2", port_);  // over its address's share
+  const std::string body(512 * 1024, ' ');
+  ASSERT_TRUE(refused.send("POST /v1/heartbeats HTTP/1.1\r\nHost: node\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + body))
+      << "the node drains the body it refused";
+  const std::string answer = refused.exchange("");
+  EXPECT_NE(answer.find("503 Service Unavailable"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Retry-After: 1"), std::string::npos) << answer;
 }
 
 TEST(ConnectionTable, ShedsOnlyWaitingConnectionsOwnSourceFirstThenTheBiggestHolder) {
@@ -245,6 +276,49 @@ TEST(ConnectionTable, ShedsOnlyWaitingConnectionsOwnSourceFirstThenTheBiggestHol
   EXPECT_EQ(single->admit("x", 2, close).refusal, ConnectionTable::Refusal::kSourceFull);
   x1.slot.reset();
   EXPECT_EQ(single->size(), 0u);
+}
+
+// One source may have at most its share of requests waiting for or on a
+// worker; others still get theirs.
+TEST(ConnectionTable, OneSourceHoldsAtMostItsShareOfTheWorkQueue) {
+  auto table = std::make_shared<ConnectionTable>(10, 10);
+  auto close = [] {};
+  auto a1 = table->admit("a", 1, close);
+  auto a2 = table->admit("a", 2, close);
+  auto a3 = table->admit("a", 3, close);
+  auto b1 = table->admit("b", 4, close);
+  EXPECT_TRUE(a1.slot->start_work(2));
+  EXPECT_TRUE(a2.slot->start_work(2));
+  EXPECT_FALSE(a3.slot->start_work(2)) << "a's share is taken";
+  EXPECT_TRUE(b1.slot->start_work(2)) << "b is not held back by a";
+  a1.slot->end_work();
+  EXPECT_TRUE(a3.slot->start_work(2));
+  a2.slot.reset();  // a connection that goes away gives its place back
+  auto a4 = table->admit("a", 5, close);
+  EXPECT_TRUE(a4.slot->start_work(2));
+}
+
+// The body budget: the whole and each address's share; requests without a
+// body take nothing, however many at once (two of them from one address
+// once corrupted its accounting).
+TEST(BodyBudget, HoldsTheWholeAndEachAddresssShare) {
+  auto budget = std::make_shared<BodyBudget>(100, 60);
+  {
+    auto a = budget->take("a", 50);
+    ASSERT_TRUE(a);
+    EXPECT_FALSE(budget->take("a", 11)) << "a's share is 60";
+    auto a_more = budget->take("a", 10);
+    EXPECT_TRUE(a_more);
+    auto b = budget->take("b", 40);
+    ASSERT_TRUE(b);
+    EXPECT_FALSE(budget->take("c", 1)) << "the whole 100 is taken";
+    std::vector<BodyBudget::Lease> empty;
+    for (int i = 0; i < 4; ++i) empty.push_back(std::move(budget->take("a", 0)).value());
+    EXPECT_EQ(budget->held(), 100u);
+  }
+  EXPECT_EQ(budget->held(), 0u) << "every lease gave its bytes back";
+  auto again = budget->take("a", 60);
+  EXPECT_TRUE(again);
 }
 
 // A flood of refused connections is logged as one line per interval, with
