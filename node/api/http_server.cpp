@@ -215,6 +215,8 @@ asio::awaitable<HttpServer::Answer> HttpServer::answer(beast::tcp_stream& stream
       http::response<http::empty_body> go_on{http::status::continue_, 11};
       co_await http::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
     }
+    // The body has a deadline of its own, from when it may be sent.
+    stream.expires_after(settings_.read_timeout);
     if (!ec) co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ended(ec)) {
       out.gone = true;
@@ -229,7 +231,9 @@ asio::awaitable<HttpServer::Answer> HttpServer::answer(beast::tcp_stream& stream
   if (ec == http::error::body_limit) {
     out.response = error_response(413, "too_large",
                                   "request body exceeds " + std::to_string(settings_.max_request_bytes) + " bytes");
-    out.unread_body = parser.content_length().value_or(settings_.max_request_bytes);
+    // The head may have failed on its Content-Length: the parser holds no
+    // length to read then (asking would be an error).
+    out.unread_body = settings_.max_request_bytes;
     co_return out;
   }
   if (ec) {

@@ -85,7 +85,21 @@ TEST_F(FaultTest, NodesKilledAtRandomDuringLoadLoseNothingTheyAcknowledged) {
 
   std::atomic<bool> stop{false};
   Acknowledged acked;
-  std::thread writer([&] {
+  // The load stops and its threads are joined however the test ends (an
+  // ASSERT returns early): a thread left joinable would abort the process,
+  // and with it the teardown that stops the cluster.
+  std::vector<std::thread> load;
+  struct JoinOnExit {
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& threads;
+    ~JoinOnExit() {
+      stop = true;
+      for (auto& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
+  } join_on_exit{stop, load};
+  load.emplace_back([&] {
     while (!stop.load()) {
       auto p = vault.protect(enclave, policy, secret, {milliseconds(2000)});
       if (!p) continue;
@@ -108,7 +122,7 @@ TEST_F(FaultTest, NodesKilledAtRandomDuringLoadLoseNothingTheyAcknowledged) {
   });
   std::atomic<std::size_t> recoveries{0};
   std::vector<std::string> failed_recoveries;
-  std::thread recoverer([&] {
+  load.emplace_back([&] {
     while (!stop.load()) {
       const X25519KeyPair response = x25519_generate(system_rng());
       auto request = vault.prepare_recovery(first->key_id, response.public_key);
@@ -142,8 +156,7 @@ TEST_F(FaultTest, NodesKilledAtRandomDuringLoadLoseNothingTheyAcknowledged) {
     }
   }
   stop = true;
-  writer.join();
-  recoverer.join();
+  for (auto& t : load) t.join();
 
   // Every node is up: none died on its own.
   for (const auto& process : cluster().processes) EXPECT_EQ(::kill(process.pid, 0), 0) << "a node exited";
