@@ -16,6 +16,12 @@ Result<Ed25519KeyPair> load_identity(const std::filesystem::path& data_dir) {
   if ((st.st_mode & 077) != 0) {
     return make_error(ErrorCode::kInvalidInput, path.string() + " is readable by others; run chmod 600 on it");
   }
+  // 64 hex digits and a line end; a larger file is not read at all.
+  constexpr off_t kMaxIdentityFileBytes = 80;
+  if (st.st_size > kMaxIdentityFileBytes) {
+    return make_error(ErrorCode::kBadEncoding, path.string() + " is not an identity key file (" +
+                                                   std::to_string(st.st_size) + " bytes; expected 64 hex digits)");
+  }
   std::ifstream in(path);
   std::string hex;
   std::getline(in, hex);

@@ -46,7 +46,7 @@ TEST(WorkPool, TakesPeerWorkFirstAndRefusesClientWorkBeyondItsQueue) {
 
   std::mutex mutex;
   std::vector<std::string> order;
-  auto note = [&](std::string what) {
+  auto note = [&](const std::string& what) {
     return [&, what](bool run) {
       std::lock_guard lock(mutex);
       order.push_back(what + (run ? "" : " (dropped)"));

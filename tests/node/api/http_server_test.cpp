@@ -231,6 +231,41 @@ TEST_F(HttpServerTest, AClientSendingABodyTheNodeRefusedUnreadStillGetsTheAnswer
   EXPECT_NE(answer.find("Retry-After: 1"), std::string::npos) << answer;
 }
 
+// A request head over HttpServer::kMaxRequestHeadBytes is refused, and one
+// that dribbles in slower than limits.read_timeout_ms is cut off.
+TEST(HttpServerLimits, AnOversizedHeadIsRefusedAndASlowOneIsCutOff) {
+  test::NodeCluster cluster(3, 2, test::temp_dir("http-limits"));
+  boost::asio::io_context io;
+  WorkPool pool(1, 4);
+  ApiSettings settings;
+  settings.listen = {"127.0.0.1", 0};
+  settings.max_request_bytes = 1 << 20;
+  settings.max_request_bytes_in_flight = 2 << 20;
+  settings.max_connections = 8;
+  settings.max_connections_per_source = 4;
+  settings.read_timeout = std::chrono::milliseconds(300);
+  HttpServer server(io, *cluster.nodes[0]->router, pool, settings);
+  const std::uint16_t port = server.start().value();
+  std::thread runner([&io] { io.run(); });
+
+  Client big("127.0.0.2", port);
+  const std::string refused = big.exchange("GET /healthz HTTP/1.1\r\nHost: node\r\nX-Filler: " +
+                                           std::string(HttpServer::kMaxRequestHeadBytes, 'x') + "\r\n\r\n");
+  EXPECT_NE(refused.find("400 Bad Request"), std::string::npos) << refused.substr(0, 200);
+  EXPECT_NE(refused.find("header limit"), std::string::npos) << refused.substr(0, 300);
+
+  Client slow("127.0.0.3", port);
+  ASSERT_TRUE(slow.send("GET /healthz HTTP/1.1\r\nHo"));
+  EXPECT_TRUE(slow.closed_by_server()) << "the head did not arrive within the read deadline";
+  Client fine("127.0.0.4", port);
+  EXPECT_NE(fine.health().find("200 OK"), std::string::npos);
+
+  server.stop();
+  pool.stop();
+  io.stop();
+  runner.join();
+}
+
 TEST(ConnectionTable, ShedsOnlyWaitingConnectionsOwnSourceFirstThenTheBiggestHolder) {
   auto shared = std::make_shared<ConnectionTable>(3, 2);
   ConnectionTable& table = *shared;
