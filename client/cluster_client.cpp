@@ -17,11 +17,6 @@
 namespace vigil::client {
 namespace {
 
-template <class Bytesish>
-std::string str(const Bytesish& b) {
-  return std::string(b.begin(), b.end());
-}
-
 // f(node) for every node at once (this thread takes the first); the
 // results in the nodes' order.
 template <class F>
@@ -170,7 +165,7 @@ Result<Protection> ClusterClient<C>::protect(const Ed25519KeyPair& enclave, cons
   const auto label = policy_digest(out.policy);
   VIGIL_ASSIGN_OR_RETURN(const Tdh2Ciphertext<C> ct, encrypt(label, secret));
   v1::Registration registration;
-  registration.set_policy(str(out.policy));
+  registration.set_policy(as_string(out.policy));
   *registration.mutable_ciphertext() = proto::to_proto(ct);
   registration.set_registered_unix_ms(clock_->now_unix_ms());
   proto::sign_registration(registration, enclave);
@@ -192,7 +187,7 @@ Result<HeartbeatReport> ClusterClient<C>::heartbeat(const Ed25519KeyPair& enclav
                                                     std::uint64_t counter, std::optional<ByteSpan> new_secret,
                                                     const CallOptions& options) const {
   v1::Heartbeat heartbeat;
-  heartbeat.set_key_id(str(key_id));
+  heartbeat.set_key_id(as_string(key_id));
   heartbeat.set_counter(counter);
   heartbeat.set_unix_ms(clock_->now_unix_ms());
   if (new_secret) {

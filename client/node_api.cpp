@@ -14,10 +14,10 @@ std::string to_json(const google::protobuf::Message& message) {
   return out;
 }
 
-bool from_json(const std::string& json, google::protobuf::Message& message) {
+bool from_json(const std::string& text, google::protobuf::Message& message) {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
-  return google::protobuf::util::JsonStringToMessage(json, &message, options).ok();
+  return google::protobuf::util::JsonStringToMessage(text, &message, options).ok();
 }
 
 std::string api_refusal(const HttpResponse& response) {

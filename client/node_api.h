@@ -14,7 +14,7 @@ namespace vigil::client {
 
 std::string to_json(const google::protobuf::Message& message);
 // Fields this client does not know (a newer node) are ignored.
-bool from_json(const std::string& json, google::protobuf::Message& message);
+bool from_json(const std::string& text, google::protobuf::Message& message);
 // "refused (403): <the node's message>" from an error response.
 std::string api_refusal(const HttpResponse& response);
 

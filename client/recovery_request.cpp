@@ -7,24 +7,19 @@
 namespace vigil::client {
 namespace {
 
-template <class Bytesish>
-std::string str(const Bytesish& b) {
-  return std::string(b.begin(), b.end());
-}
-
 v1::RecoveryRequest to_proto(const RecoveryRequest& r) {
   v1::RecoveryRequest m;
-  m.set_key_id(str(r.key_id));
-  m.set_response_key(str(r.response_key));
-  m.set_nonce(str(r.nonce));
+  m.set_key_id(as_string(r.key_id));
+  m.set_response_key(as_string(r.response_key));
+  m.set_nonce(as_string(r.nonce));
   m.set_expires_at_unix_ms(r.expires_at_unix_ms);
   m.set_key_epoch(r.key_epoch);
   for (const auto& [key, signature] : r.signatures) {
     auto* s = m.add_signatures();
-    s->set_key(str(key));
-    s->set_signature(str(signature));
+    s->set_key(as_string(key));
+    s->set_signature(as_string(signature));
   }
-  m.set_quote(str(r.quote));
+  m.set_quote(as_string(r.quote));
   return m;
 }
 
@@ -48,13 +43,13 @@ void RecoveryRequest::sign(const Ed25519KeyPair& requester) {
 
 std::string recovery_request_to_json(const RecoveryRequest& request) { return to_json(to_proto(request)); }
 
-Result<RecoveryRequest> parse_recovery_request_json(std::string_view json) {
-  if (json.size() > kMaxRecoveryRequestJsonBytes) {
+Result<RecoveryRequest> parse_recovery_request_json(std::string_view text) {
+  if (text.size() > kMaxRecoveryRequestJsonBytes) {
     return make_error(ErrorCode::kBadEncoding,
                       "recovery request: larger than " + std::to_string(kMaxRecoveryRequestJsonBytes) + " bytes");
   }
   v1::RecoveryRequest m;
-  if (!from_json(std::string(json), m)) return make_error(ErrorCode::kBadEncoding, "not a recovery request (JSON)");
+  if (!from_json(std::string(text), m)) return make_error(ErrorCode::kBadEncoding, "not a recovery request (JSON)");
   RecoveryRequest r;
   VIGIL_RETURN_IF_ERROR(copy_exact(m.key_id(), r.key_id, "key_id"));
   VIGIL_RETURN_IF_ERROR(copy_exact(m.response_key(), r.response_key, "response_key"));

@@ -11,7 +11,7 @@ namespace vigil::bench {
 namespace {
 
 template <Curve C>
-void register_curve() {
+void register_dkg_curve() {
   for (std::size_t n : {4, 16, 32, 64}) {
     const std::size_t t = 2 * n / 3 + 1;
     add(name<C>("BM_DkgOneParticipant") + "/" + std::to_string(n) + "/" + std::to_string(t), "",
@@ -48,8 +48,8 @@ void register_curve() {
 }  // namespace
 
 void register_dkg_benchmarks() {
-  register_curve<Ristretto255>();
-  register_curve<Secp256k1>();
+  register_dkg_curve<Ristretto255>();
+  register_dkg_curve<Secp256k1>();
 }
 
 }  // namespace vigil::bench

@@ -18,7 +18,7 @@ namespace vigil::bench {
 namespace {
 
 template <Curve C>
-void register_curve() {
+void register_group_curve() {
   add(name<C>("BM_BaseMult"), "", [](benchmark::State& state) {
     SeededRng rng(1);
     auto k = Scalar<C>::random(rng);
@@ -193,8 +193,8 @@ void register_backend_comparison() {
 }  // namespace
 
 void register_group_benchmarks() {
-  register_curve<Ristretto255>();
-  register_curve<Secp256k1>();
+  register_group_curve<Ristretto255>();
+  register_group_curve<Secp256k1>();
   register_msm<Ristretto255>();
   register_msm<Secp256k1>();
   register_field<internal::FeSecp256k1>("secp256k1");

@@ -19,7 +19,7 @@ std::string deal_target(std::size_t n, bool secp) {
 }
 
 template <Curve C>
-void register_curve() {
+void register_shamir_curve() {
   constexpr bool kSecp = std::is_same_v<C, Secp256k1>;
   for (auto [n, t] : std::vector<std::pair<std::size_t, std::size_t>>{{5, 3}, {16, 11}, {100, 67}, {1000, 667}}) {
     add(name<C>("BM_Deal") + "/" + std::to_string(n) + "/" + std::to_string(t), deal_target(n, kSecp),
@@ -67,8 +67,8 @@ void register_curve() {
 }  // namespace
 
 void register_shamir_benchmarks() {
-  register_curve<Ristretto255>();
-  register_curve<Secp256k1>();
+  register_shamir_curve<Ristretto255>();
+  register_shamir_curve<Secp256k1>();
 }
 
 }  // namespace vigil::bench

@@ -41,7 +41,7 @@ std::string target(const char* ristretto_target, const char* secp256k1_target) {
 }
 
 template <Curve C>
-void register_curve() {
+void register_tdh2_curve() {
   for (std::size_t bytes : {32, 65536}) {
     add(name<C>("BM_Tdh2Encrypt") + "/" + std::to_string(bytes), bytes == 32 ? target<C>("0.15 ms", "80 us") : "",
         [bytes](benchmark::State& state) {
@@ -97,8 +97,8 @@ void register_curve() {
 }  // namespace
 
 void register_tdh2_benchmarks() {
-  register_curve<Ristretto255>();
-  register_curve<Secp256k1>();
+  register_tdh2_curve<Ristretto255>();
+  register_tdh2_curve<Secp256k1>();
 }
 
 }  // namespace vigil::bench

@@ -33,6 +33,8 @@ bool equal_ct(ByteSpan a, ByteSpan b);
 void secure_wipe(void* data, std::size_t size);
 
 inline ByteSpan as_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+// The inverse: bytes as a std::string (protobuf's type for `bytes` fields).
+inline std::string as_string(ByteSpan bytes) { return {bytes.begin(), bytes.end()}; }
 
 // Owned secret bytes: wiped on destruction and on move, never printed,
 // compared in constant time, copied only through clone().

@@ -85,7 +85,7 @@ TEST(PolicyDecoding, RefusesEveryTruncationAndTrailingBytes) {
 // the changed bytes (a different policy, hence a different label).
 TEST(PolicyDecoding, AcceptsOnlyCanonicalBytes) {
   const Bytes canonical = encode_policy(sample());
-  SeededRng rng(test::test_seed() + 61);
+  SeededRng rng(vigil::test::test_seed() + 61);
   for (std::size_t i = 0; i < canonical.size(); ++i) {
     for (int trial = 0; trial < 8; ++trial) {
       Bytes changed = canonical;

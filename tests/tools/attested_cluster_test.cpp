@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::CliRun;
 
-CliRun vigil_cli(const std::string& args) { return test::run_cli(args); }
+using test::run_cli;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -35,7 +35,7 @@ class AttestedClusterTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = fs::temp_directory_path() / ("vigil-attested-test-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
-    auto r = vigil_cli("cluster up --dir " + dir_.string() + " --n 5 --t 3");
+    auto r = run_cli("cluster up --dir " + dir_.string() + " --n 5 --t 3");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     world_ = new vigil::test::SyntheticDcap(dcap::Tee::kTdx, SystemClock().now_unix_ms() / 1000);
     const Bytes root = world_->root_der();
@@ -56,7 +56,7 @@ class AttestedClusterTest : public ::testing::Test {
     }
   }
   static void TearDownTestSuite() {
-    vigil_cli("cluster down --dir " + dir_.string());
+    run_cli("cluster down --dir " + dir_.string());
     fs::remove_all(dir_);
     delete world_;
   }
@@ -76,7 +76,7 @@ TEST_F(AttestedClusterTest, TheReleaseVigildRefusesATestRoot) {
   EXPECT_NE(r.output.find("attestation.test_root_ca: refused: vigild trusts only the Intel SGX Root CA"),
             std::string::npos)
       << r.output;
-  EXPECT_EQ(vigil_cli("cluster status --dir " + dir_.string()).exit_code, 0) << "the running node is untouched";
+  EXPECT_EQ(run_cli("cluster status --dir " + dir_.string()).exit_code, 0) << "the running node is untouched";
 }
 
 // vigil agent in a fresh TD of the same image: its secret file is gone; it
@@ -86,7 +86,7 @@ TEST_F(AttestedClusterTest, TheReleaseVigildRefusesATestRoot) {
 // among them, are refused by every node with the reason.
 TEST_F(AttestedClusterTest, AnAgentWithoutItsSecretRecoversItByAttestation) {
   for (const char* k : {"enclave", "fresh-enclave", "admin"}) {
-    ASSERT_EQ(vigil_cli("keygen --type ed25519 --force --out " + path(std::string(k) + ".key")).exit_code, 0);
+    ASSERT_EQ(run_cli("keygen --type ed25519 --force --out " + path(std::string(k) + ".key")).exit_code, 0);
   }
   const auto admin = read_public_key_file(path("admin.key.pub")).value();
   // No enclave_key: each enclave's own (--enclave-key) is filled in.
@@ -146,8 +146,8 @@ TEST_F(AttestedClusterTest, AnAgentWithoutItsSecretRecoversItByAttestation) {
   EXPECT_EQ(guest_agent.requests(), 1);
 
   // A request whose quote binds other report data: every node refuses, naming why.
-  ASSERT_EQ(vigil_cli("recover prepare --cluster " + dir_.string() + " --key-id " + key_id + " --request " +
-                      path("request.json") + " --response-key " + path("response.key") + " --force")
+  ASSERT_EQ(run_cli("recover prepare --cluster " + dir_.string() + " --key-id " + key_id + " --request " +
+                    path("request.json") + " --response-key " + path("response.key") + " --force")
                 .exit_code,
             0);
   dcap::TdReport td = world_->td_report();
@@ -156,7 +156,7 @@ TEST_F(AttestedClusterTest, AnAgentWithoutItsSecretRecoversItByAttestation) {
   std::ofstream(path("other.quote")) << to_hex(other);
   const std::string submit = "recover submit --cluster " + dir_.string() + " --request " + path("request.json") +
                              " --response-key " + path("response.key") + " --force --out " + path("stolen.txt");
-  auto r = vigil_cli(submit + " --quote " + path("other.quote"));
+  auto r = run_cli(submit + " --quote " + path("other.quote"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   for (int i = 1; i <= 5; ++i) {
     const std::string expected =
@@ -170,7 +170,7 @@ TEST_F(AttestedClusterTest, AnAgentWithoutItsSecretRecoversItByAttestation) {
   // spending a signature check on it.
   const fs::path real_quote = vigil::test::shared_vectors_path("dcap/tdx_quote");
   if (!fs::exists(real_quote)) GTEST_SKIP() << "shared vectors missing: " << real_quote;
-  r = vigil_cli(submit + " --quote " + real_quote.string());
+  r = run_cli(submit + " --quote " + real_quote.string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   for (int i = 1; i <= 5; ++i) {
     const std::string expected =

@@ -38,7 +38,7 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 using test::CliRun;
-CliRun vigil_cli(const std::string& args) { return test::run_cli(args); }
+using test::run_cli;
 
 // The line of `output` that starts with `start`, or "".
 std::string line_of(const std::string& output, const std::string& start) {
@@ -51,18 +51,18 @@ class ClusterTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = fs::temp_directory_path() / ("vigil-cluster-test-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
-    auto r = vigil_cli("cluster up --dir " + dir_.string() + " --n 5 --t 3");
+    auto r = run_cli("cluster up --dir " + dir_.string() + " --n 5 --t 3");
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   static void TearDownTestSuite() {
-    vigil_cli("cluster down --dir " + dir_.string());
+    run_cli("cluster down --dir " + dir_.string());
     fs::remove_all(dir_);
   }
   static ClusterFile cluster() { return load_cluster(dir_).value(); }
   static std::string path(const std::string& name) { return (dir_ / name).string(); }
   static CliRun decrypt(const std::string& out) {
-    return vigil_cli("decrypt --cluster " + dir_.string() + " --ciphertext " + path("secret.ct") + " --force --out " +
-                     path(out) + " --timeout-ms 2000");
+    return run_cli("decrypt --cluster " + dir_.string() + " --ciphertext " + path("secret.ct") + " --force --out " +
+                   path(out) + " --timeout-ms 2000");
   }
   static std::string slurp(const std::string& p) {
     std::ifstream in(p, std::ios::binary);
@@ -80,13 +80,13 @@ TEST_F(ClusterTest, ClusterJsonDescribesEveryNode) {
     EXPECT_TRUE(n.contains("index") && n.contains("api") && n.contains("peer") && n.contains("pid"));
     EXPECT_GT(n["pid"].get<int>(), 0);
   }
-  EXPECT_EQ(vigil_cli("cluster status --dir " + dir_.string()).exit_code, 0);
+  EXPECT_EQ(run_cli("cluster status --dir " + dir_.string()).exit_code, 0);
 }
 
 TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestart) {
   std::ofstream(path("secret.txt")) << "wallet key 0xabcdef";
-  ASSERT_EQ(vigil_cli("encrypt --cluster " + dir_.string() + " --in " + path("secret.txt") + " --force --out " +
-                      path("secret.ct"))
+  ASSERT_EQ(run_cli("encrypt --cluster " + dir_.string() + " --in " + path("secret.txt") + " --force --out " +
+                    path("secret.ct"))
                 .exit_code,
             0);
   auto r = decrypt("out1.txt");
@@ -107,11 +107,11 @@ TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestar
   for (const char* node : {"node 1: unreachable", "node 3: unreachable", "node 5: unreachable"}) {
     EXPECT_NE(r.output.find(node), std::string::npos) << r.output;
   }
-  EXPECT_EQ(vigil_cli("cluster status --dir " + dir_.string()).exit_code, 1);
+  EXPECT_EQ(run_cli("cluster status --dir " + dir_.string()).exit_code, 1);
 
   // A killed node comes back from its data folder with its share intact.
   for (unsigned i : {1u, 3u, 5u}) {
-    auto restarted = vigil_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i));
+    auto restarted = run_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i));
     ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
   }
   ::kill(cluster().processes[1].pid, SIGKILL);
@@ -120,7 +120,7 @@ TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestar
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(slurp(path("out4.txt")), "wallet key 0xabcdef");
   for (unsigned i : {2u, 4u}) {
-    ASSERT_EQ(vigil_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i)).exit_code, 0);
+    ASSERT_EQ(run_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i)).exit_code, 0);
   }
 }
 
@@ -133,7 +133,7 @@ TEST_F(ClusterTest, DecryptsWithTwoNodesDownFailsWithThreeAndRecoversAfterRestar
 // the timeout.
 TEST_F(ClusterTest, TheMissionOverRealNodes) {
   for (const char* k : {"enclave", "admin", "intruder"}) {
-    ASSERT_EQ(vigil_cli("keygen --type ed25519 --force --out " + path(std::string(k) + ".key")).exit_code, 0);
+    ASSERT_EQ(run_cli("keygen --type ed25519 --force --out " + path(std::string(k) + ".key")).exit_code, 0);
   }
   const auto enclave = read_signing_key_file(path("enclave.key")).value();
   const auto admin = read_signing_key_file(path("admin.key")).value();
@@ -143,16 +143,16 @@ TEST_F(ClusterTest, TheMissionOverRealNodes) {
 
   // Alive: protected and heartbeating with the real clock.
   std::ofstream(path("alive.txt")) << "still in use";
-  auto r = vigil_cli("protect --cluster " + dir_.string() + " --secret-file " + path("alive.txt") + " --enclave-key " +
-                     path("enclave.key") + " --requester " + path("admin.key.pub") + " --silence 30s --json");
+  auto r = run_cli("protect --cluster " + dir_.string() + " --secret-file " + path("alive.txt") + " --enclave-key " +
+                   path("enclave.key") + " --requester " + path("admin.key.pub") + " --silence 30s --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string alive_id = nlohmann::json::parse(r.output)["key_id"].get<std::string>();
-  r = vigil_cli("heartbeat --cluster " + dir_.string() + " --key-id " + alive_id + " --enclave-key " +
-                path("enclave.key"));
+  r = run_cli("heartbeat --cluster " + dir_.string() + " --key-id " + alive_id + " --enclave-key " +
+              path("enclave.key"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("nodes 1, 2, 3, 4, 5 took it"), std::string::npos) << r.output;
-  r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + alive_id + " --requester-key " +
-                path("admin.key") + " --force --out " + path("early.txt"));
+  r = run_cli("recover --cluster " + dir_.string() + " --key-id " + alive_id + " --requester-key " + path("admin.key") +
+              " --force --out " + path("early.txt"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_FALSE(fs::exists(path("early.txt")));
   for (int i = 1; i <= 5; ++i) {
@@ -172,16 +172,16 @@ TEST_F(ClusterTest, TheMissionOverRealNodes) {
   auto beat = dated.heartbeat(enclave, p->key_id, 1);
   ASSERT_TRUE(beat.ok()) << beat.error().message;
   const std::string silent_id = to_hex(p->key_id);
-  r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + silent_id + " --requester-key " +
-                path("intruder.key") + " --force --out " + path("stolen.txt"));
+  r = run_cli("recover --cluster " + dir_.string() + " --key-id " + silent_id + " --requester-key " +
+              path("intruder.key") + " --force --out " + path("stolen.txt"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("node 5: not_authorised"), std::string::npos) << r.output;
-  r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + silent_id + " --requester-key " +
-                path("admin.key") + " --force --out " + path("recovered.txt"));
+  r = run_cli("recover --cluster " + dir_.string() + " --key-id " + silent_id + " --requester-key " +
+              path("admin.key") + " --force --out " + path("recovered.txt"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(slurp(path("recovered.txt")), "the wallet key");
 
-  r = vigil_cli("audit verify --cluster " + dir_.string());
+  r = run_cli("audit verify --cluster " + dir_.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // Every node's chain holds its decisions so far (the intruder's requests named no requester: no decision).
   EXPECT_NE(line_of(r.output, "node 1: ").find("entries, chain and signatures intact"), std::string::npos) << r.output;
@@ -209,8 +209,8 @@ TEST_F(ClusterTest, TheMissionOverRealNodes) {
     sqlite3_finalize(write);
     sqlite3_close(db);
   }
-  ASSERT_EQ(vigil_cli("cluster restart --dir " + dir_.string() + " --node 2").exit_code, 0);
-  r = vigil_cli("audit verify --cluster " + dir_.string());
+  ASSERT_EQ(run_cli("cluster restart --dir " + dir_.string() + " --node 2").exit_code, 0);
+  r = run_cli("audit verify --cluster " + dir_.string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("node 2: FAILED: audit entry 2: the node's signature does not verify"), std::string::npos)
       << r.output;
@@ -222,7 +222,7 @@ TEST_F(ClusterTest, TheMissionOverRealNodes) {
 // only keeps every node from releasing.
 TEST_F(ClusterTest, HeartbeatsToOneNodeReachEveryNodeAndARestartedNodeCatchesUp) {
   for (const char* k : {"enclave", "admin"}) {
-    ASSERT_EQ(vigil_cli("keygen --type ed25519 --force --out " + path(std::string("g-") + k + ".key")).exit_code, 0);
+    ASSERT_EQ(run_cli("keygen --type ed25519 --force --out " + path(std::string("g-") + k + ".key")).exit_code, 0);
   }
   const auto enclave = read_signing_key_file(path("g-enclave.key")).value();
   const auto admin = read_signing_key_file(path("g-admin.key")).value();
@@ -242,11 +242,11 @@ TEST_F(ClusterTest, HeartbeatsToOneNodeReachEveryNodeAndARestartedNodeCatchesUp)
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->accepted, (std::vector<ParticipantIndex>{1, 2, 3, 4}));
   const std::string key_id = to_hex(p->key_id);
-  ASSERT_EQ(vigil_cli("cluster restart --dir " + dir_.string() + " --node 5").exit_code, 0);
+  ASSERT_EQ(run_cli("cluster restart --dir " + dir_.string() + " --node 5").exit_code, 0);
 
   // One heartbeat, to node 1 only.
-  auto r = vigil_cli("heartbeat --nodes " + c.description.nodes[0].api + " --key-id " + key_id + " --enclave-key " +
-                     path("g-enclave.key"));
+  auto r = run_cli("heartbeat --nodes " + c.description.nodes[0].api + " --key-id " + key_id + " --enclave-key " +
+                   path("g-enclave.key"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("nodes 1 took it"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("only 1 of the 3 nodes that keep the secret locked on their own took it"), std::string::npos)
@@ -260,8 +260,8 @@ TEST_F(ClusterTest, HeartbeatsToOneNodeReachEveryNodeAndARestartedNodeCatchesUp)
     return true;
   };
   for (int tries = 0; tries < 100; ++tries) {
-    r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + key_id + " --requester-key " +
-                  path("g-admin.key") + " --force --out " + path("g-out.txt"));
+    r = run_cli("recover --cluster " + dir_.string() + " --key-id " + key_id + " --requester-key " +
+                path("g-admin.key") + " --force --out " + path("g-out.txt"));
     if (all_refuse()) break;
     std::this_thread::sleep_for(milliseconds(100));
   }
@@ -306,7 +306,7 @@ TEST_F(ClusterTest, ASecretReleasedOnceStaysReleasedOnceAcrossNodeRestarts) {
   ASSERT_TRUE(answer.ok() && answer->status == 200) << (answer.ok() ? answer->body : answer.error().message);
 
   for (int i = 1; i <= 5; ++i) {
-    ASSERT_EQ(vigil_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i)).exit_code, 0);
+    ASSERT_EQ(run_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i)).exit_code, 0);
   }
   auto again = http().request("POST", granting + "/v1/recoveries", body, milliseconds(5000));
   ASSERT_TRUE(again.ok()) << again.error().message;
@@ -326,7 +326,7 @@ TEST_F(ClusterTest, ASecretReleasedOnceStaysReleasedOnceAcrossNodeRestarts) {
         << refused.error().message;
   }
   // The granting node's chain, continued across its restart, still verifies.
-  auto r = vigil_cli("audit verify --cluster " + dir_.string());
+  auto r = run_cli("audit verify --cluster " + dir_.string());
   const std::string node = "node " + std::to_string(first->used[0]) + ": ";
   EXPECT_NE(line_of(r.output, node).find("chain and signatures intact"), std::string::npos) << r.output;
 }
@@ -337,7 +337,7 @@ TEST_F(ClusterTest, ASecretReleasedOnceStaysReleasedOnceAcrossNodeRestarts) {
 // stays locked.
 TEST_F(ClusterTest, TheAgentProtectsOnceAndKeepsHeartbeatingThroughANodeKill) {
   for (const char* k : {"enclave", "admin"}) {
-    ASSERT_EQ(vigil_cli("keygen --type ed25519 --force --out " + path(std::string("a-") + k + ".key")).exit_code, 0);
+    ASSERT_EQ(run_cli("keygen --type ed25519 --force --out " + path(std::string("a-") + k + ".key")).exit_code, 0);
   }
   std::ofstream(path("a-secret.txt")) << "kept by the agent";
   fs::remove(path("a-secret.txt.vigil.json"));
@@ -360,12 +360,12 @@ TEST_F(ClusterTest, TheAgentProtectsOnceAndKeepsHeartbeatingThroughANodeKill) {
   ASSERT_TRUE(fs::exists(path("a-secret.txt.vigil.json")));
   const std::string key_id = nlohmann::json::parse(slurp(path("a-secret.txt.vigil.json")))["key_id"];
 
-  auto r = vigil_cli("recover --cluster " + dir_.string() + " --key-id " + key_id + " --requester-key " +
-                     path("a-admin.key") + " --force --out " + path("a-out.txt"));
+  auto r = run_cli("recover --cluster " + dir_.string() + " --key-id " + key_id + " --requester-key " +
+                   path("a-admin.key") + " --force --out " + path("a-out.txt"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("enclave_alive"), std::string::npos) << r.output;
 
-  ASSERT_EQ(vigil_cli("cluster restart --dir " + dir_.string() + " --node 3").exit_code, 0);
+  ASSERT_EQ(run_cli("cluster restart --dir " + dir_.string() + " --node 3").exit_code, 0);
   auto again = test::run_cli_for(1, agent);
   EXPECT_NE(again.output.find("agent: the cluster holds this secret under key id " + key_id), std::string::npos)
       << again.output;

@@ -20,7 +20,7 @@ std::string valid_deal_text(Rng& rng, bool sealed) {
 }
 
 TEST(DealFile, RoundTrip) {
-  SeededRng rng(test::test_seed() + 40);
+  SeededRng rng(vigil::test::test_seed() + 40);
   for (bool sealed : {false, true}) {
     std::string text = valid_deal_text(rng, sealed);
     auto parsed = parse_deal_file(text);
@@ -33,7 +33,7 @@ TEST(DealFile, RoundTrip) {
 }
 
 TEST(DealFile, EachDamageHasItsError) {
-  SeededRng rng(test::test_seed() + 41);
+  SeededRng rng(vigil::test::test_seed() + 41);
   const auto good = nlohmann::json::parse(valid_deal_text(rng, false));
   struct Case {
     std::string what;
@@ -73,8 +73,8 @@ TEST(DealFile, EachDamageHasItsError) {
 // Random byte flips, truncations and insertions on valid files: the parser
 // returns (a value or an error) every time.
 TEST(DealFile, RandomCorruptionNeverCrashes) {
-  SeededRng rng(test::test_seed() + 42);
-  std::mt19937_64 pick(test::test_seed() + 43);
+  SeededRng rng(vigil::test::test_seed() + 42);
+  std::mt19937_64 pick(vigil::test::test_seed() + 43);
   const std::string plain = valid_deal_text(rng, false), sealed = valid_deal_text(rng, true);
   int accepted = 0;
   for (int i = 0; i < 3000; ++i) {

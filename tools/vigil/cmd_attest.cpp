@@ -11,7 +11,7 @@
 namespace vigil::cli {
 namespace {
 
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 
 // A 64-bit field as 16 hex digits, most significant first.
 std::string hex64(std::uint64_t v) {
@@ -20,8 +20,9 @@ std::string hex64(std::uint64_t v) {
   return to_hex(b);
 }
 
-json describe(const dcap::Quote& quote, const dcap::Verdict& verdict, const dcap::CheckedCollateral& collateral) {
-  json out = {
+ordered_json describe(const dcap::Quote& quote, const dcap::Verdict& verdict,
+                      const dcap::CheckedCollateral& collateral) {
+  ordered_json out = {
       {"verified", true},
       {"tee", std::string(dcap::tee_name(verdict.tee))},
       {"quote_version", quote.version},
@@ -56,7 +57,7 @@ json describe(const dcap::Quote& quote, const dcap::Verdict& verdict, const dcap
 int run_verify(const std::string& quote_file, const std::string& collateral_file, std::optional<std::int64_t> at,
                bool as_json) {
   const auto refuse = [&](const std::string& reason) {
-    if (as_json) std::cout << json{{"verified", false}, {"reason", reason}}.dump(2) << "\n";
+    if (as_json) std::cout << ordered_json{{"verified", false}, {"reason", reason}}.dump(2) << "\n";
     return fail("attest verify", reason);
   };
   auto bytes = read_quote_file(quote_file);
@@ -75,7 +76,7 @@ int run_verify(const std::string& quote_file, const std::string& collateral_file
                .count();
   auto verdict = dcap::verify_quote(*quote, *checked, when);
   if (!verdict) return refuse(verdict.error().message);
-  const json out = describe(*quote, *verdict, *checked);
+  const ordered_json out = describe(*quote, *verdict, *checked);
   if (as_json) {
     std::cout << out.dump(2) << "\n";
     return kExitOk;

@@ -205,14 +205,14 @@ void register_partial_decrypt(CLI::App& app, int& exit_code) {
       auto key = Tdh2PublicKey<C>::create(d.group_public_key()).value();
       auto share = tdh2_decryption_share<C>(system_rng(), key, c, *secret, d.shares[o->index - 1].public_share);
       if (!share) return fail("partial-decrypt", share.error());
-      const std::string json = share_to_json<C>(*share, tdh2_ciphertext_digest(c)).dump(2) + "\n";
+      const std::string share_json = share_to_json<C>(*share, tdh2_ciphertext_digest(c)).dump(2) + "\n";
       if (!o->output.out_path.empty()) {
-        if (auto s = write_file(o->output.out_path, json, FileMode::kPublic, o->output.force); !s) {
+        if (auto s = write_file(o->output.out_path, share_json, FileMode::kPublic, o->output.force); !s) {
           return fail("partial-decrypt", s.error());
         }
       }
       if (o->output.json) {
-        std::cout << json;
+        std::cout << share_json;
       } else {
         std::cout << "decryption share " << share->index << " written to " << o->output.out_path << "\n";
       }

@@ -47,7 +47,7 @@ struct Parties {
   std::map<ParticipantIndex, std::optional<v1::StoredKey>> held;  // each node's current key
 
   explicit Parties(std::size_t count) {
-    SeededRng rng(test::test_seed() + 31);
+    SeededRng rng(vigil::test::test_seed() + 31);
     for (std::size_t i = 1; i <= count; ++i) {
       identities.push_back(ed25519_generate(rng));
       public_keys.emplace(static_cast<ParticipantIndex>(i), identities.back().public_key);
@@ -63,7 +63,7 @@ struct Parties {
     in.identities = public_keys;
     if (auto it = held.find(i); it != held.end()) in.current_key = it->second;
     in.seed = SecretBytes(32);
-    SeededRng(test::test_seed() * 1000 + i + plan.epoch * 100).fill(in.seed.mutable_span());
+    SeededRng(vigil::test::test_seed() * 1000 + i + plan.epoch * 100).fill(in.seed.mutable_span());
     in.accepted_unix_ms = kStart;
     return in;
   }
@@ -791,7 +791,7 @@ TEST(Ceremony, SurvivesRandomAndMutatedMessages) {
   v1::CeremonyMessage fetch = echo;
   *fetch.mutable_fetch()->add_wanted() = echo.echo().statements(0);
   real.push_back(fetch.SerializeAsString());
-  SeededRng rng(test::test_seed() + 77);
+  SeededRng rng(vigil::test::test_seed() + 77);
   auto byte = [&rng] {
     std::uint8_t b = 0;
     rng.fill(std::span(&b, 1));
@@ -904,7 +904,7 @@ TEST(CeremonyManager, CorruptJournalFailsTheCeremonyNotTheNode) {
   const auto dir = std::filesystem::temp_directory_path() / ("vigil-ceremony-manager-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  SeededRng rng(test::test_seed() + 5);
+  SeededRng rng(vigil::test::test_seed() + 5);
   const auto identity = ed25519_generate(rng);
   const auto op = ed25519_generate(rng);
   NodeConfig config;
@@ -1007,7 +1007,7 @@ class AwaitingManager : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  SeededRng rng_{test::test_seed() + 11};
+  SeededRng rng_{vigil::test::test_seed() + 11};
   Parties parties_{2};
   Ed25519KeyPair op_ = ed25519_generate(rng_);
   CeremonySettings settings_;

@@ -8,7 +8,7 @@ namespace vigil::node {
 namespace {
 
 TEST(Frame, RoundTripsAcrossArbitrarySplits) {
-  SeededRng rng(test::test_seed() + 80);
+  SeededRng rng(vigil::test::test_seed() + 80);
   std::vector<Bytes> payloads = {{}, {1}, Bytes(100, 7), Bytes(4096, 9)};
   Bytes stream;
   for (const auto& p : payloads) {
@@ -45,7 +45,7 @@ TEST(Frame, OversizedLengthsAreRefusedBeforeBuffering) {
 }
 
 TEST(Frame, RandomBytesNeverCrash) {
-  SeededRng rng(test::test_seed() + 81);
+  SeededRng rng(vigil::test::test_seed() + 81);
   for (int i = 0; i < 2000; ++i) {
     FrameDecoder d(1024);
     Bytes b(static_cast<std::size_t>(i % 300));

@@ -103,7 +103,7 @@ bool eventually(const std::function<bool()>& condition) {
 }
 
 TEST(PeerTransport, PinnedNodesConnect) {
-  SeededRng rng(test::test_seed() + 110);
+  SeededRng rng(vigil::test::test_seed() + 110);
   auto nodes = make_nodes(rng, 3);
   for (auto& n : nodes) n->start();
   for (auto& n : nodes) {
@@ -113,7 +113,7 @@ TEST(PeerTransport, PinnedNodesConnect) {
 }
 
 TEST(PeerTransport, UnpinnedIdentityCannotJoin) {
-  SeededRng rng(test::test_seed() + 111);
+  SeededRng rng(vigil::test::test_seed() + 111);
   auto nodes = make_nodes(rng, 2);
   // Node 1 presents a key node 2 does not pin.
   nodes[0]->identity = ed25519_generate(rng);
@@ -124,7 +124,7 @@ TEST(PeerTransport, UnpinnedIdentityCannotJoin) {
 }
 
 TEST(PeerTransport, MismatchedPinIsRefusedByTheDialer) {
-  SeededRng rng(test::test_seed() + 112);
+  SeededRng rng(vigil::test::test_seed() + 112);
   auto nodes = make_nodes(rng, 2);
   // Node 1 (the dialer) expects another key for node 2.
   nodes[0]->config.peers[0].identity = ed25519_generate(rng).public_key;
@@ -134,7 +134,7 @@ TEST(PeerTransport, MismatchedPinIsRefusedByTheDialer) {
 }
 
 TEST(PeerTransport, PlaintextClientIsRefusedAndOthersStayUp) {
-  SeededRng rng(test::test_seed() + 113);
+  SeededRng rng(vigil::test::test_seed() + 113);
   auto log = capture_log();
   auto nodes = make_nodes(rng, 2);
   for (auto& n : nodes) n->start();
@@ -160,7 +160,7 @@ TEST(PeerTransport, PlaintextClientIsRefusedAndOthersStayUp) {
 // peers' pings at once: the link stays up and its round trip is measured,
 // while the gossip waits for a worker and then runs on one.
 TEST(PeerTransport, PingsAreAnsweredWhileTheWorkersAreBusy) {
-  SeededRng rng(test::test_seed() + 114);
+  SeededRng rng(vigil::test::test_seed() + 114);
   auto nodes = make_nodes(rng, 2);
   WorkPool pool(1, 1);
   std::promise<void> release;

@@ -28,7 +28,7 @@ v1::StoredKey record_of(const Deal<C>& d, std::size_t holder, std::uint32_t epoc
 
 TYPED_TEST(NodeKeyTest, RecordRoundTrips) {
   using C = TypeParam;
-  SeededRng rng(test::test_seed());
+  SeededRng rng(vigil::test::test_seed());
   const auto d = deal<C>(rng, 5, 3).value();
   auto key = node_key_from_record(record_of<C>(d, 3));
   ASSERT_TRUE(key.ok()) << key.error().message;
@@ -43,7 +43,7 @@ TYPED_TEST(NodeKeyTest, RecordRoundTrips) {
 
 TYPED_TEST(NodeKeyTest, InconsistentRecordsAreRefusedWithTheReason) {
   using C = TypeParam;
-  SeededRng rng(test::test_seed() + 1);
+  SeededRng rng(vigil::test::test_seed() + 1);
   const auto d = deal<C>(rng, 5, 3).value();
   const auto other = deal<C>(rng, 5, 3).value();
   const auto good = record_of<C>(d, 1);

@@ -33,7 +33,7 @@ class StoreTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     key_ = SecretBytes(32);
-    SeededRng rng(test::test_seed() + 90);
+    SeededRng rng(vigil::test::test_seed() + 90);
     rng.fill(key_.mutable_span());
     node_ = ed25519_generate(rng);
   }
@@ -279,7 +279,7 @@ TEST_F(StoreTest, AFullOrReadOnlyDiskIsAClearLoggedErrorAndLosesNothing) {
 TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction) {
   const Bytes session(32, 0x5a);
   SecretBytes seed(32);
-  SeededRng(test::test_seed() + 91).fill(seed.mutable_span());
+  SeededRng(vigil::test::test_seed() + 91).fill(seed.mutable_span());
   {
     auto store = open(key_);
     ASSERT_TRUE(store);
@@ -335,13 +335,13 @@ TEST_F(StoreTest, CeremonyJournalSurvivesReopeningAndTheOutcomeIsOneTransaction)
   EXPECT_EQ(c.error().code, ErrorCode::kVerificationFailed);
 }
 
-using test::folder_bytes;
-using test::raw_value;
+using vigil::test::folder_bytes;
+using vigil::test::raw_value;
 
 TEST_F(StoreTest, AnErasedEpochAndAFinishedCeremonysSeedLeaveNoTraceInAnyFile) {
   const Bytes session(32, 0x3c);
   SecretBytes seed(32);
-  SeededRng(test::test_seed() + 92).fill(seed.mutable_span());
+  SeededRng(vigil::test::test_seed() + 92).fill(seed.mutable_span());
   auto store = open(key_);
   ASSERT_TRUE(store);
   ASSERT_TRUE(store->put_key(sample_key(1), 1).ok());
@@ -475,7 +475,7 @@ class RotationTest : public StoreTest {
     ASSERT_TRUE(store->put_key(sample_key(1), 1).ok());
     ASSERT_TRUE(store->put_key(sample_key(2), 2).ok());
     seed_ = SecretBytes(32);
-    SeededRng(test::test_seed() + 93).fill(seed_.mutable_span());
+    SeededRng(vigil::test::test_seed() + 93).fill(seed_.mutable_span());
     ASSERT_TRUE(store->begin_ceremony(session_, as_bytes("plan"), seed_, 1000).ok());
     sealed_share_ = raw_value(dir_ / "vigil.db", "SELECT sealed FROM key_shares WHERE epoch = 2");
     sealed_seed_ = raw_value(dir_ / "vigil.db", "SELECT sealed_seed FROM ceremonies");
@@ -528,7 +528,7 @@ TEST_F(RotationTest, ReSealsEverySecretAndTheOldKeyOpensNothing) {
 TEST_F(RotationTest, AnInterruptedRotationBlocksTheNodeUntilItIsRunAgain) {
   // Interrupted after choosing the new key, before re-sealing.
   SecretBytes next(32);
-  SeededRng(test::test_seed() + 94).fill(next.mutable_span());
+  SeededRng(vigil::test::test_seed() + 94).fill(next.mutable_span());
   {
     std::ofstream out(dir_ / "master.key.next");
     out << to_hex(next.span()) << "\n";
@@ -544,7 +544,7 @@ TEST_F(RotationTest, AnInterruptedRotationBlocksTheNodeUntilItIsRunAgain) {
 
 TEST_F(RotationTest, ARotationInterruptedAfterItsCommitFinishes) {
   SecretBytes next(32);
-  SeededRng(test::test_seed() + 95).fill(next.mutable_span());
+  SeededRng(vigil::test::test_seed() + 95).fill(next.mutable_span());
   {
     auto store = Store::open(dir_ / "vigil.db", old_key_.clone()).value();
     ASSERT_TRUE(store->reseal_under(next.clone()).ok());
