@@ -39,7 +39,7 @@ HttpServer::HttpServer(asio::io_context& io, ApiRouter& router, WorkPool& pool, 
       router_(router),
       pool_(pool),
       settings_(std::move(settings)),
-      acceptor_(io),
+      acceptor_(asio::make_strand(io)),
       connections_(std::make_shared<ConnectionTable>(settings_.max_connections, settings_.max_connections_per_source)),
       // One address may hold a quarter of the budget, and at least one body of the largest size.
       bodies_(std::make_shared<BodyBudget>(
@@ -61,13 +61,17 @@ Result<std::uint16_t> HttpServer::start() {
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return make_error(ErrorCode::kTransport, "cannot listen on " + endpoint.to_string() + ": " + ec.message());
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  // The loop runs on the acceptor's strand, where stop() closes it: an
+  // acceptor is not safe to close from another thread mid-accept.
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
   return acceptor_.local_endpoint().port();
 }
 
 void HttpServer::stop() {
-  boost::system::error_code ec;
-  acceptor_.close(ec);
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  });
 }
 
 asio::awaitable<void> HttpServer::accept_loop() {

@@ -38,6 +38,8 @@ class HttpServer {
   // Binds settings.listen and starts accepting; returns the bound port
   // (useful with port 0).
   Result<std::uint16_t> start();
+  // Stops accepting: the acceptor is closed on its own strand, so any
+  // thread may call this.
   void stop();
   // Bytes of request bodies being read or handled now (for tests and metrics).
   std::size_t body_bytes_in_flight() const { return bodies_->held(); }

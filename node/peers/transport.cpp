@@ -77,7 +77,7 @@ struct PeerTransport::Session {
 
 PeerTransport::PeerTransport(asio::io_context& io, PeerLinkSettings settings, const Ed25519KeyPair& identity,
                              const Clock& clock, std::uint32_t key_epoch)
-    : io_(io), settings_(std::move(settings)), clock_(clock), key_epoch_(key_epoch), acceptor_(io) {
+    : io_(io), settings_(std::move(settings)), clock_(clock), key_epoch_(key_epoch), acceptor_(asio::make_strand(io)) {
   // spdlog creates its registry on first use; do that here, before the
   // links' threads log concurrently.
   (void)spdlog::default_logger_raw();
@@ -99,7 +99,8 @@ Result<std::uint16_t> PeerTransport::start() {
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
     return make_error(ErrorCode::kTransport, "cannot listen on " + settings_.listen.to_string() + ": " + ec.message());
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  // On the acceptor's strand, where stop() closes it.
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
   for (const auto& p : settings_.peers) {
     if (p.index > settings_.self) asio::co_spawn(io_, dial_loop(p), asio::detached);
   }
@@ -108,8 +109,10 @@ Result<std::uint16_t> PeerTransport::start() {
 
 void PeerTransport::stop() {
   stopping_ = true;
-  boost::system::error_code ec;
-  acceptor_.close(ec);
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  });
   std::lock_guard lock(mutex_);
   for (auto& weak : live_) {
     if (auto s = weak.lock()) {

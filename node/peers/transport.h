@@ -61,6 +61,8 @@ class PeerTransport {
   // Listens on settings.listen (the bound port is returned) and starts
   // dialling the peers with higher indices.
   Result<std::uint16_t> start();
+  // Stops accepting and closes every link, each on its own strand: any
+  // thread may call this.
   void stop();
 
   // Queues a ceremony message to a connected peer; false if there is no link
