@@ -37,6 +37,9 @@ struct RistrettoPointOps {
   using Point = EdwardsPoint;
   using Entry = EdwardsPoint;  // the form of precomputed table entries
   static constexpr bool kHasEndomorphism = false;
+  // The unified formulas below have no exceptional inputs (d is not a square),
+  // so secret points may be added as they come.
+  static constexpr bool kCompleteAddition = true;
 
   static Point identity() { return {Fe25519::zero(), Fe25519::one(), Fe25519::one(), Fe25519::zero()}; }
 

@@ -23,13 +23,22 @@ inline constexpr Modulus kP25519 =
 inline constexpr Modulus kSecp256k1Prime =
     make_modulus(limbs_from_hex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f"));
 
+// The order of each curve's group, which its scalars are reduced modulo. A
+// curve without one is a compile error, never a silent default.
+template <Curve C>
+struct CurveOrder;
+template <>
+struct CurveOrder<Ristretto255> {
+  static constexpr const Modulus& kValue = kRistrettoOrder;
+};
+template <>
+struct CurveOrder<Secp256k1> {
+  static constexpr const Modulus& kValue = kSecp256k1Order;
+};
+
 template <Curve C>
 constexpr const Modulus& group_order() {
-  if constexpr (std::is_same_v<C, Ristretto255>) {
-    return kRistrettoOrder;
-  } else {
-    return kSecp256k1Order;
-  }
+  return CurveOrder<C>::kValue;
 }
 
 // Both base fields have their own radix-2^51/2^52 arithmetic (fe25519.h,
