@@ -53,9 +53,20 @@ class Repeating {
   std::function<void()> work_;
 };
 
+// The system clock, moved by a fixed offset (zero but in vigild-test).
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(std::int64_t offset_ms) : offset_ms_(offset_ms) {}
+  std::int64_t now_unix_ms() const override { return system_.now_unix_ms() + offset_ms_; }
+
+ private:
+  SystemClock system_;
+  std::int64_t offset_ms_;
+};
+
 }  // namespace
 
-int run_node(const std::string& config_path, const std::string& log_format, TestRoots test_roots) {
+int run_node(const std::string& config_path, const std::string& log_format, const TestHooks& hooks) {
   auto config = load_node_config(config_path);
   if (!config) {
     std::fprintf(stderr, "vigild: %s\n", config.error().message.c_str());
@@ -69,7 +80,7 @@ int run_node(const std::string& config_path, const std::string& log_format, Test
   };
   std::optional<Bytes> test_root;
   if (!config->attestation_test_root.empty()) {
-    if (test_roots == TestRoots::kRefused) {
+    if (!hooks.trust_test_root) {
       return fail("attestation.test_root_ca",
                   make_error(ErrorCode::kInvalidInput,
                              "refused: vigild trusts only the Intel SGX Root CA; a test root is for vigild-test, "
@@ -93,7 +104,11 @@ int run_node(const std::string& config_path, const std::string& log_format, Test
   auto store = Store::open(config->data_dir / "vigil.db", std::move(master).value());
   if (!store) return fail("storage", store.error());
 
-  SystemClock clock;
+  const OffsetClock clock(hooks.clock_offset_ms);
+  if (hooks.clock_offset_ms != 0) {
+    spdlog::warn("clock: running {} ms off the system clock: this is vigild-test, never for production",
+                 hooks.clock_offset_ms);
+  }
   DecryptionService service(config->service(), **store, clock, system_rng(), *identity);
   if (auto s = service.load_key(); !s) return fail("key", s.error());
   if (!service.has_key()) spdlog::warn("no key share yet: serving status only until a DKG or an import");

@@ -6,10 +6,12 @@
 // authorised decryption requests with sealed, verifiable shares. Stops
 // cleanly on SIGINT or SIGTERM; everything it acknowledged is on disk. The
 // node itself is node/daemon.cpp; built as vigild-test (with the tests
-// only), it may also trust a test root for DCAP quotes.
+// only), it may also trust a test root for DCAP quotes and run its clock off
+// by VIGIL_TEST_CLOCK_OFFSET_MS.
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <string>
 
 #include "node/daemon.h"
@@ -38,9 +40,14 @@ int main(int argc, char** argv) {
   // free and keeps later ones in the heap, where a burst of large bodies
   // stays resident long after it was answered.
   ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-#ifdef VIGIL_TEST_TRUST_ANCHOR
-  return vigil::node::run_node(config, log_format, vigil::node::TestRoots::kAllowed);
+#ifdef VIGIL_TEST_HOOKS
+  vigil::node::TestHooks hooks;
+  hooks.trust_test_root = true;
+  if (const char* offset = std::getenv("VIGIL_TEST_CLOCK_OFFSET_MS"); offset != nullptr && *offset != '\0') {
+    hooks.clock_offset_ms = std::strtoll(offset, nullptr, 10);
+  }
+  return vigil::node::run_node(config, log_format, hooks);
 #else
-  return vigil::node::run_node(config, log_format, vigil::node::TestRoots::kRefused);
+  return vigil::node::run_node(config, log_format);
 #endif
 }

@@ -1,5 +1,7 @@
 #include "node/release/decryption_service.h"
 
+#include <algorithm>
+
 #include "proto/audit.h"
 #include "proto/codec.h"
 #include "proto/protected_secrets.h"
@@ -129,6 +131,28 @@ Result<std::shared_ptr<const AnyNodeKey>> DecryptionService::held_key() const {
   auto key = current_key();
   if (!key) return unavailable();
   return key;
+}
+
+std::optional<std::pair<std::string, std::string>> DecryptionService::clock_doubt() const {
+  if (!peer_states_ || settings_.peers.empty()) return std::nullopt;
+  std::vector<std::int64_t> offsets;  // each peer's clock minus this node's
+  for (const PeerState& p : peer_states_()) {
+    if (p.clock_offset_ms) offsets.push_back(*p.clock_offset_ms);
+  }
+  if (offsets.empty()) {
+    return std::pair<std::string, std::string>{
+        "clock_unverified", "this node has not yet read its peers' clocks (it does within a second of a link)"};
+  }
+  std::sort(offsets.begin(), offsets.end());
+  // The lower median: with an even count, the reading that puts this node furthest ahead.
+  const std::int64_t median = offsets[(offsets.size() - 1) / 2];
+  const std::int64_t skew = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.clock_skew).count();
+  if (median >= -skew) return std::nullopt;
+  return std::pair<std::string, std::string>{
+      "clock_ahead", "this node's clock is " + std::to_string(-median / 1000) +
+                         " s ahead of its peers' (the median of " + std::to_string(offsets.size()) +
+                         "), more than limits.clock_skew_s (" + std::to_string(settings_.clock_skew.count()) +
+                         " s): it decides no deadline"};
 }
 
 bool DecryptionService::within_skew(std::int64_t unix_ms, Origin origin) const {
@@ -409,6 +433,10 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
     facts.releases = stored->releases;
     const PolicyDecision verdict = evaluate_policy(policy, facts);
     if (!verdict.granted) return refuse(std::string(refusal_code(verdict.refusal)), verdict.why);
+    const PolicyGroup& granting = policy.any_of[verdict.group];
+    if (granting.silence_ms || granting.not_before_unix_ms) {
+      if (auto doubt = clock_doubt()) return refuse(std::move(doubt->first), std::move(doubt->second));
+    }
 
     VIGIL_ASSIGN_OR_RETURN(v1::RecoveryResponse response,
                            sealed_share(*key, stored->ciphertext, request, checked.request_digest));

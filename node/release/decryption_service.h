@@ -53,7 +53,8 @@ class DecryptionService {
   // Checks and stores a key record for this node (its index must match).
   Status import_key(const v1::StoredKey& record);
   bool has_key() const;
-  // Where status() learns the state of the peer links.
+  // Where status() learns the state of the peer links, and recover() its
+  // peers' clocks (see clock_doubt()).
   void set_peer_states(std::function<std::vector<PeerState>()> source) { peer_states_ = std::move(source); }
   // Where status() learns the state of the latest DKG or resharing.
   void set_ceremony_status(std::function<std::optional<v1::CeremonyStatus>()> source) {
@@ -109,6 +110,16 @@ class DecryptionService {
   Status room_for_one_more(std::int64_t held, const char* what) const;
   // An enclave's timestamp within limits.clock_skew_s of this node's clock.
   bool within_skew(std::int64_t unix_ms, Origin origin) const;
+  // Why this node's clock may not decide a deadline (a refusal code and its
+  // reason), or nothing. A node whose clock runs fast would release before
+  // the policy's timeout or time lock: its peers' clocks, as their pings
+  // show them, are the check. The median of their offsets must not put this
+  // node more than limits.clock_skew_s ahead (fewer than half the peers
+  // cannot move the median), and a node that has peers but no reading of
+  // their clocks yet (they come within a second of a link) does not decide.
+  // A clock that runs slow delays releases only. Without a source of peer
+  // states (in-process tests) or peers, nothing to check.
+  std::optional<std::pair<std::string, std::string>> clock_doubt() const;
   // A ciphertext on this node's curve whose validity proof holds under its key.
   static Status valid_under_key(const AnyNodeKey& key, const proto::AnyCiphertext& ciphertext);
 

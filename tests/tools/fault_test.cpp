@@ -8,6 +8,10 @@
 //
 // VIGIL_FAULT_CYCLES sets the number of kills (default 12, a few seconds;
 // scripts/faults runs more).
+//
+// Clock faults: one node's clock an hour fast, another's an hour slow
+// (vigild-test's VIGIL_TEST_CLOCK_OFFSET_MS). Neither may release before the
+// policy's timeout has passed on the honest nodes' clocks.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -20,6 +24,8 @@
 #include <mutex>
 #include <random>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "cluster_file.h"
 #include "http.h"
@@ -196,6 +202,93 @@ TEST_F(FaultTest, NodesKilledAtRandomDuringLoadLoseNothingTheyAcknowledged) {
   std::cout << "kill -9 cycles: " << cycles << "; acknowledged: " << acked.registration_count << " registrations ("
             << checked << " node copies checked), " << acked.heartbeat_count << " node heartbeats; "
             << recoveries.load() << " recoveries, all succeeded; nothing lost\n";
+}
+
+// The code of a node's answer to a recovery request: "granted", or its
+// refusal ("enclave_alive", "clock_ahead", ...).
+std::string answer_of(const std::string& api, const client::RecoveryRequest& request) {
+  auto r = http_request("POST", api + "/v1/recoveries", client::recovery_request_to_json(request), milliseconds(5000));
+  if (!r) return "transport: " + r.error().message;
+  if (r->status == 200) return "granted";
+  const auto body = nlohmann::json::parse(r->body, nullptr, false);
+  return body.is_object() && body.contains("error") ? body["error"].get<std::string>() : "HTTP " + r->body;
+}
+
+TEST_F(FaultTest, ANodeWhoseClockIsWrongNeverReleasesEarly) {
+  const ClusterFile initial = cluster();
+  SystemClock clock;
+  auto vault = client::ClusterClient<Ristretto255>::create(initial.description, http(), system_rng(), clock).value();
+  const Ed25519KeyPair requester = load_requester_key(dir_, initial, {}).value();
+  const Ed25519KeyPair enclave = ed25519_generate(system_rng());
+  // The requester, once the enclave has been silent for 4 s.
+  Policy policy = requester_only(enclave, requester.public_key);
+  policy.any_of[0].silence_ms = 4000;
+  auto protection = vault.protect(enclave, policy, Bytes(32, 0x17));
+  ASSERT_TRUE(protection.ok()) << protection.error().message;
+  ASSERT_EQ(protection->accepted.size(), 5u);
+  ASSERT_TRUE(vault.heartbeat(enclave, protection->key_id, 1).ok());
+
+  // Node 1 an hour fast, node 2 an hour slow, from their data folders.
+  for (const auto& [node, offset] : {std::pair{1, "3600000"}, std::pair{2, "-3600000"}}) {
+    auto r = test::run_command(std::string("VIGILD=") + VIGILD_TEST_PATH + " VIGIL_TEST_CLOCK_OFFSET_MS=" + offset +
+                               " " + VIGIL_CLI_PATH + " cluster restart --dir " + dir_.string() + " --node " +
+                               std::to_string(node));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::this_thread::sleep_for(milliseconds(2500));  // links up, pings exchanged
+
+  // The enclave keeps beating; every node is asked directly, over and over.
+  std::atomic<bool> beating{true};
+  std::thread heart([&] {
+    for (std::uint64_t counter = 2; beating.load(); ++counter) {
+      (void)vault.heartbeat(enclave, protection->key_id, counter, std::nullopt, {milliseconds(2000)});
+      std::this_thread::sleep_for(milliseconds(300));
+    }
+  });
+  struct StopOnExit {
+    std::atomic<bool>& beating;
+    std::thread& heart;
+    ~StopOnExit() {
+      beating = false;
+      if (heart.joinable()) heart.join();
+    }
+  } stop_on_exit{beating, heart};
+  // Valid for two hours, so that the fast node's clock does not find them
+  // expired before it gets to the policy.
+  auto signed_request = [&] {
+    auto request =
+        vault.prepare_recovery(protection->key_id, x25519_generate(system_rng()).public_key, std::chrono::hours(2));
+    request.sign(requester);
+    return request;
+  };
+  const auto& nodes = initial.description.nodes;
+  for (int round = 0; round < 6; ++round) {
+    const auto request = signed_request();
+    EXPECT_EQ(answer_of(nodes[0].api, request), "clock_ahead") << "the fast node, round " << round;
+    for (std::size_t i = 1; i < 5; ++i) {
+      EXPECT_EQ(answer_of(nodes[i].api, request), "enclave_alive") << "node " << i + 1 << ", round " << round;
+    }
+    std::this_thread::sleep_for(milliseconds(700));
+  }
+  beating = false;
+  heart.join();
+
+  // Silent past the timeout on the honest clocks: the three honest nodes
+  // release; the fast one still decides no deadline, and the slow one's
+  // deadline is an hour away.
+  std::this_thread::sleep_for(milliseconds(5500));
+  const X25519KeyPair response = x25519_generate(system_rng());
+  auto request = vault.prepare_recovery(protection->key_id, response.public_key, std::chrono::hours(2));
+  request.sign(requester);
+  auto recovered = vault.recover(request, response);
+  ASSERT_TRUE(recovered.ok()) << recovered.error().message;
+  EXPECT_EQ(recovered->plaintext.size(), 32u);
+  for (ParticipantIndex used : recovered->used) EXPECT_GE(used, 3u) << "a node whose clock is wrong released";
+  const auto late = signed_request();
+  EXPECT_EQ(answer_of(nodes[0].api, late), "clock_ahead");
+  EXPECT_EQ(answer_of(nodes[1].api, late), "enclave_alive");
+  auto audit = verify_audit();
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
 }
 
 }  // namespace
