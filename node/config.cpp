@@ -245,6 +245,7 @@ Result<NodeConfig> parse_node_config(const std::string& toml_text, const std::fi
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t max_age, positive(l["request_max_age_s"], "limits.request_max_age_s", 86400));
   c.limits.request_max_age = std::chrono::seconds(max_age);
   VIGIL_ASSIGN_OR_RETURN(std::uint64_t skew, positive(l["clock_skew_s"], "limits.clock_skew_s", 60));
+  if (skew > 86400) return config_error("limits.clock_skew_s", "must be at most 86400 (a day)");
   c.limits.clock_skew = std::chrono::seconds(skew);
 
   if (const auto* attestation = r["attestation"].as_table()) {

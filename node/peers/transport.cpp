@@ -206,7 +206,10 @@ void PeerTransport::record_clock(ParticipantIndex index, std::int64_t peer_unix_
   const bool sane = !__builtin_sub_overflow(peer_unix_ms, clock_.now_unix_ms(), &offset) && offset > -kCentury_ms &&
                     offset < kCentury_ms;
   std::lock_guard lock(mutex_);
-  if (sane) state_[index].clock_offset_ms = offset;
+  if (sane) {
+    state_[index].clock_offset_ms = offset;
+    state_[index].clock_read_at = std::chrono::steady_clock::now();
+  }
 }
 
 void PeerTransport::record_round_trip(ParticipantIndex index, std::chrono::steady_clock::duration round_trip) {

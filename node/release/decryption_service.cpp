@@ -10,6 +10,9 @@
 namespace vigil::node {
 namespace {
 
+// Whether the group's grant depends on this node's clock: a timeout or a time lock.
+bool decided_by_clock(const PolicyGroup& g) { return g.silence_ms.has_value() || g.not_before_unix_ms.has_value(); }
+
 std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
 
 // The message as kept and passed on: only the fields this node knows.
@@ -133,26 +136,35 @@ Result<std::shared_ptr<const AnyNodeKey>> DecryptionService::held_key() const {
   return key;
 }
 
-std::optional<std::pair<std::string, std::string>> DecryptionService::clock_doubt() const {
+std::optional<std::pair<std::string, std::string>> DecryptionService::clock_doubt(std::size_t threshold) const {
   if (!peer_states_ || settings_.peers.empty()) return std::nullopt;
-  std::vector<std::int64_t> offsets;  // each peer's clock minus this node's
-  for (const PeerState& p : peer_states_()) {
-    if (p.clock_offset_ms) offsets.push_back(*p.clock_offset_ms);
-  }
-  if (offsets.empty()) {
-    return std::pair<std::string, std::string>{
-        "clock_unverified", "this node has not yet read its peers' clocks (it does within a second of a link)"};
-  }
-  std::sort(offsets.begin(), offsets.end());
-  // The lower median: with an even count, the reading that puts this node furthest ahead.
-  const std::int64_t median = offsets[(offsets.size() - 1) / 2];
+  // Pings come every second: an older reading may predate a jump of either clock.
+  constexpr auto kFresh = std::chrono::seconds(5);
+  const auto now = std::chrono::steady_clock::now();
   const std::int64_t skew = std::chrono::duration_cast<std::chrono::milliseconds>(settings_.clock_skew).count();
-  if (median >= -skew) return std::nullopt;
-  return std::pair<std::string, std::string>{
-      "clock_ahead", "this node's clock is " + std::to_string(-median / 1000) +
-                         " s ahead of its peers' (the median of " + std::to_string(offsets.size()) +
-                         "), more than limits.clock_skew_s (" + std::to_string(settings_.clock_skew.count()) +
-                         " s): it decides no deadline"};
+  std::size_t fresh = 0, ahead = 0, behind = 0;
+  for (const PeerState& p : peer_states_()) {
+    if (!p.connected || !p.clock_offset_ms || now - p.clock_read_at > kFresh) continue;
+    ++fresh;
+    if (*p.clock_offset_ms < -skew) ++ahead;  // the peer's clock is behind this node's
+    if (*p.clock_offset_ms > skew) ++behind;
+  }
+  if (fresh == 0) {
+    return std::pair<std::string, std::string>{
+        "clock_unverified", "this node has no fresh reading of its peers' clocks (no peer link is up)"};
+  }
+  const std::size_t n = settings_.peers.size() + 1;
+  const std::size_t needed = std::min(fresh, n > threshold ? n - threshold + 1 : std::size_t{1});
+  auto doubt = [&](const char* code, std::size_t count, const char* direction) {
+    return std::pair<std::string, std::string>{code, std::to_string(count) + " of the " + std::to_string(fresh) +
+                                                         " peers whose clocks it read find this node's " + direction +
+                                                         " theirs by more than limits.clock_skew_s (" +
+                                                         std::to_string(settings_.clock_skew.count()) +
+                                                         " s): it decides no deadline until its clock is fixed"};
+  };
+  if (ahead >= needed) return doubt("clock_ahead", ahead, "clock ahead of");
+  if (behind >= needed) return doubt("clock_behind", behind, "clock behind");
+  return std::nullopt;
 }
 
 bool DecryptionService::within_skew(std::int64_t unix_ms, Origin origin) const {
@@ -431,11 +443,23 @@ Result<RecoveryOutcome> DecryptionService::recover(const v1::RecoveryRequest& re
     }
     facts.last_heartbeat_unix_ms = stored->heartbeat_unix_ms;
     facts.releases = stored->releases;
-    const PolicyDecision verdict = evaluate_policy(policy, facts);
+    PolicyDecision verdict = evaluate_policy(policy, facts);
     if (!verdict.granted) return refuse(std::string(refusal_code(verdict.refusal)), verdict.why);
-    const PolicyGroup& granting = policy.any_of[verdict.group];
-    if (granting.silence_ms || granting.not_before_unix_ms) {
-      if (auto doubt = clock_doubt()) return refuse(std::move(doubt->first), std::move(doubt->second));
+    if (decided_by_clock(policy.any_of[verdict.group])) {
+      if (auto doubt = clock_doubt(std::visit([](const auto& k) { return k.threshold; }, *key))) {
+        // A group that no deadline decides may still grant.
+        Policy clockless{policy.enclave_key, {}};
+        std::vector<std::size_t> original;
+        for (std::size_t g = 0; g < policy.any_of.size(); ++g) {
+          if (decided_by_clock(policy.any_of[g])) continue;
+          clockless.any_of.push_back(policy.any_of[g]);
+          original.push_back(g);
+        }
+        const PolicyDecision other = clockless.any_of.empty() ? PolicyDecision{} : evaluate_policy(clockless, facts);
+        if (!other.granted) return refuse(std::move(doubt->first), std::move(doubt->second));
+        verdict = other;
+        verdict.group = original[other.group];
+      }
     }
 
     VIGIL_ASSIGN_OR_RETURN(v1::RecoveryResponse response,

@@ -112,14 +112,16 @@ class DecryptionService {
   bool within_skew(std::int64_t unix_ms, Origin origin) const;
   // Why this node's clock may not decide a deadline (a refusal code and its
   // reason), or nothing. A node whose clock runs fast would release before
-  // the policy's timeout or time lock: its peers' clocks, as their pings
-  // show them, are the check. The median of their offsets must not put this
-  // node more than limits.clock_skew_s ahead (fewer than half the peers
-  // cannot move the median), and a node that has peers but no reading of
-  // their clocks yet (they come within a second of a link) does not decide.
-  // A clock that runs slow delays releases only. Without a source of peer
-  // states (in-process tests) or peers, nothing to check.
-  std::optional<std::pair<std::string, std::string>> clock_doubt() const;
+  // the policy's timeout or time lock; one that runs slow refuses the
+  // enclave's heartbeats as from the future, and would release once its
+  // last one looks old. Its peers' clocks, read from their pings in the last
+  // few seconds, are the check: it refuses when n - t + 1 of them (or all,
+  // if fewer answer) put it more than limits.clock_skew_s ahead or behind.
+  // The n - t nodes that a recovery may do without cannot block it by lying;
+  // an honest cluster's peers outvote a wrong clock. With no fresh reading
+  // (no peer link up), it does not decide. Without a source of peer states
+  // (in-process tests) or peers, there is nothing to check.
+  std::optional<std::pair<std::string, std::string>> clock_doubt(std::size_t threshold) const;
   // A ciphertext on this node's curve whose validity proof holds under its key.
   static Status valid_under_key(const AnyNodeKey& key, const proto::AnyCiphertext& ciphertext);
 

@@ -106,6 +106,7 @@ TEST(NodeConfig, ErrorsNameTheKey) {
             "requesters: no longer read: who may recover a secret is named by its own release policy"},
            {with("max_frame_bytes = 4096", "max_frame_bytes = -1"), "limits.max_frame_bytes: must be a positive"},
            {with("clock_skew_s = 5", "clock_skew_s = 0"), "limits.clock_skew_s: must be a positive"},
+           {with("clock_skew_s = 5", "clock_skew_s = 86401"), "limits.clock_skew_s: must be at most 86400"},
            {with("clock_skew_s = 5", "clock_skew_s = 5\nmax_request_bytes_in_flight = 1024"),
             "limits.max_request_bytes_in_flight: must be at least limits.max_request_bytes"},
            {with("clock_skew_s = 5", "clock_skew_s = 5\nworker_threads = -1"),

@@ -29,9 +29,14 @@ class RecoveryTest : public ::testing::Test {
   // Protects `secret` on every node under one group of `conditions` (the
   // enclave key is filled in); returns the key id.
   proto::KeyId protect(PolicyGroup conditions, const std::string& secret = "the enclave's wallet key") {
+    std::vector<PolicyGroup> groups;
+    groups.push_back(std::move(conditions));
+    return protect(std::move(groups), secret);
+  }
+  proto::KeyId protect(std::vector<PolicyGroup> any_of, const std::string& secret = "the enclave's wallet key") {
     Policy policy;
     policy.enclave_key = enclave_.public_key;
-    policy.any_of.push_back(std::move(conditions));
+    policy.any_of = std::move(any_of);
     canonical_ = encode_policy(policy);
     v1::Registration r;
     r.set_policy(std::string(canonical_.begin(), canonical_.end()));
@@ -140,6 +145,73 @@ TEST_F(RecoveryTest, TheAdminRecoversOnlyOnceTheEnclaveHasBeenSilentPastItsTimeo
   EXPECT_EQ(recover(request(id, {&admin_})), "the enclave's wallet key");
   // Nodes decide alone: the two that were not asked released nothing.
   EXPECT_EQ(cluster_.nodes[4]->store->protected_secret(id).value()->releases, 0u);
+}
+
+// A node decides a deadline only on a clock its peers' clocks (from their
+// pings) do not dispute: n - t + 1 of them (3 of node 1's 4 peers here) must
+// find it ahead or behind, so the two nodes a recovery can do without
+// cannot block it by lying. A group that no deadline decides still grants.
+TEST_F(RecoveryTest, ANodeDecidesNoDeadlineOnAClockItsPeersDispute) {
+  // Node 1 as vigild runs it: its peers configured, their states from the links.
+  auto& node = *cluster_.nodes[0];
+  for (ParticipantIndex i = 2; i <= 5; ++i) {
+    node.config.peers.push_back(PeerConfig{i, {"127.0.0.1", 9}, cluster_.nodes[i - 1]->identity.public_key});
+  }
+  node.service =
+      std::make_unique<DecryptionService>(node.config.service(), *node.store, cluster_.clock, *node.rng, node.identity);
+  ASSERT_TRUE(node.service->load_key().ok());
+  node.router = std::make_unique<ApiRouter>(*node.service, *node.metrics);
+  const auto id = protect(silent_then({admin_.public_key}, 1));
+  cluster_.clock.now += kDay + 1;
+  std::vector<PeerState> peers;
+  auto set_peers = [&](std::vector<std::int64_t> offsets_ms, std::chrono::seconds age = std::chrono::seconds(0)) {
+    peers.clear();
+    for (std::size_t i = 0; i < offsets_ms.size(); ++i) {
+      PeerState p;
+      p.index = static_cast<ParticipantIndex>(i + 2);
+      p.connected = true;
+      p.clock_offset_ms = offsets_ms[i];
+      p.clock_read_at = std::chrono::steady_clock::now() - age;
+      peers.push_back(p);
+    }
+  };
+  node.service->set_peer_states([&] { return peers; });
+  auto code_of = [&](const v1::RecoveryRequest& r) {
+    auto answer = ask(0, r);
+    return answer.status == 200 ? std::string("granted") : from_json<v1::ErrorResponse>(answer.body).error();
+  };
+  constexpr std::int64_t kHour = 3'600'000;
+  set_peers({-kHour, -kHour, 0, 0});  // two liars
+  EXPECT_EQ(code_of(request(id, {&admin_})), "granted");
+  set_peers({-kHour, -kHour, -kHour, 0});
+  EXPECT_EQ(code_of(request(id, {&admin_})), "clock_ahead");
+  set_peers({kHour, kHour, kHour, -kHour});
+  EXPECT_EQ(code_of(request(id, {&admin_})), "clock_behind");
+  set_peers({-kHour});  // the only peer that answers decides
+  EXPECT_EQ(code_of(request(id, {&admin_})), "clock_ahead");
+  set_peers({0, 0, 0, 0}, std::chrono::seconds(30));  // readings from before a clock could have jumped
+  EXPECT_EQ(code_of(request(id, {&admin_})), "clock_unverified");
+  set_peers({});
+  EXPECT_EQ(code_of(request(id, {&admin_})), "clock_unverified");
+  set_peers({30'000, -30'000, 0, 59'000});  // within limits.clock_skew_s (60 s)
+  EXPECT_EQ(code_of(request(id, {&admin_})), "granted");
+
+  // The admin alone after a day's silence, or the admin and another at any
+  // time: while the clock is disputed, only the second group can grant.
+  std::vector<Ed25519PublicKey> both{admin_.public_key, intruder_.public_key};
+  std::sort(both.begin(), both.end());
+  std::vector<PolicyGroup> groups;
+  groups.push_back(silent_then({admin_.public_key}, 1));
+  groups.push_back(PolicyGroup{{}, Requesters{2, both}, {}, {}, {}});
+  const auto two_ways = protect(std::move(groups), "two ways in");
+  cluster_.clock.now += kDay + 1;
+  set_peers({-kHour, -kHour, -kHour, -kHour});
+  EXPECT_EQ(code_of(request(two_ways, {&admin_})), "clock_ahead");
+  EXPECT_EQ(code_of(request(two_ways, {&admin_, &intruder_})), "granted");
+  const auto entries = audit(0);
+  ASSERT_FALSE(entries.empty());
+  EXPECT_EQ(entries.back().outcome(), "granted");
+  EXPECT_NE(entries.back().detail().find("any_of[1]"), std::string::npos) << entries.back().detail();
 }
 
 TEST_F(RecoveryTest, EachRefusalNamesItsReason) {
