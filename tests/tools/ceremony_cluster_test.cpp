@@ -1,11 +1,7 @@
 // DKG and resharing over real sockets: vigild processes on loopback started
 // by `vigil cluster up`, ceremonies carried by their TLS peer links.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,7 +9,6 @@
 #include <fstream>
 #include <future>
 #include <mutex>
-#include <regex>
 #include <thread>
 
 #include "ceremony_client.h"
@@ -26,6 +21,7 @@
 #include "proto/ceremony.h"
 #include "support/data_folder.h"
 #include "support/test_support.h"
+#include "tools/link_cutter.h"
 #include "tools/run_cli.h"
 
 namespace vigil::cli {
@@ -212,101 +208,6 @@ TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {
   EXPECT_EQ(decrypt("ct"), "survived a crash mid-DKG");
 }
 
-// A TCP relay on loopback standing in for peer links, which the test can
-// cut: cut() closes every relayed connection and drops new ones until heal().
-class LinkCutter {
- public:
-  explicit LinkCutter(std::uint16_t target_port) : target_port_(target_port) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listener_, 16) != 0 ||
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("link cutter: cannot listen on loopback");
-    }
-    port_ = ntohs(addr.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
-  ~LinkCutter() {
-    stopping_ = true;
-    cut();
-    acceptor_.join();
-    for (auto& t : pumps_) t.join();
-    for (int fd : open_) ::close(fd);
-    ::close(listener_);
-  }
-  LinkCutter(const LinkCutter&) = delete;
-  LinkCutter& operator=(const LinkCutter&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  void cut() {
-    cut_ = true;
-    std::lock_guard lock(mutex_);
-    for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
-  }
-  void heal() { cut_ = false; }
-
- private:
-  void accept_loop() {
-    while (!stopping_) {
-      pollfd p{listener_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const int in = ::accept(listener_, nullptr, nullptr);
-      if (in < 0) continue;
-      if (cut_) {
-        ::close(in);
-        continue;
-      }
-      const int out = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in target{};
-      target.sin_family = AF_INET;
-      target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      target.sin_port = htons(target_port_);
-      if (::connect(out, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0) {
-        ::close(in);
-        ::close(out);
-        continue;
-      }
-      std::lock_guard lock(mutex_);
-      open_.push_back(in);
-      open_.push_back(out);
-      pumps_.emplace_back([in, out] { pump(in, out); });
-      pumps_.emplace_back([in, out] { pump(out, in); });
-    }
-  }
-  static void pump(int from, int to) {
-    char buffer[16384];
-    for (;;) {
-      const ssize_t n = ::read(from, buffer, sizeof(buffer));
-      if (n <= 0 || ::write(to, buffer, static_cast<std::size_t>(n)) != n) break;
-    }
-    ::shutdown(from, SHUT_RDWR);
-    ::shutdown(to, SHUT_RDWR);
-  }
-
-  std::uint16_t target_port_;
-  std::uint16_t port_ = 0;
-  int listener_ = -1;
-  std::atomic<bool> cut_{false}, stopping_{false};
-  std::mutex mutex_;
-  std::vector<int> open_;
-  std::vector<std::thread> pumps_;
-  std::thread acceptor_;
-};
-
-// Points node `node`'s link to peer `peer` at `port` on loopback.
-void reroute_peer(const fs::path& node_toml, ParticipantIndex peer, std::uint16_t port) {
-  std::ifstream in(node_toml);
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  const std::regex entry("(\\[\\[peers\\]\\]\\nindex = " + std::to_string(peer) +
-                         "\\naddress = \"127\\.0\\.0\\.1:)\\d+");
-  std::smatch found;
-  ASSERT_TRUE(std::regex_search(text, found, entry)) << "no [[peers]] entry for node " << peer << " in " << node_toml;
-  std::ofstream(node_toml) << found.prefix().str() << found[1].str() << port << found.suffix().str();
-}
-
 // The review's finding over real processes: node 5's links to nodes 3 and 4
 // are down for the whole DKG, so its dealing (and everything else it says)
 // reaches them only through nodes 1 and 2. Every node still ends with the
@@ -318,9 +219,9 @@ TEST_F(CeremonyCluster, NodeCutOffFromTwoPeersDuringTheDkgStillLeavesOneKey) {
   const std::vector<client::NodeEndpoint> nodes = cluster.description.nodes;
   // Nodes 3 and 4 dial node 5 (the lower index dials): through the cutter.
   const std::string node5_peer = cluster.processes[4].peer;
-  LinkCutter cutter(static_cast<std::uint16_t>(std::stoi(node5_peer.substr(node5_peer.rfind(':') + 1))));
+  test::LinkCutter cutter(static_cast<std::uint16_t>(std::stoi(node5_peer.substr(node5_peer.rfind(':') + 1))));
   for (unsigned i : {3u, 4u}) {
-    reroute_peer(dir_ / cluster.processes[i - 1].dir / "node.toml", 5, cutter.port());
+    test::reroute_peer(dir_ / cluster.processes[i - 1].dir / "node.toml", 5, cutter.port());
     auto r = run_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(i));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }

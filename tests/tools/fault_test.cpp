@@ -13,6 +13,9 @@
 // allow (vigild-test's VIGIL_TEST_CLOCK_OFFSET_MS). Neither may release while
 // the enclave beats, nor before the policy's timeout has passed on the
 // honest nodes' clocks.
+//
+// A partition between nodes {1, 2} and {3, 4, 5} (their links through
+// relays the test cuts and heals), with the enclave on the majority's side.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -28,11 +31,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ceremony_client.h"
 #include "cluster_file.h"
 #include "http.h"
 #include "keys.h"
 #include "protected_client.h"
 #include "support/test_support.h"
+#include "tools/link_cutter.h"
 #include "tools/run_cli.h"
 #include "vigil/client.h"
 
@@ -205,6 +210,35 @@ TEST_F(FaultTest, NodesKilledAtRandomDuringLoadLoseNothingTheyAcknowledged) {
             << recoveries.load() << " recoveries, all succeeded; nothing lost\n";
 }
 
+// An enclave beating every 300 ms in the background, from counter 2 on,
+// through `vault` (which may reach only some nodes), until stop() or the end
+// of the scope; taken_by_all() is the newest counter every node it reaches took.
+class BeatingEnclave {
+ public:
+  BeatingEnclave(client::ClusterClient<Ristretto255>& vault, const Ed25519KeyPair& enclave, const client::KeyId& id)
+      : thread_([this, &vault, &enclave, id, reached = vault.cluster().nodes.size()] {
+          for (std::uint64_t counter = 2; beating_.load(); ++counter) {
+            auto beat = vault.heartbeat(enclave, id, counter, std::nullopt, {milliseconds(2000)});
+            if (beat && beat->accepted.size() == reached) taken_ = counter;
+            std::this_thread::sleep_for(milliseconds(300));
+          }
+        }) {}
+  ~BeatingEnclave() { stop(); }
+  BeatingEnclave(const BeatingEnclave&) = delete;
+  BeatingEnclave& operator=(const BeatingEnclave&) = delete;
+
+  void stop() {
+    beating_ = false;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::uint64_t taken_by_all() const { return taken_.load(); }
+
+ private:
+  std::atomic<bool> beating_{true};
+  std::atomic<std::uint64_t> taken_{1};
+  std::thread thread_;
+};
+
 // The code of a node's answer to a recovery request: "granted", or its
 // refusal ("enclave_alive", "clock_ahead", ...).
 std::string answer_of(const std::string& api, const client::RecoveryRequest& request) {
@@ -251,21 +285,7 @@ TEST_F(FaultTest, ANodeWhoseClockIsWrongNeverReleasesEarly) {
 
   // The enclave keeps beating; every node is asked directly, over and over,
   // until well past the time the slow node's clock would call it silent.
-  std::atomic<bool> beating{true};
-  std::thread heart([&] {
-    for (std::uint64_t counter = 2; beating.load(); ++counter) {
-      (void)vault.heartbeat(enclave, protection->key_id, counter, std::nullopt, {milliseconds(2000)});
-      std::this_thread::sleep_for(milliseconds(300));
-    }
-  });
-  struct StopOnExit {
-    std::atomic<bool>& beating;
-    std::thread& heart;
-    ~StopOnExit() {
-      beating = false;
-      if (heart.joinable()) heart.join();
-    }
-  } stop_on_exit{beating, heart};
+  BeatingEnclave heart(vault, enclave, protection->key_id);
   auto signed_request = [&] {
     auto request = vault.prepare_recovery(protection->key_id, x25519_generate(system_rng()).public_key);
     request.sign(requester);
@@ -283,8 +303,7 @@ TEST_F(FaultTest, ANodeWhoseClockIsWrongNeverReleasesEarly) {
     std::this_thread::sleep_for(milliseconds(700));
   }
   EXPECT_GT(slow_answers["clock_behind"], 0) << "the slow node's clock never called the enclave silent";
-  beating = false;
-  heart.join();
+  heart.stop();
 
   // Silent past the timeout on the honest clocks: the three honest nodes
   // release, the others still decide no deadline.
@@ -299,6 +318,113 @@ TEST_F(FaultTest, ANodeWhoseClockIsWrongNeverReleasesEarly) {
   const auto late = signed_request();
   EXPECT_EQ(answer_of(nodes[0].api, late), "clock_ahead");
   EXPECT_EQ(answer_of(nodes[1].api, late), "clock_behind");
+  auto audit = verify_audit();
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+}
+
+// The enclave, on the majority's side of a partition, keeps beating: nodes
+// 1 and 2 hear nothing, call it silent and release to a requester on their
+// side, but two shares are below t = 3. Once the partition heals they catch
+// up on the heartbeats (the newest one the majority took is on every node)
+// and refuse; after the enclave stops, the whole cluster recovers.
+TEST_F(FaultTest, APartitionedMinorityCannotRecoverAndCatchesUpWhenItHeals) {
+  const ClusterFile initial = cluster();
+  const auto& nodes = initial.description.nodes;
+  // Nodes 1 and 2 dial 3, 4 and 5 (the lower index dials): through relays.
+  std::vector<std::unique_ptr<test::LinkCutter>> cutters;
+  for (unsigned peer = 3; peer <= 5; ++peer) {
+    const std::string address = initial.processes[peer - 1].peer;
+    cutters.push_back(std::make_unique<test::LinkCutter>(
+        static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)))));
+  }
+  for (unsigned node : {1u, 2u}) {
+    for (unsigned peer = 3; peer <= 5; ++peer) {
+      test::reroute_peer(dir_ / initial.processes[node - 1].dir / "node.toml", peer, cutters[peer - 3]->port());
+    }
+    auto r = restart(node - 1);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::ostringstream quiet;
+  ASSERT_TRUE(wait_for_links(nodes, milliseconds(30000), quiet).ok()) << "the links through the relays came up";
+
+  SystemClock clock;
+  auto side = [&](std::initializer_list<ParticipantIndex> members) {
+    client::ClusterDescription d = initial.description;
+    d.nodes.clear();
+    for (ParticipantIndex i : members) d.nodes.push_back(nodes[i - 1]);
+    return client::ClusterClient<Ristretto255>::create(d, http(), system_rng(), clock).value();
+  };
+  auto everyone = side({1, 2, 3, 4, 5});
+  auto majority = side({3, 4, 5});
+  auto minority = side({1, 2});
+  const Ed25519KeyPair requester = load_requester_key(dir_, initial, {}).value();
+  const Ed25519KeyPair enclave = ed25519_generate(system_rng());
+  Policy policy = requester_only(enclave, requester.public_key);
+  policy.any_of[0].silence_ms = 3000;
+  const Bytes secret(32, 0x5a);
+  auto protection = everyone.protect(enclave, policy, secret);
+  ASSERT_TRUE(protection.ok()) << protection.error().message;
+  ASSERT_EQ(protection->accepted.size(), 5u);
+  ASSERT_TRUE(everyone.heartbeat(enclave, protection->key_id, 1).ok());
+
+  for (auto& c : cutters) c->cut();
+  auto sees_majority = [&](const client::NodeEndpoint& n) {
+    auto s = fetch_status(n.api, milliseconds(2000));
+    if (!s.ok()) return true;
+    for (const auto& p : s->peers()) {
+      if (p.index() >= 3 && p.connected()) return true;
+    }
+    return false;
+  };
+  for (int tries = 0; tries < 400 && (sees_majority(nodes[0]) || sees_majority(nodes[1])); ++tries) {
+    std::this_thread::sleep_for(milliseconds(25));
+  }
+  ASSERT_FALSE(sees_majority(nodes[0]) || sees_majority(nodes[1])) << "the partition took";
+
+  // The enclave reaches the majority only.
+  BeatingEnclave heart(majority, enclave, protection->key_id);
+  std::this_thread::sleep_for(milliseconds(4500));  // past the timeout, for the minority
+
+  auto signed_request = [&](const X25519PublicKey& response_key) {
+    auto request = everyone.prepare_recovery(protection->key_id, response_key);
+    request.sign(requester);
+    return request;
+  };
+  const auto asked = signed_request(x25519_generate(system_rng()).public_key);
+  EXPECT_EQ(answer_of(nodes[0].api, asked), "granted") << "node 1 heard nothing for longer than the timeout";
+  EXPECT_EQ(answer_of(nodes[1].api, asked), "granted") << "node 2 heard nothing for longer than the timeout";
+  for (std::size_t i = 2; i < 5; ++i) EXPECT_EQ(answer_of(nodes[i].api, asked), "enclave_alive") << "node " << i + 1;
+  const X25519KeyPair lone_key = x25519_generate(system_rng());
+  auto lone = minority.recover(signed_request(lone_key.public_key), lone_key);
+  EXPECT_FALSE(lone.ok()) << "two nodes' shares recovered the secret";
+
+  // Healed: nodes 1 and 2 hear the heartbeats again and refuse.
+  for (auto& c : cutters) c->heal();
+  ASSERT_TRUE(wait_for_links(nodes, milliseconds(30000), quiet).ok()) << "the partition healed";
+  auto both_refuse = [&] {
+    const auto r = signed_request(x25519_generate(system_rng()).public_key);
+    return answer_of(nodes[0].api, r) == "enclave_alive" && answer_of(nodes[1].api, r) == "enclave_alive";
+  };
+  for (int tries = 0; tries < 60 && !both_refuse(); ++tries) std::this_thread::sleep_for(milliseconds(250));
+  EXPECT_TRUE(both_refuse()) << "nodes 1 and 2 still call the enclave silent after the partition healed";
+  heart.stop();
+
+  // Nothing the majority took is missing anywhere: the newest heartbeat it
+  // took, sent again, is old news to every node (1 and 2 had it by gossip).
+  std::this_thread::sleep_for(milliseconds(1000));
+  auto again = everyone.heartbeat(enclave, protection->key_id, heart.taken_by_all(), std::nullopt);
+  ASSERT_FALSE(again.ok()) << "a node had lost heartbeat " << heart.taken_by_all() << " and took it again";
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_NE(again.error().message.find("node " + std::to_string(i) + ": invalid_input: replayed"), std::string::npos)
+        << again.error().message;
+  }
+
+  std::this_thread::sleep_for(milliseconds(3500));
+  const X25519KeyPair response = x25519_generate(system_rng());
+  auto recovered = everyone.recover(signed_request(response.public_key), response);
+  ASSERT_TRUE(recovered.ok()) << recovered.error().message;
+  EXPECT_TRUE(
+      std::equal(secret.begin(), secret.end(), recovered->plaintext.span().begin(), recovered->plaintext.span().end()));
   auto audit = verify_audit();
   EXPECT_EQ(audit.exit_code, 0) << audit.output;
 }
