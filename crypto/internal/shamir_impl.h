@@ -14,7 +14,9 @@ namespace vigil {
 
 namespace {
 
-inline Status check_index(ParticipantIndex index) { return check_indices(std::span<const ParticipantIndex>(&index, 1)); }
+inline Status check_index(ParticipantIndex index) {
+  return check_indices(std::span<const ParticipantIndex>(&index, 1));
+}
 
 }  // namespace
 
