@@ -222,6 +222,37 @@ void PeerTransport::touch(ParticipantIndex index) {
   state_[index].last_seen_unix_ms = clock_.now_unix_ms();
 }
 
+// A place among the handshakes under way, given back when the handshake
+// ends, however it ends.
+class PeerTransport::PendingHandshake {
+ public:
+  PendingHandshake(PeerTransport* transport, std::string address)
+      : transport_(transport), address_(std::move(address)) {}
+  PendingHandshake(PendingHandshake&& other) noexcept
+      : transport_(std::exchange(other.transport_, nullptr)), address_(std::move(other.address_)) {}
+  PendingHandshake& operator=(PendingHandshake&&) = delete;
+  PendingHandshake(const PendingHandshake&) = delete;
+  PendingHandshake& operator=(const PendingHandshake&) = delete;
+  ~PendingHandshake() { release(); }
+
+  void release() {
+    if (transport_ == nullptr) return;
+    std::lock_guard lock(transport_->mutex_);
+    --transport_->pending_total_;
+    if (--transport_->pending_[address_] == 0) transport_->pending_.erase(address_);
+    transport_ = nullptr;
+  }
+
+ private:
+  PeerTransport* transport_;
+  std::string address_;
+};
+
+std::size_t PeerTransport::pending_handshakes() const {
+  std::lock_guard lock(mutex_);
+  return pending_total_;
+}
+
 asio::awaitable<void> PeerTransport::accept_loop() {
   while (!stopping_) {
     boost::system::error_code ec;
@@ -230,16 +261,48 @@ asio::awaitable<void> PeerTransport::accept_loop() {
         co_await acceptor_.async_accept(asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) co_return;
+      // Out of file descriptors, say: the connection stays queued, so pause
+      // rather than spin, and say so once in a while.
+      if (const auto held_back = accept_errors_log_.admit(std::chrono::steady_clock::now())) {
+        spdlog::warn("peer port: accept failed: {} ({} more since the last such line)", ec.message(), *held_back);
+      }
+      asio::steady_timer pause(acceptor_.get_executor(), 100ms);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    // Noted now: once the handshake has failed the peer may be gone, and the
+    // socket no longer knows where it came from.
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    const std::string address = ec ? "unknown" : remote.address().to_string();
+    const std::string from = ec ? "an unknown address" : address + ":" + std::to_string(remote.port());
+    bool admitted = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (pending_total_ < kMaxPendingHandshakes && pending_[address] < kMaxPendingPerAddress) {
+        ++pending_total_;
+        ++pending_[address];
+        admitted = true;
+      } else if (pending_[address] == 0) {
+        pending_.erase(address);
+      }
+    }
+    if (!admitted) {
+      ++rejected_;
+      if (const auto held_back = refused_log_.admit(std::chrono::steady_clock::now())) {
+        spdlog::warn(
+            "peer link refused from {}: too many handshakes under way (at most {}, {} from one address); {} more "
+            "refusals since the last such line",
+            from, kMaxPendingHandshakes, kMaxPendingPerAddress, *held_back);
+      }
+      socket.close(ec);
       continue;
     }
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_incoming(std::move(socket)), asio::detached);
+    asio::co_spawn(executor, serve_incoming(std::move(socket), PendingHandshake(this, address)), asio::detached);
   }
 }
 
-asio::awaitable<void> PeerTransport::serve_incoming(tcp::socket socket) {
-  // Noted now: once the handshake has failed the peer may be gone, and the
-  // socket no longer knows where it came from.
+asio::awaitable<void> PeerTransport::serve_incoming(tcp::socket socket, PendingHandshake pending) {
   boost::system::error_code endpoint_ec;
   const tcp::endpoint remote = socket.remote_endpoint(endpoint_ec);
   const std::string from =
@@ -263,13 +326,16 @@ asio::awaitable<void> PeerTransport::serve_incoming(tcp::socket socket) {
   boost::system::error_code ec;
   co_await stream->async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
   deadline.cancel();
+  pending.release();
   if (ec || !who) {
     ++rejected_;
     // Without a pinned identity the handshake fails too: say both.
     const std::string why = who ? ec.message()
                                 : "no identity pinned in this node's config was presented" +
                                       (ec ? " (TLS: " + ec.message() + ")" : std::string());
-    spdlog::warn("peer link refused from {}: {}", from, why);
+    if (const auto held_back = refused_log_.admit(std::chrono::steady_clock::now())) {
+      spdlog::warn("peer link refused from {}: {} ({} more refusals since the last such line)", from, why, *held_back);
+    }
     co_return;
   }
   co_await run_session(stream, *who);

@@ -24,6 +24,7 @@
 #include <mutex>
 
 #include "node/config.h"
+#include "node/logging.h"
 #include "node/peers/peer_state.h"
 #include "node/work_pool.h"
 #include "vigil/clock.h"
@@ -77,15 +78,26 @@ class PeerTransport {
 
   std::vector<PeerState> peers() const;
   std::size_t connected_peers() const;
-  // Handshakes refused: unpinned or mismatched identities, plaintext, bad frames.
+  // Handshakes refused: unpinned or mismatched identities, plaintext, bad
+  // frames, and connections beyond the caps below.
   std::uint64_t rejected() const { return rejected_.load(); }
+
+  // Incoming connections that have not yet shown a pinned key may hold a
+  // TLS handshake for up to 5 s: at most this many at once, and at most
+  // kMaxPendingPerAddress from one address (a peer comes from its own), so
+  // that idle connections to the peer port cannot pile up; the rest are
+  // closed at once.
+  static constexpr std::size_t kMaxPendingHandshakes = 64;
+  static constexpr std::size_t kMaxPendingPerAddress = 8;
+  std::size_t pending_handshakes() const;
 
  private:
   using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
   struct Session;
+  class PendingHandshake;
 
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> serve_incoming(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> serve_incoming(boost::asio::ip::tcp::socket socket, PendingHandshake pending);
   boost::asio::awaitable<void> dial_loop(PeerConfig peer);
   boost::asio::awaitable<bool> dial_once(PeerConfig peer);
   boost::asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, ParticipantIndex expected);
@@ -113,7 +125,11 @@ class PeerTransport {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> rejected_{0};
+  LogThrottle refused_log_{std::chrono::seconds(10)};
+  LogThrottle accept_errors_log_{std::chrono::seconds(10)};
   mutable std::mutex mutex_;
+  std::map<std::string, std::size_t> pending_;  // handshakes under way, by address
+  std::size_t pending_total_ = 0;
   std::map<ParticipantIndex, PeerState> state_;
   std::vector<std::weak_ptr<Stream>> live_;
   std::map<ParticipantIndex, std::weak_ptr<Session>> sessions_;

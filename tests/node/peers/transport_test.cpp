@@ -8,6 +8,7 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
+#include <array>
 #include <boost/asio.hpp>
 #include <future>
 #include <thread>
@@ -110,6 +111,66 @@ TEST(PeerTransport, PinnedNodesConnect) {
     EXPECT_TRUE(eventually([&] { return n->transport->connected_peers() == 2; })) << "node " << n->config.index;
     EXPECT_EQ(n->transport->rejected(), 0u);
   }
+}
+
+// Idle connections to the peer port hold at most kMaxPendingPerAddress
+// handshakes from one address and kMaxPendingHandshakes in all; the rest
+// are closed at once, each counted and logged at most every 10 s. A flood
+// from one address leaves room for a pinned peer's link.
+TEST(PeerTransport, IdleConnectionsToThePeerPortAreCappedAndAPeerStillConnects) {
+  namespace ip = boost::asio::ip;
+  SeededRng rng(vigil::test::test_seed() + 118);
+  auto nodes = make_nodes(rng, 2);
+  auto& server = *nodes[1];  // node 1 dials node 2
+  auto log = capture_log();
+  server.start();
+  boost::asio::io_context io;
+  std::vector<ip::tcp::socket> idle;
+  auto connect_from = [&](const std::string& source) {
+    ip::tcp::socket s(io);
+    s.open(ip::tcp::v4());
+    s.bind({ip::make_address(source), 0});
+    s.connect({ip::make_address("127.0.0.1"), server.config.peer_listen.port});
+    idle.push_back(std::move(s));
+  };
+  // Closed by the node: a read finds the end of the stream.
+  auto closed_by_node = [&](std::size_t from, std::size_t to) {
+    std::size_t closed = 0;
+    for (std::size_t i = from; i < to; ++i) {
+      idle[i].non_blocking(true);
+      std::array<char, 1> byte{};
+      boost::system::error_code ec;
+      idle[i].read_some(boost::asio::buffer(byte), ec);
+      if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) ++closed;
+    }
+    return closed;
+  };
+
+  for (int i = 0; i < 20; ++i) connect_from("127.0.0.7");
+  EXPECT_TRUE(eventually([&] { return server.transport->rejected() == 20 - PeerTransport::kMaxPendingPerAddress; }));
+  EXPECT_EQ(server.transport->pending_handshakes(), PeerTransport::kMaxPendingPerAddress);
+  EXPECT_TRUE(eventually([&] { return closed_by_node(0, 20) == 20 - PeerTransport::kMaxPendingPerAddress; }));
+  nodes[0]->start();
+  EXPECT_TRUE(eventually([&] { return nodes[0]->transport->connected_peers() == 1; }))
+      << "the pinned peer got no link beside one address's idle connections";
+
+  // From a hundred addresses: at most the whole cap is held (fewer if the
+  // first ones reached their deadline meanwhile), the rest are closed.
+  const std::uint64_t before = server.transport->rejected();
+  for (int a = 1; a <= 100; ++a) connect_from("127.0.1." + std::to_string(a));
+  const std::size_t room = PeerTransport::kMaxPendingHandshakes - PeerTransport::kMaxPendingPerAddress;
+  EXPECT_TRUE(eventually([&] { return server.transport->rejected() >= before + 100 - room; }));
+  EXPECT_LE(server.transport->pending_handshakes(), PeerTransport::kMaxPendingHandshakes);
+  EXPECT_TRUE(eventually([&] { return closed_by_node(20, 120) >= 100 - room; }));
+  // One line for the first refusal, then silence for 10 s.
+  std::size_t lines = 0;
+  for (const auto& line : log->sink->last_formatted()) {
+    lines += line.find("too many handshakes under way") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(lines, 1u) << joined(log);
+  // Each idle handshake ends at its deadline and gives its place back.
+  EXPECT_TRUE(eventually([&] { return server.transport->pending_handshakes() == 0; }) ||
+              eventually([&] { return server.transport->pending_handshakes() == 0; }));
 }
 
 TEST(PeerTransport, UnpinnedIdentityCannotJoin) {
