@@ -97,8 +97,6 @@ Status verify(ByteSpan key, ByteSpan message, const std::string& signature, cons
   return {};
 }
 
-std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
-
 Bytes registration_bytes(const v1::Registration& r, const CiphertextDigest& digest) {
   return registration_signing_bytes(as_bytes(r.policy()), digest, r.registered_unix_ms());
 }
@@ -117,7 +115,7 @@ Bytes heartbeat_bytes(const v1::Heartbeat& h, const std::optional<AnyCiphertext>
 void sign_registration(v1::Registration& registration, const Ed25519KeyPair& enclave) {
   auto ct = convert(registration.ciphertext(), "ciphertext");
   const CiphertextDigest digest = ct ? digest_of(*ct) : CiphertextDigest{};
-  registration.set_signature(str(ed25519_sign(enclave, registration_bytes(registration, digest))));
+  registration.set_signature(as_string(ed25519_sign(enclave, registration_bytes(registration, digest))));
 }
 
 Result<CheckedRegistration> check_registration(const v1::Registration& registration) {
@@ -141,7 +139,7 @@ void sign_heartbeat(v1::Heartbeat& heartbeat, const Ed25519KeyPair& enclave) {
   if (heartbeat.has_replacement()) {
     if (auto ct = convert(heartbeat.replacement(), "replacement")) replacement = std::move(ct).value();
   }
-  heartbeat.set_signature(str(ed25519_sign(enclave, heartbeat_bytes(heartbeat, replacement))));
+  heartbeat.set_signature(as_string(ed25519_sign(enclave, heartbeat_bytes(heartbeat, replacement))));
 }
 
 Result<CheckedHeartbeat> check_heartbeat(const v1::Heartbeat& heartbeat, const Ed25519PublicKey& enclave_key,
@@ -164,8 +162,8 @@ Bytes recovery_request_signing_bytes(const v1::RecoveryRequest& r) {
 
 void add_recovery_signature(v1::RecoveryRequest& request, const Ed25519KeyPair& signer) {
   auto* s = request.add_signatures();
-  s->set_key(str(signer.public_key));
-  s->set_signature(str(ed25519_sign(signer, recovery_request_signing_bytes(request))));
+  s->set_key(as_string(signer.public_key));
+  s->set_signature(as_string(ed25519_sign(signer, recovery_request_signing_bytes(request))));
 }
 
 Result<CheckedRecovery> check_recovery_request(const v1::RecoveryRequest& request) {

@@ -42,7 +42,7 @@ HttpServer::HttpServer(asio::io_context& io, ApiRouter& router, WorkPool& pool, 
       acceptor_(asio::make_strand(io)),
       connections_(std::make_shared<ConnectionTable>(settings_.max_connections, settings_.max_connections_per_source)),
       // One address may hold a quarter of the budget, and at least one body of the largest size.
-      bodies_(std::make_shared<BodyBudget>(
+      bodies_(std::make_shared<SourceBudget>(
           settings_.max_request_bytes_in_flight,
           std::min(settings_.max_request_bytes_in_flight,
                    std::max(settings_.max_request_bytes_in_flight / 4, settings_.max_request_bytes)))) {}
@@ -198,7 +198,7 @@ asio::awaitable<HttpServer::Answer> HttpServer::answer(beast::tcp_stream& stream
   // Until the body is read the connection is answered and closed: what
   // follows the head is unread. (A Content-Length over
   // limits.max_request_bytes fails the head already: body_limit, below.)
-  std::optional<BodyBudget::Lease> lease;
+  std::optional<SourceBudget::Lease> lease;
   if (!ec) {
     const std::uint64_t length = parser.content_length().value_or(0);
     out.unread_body = length;

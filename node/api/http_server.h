@@ -4,7 +4,7 @@
 // (node/api/connection_table.h), so that a flood of idle or slow
 // connections does not lock the API out. A body is read only once its
 // Content-Length fits both the per-request cap and the budget for bodies in
-// flight, all and this address's (node/api/body_budget.h); a body left
+// flight, all and this address's (node/source_budget.h); a body left
 // unread is drained for a moment after the answer, so the client sees it.
 // Health and metrics are answered on the I/O thread; every other request is
 // handled on the work pool's client lane (node/work_pool.h), and answered
@@ -22,11 +22,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <memory>
 
-#include "node/api/body_budget.h"
 #include "node/api/connection_table.h"
 #include "node/api/router.h"
 #include "node/config.h"
 #include "node/logging.h"
+#include "node/source_budget.h"
 #include "node/work_pool.h"
 
 namespace vigil::node {
@@ -75,7 +75,7 @@ class HttpServer {
   const ApiSettings settings_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<ConnectionTable> connections_;
-  std::shared_ptr<BodyBudget> bodies_;
+  std::shared_ptr<SourceBudget> bodies_;
   LogThrottle refusals_log_{std::chrono::seconds(10)};
   LogThrottle shed_log_{std::chrono::seconds(10)};
   LogThrottle accept_errors_log_{std::chrono::seconds(10)};

@@ -29,11 +29,6 @@ namespace {
 
 using proto::Digest;
 
-template <std::size_t N>
-std::string str(const std::array<std::uint8_t, N>& b) {
-  return std::string(b.begin(), b.end());
-}
-
 Error refused(ParticipantIndex from, const std::string& why) {
   return make_error(ErrorCode::kProtocolAbort, "node " + std::to_string(from) + ": " + why, from);
 }
@@ -135,7 +130,7 @@ class CeremonyImpl final : public Ceremony {
 
   v1::CeremonyStatus status() const override {
     v1::CeremonyStatus s;
-    s.set_session_id(str(in_.plan.session_id));
+    s.set_session_id(as_string(in_.plan.session_id));
     s.set_kind(in_.plan.reshare ? v1::CEREMONY_KIND_RESHARE : v1::CEREMONY_KIND_DKG);
     s.set_state(phase_ == CeremonyPhase::kDone     ? "done"
                 : awaiting_certificate()           ? "awaiting"
@@ -154,8 +149,8 @@ class CeremonyImpl final : public Ceremony {
       for (ParticipantIndex d : result_->excluded) s.add_excluded(d);
       for (const auto& [d, why] : result_->exclusions)
         s.add_exclusion_reasons("node " + std::to_string(d) + ": " + why);
-      s.set_group_public_key(str(result_->group_key.encode()));
-      s.set_transcript_digest(str(transcript_));
+      s.set_group_public_key(as_string(result_->group_key.encode()));
+      s.set_transcript_digest(as_string(transcript_));
       s.set_confirmations(static_cast<std::uint32_t>(matching_confirmations()));
     }
     return s;
@@ -185,7 +180,7 @@ class CeremonyImpl final : public Ceremony {
 
   v1::CeremonyMessage envelope() const {
     v1::CeremonyMessage m;
-    m.set_session_id(str(in_.plan.session_id));
+    m.set_session_id(as_string(in_.plan.session_id));
     return m;
   }
 
@@ -712,9 +707,9 @@ class CeremonyImpl final : public Ceremony {
     if (participant != 0) c.set_participant(participant);
     for (const auto& [dealer, digest] : result_->confirmation.dealing_digests) {
       c.add_dealers(dealer);
-      c.add_dealing_digests(str(digest));
+      c.add_dealing_digests(as_string(digest));
     }
-    c.set_group_public_key(str(result_->group_key.encode()));
+    c.set_group_public_key(as_string(result_->group_key.encode()));
     return c;
   }
 

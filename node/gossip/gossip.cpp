@@ -5,8 +5,6 @@
 namespace vigil::node {
 namespace {
 
-std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
-
 template <class M>
 bool parse(const Bytes& bytes, M& message) {
   return message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
@@ -132,7 +130,7 @@ void Gossip::answer(ParticipantIndex peer, std::uint64_t after) {
   }
   v1::GossipMessage m;
   auto* batch = m.mutable_sync_batch();
-  batch->set_sequence_id(str(*sequence));
+  batch->set_sequence_id(as_string(*sequence));
   for (const auto& secret : changes->secrets) {
     auto* item = batch->add_items();
     if (!parse(secret.registration, *item->mutable_registration()) ||

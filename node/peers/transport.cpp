@@ -222,37 +222,6 @@ void PeerTransport::touch(ParticipantIndex index) {
   state_[index].last_seen_unix_ms = clock_.now_unix_ms();
 }
 
-// A place among the handshakes under way, given back when the handshake
-// ends, however it ends.
-class PeerTransport::PendingHandshake {
- public:
-  PendingHandshake(PeerTransport* transport, std::string address)
-      : transport_(transport), address_(std::move(address)) {}
-  PendingHandshake(PendingHandshake&& other) noexcept
-      : transport_(std::exchange(other.transport_, nullptr)), address_(std::move(other.address_)) {}
-  PendingHandshake& operator=(PendingHandshake&&) = delete;
-  PendingHandshake(const PendingHandshake&) = delete;
-  PendingHandshake& operator=(const PendingHandshake&) = delete;
-  ~PendingHandshake() { release(); }
-
-  void release() {
-    if (transport_ == nullptr) return;
-    std::lock_guard lock(transport_->mutex_);
-    --transport_->pending_total_;
-    if (--transport_->pending_[address_] == 0) transport_->pending_.erase(address_);
-    transport_ = nullptr;
-  }
-
- private:
-  PeerTransport* transport_;
-  std::string address_;
-};
-
-std::size_t PeerTransport::pending_handshakes() const {
-  std::lock_guard lock(mutex_);
-  return pending_total_;
-}
-
 asio::awaitable<void> PeerTransport::accept_loop() {
   while (!stopping_) {
     boost::system::error_code ec;
@@ -275,18 +244,8 @@ asio::awaitable<void> PeerTransport::accept_loop() {
     const tcp::endpoint remote = socket.remote_endpoint(ec);
     const std::string address = ec ? "unknown" : remote.address().to_string();
     const std::string from = ec ? "an unknown address" : address + ":" + std::to_string(remote.port());
-    bool admitted = false;
-    {
-      std::lock_guard lock(mutex_);
-      if (pending_total_ < kMaxPendingHandshakes && pending_[address] < kMaxPendingPerAddress) {
-        ++pending_total_;
-        ++pending_[address];
-        admitted = true;
-      } else if (pending_[address] == 0) {
-        pending_.erase(address);
-      }
-    }
-    if (!admitted) {
+    auto handshake = handshakes_->take(address, 1);
+    if (!handshake) {
       ++rejected_;
       if (const auto held_back = refused_log_.admit(std::chrono::steady_clock::now())) {
         spdlog::warn(
@@ -298,15 +257,12 @@ asio::awaitable<void> PeerTransport::accept_loop() {
       continue;
     }
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_incoming(std::move(socket), PendingHandshake(this, address)), asio::detached);
+    asio::co_spawn(executor, serve_incoming(std::move(socket), std::move(handshake), from), asio::detached);
   }
 }
 
-asio::awaitable<void> PeerTransport::serve_incoming(tcp::socket socket, PendingHandshake pending) {
-  boost::system::error_code endpoint_ec;
-  const tcp::endpoint remote = socket.remote_endpoint(endpoint_ec);
-  const std::string from =
-      endpoint_ec ? "an unknown address" : remote.address().to_string() + ":" + std::to_string(remote.port());
+asio::awaitable<void> PeerTransport::serve_incoming(tcp::socket socket, std::optional<SourceBudget::Lease> handshake,
+                                                    std::string from) {
   auto stream = std::make_shared<Stream>(std::move(socket), *tls_);
   // Any pinned peer may connect; which one it is, its key says.
   std::optional<ParticipantIndex> who;
@@ -326,7 +282,7 @@ asio::awaitable<void> PeerTransport::serve_incoming(tcp::socket socket, PendingH
   boost::system::error_code ec;
   co_await stream->async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
   deadline.cancel();
-  pending.release();
+  handshake.reset();  // its place among the handshakes under way is free again
   if (ec || !who) {
     ++rejected_;
     // Without a pinned identity the handshake fails too: say both.

@@ -26,6 +26,7 @@
 #include "node/config.h"
 #include "node/logging.h"
 #include "node/peers/peer_state.h"
+#include "node/source_budget.h"
 #include "node/work_pool.h"
 #include "vigil/clock.h"
 #include "vigil/ed25519.h"
@@ -89,15 +90,17 @@ class PeerTransport {
   // closed at once.
   static constexpr std::size_t kMaxPendingHandshakes = 64;
   static constexpr std::size_t kMaxPendingPerAddress = 8;
-  std::size_t pending_handshakes() const;
+  std::size_t pending_handshakes() const { return handshakes_->held(); }
 
  private:
   using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
   struct Session;
-  class PendingHandshake;
 
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> serve_incoming(boost::asio::ip::tcp::socket socket, PendingHandshake pending);
+  // `handshake` is this connection's place among the handshakes under way;
+  // `from` its address and port, for the log.
+  boost::asio::awaitable<void> serve_incoming(boost::asio::ip::tcp::socket socket,
+                                              std::optional<SourceBudget::Lease> handshake, std::string from);
   boost::asio::awaitable<void> dial_loop(PeerConfig peer);
   boost::asio::awaitable<bool> dial_once(PeerConfig peer);
   boost::asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, ParticipantIndex expected);
@@ -127,9 +130,9 @@ class PeerTransport {
   std::atomic<std::uint64_t> rejected_{0};
   LogThrottle refused_log_{std::chrono::seconds(10)};
   LogThrottle accept_errors_log_{std::chrono::seconds(10)};
+  const std::shared_ptr<SourceBudget> handshakes_ =
+      std::make_shared<SourceBudget>(kMaxPendingHandshakes, kMaxPendingPerAddress);
   mutable std::mutex mutex_;
-  std::map<std::string, std::size_t> pending_;  // handshakes under way, by address
-  std::size_t pending_total_ = 0;
   std::map<ParticipantIndex, PeerState> state_;
   std::vector<std::weak_ptr<Stream>> live_;
   std::map<ParticipantIndex, std::weak_ptr<Session>> sessions_;

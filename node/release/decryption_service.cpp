@@ -13,8 +13,6 @@ namespace {
 // Whether the group's grant depends on this node's clock: a timeout or a time lock.
 bool decided_by_clock(const PolicyGroup& g) { return g.silence_ms.has_value() || g.not_before_unix_ms.has_value(); }
 
-std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
-
 // The message as kept and passed on: only the fields this node knows.
 // Signatures do not cover unknown fields, so a sender could otherwise pad a
 // valid message past the peer links' frame size.
@@ -101,10 +99,10 @@ v1::StatusResponse DecryptionService::status() const {
           s.set_curve(std::string(C::kName));
           s.set_threshold(static_cast<std::uint32_t>(k.threshold));
           s.set_parties(static_cast<std::uint32_t>(k.public_shares.size()));
-          s.set_group_public_key(str(k.commitment.group_public_key().encode()));
+          s.set_group_public_key(as_string(k.commitment.group_public_key().encode()));
           s.set_key_epoch(k.epoch);
-          for (const auto& p : k.public_shares) s.add_public_shares(str(p.encode()));
-          for (const auto& c : k.commitment.elements()) s.add_commitments(str(c.encode()));
+          for (const auto& p : k.public_shares) s.add_public_shares(as_string(p.encode()));
+          for (const auto& c : k.commitment.elements()) s.add_commitments(as_string(c.encode()));
         },
         *key);
   }
@@ -207,7 +205,7 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
                                                     " s from this node's clock (limits.clock_skew_s)");
   }
   v1::RegistrationResponse response;
-  response.set_key_id(str(checked.key_id));
+  response.set_key_id(as_string(checked.key_id));
   VIGIL_ASSIGN_OR_RETURN(auto existing, store_.protected_secret(checked.key_id));
   if (existing) {
     // Held already (a client's retry, or a peer passing it on): nothing to check again.
@@ -534,9 +532,9 @@ Result<v1::RecoveryResponse> DecryptionService::sealed_share(const AnyNodeKey& k
         s->set_version(proto::kWireVersion);
         s->set_curve(proto::to_proto_curve(C::kId));
         s->set_index(share.index);
-        s->set_request_id(str(request_digest));
-        s->set_ciphertext_digest(str(digest));
-        s->set_sealed(str(sealed));
+        s->set_request_id(as_string(request_digest));
+        s->set_ciphertext_digest(as_string(digest));
+        s->set_sealed(as_string(sealed));
         s->set_key_epoch(k.epoch);
         *response.mutable_ciphertext() = std::move(message);
         return response;
@@ -550,7 +548,7 @@ Result<v1::AuditPage> DecryptionService::audit(std::uint64_t from, std::size_t l
   v1::AuditPage page;
   for (auto& e : entries) *page.add_entries() = std::move(e);
   page.set_head_seq(head.seq);
-  page.set_head_hash(str(head.hash));
+  page.set_head_hash(as_string(head.hash));
   return page;
 }
 

@@ -10,11 +10,7 @@ namespace vigil::node {
 
 using sqlite::Statement;
 
-namespace {
-
-std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::optional<Bytes>> Store::release(ByteSpan request_digest, std::uint64_t* unsettled) {
   const Durable lock(*this, true, unsettled);
@@ -68,7 +64,7 @@ Result<RecordedDecision> Store::record_decision(const Decision& d, const Ed25519
     const int rc = head.step();
     if (rc == SQLITE_ROW) {
       e.set_seq(static_cast<std::uint64_t>(head.integer(0)) + 1);
-      e.set_previous(str(head.blob(1)));
+      e.set_previous(as_string(head.blob(1)));
     } else if (rc == SQLITE_DONE) {
       e.set_seq(1);
       e.set_previous(std::string(proto::AuditHash{}.size(), '\0'));
@@ -76,11 +72,11 @@ Result<RecordedDecision> Store::record_decision(const Decision& d, const Ed25519
       return sqlite::error(db_, "reading the audit chain's head");
     }
     e.set_unix_ms(d.unix_ms);
-    e.set_key_id(str(d.key_id));
-    e.set_request_digest(str(d.request_digest));
+    e.set_key_id(as_string(d.key_id));
+    e.set_request_digest(as_string(d.request_digest));
     e.set_outcome(d.outcome);
     e.set_detail(d.detail);
-    for (const auto& k : d.signers) e.add_signers(str(k));
+    for (const auto& k : d.signers) e.add_signers(as_string(k));
     proto::sign_audit_entry(e, node);
     Statement s(*statements_, "INSERT INTO audit_log (seq, hash, entry) VALUES (?, ?, ?)");
     s.bind(1, static_cast<std::int64_t>(e.seq()))

@@ -16,19 +16,17 @@
 namespace vigil::proto {
 namespace {
 
-std::string str(ByteSpan b) { return std::string(b.begin(), b.end()); }
-
 TEST(SignedMessagesTest, AuditEntryMatchesTheVector) {
   const auto v = test::load_project_vectors("signed-messages.json")["audit_entry"];
   v1::AuditEntry e;
   e.set_seq(v["seq"].get<std::uint64_t>());
-  e.set_previous(str(test::hex(v["previous"])));
+  e.set_previous(as_string(test::hex(v["previous"])));
   e.set_unix_ms(v["unix_ms"].get<std::int64_t>());
-  e.set_key_id(str(test::hex(v["key_id"])));
-  e.set_request_digest(str(test::hex(v["request_digest"])));
+  e.set_key_id(as_string(test::hex(v["key_id"])));
+  e.set_request_digest(as_string(test::hex(v["request_digest"])));
   e.set_outcome(v["outcome"].get<std::string>());
   e.set_detail(v["detail"].get<std::string>());
-  for (const auto& k : v["signers"]) e.add_signers(str(test::hex(k)));
+  for (const auto& k : v["signers"]) e.add_signers(as_string(test::hex(k)));
   EXPECT_EQ(to_hex(audit_signing_bytes(e)), v["signing_bytes"].get<std::string>());
   EXPECT_EQ(to_hex(audit_entry_hash(e)), v["hash"].get<std::string>());
   const auto node = ed25519_from_seed(test::hex(v["node_seed"])).value();

@@ -336,8 +336,8 @@ TEST(ConnectionTable, OneSourceHoldsAtMostItsShareOfTheWorkQueue) {
 // The body budget: the whole and each address's share; requests without a
 // body take nothing, however many at once (two of them from one address
 // once corrupted its accounting).
-TEST(BodyBudget, HoldsTheWholeAndEachAddresssShare) {
-  auto budget = std::make_shared<BodyBudget>(100, 60);
+TEST(SourceBudget, HoldsTheWholeAndEachAddresssShare) {
+  auto budget = std::make_shared<SourceBudget>(100, 60);
   {
     auto a = budget->take("a", 50);
     ASSERT_TRUE(a);
@@ -347,7 +347,7 @@ TEST(BodyBudget, HoldsTheWholeAndEachAddresssShare) {
     auto b = budget->take("b", 40);
     ASSERT_TRUE(b);
     EXPECT_FALSE(budget->take("c", 1)) << "the whole 100 is taken";
-    std::vector<BodyBudget::Lease> empty;
+    std::vector<SourceBudget::Lease> empty;
     for (int i = 0; i < 4; ++i) empty.push_back(std::move(budget->take("a", 0)).value());
     EXPECT_EQ(budget->held(), 100u);
   }
