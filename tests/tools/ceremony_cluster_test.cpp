@@ -9,6 +9,9 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "ceremony_client.h"
@@ -505,6 +508,146 @@ TEST_F(CeremonyCluster, ACoordinatorFinishesTheJobFromTheNodesStateAfterKillsAnd
   auto down = run_cli("cluster down --dir " + dir_.string());
   EXPECT_EQ(down.exit_code, 0) << down.output;
   for (const int pid : every_pid) EXPECT_FALSE(process_alive(pid)) << "vigild " << pid << " still runs";
+}
+
+// An operator's restarts under a coordinator. While a ceremony runs (a node
+// reports it running), a thread kills a random node with SIGKILL and has
+// `cluster restart` start it again 0-300 ms later, with up to two nodes
+// down at once, `budget` kills per ceremony. A DKG takes tens of
+// milliseconds, so kills on a timer would seldom land inside one; a kill
+// stalls the ceremony until the node is back, which gives the next its
+// chance.
+class KillLoop {
+ public:
+  KillLoop(fs::path dir, std::vector<client::NodeEndpoint> nodes, unsigned budget)
+      : dir_(std::move(dir)), nodes_(std::move(nodes)), budget_(budget), thread_([this] { run(); }) {}
+  ~KillLoop() { stop(); }
+  KillLoop(const KillLoop&) = delete;
+  KillLoop& operator=(const KillLoop&) = delete;
+
+  // Stops killing and waits until every killed node has been restarted.
+  void stop() {
+    running_ = false;
+    if (thread_.joinable()) thread_.join();
+  }
+  unsigned kills() const { return kills_; }
+  // Outputs of the restarts that failed.
+  std::vector<std::string> failures() const {
+    std::lock_guard lock(mutex_);
+    return failures_;
+  }
+
+ private:
+  static constexpr std::size_t kMostDown = 2;
+
+  void run() {
+    std::mt19937_64 random(vigil::test::test_seed() + 2718 + budget_);
+    auto between = [&](int low, int high) {
+      return milliseconds(std::uniform_int_distribution<int>(low, high)(random));
+    };
+    auto up_node = [&]() -> std::optional<std::size_t> {
+      std::lock_guard lock(mutex_);
+      std::vector<std::size_t> up;
+      for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        if (!down_.contains(i)) up.push_back(i);
+      }
+      if (down_.size() >= kMostDown || up.empty()) return std::nullopt;
+      return up[std::uniform_int_distribution<std::size_t>(0, up.size() - 1)(random)];
+    };
+    std::vector<std::future<void>> restarts;
+    while (running_ && kills_ < budget_) {
+      std::this_thread::sleep_for(between(0, 20));
+      const auto asked = up_node();
+      if (!asked) continue;
+      auto s = fetch_status(nodes_[*asked].api, milliseconds(500));
+      if (!s || s->ceremony().state() != "running") continue;
+      const auto victim = up_node();
+      if (!victim) continue;
+      auto cluster = load_cluster(dir_);
+      if (!cluster) continue;
+      const int pid = cluster->processes[*victim].pid;
+      if (pid <= 0 || ::kill(pid, SIGKILL) != 0) continue;
+      ++kills_;
+      {
+        std::lock_guard lock(mutex_);
+        down_.insert(*victim);
+      }
+      restarts.push_back(std::async(std::launch::async, [this, victim = *victim, pause = between(0, 300)] {
+        std::this_thread::sleep_for(pause);
+        auto restarted =
+            run_cli("cluster restart --dir " + dir_.string() + " --node " + std::to_string(nodes_[victim].index));
+        std::lock_guard lock(mutex_);
+        if (restarted.exit_code != 0) failures_.push_back(restarted.output);
+        down_.erase(victim);
+      }));
+    }
+    for (auto& restart : restarts) restart.get();
+  }
+
+  fs::path dir_;
+  std::vector<client::NodeEndpoint> nodes_;
+  unsigned budget_;
+  std::atomic<bool> running_{true};
+  std::atomic<unsigned> kills_{0};
+  mutable std::mutex mutex_;
+  std::set<std::size_t> down_;  // nodes killed and not yet restarted
+  std::vector<std::string> failures_;
+  std::thread thread_;  // last: it starts once the rest is built
+};
+
+// kill -9 in a loop under `cluster dkg` and then under two `cluster reshare`
+// runs that change the threshold (VIGIL_FAULT_CYCLES kills each, default
+// 6). Each ceremony ends with one key that cluster.json records beside the
+// processes running now, resharing keeps the group key, and what was
+// protected after the DKG decrypts after every resharing.
+TEST_F(CeremonyCluster, NodesKilledInALoopDuringADkgAndTwoResharingsLeaveOneWorkingKey) {
+  const std::vector<client::NodeEndpoint> nodes = up_without_key(5, 3).description.nodes;
+  const char* cycles = std::getenv("VIGIL_FAULT_CYCLES");
+  const unsigned budget =
+      cycles != nullptr ? std::max(1u, static_cast<unsigned>(std::strtoul(cycles, nullptr, 10))) : 6;
+  auto resumed = [&] {  // journal resumptions logged by all nodes so far
+    std::size_t count = 0;
+    for (const auto& n : nodes) {
+      const std::string log = slurp("node" + std::to_string(n.index) + "/vigild.log");
+      for (auto at = log.find("resumed from"); at != std::string::npos; at = log.find("resumed from", at + 1)) ++count;
+    }
+    return count;
+  };
+  std::vector<std::string> ran;
+  auto under_kills = [&](const std::string& command) {
+    const std::size_t resumed_before = resumed();
+    KillLoop kills(dir_, nodes, budget);
+    auto r = run_cli(command + " --dir " + dir_.string() + " --phase-timeout-ms 10000");
+    kills.stop();
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_GE(kills.kills(), 1u) << "no node was killed while it ran";
+    for (const auto& failure : kills.failures()) ADD_FAILURE() << "cluster restart failed: " << failure;
+    const std::size_t resumptions = resumed() - resumed_before;
+    EXPECT_GE(resumptions, 1u) << "no node was killed inside the ceremony";
+    ran.push_back(command + ": " + std::to_string(kills.kills()) + " kill -9, " + std::to_string(resumptions) +
+                  " resumed from the journal");
+    // Every process cluster.json names runs: no restart's record was lost.
+    const ClusterFile now = load_cluster(dir_).value();
+    for (std::size_t i = 0; i < now.processes.size(); ++i) {
+      EXPECT_TRUE(process_alive(now.processes[i].pid)) << "cluster.json names node " << i + 1 << "'s running process";
+    }
+    return now;
+  };
+
+  const ClusterFile after_dkg = under_kills("cluster dkg --t 3");
+  ASSERT_EQ(after_dkg.description.key_epoch, 1u);
+  ASSERT_FALSE(after_dkg.description.group_public_key.empty());
+  encrypt("kept through every kill", "ct");
+
+  std::uint32_t epoch = 1;
+  for (const unsigned t : {4u, 3u}) {
+    const ClusterFile after = under_kills("cluster reshare --n 5 --t " + std::to_string(t));
+    EXPECT_EQ(after.description.key_epoch, ++epoch);
+    EXPECT_EQ(after.description.threshold, t);
+    EXPECT_EQ(after.description.group_public_key, after_dkg.description.group_public_key);
+    EXPECT_EQ(decrypt("ct"), "kept through every kill");
+  }
+  for (const auto& line : ran) std::cout << "  " << line << "\n";
 }
 
 }  // namespace

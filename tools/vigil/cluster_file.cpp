@@ -1,5 +1,12 @@
 #include "cluster_file.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "client/cluster_json.h"
 #include "files.h"
 #include "keys.h"
@@ -44,6 +51,28 @@ Status save_cluster(const std::filesystem::path& dir, const ClusterFile& c) {
   if (!c.requester_key.empty()) j["requester_key"] = c.requester_key;
   if (!c.operator_key.empty()) j["operator_key"] = c.operator_key;
   return write_file(dir / "cluster.json", j.dump(2) + "\n", FileMode::kPublic, true);
+}
+
+Status update_cluster(const std::filesystem::path& dir, const std::function<Status(ClusterFile&)>& change) {
+  const auto lock_path = dir / "cluster.json.lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return make_error(ErrorCode::kInternal, lock_path.string() + ": " + std::strerror(errno));
+  int locked;
+  do {
+    locked = ::flock(fd, LOCK_EX);
+  } while (locked != 0 && errno == EINTR);
+  if (locked != 0) {
+    const int err = errno;
+    ::close(fd);
+    return make_error(ErrorCode::kInternal, lock_path.string() + ": " + std::strerror(err));
+  }
+  Status result = [&]() -> Status {
+    VIGIL_ASSIGN_OR_RETURN(ClusterFile cluster, load_cluster(dir));
+    VIGIL_RETURN_IF_ERROR(change(cluster));
+    return save_cluster(dir, cluster);
+  }();
+  ::close(fd);  // releases the lock
+  return result;
 }
 
 Result<Ed25519KeyPair> load_requester_key(const std::filesystem::path& dir, const ClusterFile& cluster,

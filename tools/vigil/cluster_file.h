@@ -11,6 +11,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,11 @@ Result<ClusterFile> load_cluster(const std::filesystem::path& dir);
 // The text of a cluster.json; `where` names it in errors.
 Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string& where);
 Status save_cluster(const std::filesystem::path& dir, const ClusterFile& cluster);
+// Reads cluster.json, applies `change` and writes it back, holding a lock
+// (flock on DIR/cluster.json.lock) so that two commands changing one
+// cluster (a coordinator recording a key while an operator restarts a node)
+// each keep the other's change. Nothing is written if `change` fails.
+Status update_cluster(const std::filesystem::path& dir, const std::function<Status(ClusterFile&)>& change);
 
 // The requester key of encrypt and decrypt --cluster: `given` (--requester-key)
 // if set, else the cluster's own requester.key.

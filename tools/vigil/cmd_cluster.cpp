@@ -121,11 +121,11 @@ Status run_dkg(const fs::path& root, ClusterFile& cluster, std::size_t t, millis
                          run_or_adopt_dkg(nodes, dkg_plan(cluster.description.curve, nodes.size(), t, phase_timeout),
                                           std::array{&operator_key}, std::cout));
   print_timing(report);
-  // The file as it is now: `cluster restart` may have replaced a node's
-  // process while the DKG ran.
+  // Recorded in the file as it is now: `cluster restart` may have replaced
+  // a node's process while the DKG ran.
+  VIGIL_RETURN_IF_ERROR(update_cluster(root, [&](ClusterFile& now) { return record_key(now, report.committee); }));
   VIGIL_ASSIGN_OR_RETURN(cluster, load_cluster(root));
-  VIGIL_RETURN_IF_ERROR(record_key(cluster, report.committee));
-  return save_cluster(root, cluster);
+  return {};
 }
 
 template <Curve C>
@@ -279,7 +279,18 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
   if (report->committee.group_public_key() != current->group_public_key()) {
     return fail(cmd, "the group key changed: this must never happen");
   }
-  if (auto s = record_key(*cluster, report->committee); !s) return fail(cmd, s.error());
+  // Recorded in the file as it is now: `cluster restart` may have replaced
+  // a node's process while the resharing ran. A file this run grew names
+  // nodes that hold no share of the old key, which no description can
+  // carry, so it would not load: this run's copy, which saw every process
+  // start, is the record then.
+  auto recorded =
+      n2 > n_old ? record_key(*cluster, report->committee) : update_cluster(root, [&](ClusterFile& now) -> Status {
+        VIGIL_RETURN_IF_ERROR(record_key(now, report->committee));
+        cluster = now;
+        return {};
+      });
+  if (!recorded) return fail(cmd, recorded.error());
 
   if (n2 < n_old) {
     std::cout << "removing nodes " << n2 + 1 << ".." << n_old << " (their shares are erased)\n";
@@ -298,7 +309,9 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
       cluster->processes[i].pid = *pid;
     }
   }
-  if (auto s = save_cluster(root, *cluster); !s) return fail(cmd, s.error());
+  if (n2 != n_old) {
+    if (auto s = save_cluster(root, *cluster); !s) return fail(cmd, s.error());
+  }
   std::cout << t2 << "-of-" << n2 << " at key epoch " << cluster->description.key_epoch
             << "; group public key unchanged " << to_hex(cluster->description.group_public_key) << "\n";
   return kExitOk;
@@ -352,7 +365,16 @@ int cluster_restart(const fs::path& dir, unsigned index) {
     auto pid = start_node(*vigild, node_dir / "node.toml", node_dir / "vigild.log");
     if (!pid) return fail("cluster restart", pid.error());
     process.pid = *pid;
-    if (auto s = save_cluster(dir, *cluster); !s) return fail("cluster restart", s.error());
+    // Only this node's process changes: a coordinator may have recorded a
+    // key in the file meanwhile.
+    auto saved = update_cluster(dir, [&](ClusterFile& now) -> Status {
+      if (i >= now.processes.size() || now.description.nodes[i].index != index) {
+        return make_error(ErrorCode::kInvalidInput, "node " + std::to_string(index) + " left cluster.json meanwhile");
+      }
+      now.processes[i].pid = *pid;
+      return {};
+    });
+    if (!saved) return fail("cluster restart", saved.error());
     if (auto s = wait_healthy(node.api, process.pid, kHealthTimeout); !s) {
       return fail("cluster restart", "node " + std::to_string(index) + ": " + s.error().message);
     }
