@@ -228,7 +228,11 @@ void CeremonyManager::on_message(ParticipantIndex from, const v1::CeremonyMessag
     return;  // not (or not yet) this node's session: the peer resends when we say "ready"
   }
   if (message.has_ready()) {
-    if (ceremony_->plan().is_member(from)) {
+    // A member behind (restarted, or its link back) gets everything sent
+    // to it again; one saying "ready" over and over gets it a few times a
+    // second at most, not once per message.
+    if (ceremony_->plan().is_member(from) && resends_.try_emplace(from, kResendsPerSecond, kResendBurst)
+                                                 .first->second.take(std::chrono::steady_clock::now())) {
       for (const auto& m : ceremony_->sent_to(from)) send_(from, m);
     }
     return;

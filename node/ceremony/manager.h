@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -22,6 +23,7 @@
 #include "node/metrics.h"
 #include "node/release/decryption_service.h"
 #include "node/store/store.h"
+#include "node/token_bucket.h"
 #include "vigil/clock.h"
 
 namespace vigil::node {
@@ -89,6 +91,10 @@ class CeremonyManager {
   std::int64_t seq_ = 0;
   bool journal_broken_ = false;  // an input failed to reach the journal or the disk
   std::uint64_t cpu_at_start_us_ = 0;
+  // How often a member's "ready" is answered with everything sent to it.
+  static constexpr double kResendsPerSecond = 2;
+  static constexpr double kResendBurst = 8;
+  std::map<ParticipantIndex, TokenBucket> resends_;
 };
 
 }  // namespace vigil::node

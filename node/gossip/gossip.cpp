@@ -114,10 +114,28 @@ void Gossip::on_message(ParticipantIndex peer, const v1::GossipMessage& m) {
   } else if (m.has_catch_up()) {
     catch_up(peer);
   } else if (m.has_sync_request()) {
+    if (!may_answer(peer)) return;
     answer(peer, m.sync_request().after());
   } else if (m.has_sync_batch()) {
     apply(peer, m.sync_batch());
   }
+}
+
+bool Gossip::may_answer(ParticipantIndex peer) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  if (answers_.try_emplace(peer, kAnswersPerSecond, kAnswerBurst).first->second.take(now)) return true;
+  ++requests_dropped_;
+  if (auto held_back = drop_log_.admit(now)) {
+    spdlog::warn("gossip: peer {} asks for catch-up batches faster than {}/s; dropped ({} more since the last line)",
+                 peer, kAnswersPerSecond, *held_back);
+  }
+  return false;
+}
+
+std::uint64_t Gossip::requests_dropped() const {
+  std::lock_guard lock(mutex_);
+  return requests_dropped_;
 }
 
 void Gossip::answer(ParticipantIndex peer, std::uint64_t after) {
@@ -194,13 +212,21 @@ void Gossip::apply(ParticipantIndex peer, const v1::SyncBatch& batch) {
       spdlog::warn("gossip: peer {} passed on a protected secret this node refuses: {}", peer, done.error().message);
     }
   }
-  if (renumbered) spdlog::info("gossip: peer {} numbers its changes anew; catching up from its first", peer);
+  bool ask_again_now = batch.more() && batch.items_size() > 0;  // an honest peer sends one when there is more
+  if (renumbered) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    auto [last, first] = renumbered_at_.try_emplace(peer, now);
+    ask_again_now = first || now - last->second >= kRenumberPause;
+    if (ask_again_now) last->second = now;
+    spdlog::info("gossip: peer {} numbers its changes anew; catching up from its first{}", peer,
+                 ask_again_now ? "" : " at the next resync (it did so moments ago)");
+  }
   if (auto s = store_.set_gossip_cursor(peer, {renumbered ? 0 : batch.up_to(), sequence}); !s) {
     spdlog::warn("gossip: recording the cursor for peer {}: {}", peer, s.error().message);
     return;
   }
-  // An honest peer sends at least one item when it says there is more.
-  if (renumbered || (batch.more() && batch.items_size() > 0)) catch_up(peer);
+  if (ask_again_now) catch_up(peer);
 }
 
 }  // namespace vigil::node

@@ -24,14 +24,17 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <set>
 #include <vector>
 
+#include "node/logging.h"
 #include "node/release/decryption_service.h"
 #include "node/store/store.h"
+#include "node/token_bucket.h"
 
 namespace vigil::node {
 
@@ -70,9 +73,21 @@ class Gossip {
   static constexpr std::chrono::seconds kStaleRequest{20};
   // A sequence id is 16 random bytes; a longer one is refused, not stored.
   static constexpr std::size_t kMaxSequenceIdBytes = 64;
+  // What a peer can make this node do, bounded: catch-up requests answered
+  // (each a read of up to a batch from the database) at kAnswersPerSecond
+  // with bursts of kAnswerBurst, the rest dropped (an honest peer asks one
+  // batch at a time and checks each before the next); a peer that numbers
+  // its changes anew is asked again at once at most every kRenumberPause,
+  // and otherwise at the next link-up or resync.
+  static constexpr double kAnswersPerSecond = 32;
+  static constexpr double kAnswerBurst = 64;
+  static constexpr std::chrono::seconds kRenumberPause{60};
   void on_message(ParticipantIndex peer, const v1::GossipMessage& message);
+  // Catch-up requests from peers dropped over kAnswersPerSecond.
+  std::uint64_t requests_dropped() const;
 
  private:
+  bool may_answer(ParticipantIndex peer);
   void answer(ParticipantIndex peer, std::uint64_t after);
   void apply(ParticipantIndex peer, const v1::SyncBatch& batch);
 
@@ -81,9 +96,13 @@ class Gossip {
   Send send_;
   Connected connected_;
   const std::size_t batch_bytes_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  LogThrottle drop_log_{std::chrono::seconds(10)};
   // Peers with a catch-up request outstanding, and since when.
   std::map<ParticipantIndex, std::chrono::steady_clock::time_point> asking_;
+  std::map<ParticipantIndex, TokenBucket> answers_;  // per peer
+  std::map<ParticipantIndex, std::chrono::steady_clock::time_point> renumbered_at_;
+  std::uint64_t requests_dropped_ = 0;
   v1::GossipMessage outbox_;           // gathered for the next push
   std::set<ParticipantIndex> missed_;  // peers that lost a push, to be told to catch up
   std::size_t outbox_bytes_ = 0;

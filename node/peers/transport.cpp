@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <deque>
+#include <optional>
 
 #include "node/peers/frame.h"
 #include "node/peers/tls_identity.h"
@@ -394,10 +395,12 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
   hello.mutable_hello()->set_key_epoch(key_epoch_);
   session->send(hello, max_frame);
 
-  // Writer: drains the outbox.
+  // Writer: drains the outbox. A peer that stops reading is cut off when
+  // one write has waited read_timeout, instead of holding a full outbox.
   asio::co_spawn(
       stream->get_executor(),
-      [session]() -> asio::awaitable<void> {
+      [session, peer, timeout = settings_.read_timeout]() -> asio::awaitable<void> {
+        asio::steady_timer write_deadline(session->stream->get_executor());
         while (!session->closed) {
           if (session->outbox.empty()) {
             boost::system::error_code ec;
@@ -407,9 +410,16 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
           }
           Bytes frame = std::move(session->outbox.front());
           session->outbox.pop_front();
+          write_deadline.expires_after(timeout);
+          write_deadline.async_wait([session, peer, timeout](boost::system::error_code ec) {
+            if (ec || session->closed) return;
+            spdlog::warn("peer {}: a write waited {} ms; the link is closed", peer, timeout.count());
+            session->close();
+          });
           boost::system::error_code ec;
           co_await asio::async_write(*session->stream, asio::buffer(frame),
                                      asio::redirect_error(asio::use_awaitable, ec));
+          write_deadline.cancel();
           if (ec) session->close();
         }
       },
@@ -461,15 +471,21 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
       },
       asio::detached);
 
-  // Reader, with a deadline on every read.
+  // Reader. Each read has a deadline (the pinger keeps an honest link
+  // busy), and so has each frame from its first byte: a peer trickling a
+  // large frame a byte at a time is cut off, not waited for.
   FrameDecoder decoder(max_frame);
   std::array<std::uint8_t, 16384> buffer{};
   asio::steady_timer deadline(stream->get_executor());
+  std::optional<std::chrono::steady_clock::time_point> frame_due;  // while a frame is incomplete
   bool greeted = false;
   while (!session->closed) {
-    deadline.expires_after(settings_.read_timeout);
-    deadline.async_wait([session](boost::system::error_code ec) {
-      if (!ec) session->close();
+    const auto read_due = std::chrono::steady_clock::now() + settings_.read_timeout;
+    deadline.expires_at(frame_due ? std::min(*frame_due, read_due) : read_due);
+    deadline.async_wait([session, peer, partial = decoder.buffered()](boost::system::error_code ec) {
+      if (ec || session->closed) return;
+      if (partial > 0) spdlog::warn("peer {}: a frame stayed incomplete too long; the link is closed", peer);
+      session->close();
     });
     boost::system::error_code ec;
     const std::size_t n =
@@ -483,6 +499,9 @@ asio::awaitable<void> PeerTransport::run_session(std::shared_ptr<Stream> stream,
       failed(peer, "protocol");
       break;
     }
+    // A frame completed here: what is left (if anything) began with this read.
+    if (!frames.empty() || decoder.buffered() == 0) frame_due.reset();
+    if (decoder.buffered() > 0 && !frame_due) frame_due = std::chrono::steady_clock::now() + settings_.read_timeout;
     for (const auto& f : frames) {
       std::function<void()> work;
       if (!dispatch(peer, session, f, greeted, work)) break;

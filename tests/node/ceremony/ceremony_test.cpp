@@ -1021,6 +1021,23 @@ class AwaitingManager : public ::testing::Test {
   std::vector<v1::CeremonyMessage> to_2_, held_;
 };
 
+// A member saying "ready" is sent everything again, a few times a second
+// at most: one that says it in a loop cannot make the node send without end.
+TEST_F(AwaitingManager, AMemberSayingReadyOverAndOverIsAnsweredAFewTimes) {
+  run_until_awaiting();
+  to_2_.clear();
+  v1::CeremonyMessage ready;
+  const auto session = parse(plan(7)).session_id;
+  ready.set_session_id(std::string(session.begin(), session.end()));
+  ready.mutable_ready();
+  manager_->on_message(2, ready);
+  const std::size_t everything = to_2_.size();
+  ASSERT_GT(everything, 0u);
+  for (int i = 0; i < 1000; ++i) manager_->on_message(2, ready);
+  EXPECT_LE(to_2_.size(), everything * 10) << "resent " << to_2_.size() / everything << " times";
+  EXPECT_GE(to_2_.size(), everything * 8);
+}
+
 TEST_F(AwaitingManager, ACertificateCompletesItEvenAfterARestart) {
   run_until_awaiting();
   EXPECT_FALSE(store_->latest_key().value().has_value()) << "nothing is stored before a certificate";

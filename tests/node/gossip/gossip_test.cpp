@@ -363,6 +363,39 @@ TEST_F(GossipTest, APeerThatNumbersItsChangesAnewIsCaughtUpFromItsFirst) {
   EXPECT_EQ(wire_.front().to, 1u);
   EXPECT_TRUE(wire_.front().message.has_sync_request());
   EXPECT_EQ(wire_.front().message.sync_request().after(), 0u) << "asked again from the first change";
+
+  // A peer that renumbers again at once (a liar, or a database restored
+  // twice in a minute) is not asked again at once: the next resync asks.
+  wire_.clear();
+  gossips_[4]->catch_up(1);
+  wire_.clear();
+  renumbered.mutable_sync_batch()->set_sequence_id(std::string(16, 'm'));
+  gossips_[4]->on_message(1, renumbered);
+  EXPECT_EQ(cluster_.nodes[4]->store->gossip_cursor(1).value().sequence_id, Bytes(16, 'm'));
+  EXPECT_TRUE(wire_.empty()) << "asked again at once";
+}
+
+// A peer that floods catch-up requests is answered kAnswerBurst times and
+// then at kAnswersPerSecond: each answer is a database read on this node.
+TEST_F(GossipTest, APeerFloodingCatchUpRequestsIsAnsweredAtABoundedRate) {
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(registration("the wallet key")).ok());
+  deliver();
+  wire_.clear();
+  v1::GossipMessage request;
+  request.mutable_sync_request()->set_after(0);
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 500; ++i) gossips_[0]->on_message(5, request);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto answered = static_cast<double>(std::count_if(wire_.begin(), wire_.end(), [](const InFlight& m) {
+    return m.to == 5 && m.message.has_sync_batch() && m.message.sync_batch().items_size() == 1;
+  }));
+  EXPECT_GE(answered, Gossip::kAnswerBurst);
+  EXPECT_LE(answered, Gossip::kAnswerBurst + Gossip::kAnswersPerSecond * seconds + 1);
+  EXPECT_EQ(gossips_[0]->requests_dropped(), 500 - static_cast<std::uint64_t>(answered));
+  // Other peers have allowances of their own.
+  wire_.clear();
+  gossips_[0]->on_message(4, request);
+  EXPECT_EQ(wire_.size(), 1u);
 }
 
 // A push dropped on a full outbox is remembered, and with the next flush

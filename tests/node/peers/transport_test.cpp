@@ -10,9 +10,12 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <future>
 #include <thread>
 
+#include "node/peers/frame.h"
+#include "node/peers/tls_identity.h"
 #include "node/peers/transport.h"
 #include "support/test_support.h"
 
@@ -171,6 +174,85 @@ TEST(PeerTransport, IdleConnectionsToThePeerPortAreCappedAndAPeerStillConnects) 
   // Each idle handshake ends at its deadline and gives its place back.
   EXPECT_TRUE(eventually([&] { return server.transport->pending_handshakes() == 0; }) ||
               eventually([&] { return server.transport->pending_handshakes() == 0; }));
+}
+
+// A pinned peer speaking the protocol by hand over its own TLS link: it
+// holds node 1's identity and greets the node as node 1 would.
+class HandmadePeer {
+ public:
+  HandmadePeer(const Ed25519KeyPair& identity, std::uint16_t port)
+      : context_(make_peer_tls_context(identity).value()), stream_(io_, *context_) {
+    stream_.set_verify_mode(boost::asio::ssl::verify_peer);
+    stream_.set_verify_callback(pinned_key_verifier([](const Ed25519PublicKey&) { return true; }));
+    stream_.lowest_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    stream_.handshake(boost::asio::ssl::stream_base::client);
+    v1::PeerMessage hello;
+    hello.mutable_hello()->set_index(1);
+    hello.mutable_hello()->set_key_epoch(1);
+    send(hello);
+  }
+  void send(const v1::PeerMessage& message) {
+    write(encode_frame(as_bytes(message.SerializeAsString()), 1u << 20).value());
+  }
+  void write(ByteSpan bytes) {
+    boost::system::error_code ec;
+    boost::asio::write(stream_, boost::asio::buffer(bytes.data(), bytes.size()), ec);
+  }
+  void ping(std::uint64_t sequence) {
+    v1::PeerMessage m;
+    m.mutable_ping()->set_sequence(sequence);
+    send(m);
+  }
+
+ private:
+  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::ssl::context> context_;
+  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+};
+
+// A pinned peer may misbehave too. One that trickles a frame (each read
+// within the deadline, the frame never done) and one that stops reading
+// while the node has much to send each lose their link at read_timeout,
+// where before the first held it for ever and the second kept a full outbox.
+TEST(PeerTransport, APinnedPeerThatTricklesAFrameOrStopsReadingIsCutOff) {
+  SeededRng rng(vigil::test::test_seed() + 119);
+  auto nodes = make_nodes(rng, 2);
+  auto& node = *nodes[1];
+  node.config.limits.read_timeout = 1s;
+  // Node 1 dials node 2, never the other way: the hand-made peer is node 1.
+  auto log = capture_log();
+  node.start();
+
+  {
+    HandmadePeer trickler(nodes[0]->identity, node.config.peer_listen.port);
+    ASSERT_TRUE(eventually([&] { return node.transport->connected_peers() == 1; }));
+    v1::PeerMessage gossip;  // a frame of 200 bytes or so: a minute at this pace
+    gossip.mutable_gossip()->mutable_pushed()->add_registrations()->set_policy(std::string(200, 'p'));
+    const Bytes frame = encode_frame(as_bytes(gossip.SerializeAsString()), 1u << 20).value();
+    const auto started = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i + 1 < frame.size() && node.transport->connected_peers() == 1; ++i) {
+      trickler.write(ByteSpan(frame).subspan(i, 1));
+      std::this_thread::sleep_for(300ms);
+    }
+    EXPECT_TRUE(eventually([&] { return node.transport->connected_peers() == 0; }));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    EXPECT_TRUE(logged(log, "peer 1: a frame stayed incomplete too long")) << joined(log);
+  }
+
+  {
+    HandmadePeer deaf(nodes[0]->identity, node.config.peer_listen.port);
+    ASSERT_TRUE(eventually([&] { return node.transport->connected_peers() == 1; }));
+    // 32 MiB for a peer that never reads: more than the sockets hold.
+    v1::GossipMessage big;
+    big.mutable_pushed()->add_registrations()->set_policy(std::string(512u << 10, 'p'));
+    for (int i = 0; i < 64; ++i) node.transport->send(1, big);
+    for (std::uint64_t i = 0; i < 30 && node.transport->connected_peers() == 1; ++i) {
+      deaf.ping(i);  // it keeps talking, so only the write can time out
+      std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(node.transport->connected_peers(), 0u) << "a peer that does not read keeps its link";
+    EXPECT_TRUE(logged(log, "peer 1: a write waited 1000 ms; the link is closed")) << joined(log);
+  }
 }
 
 TEST(PeerTransport, UnpinnedIdentityCannotJoin) {
