@@ -231,6 +231,8 @@ void file_seeds(Corpus& corpus, Rng& rng) {
   cli::ClusterFile file;
   file.description = description;
   file.processes.resize(description.nodes.size());
+  // A resharing to four under way: node 4 has started but holds no share yet.
+  file.joining.push_back({{4, "http://127.0.0.1:8104"}, {"127.0.0.1:7104", 4242, "node4"}});
   const auto dir = fs::temp_directory_path() / "vigil-fuzz-seeds";
   fs::create_directories(dir);
   if (cli::save_cluster(dir, file).ok()) {

@@ -1,7 +1,9 @@
 // DKG and resharing over real sockets: vigild processes on loopback started
 // by `vigil cluster up`, ceremonies carried by their TLS peer links.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -155,6 +157,76 @@ TEST_F(CeremonyCluster, DkgOfSevenThenReshareToNineKeepsTheKey) {
 
   // Epochs never mix: a request for the old epoch's shares is refused.
   expect_epoch_refused(after.description.nodes[0].api, 1, 2);
+}
+
+// A coordinator killed while it adds nodes: cluster.json lists them as
+// joining (it describes the key the cluster still serves, which decrypts),
+// `cluster status` says so, a second `cluster reshare` takes them up and
+// finishes, and `cluster down` stops every process either run started.
+TEST_F(CeremonyCluster, ACoordinatorKilledWhileAddingNodesLeavesThemListedAndARetryFinishes) {
+  auto up = run_cli("cluster up --dir " + dir_.string() + " --n 3 --t 2");
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  const Bytes group_key = load_cluster(dir_).value().description.group_public_key;
+  encrypt("made before the resharing", "ct");
+
+  const std::string dir = dir_.string();
+  const pid_t coordinator = ::fork();
+  ASSERT_GE(coordinator, 0);
+  if (coordinator == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execl(VIGIL_CLI_PATH, VIGIL_CLI_PATH, "cluster", "reshare", "--dir", dir.c_str(), "--n", "5", "--t", "3",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Killed once node 4 runs: node 5 is listed but not started.
+  std::optional<ClusterFile> cut;
+  for (int tries = 0; tries < 1000; ++tries) {
+    auto c = load_cluster(dir_);
+    if (c && c->joining.size() == 2 && c->joining[0].process.pid > 0) {
+      cut = *c;
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  ::kill(coordinator, SIGKILL);
+  ::waitpid(coordinator, nullptr, 0);
+  ASSERT_TRUE(cut.has_value()) << "the coordinator never listed nodes 4 and 5";
+  const ClusterFile left = load_cluster(dir_).value();
+  ASSERT_EQ(left.joining.size(), 2u);
+  EXPECT_EQ(left.joining[0].endpoint.index, 4u);
+  EXPECT_EQ(left.joining[1].endpoint.index, 5u);
+  EXPECT_EQ(left.description.nodes.size(), 3u);
+  EXPECT_EQ(left.description.key_epoch, 1u);
+  std::vector<int> every_pid;
+  for (const auto& p : left.processes) every_pid.push_back(p.pid);
+  for (const auto& j : left.joining) every_pid.push_back(j.process.pid);
+  EXPECT_EQ(decrypt("ct"), "made before the resharing");
+  auto status = run_cli("cluster status --dir " + dir);
+  EXPECT_NE(status.output.find("(joining: an unfinished resharing added it)"), std::string::npos) << status.output;
+
+  auto smaller = run_cli("cluster reshare --dir " + dir + " --n 4 --t 3");
+  EXPECT_EQ(smaller.exit_code, 1) << smaller.output;
+  EXPECT_NE(smaller.output.find("nodes 4..5 joined a resharing that did not finish: reshare to at least 5 nodes"),
+            std::string::npos)
+      << smaller.output;
+  auto again = run_cli("cluster reshare --dir " + dir + " --n 5 --t 3");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  const ClusterFile after = load_cluster(dir_).value();
+  EXPECT_TRUE(after.joining.empty());
+  ASSERT_EQ(after.description.nodes.size(), 5u);
+  EXPECT_EQ(after.description.key_epoch, 2u);
+  EXPECT_EQ(after.description.group_public_key, group_key);
+  EXPECT_EQ(decrypt("ct"), "made before the resharing");
+  for (const auto& p : after.processes) every_pid.push_back(p.pid);
+
+  auto down = run_cli("cluster down --dir " + dir);
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  for (const int pid : every_pid) EXPECT_FALSE(process_alive(pid)) << "vigild " << pid << " still runs";
+  // Nor one the killed coordinator started without recording it.
+  auto left_running = test::run_command("pgrep -a -f '[v]igild --config " + dir + "/'");
+  EXPECT_NE(left_running.exit_code, 0) << left_running.output;
 }
 
 TEST_F(CeremonyCluster, NodeKilledDuringTheDkgResumesFromItsJournal) {

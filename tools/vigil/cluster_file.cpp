@@ -10,6 +10,7 @@
 #include "client/cluster_json.h"
 #include "files.h"
 #include "keys.h"
+#include "vigil/shamir.h"
 
 namespace vigil::cli {
 
@@ -33,8 +34,21 @@ Result<ClusterFile> parse_cluster_file(std::string_view text, const std::string&
   try {
     c.requester_key = j.value("requester_key", std::string());
     c.operator_key = j.value("operator_key", std::string());
-    for (const auto& n : j.at("nodes")) {
-      c.processes.push_back({n.value("peer", std::string()), n.value("pid", 0), n.value("dir", std::string())});
+    auto process = [](const json& n) -> LocalProcess {
+      return {n.value("peer", std::string()), n.value("pid", 0), n.value("dir", std::string())};
+    };
+    for (const auto& n : j.at("nodes")) c.processes.push_back(process(n));
+    const json joining = j.value("joining", json::array());
+    if (!joining.is_array() || joining.size() > kMaxParticipants) {
+      return make_error(ErrorCode::kBadEncoding, where + ": joining: must be an array of nodes");
+    }
+    for (const auto& n : joining) {
+      const auto index = n.at("index").get<std::uint64_t>();
+      if (index == 0 || index > kMaxParticipants || c.process_of(static_cast<ParticipantIndex>(index)) != nullptr) {
+        return make_error(ErrorCode::kBadEncoding,
+                          where + ": joining: index " + std::to_string(index) + " is 0, too large or repeated");
+      }
+      c.joining.push_back({{static_cast<ParticipantIndex>(index), n.at("api").get<std::string>()}, process(n)});
     }
   } catch (const json::exception& e) {
     return make_error(ErrorCode::kBadEncoding, where + ": " + e.what());
@@ -47,6 +61,10 @@ Status save_cluster(const std::filesystem::path& dir, const ClusterFile& c) {
   for (std::size_t i = 0; i < c.processes.size() && i < j["nodes"].size(); ++i) {
     const auto& p = c.processes[i];
     j["nodes"][i].update({{"peer", p.peer}, {"pid", p.pid}, {"dir", p.dir}});
+  }
+  for (const auto& [endpoint, p] : c.joining) {
+    j["joining"].push_back(
+        {{"index", endpoint.index}, {"api", endpoint.api}, {"peer", p.peer}, {"pid", p.pid}, {"dir", p.dir}});
   }
   if (!c.requester_key.empty()) j["requester_key"] = c.requester_key;
   if (!c.operator_key.empty()) j["operator_key"] = c.operator_key;

@@ -7,9 +7,11 @@
 //     "key_epoch": 1, "group_public_key": hex, "public_shares": [hex, ...],
 //     "requester_key": "requester.key", "operator_key": "operator.key",
 //     "nodes": [ { "index": 1, "api": "http://127.0.0.1:8101",
-//                  "peer": "127.0.0.1:7101", "pid": 4242, "dir": "node1" } ] }
+//                  "peer": "127.0.0.1:7101", "pid": 4242, "dir": "node1" } ],
+//     "joining": [ ...the same, for nodes a resharing under way added... ] }
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -27,6 +29,12 @@ struct LocalProcess {
   std::string dir;   // data folder, relative to the cluster folder
 };
 
+// A node as cluster.json lists it: where it answers, and its process.
+struct LocalEntry {
+  client::NodeEndpoint endpoint;
+  LocalProcess process;
+};
+
 struct ClusterFile {
   client::ClusterDescription description;
   std::vector<LocalProcess> processes;  // one per description.nodes entry, in the same order
@@ -36,10 +44,40 @@ struct ClusterFile {
   std::string requester_key;
   std::string operator_key;  // signs DKG and resharing plans
 
+  // Nodes started for a resharing that has not given them shares yet. The
+  // description names only nodes that hold one, so these are kept apart:
+  // the file still loads and describes the key the cluster serves, and
+  // `cluster down` stops them if the resharing never finishes.
+  std::vector<LocalEntry> joining;
+
   // Adds a node and its process.
   void add_node(client::NodeEndpoint endpoint, LocalProcess process) {
     description.nodes.push_back(std::move(endpoint));
     processes.push_back(std::move(process));
+  }
+  // The joining nodes become members (their resharing gave them shares).
+  void admit_joining() {
+    for (auto& j : joining) add_node(std::move(j.endpoint), std::move(j.process));
+    joining.clear();
+  }
+  // Every node's endpoint, members then joining.
+  std::vector<client::NodeEndpoint> all_nodes() const {
+    std::vector<client::NodeEndpoint> all = description.nodes;
+    for (const auto& j : joining) all.push_back(j.endpoint);
+    return all;
+  }
+  bool is_joining(ParticipantIndex index) const {
+    return std::ranges::any_of(joining, [&](const LocalEntry& e) { return e.endpoint.index == index; });
+  }
+  // The process of node `index`, member or joining; nullptr if none.
+  LocalProcess* process_of(ParticipantIndex index) {
+    for (std::size_t i = 0; i < description.nodes.size() && i < processes.size(); ++i) {
+      if (description.nodes[i].index == index) return &processes[i];
+    }
+    for (auto& j : joining) {
+      if (j.endpoint.index == index) return &j.process;
+    }
+    return nullptr;
   }
 };
 

@@ -76,9 +76,10 @@ Status write_configs(std::vector<LocalNode>& nodes) {
   return {};
 }
 
-void add_entry(ClusterFile& cluster, const LocalNode& n, int pid) {
-  cluster.add_node({n.config.index, "http://" + n.config.api_listen.to_string()},
-                   {n.config.peer_listen.to_string(), pid, n.config.data_dir.filename().string()});
+// A started node's entry in cluster.json.
+LocalEntry entry_of(const LocalNode& n, int pid) {
+  return {{n.config.index, "http://" + n.config.api_listen.to_string()},
+          {n.config.peer_listen.to_string(), pid, n.config.data_dir.filename().string()}};
 }
 
 // Starts a node and waits until it answers; prints one line for it.
@@ -112,6 +113,19 @@ void print_timing(const CeremonyReport& report) {
 // How `cluster up` gives the nodes their key.
 enum class KeySource { kDkg, kDealer, kNone };
 
+// Records the key a ceremony left in cluster.json as the file is now
+// (`cluster restart` may have replaced a node's process meanwhile): nodes a
+// resharing added hold shares now and become members. `cluster` becomes
+// what was written.
+Status record_outcome(const fs::path& root, ClusterFile& cluster, const v1::StatusResponse& committee) {
+  return update_cluster(root, [&](ClusterFile& now) -> Status {
+    now.admit_joining();
+    VIGIL_RETURN_IF_ERROR(record_key(now, committee));
+    cluster = now;
+    return {};
+  });
+}
+
 // Runs a DKG on the cluster's nodes and records the key in `cluster`.
 Status run_dkg(const fs::path& root, ClusterFile& cluster, std::size_t t, milliseconds phase_timeout) {
   VIGIL_ASSIGN_OR_RETURN(Ed25519KeyPair operator_key, read_signing_key_file(root / cluster.operator_key));
@@ -121,11 +135,7 @@ Status run_dkg(const fs::path& root, ClusterFile& cluster, std::size_t t, millis
                          run_or_adopt_dkg(nodes, dkg_plan(cluster.description.curve, nodes.size(), t, phase_timeout),
                                           std::array{&operator_key}, std::cout));
   print_timing(report);
-  // Recorded in the file as it is now: `cluster restart` may have replaced
-  // a node's process while the DKG ran.
-  VIGIL_RETURN_IF_ERROR(update_cluster(root, [&](ClusterFile& now) { return record_key(now, report.committee); }));
-  VIGIL_ASSIGN_OR_RETURN(cluster, load_cluster(root));
-  return {};
+  return record_outcome(root, cluster, report.committee);
 }
 
 template <Curve C>
@@ -189,7 +199,8 @@ int cluster_up(const fs::path& dir, std::size_t n, std::size_t t, KeySource sour
   cluster.description.threshold = t;
   for (const auto& node : nodes) {
     auto pid = launch(*vigild, node);
-    add_entry(cluster, node, pid ? *pid : 0);
+    auto [endpoint, process] = entry_of(node, pid ? *pid : 0);
+    cluster.add_node(std::move(endpoint), std::move(process));
     (void)save_cluster(root, cluster);
     if (!pid) return fail("cluster up", pid.error());
   }
@@ -244,31 +255,44 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
     nodes.push_back(std::move(node).value());
   }
   const std::size_t n_old = nodes.size();
+  // Nodes that a resharing which did not finish added are taken up again.
+  if (!cluster->joining.empty() && n_old + cluster->joining.size() > n2) {
+    return fail(cmd, "nodes " + std::to_string(n_old + 1) + ".." + std::to_string(n_old + cluster->joining.size()) +
+                         " joined a resharing that did not finish: reshare to at least " +
+                         std::to_string(n_old + cluster->joining.size()) + " nodes");
+  }
+  for (const auto& joining : cluster->joining) {
+    auto node = load_local_node(root, joining.process);
+    if (!node) return fail(cmd, node.error());
+    nodes.push_back(std::move(node).value());
+  }
   if (n2 > n_old) {
-    for (std::size_t i = n_old + 1; i <= n2; ++i) {
+    for (std::size_t i = nodes.size() + 1; i <= n2; ++i) {
       auto node = create_local_node(root, static_cast<ParticipantIndex>(i), operator_key->public_key);
       if (!node) return fail(cmd, node.error());
+      cluster->joining.push_back(entry_of(*node, 0));
       nodes.push_back(std::move(node).value());
     }
     if (auto s = write_configs(nodes); !s) return fail(cmd, s.error());
+    // Listed before any starts, so that a run cut short leaves no node or
+    // folder that cluster.json does not name.
+    if (auto s = save_cluster(root, *cluster); !s) return fail(cmd, s.error());
     std::cout << "adding nodes " << n_old + 1 << ".." << n2 << "; restarting the others to pin them\n";
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      if (i < n_old && cluster->processes[i].pid > 0) stop_node(cluster->processes[i].pid, kStopGrace);
+      LocalProcess& process = i < n_old ? cluster->processes[i] : cluster->joining[i - n_old].process;
+      if (process.pid > 0) stop_node(process.pid, kStopGrace);
       auto pid = launch(*vigild, nodes[i]);
       if (!pid) return fail(cmd, pid.error());
-      if (i < n_old) {
-        cluster->processes[i].pid = *pid;
-      } else {
-        add_entry(*cluster, nodes[i], *pid);
-      }
+      process.pid = *pid;
       (void)save_cluster(root, *cluster);
     }
   }
-  if (auto s = wait_for_links(cluster->description.nodes, kLinkTimeout, std::cout); !s) return fail(cmd, s.error());
+  const std::vector<client::NodeEndpoint> everyone = cluster->all_nodes();
+  if (auto s = wait_for_links(everyone, kLinkTimeout, std::cout); !s) return fail(cmd, s.error());
   auto plan = reshare_plan(*current, dealers, n2, t2, phase_timeout);
   if (!plan) return fail(cmd, plan.error());
   std::vector<client::NodeEndpoint> taking_part;
-  for (const auto& node : cluster->description.nodes) {
+  for (const auto& node : everyone) {
     if (node.index <= n2 || std::find(dealers.begin(), dealers.end(), node.index) != dealers.end()) {
       taking_part.push_back(node);
     }
@@ -279,18 +303,7 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
   if (report->committee.group_public_key() != current->group_public_key()) {
     return fail(cmd, "the group key changed: this must never happen");
   }
-  // Recorded in the file as it is now: `cluster restart` may have replaced
-  // a node's process while the resharing ran. A file this run grew names
-  // nodes that hold no share of the old key, which no description can
-  // carry, so it would not load: this run's copy, which saw every process
-  // start, is the record then.
-  auto recorded =
-      n2 > n_old ? record_key(*cluster, report->committee) : update_cluster(root, [&](ClusterFile& now) -> Status {
-        VIGIL_RETURN_IF_ERROR(record_key(now, report->committee));
-        cluster = now;
-        return {};
-      });
-  if (!recorded) return fail(cmd, recorded.error());
+  if (auto s = record_outcome(root, *cluster, report->committee); !s) return fail(cmd, s.error());
 
   if (n2 < n_old) {
     std::cout << "removing nodes " << n2 + 1 << ".." << n_old << " (their shares are erased)\n";
@@ -308,8 +321,6 @@ int cluster_reshare(const fs::path& dir, std::size_t n2, std::size_t t2, millise
       if (!pid) return fail(cmd, pid.error());
       cluster->processes[i].pid = *pid;
     }
-  }
-  if (n2 != n_old) {
     if (auto s = save_cluster(root, *cluster); !s) return fail(cmd, s.error());
   }
   std::cout << t2 << "-of-" << n2 << " at key epoch " << cluster->description.key_epoch
@@ -324,14 +335,14 @@ int cluster_status(const fs::path& dir) {
   std::cout << d.threshold << "-of-" << d.nodes.size() << " " << curve_name(d.curve) << " cluster, key epoch "
             << d.key_epoch << ", group key " << to_hex(d.group_public_key) << "\n";
   int down = 0;
-  for (std::size_t i = 0; i < d.nodes.size(); ++i) {
-    const auto& node = d.nodes[i];
-    const int pid = cluster->processes[i].pid;
+  for (const auto& node : cluster->all_nodes()) {
+    const int pid = cluster->process_of(node.index)->pid;
     auto health = http_request("GET", node.api + "/healthz", "", milliseconds(1000));
     const bool up = health && health->status == 200;
     down += up ? 0 : 1;
     std::cout << "  node " << node.index << "  " << (up ? "up  " : "DOWN") << "  pid " << std::setw(7) << std::left
-              << pid << " " << node.api << (process_alive(pid) ? "" : "  (process not running)") << "\n";
+              << pid << " " << node.api << (process_alive(pid) ? "" : "  (process not running)")
+              << (cluster->is_joining(node.index) ? "  (joining: an unfinished resharing added it)" : "") << "\n";
   }
   return down == 0 ? kExitOk : kExitFailure;
 }
@@ -339,12 +350,14 @@ int cluster_status(const fs::path& dir) {
 int cluster_down(const fs::path& dir) {
   auto cluster = load_cluster(dir);
   if (!cluster) return fail("cluster down", cluster.error(), kExitUsage);
-  for (std::size_t i = 0; i < cluster->processes.size(); ++i) {
-    auto& process = cluster->processes[i];
+  for (const auto& node : cluster->all_nodes()) {
+    LocalProcess& process = *cluster->process_of(node.index);
     if (process.pid > 0) {
       stop_node(process.pid, kStopGrace);
-      std::cout << "  node " << cluster->description.nodes[i].index << " stopped\n";
+      std::cout << "  node " << node.index << " stopped\n";
     }
+    // And one a command cut short started without recording it.
+    if (!process.dir.empty()) stop_nodes_running(fs::absolute(dir) / process.dir / "node.toml", kStopGrace);
     process.pid = 0;
   }
   if (auto s = save_cluster(dir, *cluster); !s) return fail("cluster down", s.error());
@@ -356,32 +369,32 @@ int cluster_restart(const fs::path& dir, unsigned index) {
   if (!cluster) return fail("cluster restart", cluster.error(), kExitUsage);
   auto vigild = find_vigild();
   if (!vigild) return fail("cluster restart", vigild.error());
-  for (std::size_t i = 0; i < cluster->processes.size(); ++i) {
-    const auto& node = cluster->description.nodes[i];
-    auto& process = cluster->processes[i];
-    if (node.index != index) continue;
-    if (process_alive(process.pid)) stop_node(process.pid, kStopGrace);
-    const fs::path node_dir = fs::canonical(dir) / process.dir;
-    auto pid = start_node(*vigild, node_dir / "node.toml", node_dir / "vigild.log");
-    if (!pid) return fail("cluster restart", pid.error());
-    process.pid = *pid;
-    // Only this node's process changes: a coordinator may have recorded a
-    // key in the file meanwhile.
-    auto saved = update_cluster(dir, [&](ClusterFile& now) -> Status {
-      if (i >= now.processes.size() || now.description.nodes[i].index != index) {
-        return make_error(ErrorCode::kInvalidInput, "node " + std::to_string(index) + " left cluster.json meanwhile");
-      }
-      now.processes[i].pid = *pid;
-      return {};
-    });
-    if (!saved) return fail("cluster restart", saved.error());
-    if (auto s = wait_healthy(node.api, process.pid, kHealthTimeout); !s) {
-      return fail("cluster restart", "node " + std::to_string(index) + ": " + s.error().message);
-    }
-    std::cout << "  node " << index << " restarted, pid " << process.pid << "\n";
-    return kExitOk;
+  const auto nodes = cluster->all_nodes();
+  const auto node = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.index == index; });
+  if (node == nodes.end()) {
+    return fail("cluster restart", "no node " + std::to_string(index) + " in " + dir.string(), kExitUsage);
   }
-  return fail("cluster restart", "no node " + std::to_string(index) + " in " + dir.string(), kExitUsage);
+  const LocalProcess process = *cluster->process_of(node->index);
+  if (process_alive(process.pid)) stop_node(process.pid, kStopGrace);
+  const fs::path node_dir = fs::canonical(dir) / process.dir;
+  auto pid = start_node(*vigild, node_dir / "node.toml", node_dir / "vigild.log");
+  if (!pid) return fail("cluster restart", pid.error());
+  // Only this node's process changes: a coordinator may have recorded a
+  // key in the file meanwhile.
+  auto saved = update_cluster(dir, [&](ClusterFile& now) -> Status {
+    LocalProcess* recorded = now.process_of(node->index);
+    if (recorded == nullptr) {
+      return make_error(ErrorCode::kInvalidInput, "node " + std::to_string(index) + " left cluster.json meanwhile");
+    }
+    recorded->pid = *pid;
+    return {};
+  });
+  if (!saved) return fail("cluster restart", saved.error());
+  if (auto s = wait_healthy(node->api, *pid, kHealthTimeout); !s) {
+    return fail("cluster restart", "node " + std::to_string(index) + ": " + s.error().message);
+  }
+  std::cout << "  node " << index << " restarted, pid " << *pid << "\n";
+  return kExitOk;
 }
 
 // Wall time and CPU per node of a DKG, and optionally of a refresh (n -> n),

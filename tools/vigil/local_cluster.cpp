@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <cerrno>
@@ -100,6 +102,7 @@ Result<unsigned> free_port() {
 }
 
 Result<int> start_node(const fs::path& vigild, const fs::path& config, const fs::path& log) {
+  stop_nodes_running(config, std::chrono::milliseconds(5000));
   const pid_t pid = ::fork();
   if (pid < 0) return make_error(ErrorCode::kInternal, std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
@@ -151,6 +154,33 @@ void stop_node(int pid, std::chrono::milliseconds grace) {
   }
   ::kill(pid, SIGKILL);
   for (int i = 0; i < 100 && process_alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+namespace {
+
+// The processes whose command line is `vigild --config CONFIG` (the program
+// named by any path), read from /proc.
+std::vector<int> processes_running(const fs::path& config) {
+  std::error_code ec;
+  const fs::path wanted = fs::weakly_canonical(config, ec);
+  std::vector<int> found;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::vector<std::string> args;
+    for (std::string arg; std::getline(in, arg, '\0') && args.size() < 4;) args.push_back(arg);
+    if (args.size() != 3 || fs::path(args[0]).filename() != "vigild" || args[1] != "--config") continue;
+    std::error_code arg_ec;
+    if (fs::weakly_canonical(args[2], arg_ec) == wanted && !arg_ec) found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+}  // namespace
+
+void stop_nodes_running(const fs::path& config, std::chrono::milliseconds grace) {
+  for (const int pid : processes_running(config)) stop_node(pid, grace);
 }
 
 }  // namespace vigil::cli

@@ -20,6 +20,9 @@ Result<std::filesystem::path> find_vigild();
 Result<unsigned> free_port();
 
 // Starts `vigild --config CONFIG` in its own session, output appended to LOG.
+// A vigild already running CONFIG (one that a command cut short started and
+// never recorded) is stopped first: it would hold the node's folder and
+// ports, and answer for the new one.
 Result<int> start_node(const std::filesystem::path& vigild, const std::filesystem::path& config,
                        const std::filesystem::path& log);
 
@@ -30,5 +33,8 @@ bool process_alive(int pid);
 
 // SIGTERM, then SIGKILL after `grace`.
 void stop_node(int pid, std::chrono::milliseconds grace);
+
+// Stops every vigild running `--config CONFIG`, whatever its pid.
+void stop_nodes_running(const std::filesystem::path& config, std::chrono::milliseconds grace);
 
 }  // namespace vigil::cli
