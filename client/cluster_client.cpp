@@ -43,7 +43,7 @@ Broadcast post_to_all(HttpTransport& transport, const std::vector<NodeEndpoint>&
   std::vector<const NodeEndpoint*> all;
   for (const auto& n : nodes) all.push_back(&n);
   auto answers = ask_in_parallel(all, [&](const NodeEndpoint& node) -> std::optional<NodeProblem> {
-    auto r = transport.request("POST", node.api + path, body, timeout);
+    auto r = request_unless_busy(transport, "POST", node.api + path, body, timeout);
     if (!r) return NodeProblem{node.index, "unreachable: " + r.error().message, "unreachable"};
     if (r->status != 200) return node_refusal(node.index, *r);
     return std::nullopt;
@@ -85,7 +85,7 @@ Attempt<C> ask_node(HttpTransport& transport, const NodeEndpoint& node, const st
     out.problem = {out.index, std::move(problem), std::move(code)};
     return std::move(out);
   };
-  auto r = transport.request("POST", node.api + "/v1/recoveries", body, timeout);
+  auto r = request_unless_busy(transport, "POST", node.api + "/v1/recoveries", body, timeout);
   if (!r) return failed("unreachable: " + r.error().message, "unreachable");
   if (r->status != 200) {
     out.problem = node_refusal(node.index, *r);
@@ -210,7 +210,7 @@ template <Curve C>
 Result<Policy> ClusterClient<C>::fetch_policy(const KeyId& key_id, const CallOptions& options) const {
   std::vector<NodeProblem> problems;
   for (const auto& node : cluster_.nodes) {
-    auto r = transport_->request("GET", node.api + "/v1/registrations?key_id=" + to_hex(key_id), "",
+    auto r = request_unless_busy(*transport_, "GET", node.api + "/v1/registrations?key_id=" + to_hex(key_id), "",
                                  options.per_node_timeout);
     if (!r) {
       problems.push_back({node.index, "unreachable: " + r.error().message, "unreachable"});

@@ -2,6 +2,9 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "vigil/shamir.h"
 
 namespace vigil::client {
@@ -36,9 +39,25 @@ NodeProblem node_refusal(ParticipantIndex index, const HttpResponse& response) {
   return p;
 }
 
+Result<HttpResponse> request_unless_busy(HttpTransport& transport, std::string_view method, const std::string& url,
+                                         const std::string& body, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  std::chrono::milliseconds pause{50};
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto r = transport.request(method, url, body, std::max(left, std::chrono::milliseconds(1)));
+    if (!r || r->status != 503) return r;
+    v1::ErrorResponse e;
+    if (!from_json(r->body, e) || e.error() != "busy" || Clock::now() + pause >= deadline) return r;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(2 * pause, std::chrono::milliseconds(1000));
+  }
+}
+
 Result<v1::StatusResponse> fetch_status(HttpTransport& transport, const std::string& api,
                                         std::chrono::milliseconds timeout) {
-  VIGIL_ASSIGN_OR_RETURN(HttpResponse r, transport.request("GET", api + "/v1/status", "", timeout));
+  VIGIL_ASSIGN_OR_RETURN(HttpResponse r, request_unless_busy(transport, "GET", api + "/v1/status", "", timeout));
   if (r.status != 200) return make_error(ErrorCode::kTransport, api + ": status " + api_refusal(r));
   v1::StatusResponse s;
   if (!from_json(r.body, s)) return make_error(ErrorCode::kBadEncoding, api + ": malformed status");

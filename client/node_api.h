@@ -6,6 +6,7 @@
 #include <google/protobuf/message.h>
 
 #include <string>
+#include <string_view>
 
 #include "vigil/client.h"
 #include "vigil/v1/node.pb.h"
@@ -21,6 +22,12 @@ std::string api_refusal(const HttpResponse& response);
 // A node's error response as a NodeProblem: its stable code ("enclave_alive")
 // and "<code>: <the node's message>".
 NodeProblem node_refusal(ParticipantIndex index, const HttpResponse& response);
+
+// transport.request, asked again while the node answers 503 busy (its
+// admission control turned the request away before doing any of it), after
+// pauses that double from 50 ms up to a second, within `timeout` in all.
+Result<HttpResponse> request_unless_busy(HttpTransport& transport, std::string_view method, const std::string& url,
+                                         const std::string& body, std::chrono::milliseconds timeout);
 
 // GET <api>/v1/status.
 Result<v1::StatusResponse> fetch_status(HttpTransport& transport, const std::string& api,

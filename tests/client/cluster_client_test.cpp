@@ -37,6 +37,13 @@ class InProcessTransport final : public HttpTransport {
     const std::string path = url.substr(slash);
     calls.fetch_add(1);
     if (down.count(index)) return make_error(ErrorCode::kTransport, "node" + std::to_string(index) + ": refused");
+    {
+      std::lock_guard lock(busy_mutex);
+      if (auto b = busy.find(index); b != busy.end() && b->second > 0) {
+        --b->second;
+        return HttpResponse{503, R"({"error": "busy", "message": "the workers are busy; retry shortly"})"};
+      }
+    }
     auto& node = *cluster_.nodes.at(index - 1);
     auto r = node.router->handle(method, path, body);
     if (lying.count(index) && path == "/v1/recoveries" && r.status == 200) return lie(index, body, r.body);
@@ -53,6 +60,9 @@ class InProcessTransport final : public HttpTransport {
   // the node's own making; `keyless`: a node that holds no key.
   std::set<ParticipantIndex> down, lying, misreporting, forging, keyless;
   std::atomic<int> calls{0};
+  // Node -> how many more requests it answers 503 busy (its admission control).
+  std::map<ParticipantIndex, int> busy;
+  std::mutex busy_mutex;
 
  private:
   // A key whose every share is the secret: a valid threshold-1 report.
@@ -247,6 +257,41 @@ TEST_F(ClusterClientTest, HeartbeatsReachEveryNodeAndRotateTheSecret) {
   auto policy = vault.fetch_policy(p.key_id);
   ASSERT_TRUE(policy.ok()) << policy.error().message;
   EXPECT_EQ(encode_policy(*policy), p.policy);
+}
+
+// A node whose admission control answers 503 busy did none of the work:
+// the client asks it again after a pause, within the call's time, and
+// names it busy only when that runs out. Other refusals are not retried.
+TEST_F(ClusterClientTest, ANodeThatIsBusyIsAskedAgainWithinTheCallsTime) {
+  auto vault = make_client();
+  const auto p = protect(vault, "secret");
+  transport_.busy = {{2, 3}, {4, 1}};
+  auto beat = vault.heartbeat(enclave_, p.key_id, 1);
+  ASSERT_TRUE(beat.ok()) << beat.error().message;
+  EXPECT_EQ(beat->accepted.size(), 5u);
+  EXPECT_TRUE(beat->problems.empty());
+
+  transport_.busy = {{1, 2}};
+  auto r = recover(vault, p.key_id);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->used, (std::vector<ParticipantIndex>{1, 2, 3}));
+  EXPECT_TRUE(r->problems.empty());
+
+  transport_.busy = {{3, 1'000'000}};
+  const auto started = std::chrono::steady_clock::now();
+  auto still =
+      vault.heartbeat(enclave_, p.key_id, 2, std::nullopt, {.per_node_timeout = std::chrono::milliseconds(400)});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  ASSERT_TRUE(still.ok()) << still.error().message;
+  ASSERT_EQ(still->problems.size(), 1u);
+  EXPECT_EQ(still->problems[0].index, 3u);
+  EXPECT_EQ(still->problems[0].code, "busy");
+  EXPECT_GE(1'000'000 - transport_.busy[3], 3) << "asked again";
+
+  transport_.busy.clear();
+  const int before = transport_.calls.load();
+  (void)vault.heartbeat(enclave_, p.key_id, 2);  // refused (replayed) by every node but 3: asked once each
+  EXPECT_EQ(transport_.calls.load() - before, 5);
 }
 
 TEST_F(ClusterClientTest, ARecoveryRequestIsPreparedSignedElsewhereAndRoundTripsAsJson) {
