@@ -206,7 +206,11 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
   }
   v1::RegistrationResponse response;
   response.set_key_id(as_string(checked.key_id));
-  VIGIL_ASSIGN_OR_RETURN(auto existing, store_.protected_secret(checked.key_id));
+  // Read without waiting for the disk: a peer's catch-up passes on every
+  // secret the node already holds, and waiting for a sync per item stalled
+  // the node's peer work for seconds under load.
+  std::uint64_t unsettled = 0;
+  VIGIL_ASSIGN_OR_RETURN(auto existing, store_.protected_secret(checked.key_id, &unsettled));
   if (existing) {
     // Held already (a client's retry, or a peer passing it on): nothing to check again.
     if (existing->registration != canonical_bytes(registration)) {
@@ -214,8 +218,10 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
     }
     // A peer's copy came first: the enclave's own, checked near this
     // node's clock, dates the silence as it would have had it come first.
+    // Telling the client it is held acknowledges it: only once it is on disk.
     if (origin == Origin::kClient) {
       VIGIL_RETURN_IF_ERROR(store_.take_enclave_time(checked.key_id, 0, registration.registered_unix_ms()));
+      store_.settle(unsettled);
     }
     response.set_created(false);
     return response;
