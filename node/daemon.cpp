@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -31,11 +32,14 @@
 namespace vigil::node {
 namespace {
 
-// Runs `work` now and then every `interval` on `io`, until cancel().
+// Runs `work` now and then every `interval` on `io`, until cancel(); with
+// `jitter` (a fraction), each wait is drawn within interval * (1 ± jitter),
+// so that nodes started together do not keep doing it at the same moment.
 class Repeating {
  public:
-  Repeating(boost::asio::io_context& io, std::chrono::steady_clock::duration interval, std::function<void()> work)
-      : timer_(io), interval_(interval), work_(std::move(work)) {
+  Repeating(boost::asio::io_context& io, std::chrono::steady_clock::duration interval, std::function<void()> work,
+            double jitter = 0)
+      : timer_(io), interval_(interval), work_(std::move(work)), jitter_(-jitter, jitter) {
     run();
   }
   void cancel() { timer_.cancel(); }
@@ -43,7 +47,9 @@ class Repeating {
  private:
   void run() {
     work_();
-    timer_.expires_after(interval_);
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval_ * (1 + jitter_(random_)));
+    timer_.expires_after(wait);
     timer_.async_wait([this](const boost::system::error_code& e) {
       if (!e) run();
     });
@@ -51,6 +57,8 @@ class Repeating {
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::duration interval_;
   std::function<void()> work_;
+  std::uniform_real_distribution<double> jitter_;
+  std::minstd_rand random_{std::random_device{}()};  // spreads timers; nothing secret
 };
 
 // The system clock, moved by a fixed offset (zero but in vigild-test).
@@ -164,14 +172,18 @@ int run_node(const std::string& config_path, const std::string& log_format, cons
   service.set_peer_states([&peers] { return peers.peers(); });
   // Work on a period, each run at once and then every `interval` until stopped.
   std::vector<std::unique_ptr<Repeating>> periodic;
-  auto every = [&](auto interval, std::function<void()> work) {
-    periodic.push_back(std::make_unique<Repeating>(io, interval, std::move(work)));
+  auto every = [&](auto interval, std::function<void()> work, double jitter = 0) {
+    periodic.push_back(std::make_unique<Repeating>(io, interval, std::move(work), jitter));
   };
   every(std::chrono::seconds(1), [&] { metrics.set_peers_connected(static_cast<int>(peers.connected_peers())); });
   // Memory that a burst of requests freed goes back to the system.
   every(std::chrono::seconds(10), [&] { off_io([] { ::malloc_trim(0); }); });
-  every(Gossip::kResyncInterval, [&] { off_io([&gossip] { gossip.catch_up_all(); }); });  // anti-entropy's net
-  every(Gossip::kPushDelay, [&] { off_io([&gossip] { gossip.flush(); }); });              // gathered pushes
+  // Anti-entropy's net, at a moment of its own on each node: a resync makes
+  // every peer read and send what changed since, and the peers of nodes
+  // started together would otherwise all do so at once.
+  every(
+      Gossip::kResyncInterval, [&] { off_io([&gossip] { gossip.catch_up_all(); }); }, 0.25);
+  every(Gossip::kPushDelay, [&] { off_io([&gossip] { gossip.flush(); }); });  // gathered pushes
   auto reload_collateral = [&attestation, last = std::make_shared<std::string>()] {
     std::string now;
     const auto outcomes = attestation.reload();

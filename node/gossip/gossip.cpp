@@ -151,6 +151,7 @@ void Gossip::answer(ParticipantIndex peer, std::uint64_t after) {
   batch->set_sequence_id(as_string(*sequence));
   for (const auto& secret : changes->secrets) {
     auto* item = batch->add_items();
+    item->set_key_id(as_string(secret.key_id));
     if (!parse(secret.registration, *item->mutable_registration()) ||
         (!secret.rotation.empty() && !parse(secret.rotation, *item->mutable_rotation())) ||
         (!secret.heartbeat.empty() && !parse(secret.heartbeat, *item->mutable_heartbeat()))) {
@@ -191,6 +192,9 @@ void Gossip::apply(ParticipantIndex peer, const v1::SyncBatch& batch) {
   // restored): what it sent is taken, and the catch-up starts over from 0.
   const bool renumbered = !cursor->sequence_id.empty() && cursor->sequence_id != sequence;
   for (const auto& item : batch.items()) {
+    if (service_.holds(as_bytes(item.key_id()), item.registration(), {&item.rotation(), &item.heartbeat()})) {
+      continue;  // most of a catch-up, which pushes brought already
+    }
     // The registration, then the heartbeat that last replaced its
     // ciphertext, then the newest: each checked as if its enclave sent it.
     Status done = status_of(service_.register_secret(item.registration(), Origin::kCatchUp));

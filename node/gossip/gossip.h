@@ -15,12 +15,15 @@
 //     sequence, Store::changes_since). On each link-up, when its key is
 //     installed, when a peer says pushes to it were dropped (a push that
 //     meets a full outbox is lost; the sender remembers and sends a
-//     CatchUpHint with its next flush), and every kResyncInterval as a
-//     safety net, a node asks each peer for its changes after the cursor it
-//     keeps for that peer, applies them in batches of bounded size and
-//     advances the cursor durably. A node that was down, restarted or joined
-//     by a resharing thus learns every secret registered without it; while
-//     pushes arrive, nothing is sent twice.
+//     CatchUpHint with its next flush), and every kResyncInterval (drawn
+//     anew each time within a quarter of it, node/daemon.cpp) as a safety
+//     net, a node asks each peer for its changes after the cursor it keeps
+//     for that peer, applies them in batches of bounded size and advances
+//     the cursor durably. A node that was down, restarted or joined by a
+//     resharing thus learns every secret registered without it. Pushes do
+//     not move cursors, so a resync is sent again what pushes brought since
+//     the last: each item it holds byte for byte is skipped after one read
+//     (DecryptionService::holds), and only the rest is checked in full.
 #pragma once
 
 #include <chrono>

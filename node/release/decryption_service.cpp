@@ -35,6 +35,14 @@ Result<v1::Registration> parse_registration(ByteSpan stored) {
   return registration;
 }
 
+// A heartbeat carrying a new ciphertext that this node missed, arriving
+// after a newer heartbeat (from a peer's catch-up, or the enclave's retry):
+// its ciphertext is still to be taken.
+bool late_rotation(const ProtectedSecret& stored, const v1::Heartbeat& heartbeat) {
+  return heartbeat.has_replacement() && heartbeat.counter() <= stored.heartbeat_counter &&
+         heartbeat.counter() > stored.rotation_counter;
+}
+
 Error unavailable() { return make_error(ErrorCode::kInvalidInput, "this node holds no key yet"); }
 
 }  // namespace
@@ -250,6 +258,16 @@ Result<v1::RegistrationResponse> DecryptionService::register_secret(const v1::Re
   return response;
 }
 
+bool DecryptionService::holds(ByteSpan key_id, const v1::Registration& registration,
+                              std::initializer_list<const v1::Heartbeat*> heartbeats) {
+  std::uint64_t unsettled = 0;
+  auto stored = store_.protected_secret(key_id, &unsettled);
+  if (!stored || !*stored || (*stored)->registration != canonical_bytes(registration)) return false;
+  return std::ranges::all_of(heartbeats, [&](const v1::Heartbeat* h) {
+    return h->counter() <= (*stored)->heartbeat_counter && !late_rotation(**stored, *h);
+  });
+}
+
 Result<v1::Registration> DecryptionService::registration(ByteSpan key_id) {
   VIGIL_ASSIGN_OR_RETURN(auto stored, store_.protected_secret(key_id));
   if (!stored) return make_error(ErrorCode::kNotFound, "unknown_key: no secret is registered under this key id");
@@ -265,28 +283,29 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
   if (!stored) return make_error(ErrorCode::kNotFound, "unknown_key: no secret is registered under this key id");
   const Bytes heartbeat_bytes = canonical_bytes(heartbeat);
   if (heartbeat.counter() == stored->heartbeat_counter && heartbeat_bytes == stored->heartbeat) {
-    // Held already (a retry, or a peer passed it on first): taken, nothing
-    // to do once what was read is on disk, except that the enclave's own
-    // copy dates the silence as it would have had it come first.
-    if (origin == Origin::kClient && within_skew(heartbeat.unix_ms(), origin)) {
-      VIGIL_RETURN_IF_ERROR(
-          store_.take_enclave_time(as_bytes(heartbeat.key_id()), heartbeat.counter(), heartbeat.unix_ms()));
+    // Held already (a retry, or a peer passed it on first): nothing to do,
+    // except that the enclave's own copy dates the silence as it would have
+    // had it come first. Telling the enclave it is taken acknowledges it:
+    // only once what was read is on disk. A peer is told nothing (a
+    // catch-up's cursor, written after, is made durable with what it read).
+    if (origin == Origin::kClient) {
+      if (within_skew(heartbeat.unix_ms(), origin)) {
+        VIGIL_RETURN_IF_ERROR(
+            store_.take_enclave_time(as_bytes(heartbeat.key_id()), heartbeat.counter(), heartbeat.unix_ms()));
+      }
+      store_.settle(unsettled);
     }
-    store_.settle(unsettled);
     v1::HeartbeatResponse response;
     response.set_counter(heartbeat.counter());
     return response;
   }
-  // A rotation this node missed, arriving after a newer heartbeat (from a
-  // peer's catch-up, or the enclave's retry): its ciphertext is taken, the
-  // silence timer is not moved back.
-  const bool late_rotation = heartbeat.has_replacement() && heartbeat.counter() <= stored->heartbeat_counter &&
-                             heartbeat.counter() > stored->rotation_counter;
-  if (heartbeat.counter() <= stored->heartbeat_counter && !late_rotation) {
+  // A late rotation's ciphertext is taken; the silence timer is not moved back.
+  const bool late = late_rotation(*stored, heartbeat);
+  if (heartbeat.counter() <= stored->heartbeat_counter && !late) {
     return make_error(ErrorCode::kInvalidInput, "replayed: counter " + std::to_string(heartbeat.counter()) +
                                                     " is not above " + std::to_string(stored->heartbeat_counter));
   }
-  if (!within_skew(heartbeat.unix_ms(), late_rotation ? Origin::kPeer : origin)) {
+  if (!within_skew(heartbeat.unix_ms(), late ? Origin::kPeer : origin)) {
     return make_error(ErrorCode::kInvalidInput, "unix_ms: more than " + std::to_string(settings_.clock_skew.count()) +
                                                     " s from this node's clock (limits.clock_skew_s)");
   }
@@ -300,12 +319,12 @@ Result<v1::HeartbeatResponse> DecryptionService::take_heartbeat(const v1::Heartb
     VIGIL_RETURN_IF_ERROR(valid_under_key(*key, *checked.replacement));
     replacement = proto::serialize(heartbeat.replacement());
   }
-  VIGIL_ASSIGN_OR_RETURN(bool taken,
-                         late_rotation ? store_.record_late_rotation(as_bytes(heartbeat.key_id()), heartbeat.counter(),
-                                                                     heartbeat_bytes, *replacement)
-                                       : store_.record_heartbeat(as_bytes(heartbeat.key_id()), heartbeat.counter(),
-                                                                 heartbeat.unix_ms(), heartbeat_bytes, replacement,
-                                                                 /*never_back=*/origin != Origin::kClient));
+  VIGIL_ASSIGN_OR_RETURN(
+      bool taken, late ? store_.record_late_rotation(as_bytes(heartbeat.key_id()), heartbeat.counter(), heartbeat_bytes,
+                                                     *replacement)
+                       : store_.record_heartbeat(as_bytes(heartbeat.key_id()), heartbeat.counter(), heartbeat.unix_ms(),
+                                                 heartbeat_bytes, replacement,
+                                                 /*never_back=*/origin != Origin::kClient));
   if (!taken) {
     // The same heartbeat may have won meanwhile (from a peer, or a retry).
     VIGIL_ASSIGN_OR_RETURN(auto now_stored, store_.protected_secret(as_bytes(heartbeat.key_id())));

@@ -82,6 +82,15 @@ class DecryptionService {
   // silence timer as it was; the very heartbeat held already is answered as
   // taken (a retry, or a peer passed it on first).
   Result<v1::HeartbeatResponse> take_heartbeat(const v1::Heartbeat& heartbeat, Origin origin = Origin::kClient);
+  // Whether this node holds `registration` under `key_id` byte for byte and
+  // none of `heartbeats` (counter 0: none) would add anything to it (each
+  // the one held, or older, and no rotation it lacks). One read and no
+  // signature check, nothing made durable (nothing is acknowledged): a
+  // peer's catch-up passes on every change since the cursor, which its
+  // pushes mostly brought already. A key id that holds anything else is
+  // just not held: the item is then checked in full.
+  bool holds(ByteSpan key_id, const v1::Registration& registration,
+             std::initializer_list<const v1::Heartbeat*> heartbeats);
   // Where accepted registrations and heartbeats go to reach the peers
   // (node/gossip/gossip.h); called on the accepting thread.
   void set_spread(std::function<void(const v1::GossipMessage&)> spread) { spread_ = std::move(spread); }

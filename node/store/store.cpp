@@ -115,6 +115,7 @@ void Store::wait_durable(std::uint64_t commit) {
     const std::uint64_t covered = commits_.load();
     lock.unlock();
     const Status synced = sync_log();
+    syncs_.fetch_add(1);
     if (!synced) {
       // The kernel may keep the pages it could not write as if they were
       // written: a restart would read them back and answer from them. The

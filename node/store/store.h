@@ -230,6 +230,8 @@ class Store {
   Result<std::optional<ProtectedSecret>> protected_secret(ByteSpan key_id, std::uint64_t* unsettled = nullptr);
   // Returns once commit number `commit` (from an unsettled read) is durable.
   void settle(std::uint64_t commit) { wait_durable(commit); }
+  // How many fsyncs of the write-ahead log this store has made.
+  std::uint64_t syncs() const { return syncs_.load(); }
   Result<std::int64_t> protected_secret_count();
   // Records a heartbeat only if its counter is above the stored one, in one
   // statement (two concurrent heartbeats cannot both win): true if taken.
@@ -337,6 +339,7 @@ class Store {
   std::condition_variable synced_;
   std::uint64_t durable_ = 0;  // commits known to be on disk
   bool syncing_ = false;
+  std::atomic<std::uint64_t> syncs_{0};
 };
 
 }  // namespace vigil::node

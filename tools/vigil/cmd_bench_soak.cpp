@@ -64,20 +64,30 @@ int run_soak(const ClusterFile& cluster, const Ed25519KeyPair& requester, millis
     if (!p) return fail("bench soak", p.error());
     ids.push_back(p->key_id);
   }
-  std::vector<std::atomic<std::uint64_t>> counters(secrets);
+  // Each secret's enclave sends its heartbeats one after another, as an
+  // agent does: one overtaking an earlier one would be refused as a replay.
+  std::vector<std::uint64_t> counters(secrets);
+  std::vector<std::mutex> sending(secrets);
+  // The first node's refusal, named.
+  auto refusal = [](const std::vector<client::NodeProblem>& problems, const char* what) {
+    std::string e = std::string("a node refused ") + what;
+    if (!problems.empty()) e += ": node " + std::to_string(problems.front().index) + ": " + problems.front().problem;
+    return e;
+  };
 
   // One operation; its error, or "" when every node answered as it should.
   auto operate = [&](Kind kind, std::size_t n) -> std::string {
     const std::size_t s = n % secrets;
     if (kind == kHeartbeat) {
-      auto beat = vault->heartbeat(enclave, ids[s], counters[s].fetch_add(1) + 1);
+      const std::lock_guard one_at_a_time(sending[s]);
+      auto beat = vault->heartbeat(enclave, ids[s], ++counters[s]);
       if (!beat) return beat.error().message;
-      return beat->accepted.size() == cluster.description.nodes.size() ? "" : "a node refused a heartbeat";
+      return beat->accepted.size() == cluster.description.nodes.size() ? "" : refusal(beat->problems, "a heartbeat");
     }
     if (kind == kRegistration) {
       auto p = vault->protect(enclave, policy, secret);
       if (!p) return p.error().message;
-      return p->accepted.size() == cluster.description.nodes.size() ? "" : "a node refused a registration";
+      return p->accepted.size() == cluster.description.nodes.size() ? "" : refusal(p->problems, "a registration");
     }
     const X25519KeyPair response = x25519_generate(system_rng());
     auto request = vault->prepare_recovery(ids[s], response.public_key);

@@ -260,6 +260,65 @@ TEST_F(GossipTest, TheEnclavesOwnCopyArrivingAfterAPeersDatesTheSilence) {
   EXPECT_EQ(held(4, id)->heartbeat_unix_ms, start + 4000);
 }
 
+// A peer's catch-up passes on every secret the node holds: each is
+// recognised without waiting for the disk (the cursor written after the
+// batch is made durable with what it read), while an enclave told its retry
+// is taken is told so only once that is on disk. A sync per item stalled a
+// node's peer work for seconds at every resync under load.
+TEST_F(GossipTest, WhatANodeHoldsAlreadyIsRecognisedWithoutWaitingForTheDisk) {
+  const v1::Registration r = registration("held everywhere");
+  const auto id = proto::check_registration(r).value().key_id;
+  cluster_.clock.now += 1000;
+  const v1::Heartbeat beat = heartbeat(id, 1);
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(r).ok());
+  ASSERT_TRUE(cluster_.nodes[0]->service->take_heartbeat(beat).ok());
+  deliver();
+  ASSERT_EQ(held(2, id)->heartbeat_counter, 1u);
+
+  // A commit not yet on disk (a ceremony's journal is synced on its own).
+  Store& store = *cluster_.nodes[1]->store;
+  const Bytes session(16, 7);
+  SecretBytes seed(32);
+  cluster_.rng().fill(seed.mutable_span());
+  ASSERT_TRUE(store.begin_ceremony(session, as_bytes("plan"), seed, cluster_.clock.now).ok());
+  ASSERT_TRUE(store.append_ceremony_event(session, 1, Bytes(4, 1)).ok());
+  const std::uint64_t synced = store.syncs();
+  for (Origin origin : {Origin::kCatchUp, Origin::kPeer}) {
+    EXPECT_FALSE(cluster_.nodes[1]->service->register_secret(r, origin)->created());
+    EXPECT_TRUE(cluster_.nodes[1]->service->take_heartbeat(beat, origin).ok());
+  }
+  EXPECT_EQ(store.syncs(), synced) << "a peer's copy of what is held waited for the disk";
+  EXPECT_TRUE(cluster_.nodes[1]->service->take_heartbeat(beat).ok());
+  EXPECT_EQ(store.syncs(), synced + 1) << "the enclave's retry is acknowledged once what it read is durable";
+}
+
+// A catch-up item is skipped, unchecked, only when the node holds exactly
+// it: the registration byte for byte under the key id named, and no
+// heartbeat or rotation it lacks. Anything else is checked in full.
+TEST_F(GossipTest, ACatchUpSkipsOnlyWhatTheNodeHoldsByteForByte) {
+  const v1::Registration r = registration("held everywhere");
+  const auto id = proto::check_registration(r).value().key_id;
+  cluster_.clock.now += 1000;
+  const v1::Heartbeat beat = heartbeat(id, 2);
+  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(r).ok());
+  ASSERT_TRUE(cluster_.nodes[0]->service->take_heartbeat(beat).ok());
+  deliver();
+  DecryptionService& service = *cluster_.nodes[1]->service;
+  const v1::Heartbeat none;
+  EXPECT_TRUE(service.holds(id, r, {&none, &none}));
+  EXPECT_TRUE(service.holds(id, r, {&none, &beat}));
+  const v1::Heartbeat older = heartbeat(id, 1), newer = heartbeat(id, 3);
+  EXPECT_TRUE(service.holds(id, r, {&none, &older})) << "an older heartbeat adds nothing";
+  EXPECT_FALSE(service.holds(id, r, {&none, &newer})) << "a newer heartbeat";
+  v1::Heartbeat rotation = heartbeat(id, 1);
+  *rotation.mutable_replacement() = proto::to_proto(cluster_.encrypt(r.ciphertext().label(), "rotated"));
+  EXPECT_FALSE(service.holds(id, r, {&rotation, &beat})) << "a rotation the node missed";
+  const v1::Registration other = registration("another");
+  EXPECT_FALSE(service.holds(id, other, {&none, &none})) << "another registration named under a held key id";
+  EXPECT_FALSE(service.holds(proto::check_registration(other).value().key_id, other, {&none, &none}));
+  EXPECT_FALSE(service.holds(as_bytes("not a key id"), r, {&none, &none}));
+}
+
 // Fields a node does not know are not covered by the enclave's signature:
 // they are dropped, not kept and passed on (a sender could otherwise pad a
 // message past the peer links' frame size).
