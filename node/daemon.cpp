@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
 
+#include <cassert>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -40,6 +41,7 @@ class Repeating {
   Repeating(boost::asio::io_context& io, std::chrono::steady_clock::duration interval, std::function<void()> work,
             double jitter = 0)
       : timer_(io), interval_(interval), work_(std::move(work)), jitter_(-jitter, jitter) {
+    assert(jitter >= 0 && jitter < 1);  // a wait of zero or less would spin
     run();
   }
   void cancel() { timer_.cancel(); }

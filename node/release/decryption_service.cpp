@@ -264,7 +264,9 @@ bool DecryptionService::holds(ByteSpan key_id, const v1::Registration& registrat
   auto stored = store_.protected_secret(key_id, &unsettled);
   if (!stored || !*stored || (*stored)->registration != canonical_bytes(registration)) return false;
   return std::ranges::all_of(heartbeats, [&](const v1::Heartbeat* h) {
-    return h->counter() <= (*stored)->heartbeat_counter && !late_rotation(**stored, *h);
+    if (h->counter() == 0) return true;  // none
+    return std::ranges::equal(as_bytes(h->key_id()), key_id) && h->counter() <= (*stored)->heartbeat_counter &&
+           !late_rotation(**stored, *h);
   });
 }
 

@@ -84,7 +84,7 @@ class DecryptionService {
   Result<v1::HeartbeatResponse> take_heartbeat(const v1::Heartbeat& heartbeat, Origin origin = Origin::kClient);
   // Whether this node holds `registration` under `key_id` byte for byte and
   // none of `heartbeats` (counter 0: none) would add anything to it (each
-  // the one held, or older, and no rotation it lacks). One read and no
+  // for that key id, the one held or older, and no rotation it lacks). One read and no
   // signature check, nothing made durable (nothing is acknowledged): a
   // peer's catch-up passes on every change since the cursor, which its
   // pushes mostly brought already. A key id that holds anything else is

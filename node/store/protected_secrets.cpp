@@ -67,7 +67,7 @@ Result<Changes> Store::changes_since(std::uint64_t after, std::size_t max_bytes)
     p.rotation = s.blob(2);
     p.heartbeat = s.blob(3);
     p.gossip_seq = static_cast<std::uint64_t>(s.integer(4));
-    const std::size_t size = p.registration.size() + p.rotation.size() + p.heartbeat.size();
+    const std::size_t size = p.key_id.size() + p.registration.size() + p.rotation.size() + p.heartbeat.size();
     if (!out.secrets.empty() && bytes + size > max_bytes) {
       out.more = true;
       return out;

@@ -310,6 +310,9 @@ TEST_F(GossipTest, ACatchUpSkipsOnlyWhatTheNodeHoldsByteForByte) {
   const v1::Heartbeat older = heartbeat(id, 1), newer = heartbeat(id, 3);
   EXPECT_TRUE(service.holds(id, r, {&none, &older})) << "an older heartbeat adds nothing";
   EXPECT_FALSE(service.holds(id, r, {&none, &newer})) << "a newer heartbeat";
+  v1::Heartbeat elsewhere = older;
+  elsewhere.set_key_id(std::string(32, 'x'));
+  EXPECT_FALSE(service.holds(id, r, {&none, &elsewhere})) << "a heartbeat of another secret";
   v1::Heartbeat rotation = heartbeat(id, 1);
   *rotation.mutable_replacement() = proto::to_proto(cluster_.encrypt(r.ciphertext().label(), "rotated"));
   EXPECT_FALSE(service.holds(id, r, {&rotation, &beat})) << "a rotation the node missed";
