@@ -84,6 +84,22 @@ class GossipTest : public ::testing::Test {
     proto::sign_heartbeat(h, enclave_);
     return h;
   }
+  // A secret registered at node 1 with heartbeat `counter`, delivered to every node.
+  struct Held {
+    v1::Registration registration;
+    proto::KeyId id;
+    v1::Heartbeat beat;
+  };
+  Held held_everywhere(std::uint64_t counter) {
+    Held h{registration("held everywhere"), {}, {}};
+    h.id = proto::check_registration(h.registration).value().key_id;
+    cluster_.clock.now += 1000;
+    h.beat = heartbeat(h.id, counter);
+    EXPECT_TRUE(cluster_.nodes[0]->service->register_secret(h.registration).ok());
+    EXPECT_TRUE(cluster_.nodes[0]->service->take_heartbeat(h.beat).ok());
+    deliver();
+    return h;
+  }
   // What node `index` holds of the secret.
   std::optional<ProtectedSecret> held(ParticipantIndex index, const proto::KeyId& id) {
     return cluster_.nodes[index - 1]->store->protected_secret(id).value();
@@ -266,13 +282,7 @@ TEST_F(GossipTest, TheEnclavesOwnCopyArrivingAfterAPeersDatesTheSilence) {
 // is taken is told so only once that is on disk. A sync per item stalled a
 // node's peer work for seconds at every resync under load.
 TEST_F(GossipTest, WhatANodeHoldsAlreadyIsRecognisedWithoutWaitingForTheDisk) {
-  const v1::Registration r = registration("held everywhere");
-  const auto id = proto::check_registration(r).value().key_id;
-  cluster_.clock.now += 1000;
-  const v1::Heartbeat beat = heartbeat(id, 1);
-  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(r).ok());
-  ASSERT_TRUE(cluster_.nodes[0]->service->take_heartbeat(beat).ok());
-  deliver();
+  const auto [r, id, beat] = held_everywhere(1);
   ASSERT_EQ(held(2, id)->heartbeat_counter, 1u);
 
   // A commit not yet on disk (a ceremony's journal is synced on its own).
@@ -296,13 +306,8 @@ TEST_F(GossipTest, WhatANodeHoldsAlreadyIsRecognisedWithoutWaitingForTheDisk) {
 // it: the registration byte for byte under the key id named, and no
 // heartbeat or rotation it lacks. Anything else is checked in full.
 TEST_F(GossipTest, ACatchUpSkipsOnlyWhatTheNodeHoldsByteForByte) {
-  const v1::Registration r = registration("held everywhere");
-  const auto id = proto::check_registration(r).value().key_id;
-  cluster_.clock.now += 1000;
-  const v1::Heartbeat beat = heartbeat(id, 2);
-  ASSERT_TRUE(cluster_.nodes[0]->service->register_secret(r).ok());
-  ASSERT_TRUE(cluster_.nodes[0]->service->take_heartbeat(beat).ok());
-  deliver();
+  const auto [r, id, beat] = held_everywhere(2);
+  ASSERT_EQ(held(2, id)->heartbeat_counter, 2u);
   DecryptionService& service = *cluster_.nodes[1]->service;
   const v1::Heartbeat none;
   EXPECT_TRUE(service.holds(id, r, {&none, &none}));
